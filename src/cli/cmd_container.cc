@@ -1,0 +1,199 @@
+// weft create|connect|disconnect|rm|ps|inspect|exec|run: containers, each a
+// named network namespace attached to networks.
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <random>
+
+#include "cli/command.h"
+#include "cli/output.h"
+#include "cli/table.h"
+#include "core/container_ops.h"
+#include "core/exec.h"
+#include "core/network_ops.h"
+
+namespace weft::cli {
+namespace {
+
+nlohmann::json ContainerJson(const store::Container& c) {
+  nlohmann::json nets = nlohmann::json::array();
+  for (const auto& e : c.endpoints) {
+    nets.push_back({{"network", e.network}, {"interface", e.ifname}, {"ipv4", e.ipv4},
+                    {"ipv6", e.ipv6}, {"host_interface", e.host_ifname}, {"aliases", e.aliases}});
+  }
+  nlohmann::json ports = nlohmann::json::array();
+  for (const auto& p : c.ports) {
+    ports.push_back({{"protocol", p.protocol}, {"host_ip", p.host_ip}, {"host_port", p.host_port},
+                     {"container_port", p.container_port}});
+  }
+  return {{"name", c.name},         {"netns", c.netns_path}, {"mode", c.mode},
+          {"hostname", c.hostname.empty() ? c.name : c.hostname},
+          {"networks", nets},       {"ports", ports}};
+}
+
+Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
+  WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+  auto session = std::make_shared<core::KernelSession>();
+  WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanCreateContainer(ctx, session, spec));
+  return Execute(ctx, plan, dry_run);
+}
+
+Status RemoveNow(core::Context& ctx, const std::string& name, bool dry_run) {
+  WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+  auto session = std::make_shared<core::KernelSession>();
+  WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRemoveContainer(ctx, session, name));
+  return Execute(ctx, plan, dry_run);
+}
+
+std::string RandomName() {
+  std::random_device rd;
+  return fmt::format("c{:08x}", rd());
+}
+
+void AddCreateOptions(CLI::App* cmd, core::ContainerSpec& spec) {
+  cmd->add_option("--network,--net", spec.networks,
+                  "Network to attach (repeatable; \"host\" or \"none\" for those modes)");
+  cmd->add_option("--ip", spec.ip, "Static IPv4 address on the first network");
+  cmd->add_option("--ip6", spec.ip6, "Static IPv6 address on the first network");
+  cmd->add_option("--hostname", spec.hostname, "Hostname inside the container");
+  cmd->add_option("--alias", spec.aliases, "Extra DNS name on its networks (repeatable)");
+}
+
+}  // namespace
+
+void AddContainerCommands(CLI::App& app, Invocation& inv) {
+  auto spec = std::make_shared<core::ContainerSpec>();
+  auto dry_run = std::make_shared<bool>(false);
+  auto rm_after = std::make_shared<bool>(false);
+  auto name = std::make_shared<std::string>();
+  auto network = std::make_shared<std::string>();
+  auto argv = std::make_shared<std::vector<std::string>>();
+
+  CLI::App* create = app.add_subcommand("create", "Create a container and attach it to networks");
+  create->add_option("NAME", spec->name, "Container name")->required();
+  AddCreateOptions(create, *spec);
+  create->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
+  create->callback([&inv, spec, dry_run] {
+    inv.action = [spec, dry_run](core::Context& ctx) -> Status {
+      WEFT_RETURN_IF_ERROR(CreateNow(ctx, *spec, *dry_run));
+      if (!*dry_run) std::cout << spec->name << "\n";
+      return Status::Ok();
+    };
+  });
+
+  CLI::App* connect = app.add_subcommand("connect", "Attach a container to one more network");
+  connect->add_option("NETWORK", *network, "Network name")->required();
+  connect->add_option("NAME", spec->name, "Container name")->required();
+  connect->add_option("--ip", spec->ip, "Static IPv4 address");
+  connect->add_option("--ip6", spec->ip6, "Static IPv6 address");
+  connect->add_option("--alias", spec->aliases, "Extra DNS name on this network (repeatable)");
+  connect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
+  connect->callback([&inv, spec, network, dry_run] {
+    inv.action = [spec, network, dry_run](core::Context& ctx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+      auto session = std::make_shared<core::KernelSession>();
+      WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanConnect(ctx, session, *network, spec->name,
+                                                         spec->ip, spec->ip6, spec->aliases));
+      return Execute(ctx, plan, *dry_run);
+    };
+  });
+
+  CLI::App* disconnect = app.add_subcommand("disconnect", "Detach a container from a network");
+  disconnect->add_option("NETWORK", *network, "Network name")->required();
+  disconnect->add_option("NAME", *name, "Container name")->required();
+  disconnect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
+  disconnect->callback([&inv, name, network, dry_run] {
+    inv.action = [name, network, dry_run](core::Context& ctx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+      auto session = std::make_shared<core::KernelSession>();
+      std::vector<store::Network> nets;
+      std::vector<store::Container> containers;
+      WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
+      WEFT_ASSIGN_OR_RETURN(auto c, core::GetContainer(ctx, *name));
+      for (const auto& n : nets) {
+        if (n.name != *network) continue;
+        WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanDisconnect(ctx, session, c, n));
+        return Execute(ctx, plan, *dry_run);
+      }
+      return NotFound("no network \"" + *network + "\"");
+    };
+  });
+
+  CLI::App* rm = app.add_subcommand("rm", "Detach a container from all networks and delete it");
+  rm->add_option("NAME", *argv, "Container name(s)")->required();
+  rm->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
+  rm->callback([&inv, argv, dry_run] {
+    inv.action = [argv, dry_run](core::Context& ctx) -> Status {
+      StatusList errors;
+      for (const auto& n : *argv) errors.Add(RemoveNow(ctx, n, *dry_run));
+      return errors.ToStatus();
+    };
+  });
+
+  CLI::App* ps = app.add_subcommand("ps", "List containers with their networks and addresses");
+  ps->callback([&inv] {
+    inv.action = [&inv](core::Context& ctx) -> Status {
+      std::vector<store::Network> nets;
+      std::vector<store::Container> containers;
+      if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
+      if (inv.globals.json) {
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& c : containers) j.push_back(ContainerJson(c));
+        PrintJson(j);
+        return Status::Ok();
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& c : containers) {
+        if (c.endpoints.empty()) rows.push_back({c.name, c.mode, "", "", ""});
+        for (size_t i = 0; i < c.endpoints.size(); ++i) {
+          const auto& e = c.endpoints[i];
+          rows.push_back({i == 0 ? c.name : "", e.network, e.ifname, e.ipv4, e.ipv6});
+        }
+      }
+      std::cout << RenderTable({"NAME", "NETWORK", "INTERFACE", "IPV4", "IPV6"}, rows);
+      return Status::Ok();
+    };
+  });
+
+  CLI::App* inspect = app.add_subcommand("inspect", "Show a container as JSON");
+  inspect->add_option("NAME", *name, "Container name")->required();
+  inspect->callback([&inv, name] {
+    inv.action = [name](core::Context& ctx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(auto c, core::GetContainer(ctx, *name));
+      PrintJson(ContainerJson(c));
+      return Status::Ok();
+    };
+  });
+
+  CLI::App* exec = app.add_subcommand("exec", "Run a command inside a container");
+  exec->add_option("NAME", *name, "Container name")->required();
+  exec->add_option("CMD", *argv, "Command and arguments (after --)")->required();
+  exec->callback([&inv, name, argv] {
+    inv.action = [name, argv](core::Context& ctx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(auto c, core::GetContainer(ctx, *name));
+      return core::ExecInContainer(ctx.paths(), c, *argv);
+    };
+  });
+
+  CLI::App* run = app.add_subcommand("run", "Create a container, run a command in it");
+  run->add_option("--name", spec->name, "Container name (default: generated)");
+  AddCreateOptions(run, *spec);
+  run->add_flag("--rm", *rm_after, "Remove the container when the command exits");
+  run->add_option("CMD", *argv, "Command and arguments (after --)")->required();
+  run->callback([&inv, spec, argv, rm_after] {
+    inv.action = [spec, argv, rm_after](core::Context& ctx) -> Status {
+      if (spec->name.empty()) spec->name = RandomName();
+      WEFT_RETURN_IF_ERROR(CreateNow(ctx, *spec, false));
+      auto c = core::GetContainer(ctx, spec->name);
+      Result<int> code = c.ok() ? core::RunInContainer(ctx.paths(), *c, *argv)
+                                : Result<int>(c.status());
+      if (*rm_after) WEFT_RETURN_IF_ERROR(RemoveNow(ctx, spec->name, false));
+      if (!code.ok()) return code.status();
+      std::fflush(stdout);
+      std::exit(*code);
+    };
+  });
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/status.h"
+#include "core/context.h"
+
+namespace weft::cli {
+
+// Options every command accepts, before or after the command's own words.
+struct Globals {
+  std::string state_dir;
+  std::string netns_dir;
+  bool json = false;
+  bool debug = false;
+};
+
+// What the parsed command line chose to run. A subcommand's callback sets
+// `action`; main runs it after parsing succeeds.
+struct Invocation {
+  Globals globals;
+  std::function<Status(core::Context&)> action;
+};
+
+// Each file cmd_*.cc registers one group of subcommands.
+void AddNsCommands(CLI::App& app, Invocation& inv);
+void AddDebugCommands(CLI::App& app, Invocation& inv);
+void AddNetworkCommands(CLI::App& app, Invocation& inv);
+void AddContainerCommands(CLI::App& app, Invocation& inv);
+void AddDemoCommand(CLI::App& app, Invocation& inv);
+
+// Parses argv and runs the chosen command. Returns the process exit code.
+// Errors print one line, "weft: error: ...", on stderr.
+int Run(int argc, char** argv);
+
+}  // namespace weft::cli

@@ -1,0 +1,86 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/command.h"
+#include "core/fault.h"
+
+namespace weft::cli {
+namespace {
+
+void PrintError(const std::string& message) {
+  std::string m = message;
+  for (char& c : m) {
+    if (c == '\n') c = ' ';
+  }
+  std::fprintf(stderr, "weft: error: %s\n", m.c_str());
+}
+
+}  // namespace
+
+int Run(int argc, char** argv) {
+  CLI::App app("weft: container networking on the kernel's own primitives", "weft");
+  app.require_subcommand(1);
+  app.fallthrough();
+  Invocation inv;
+  Globals& g = inv.globals;
+  app.add_option("--state-dir", g.state_dir, "State directory (default /var/lib/weft)")
+      ->envname("WEFT_STATE_DIR");
+  app.add_option("--netns-dir", g.netns_dir, "Network namespace directory (default /run/netns)")
+      ->envname("WEFT_NETNS_DIR");
+  app.add_flag("--json", g.json, "Machine-readable output");
+  app.add_flag("--debug", g.debug, "Log every step to stderr");
+
+  AddNsCommands(app, inv);
+  AddNetworkCommands(app, inv);
+  AddContainerCommands(app, inv);
+  AddDemoCommand(app, inv);
+  AddDebugCommands(app, inv);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    PrintError(e.what());
+    return 2;
+  }
+
+  auto logger = spdlog::stderr_color_mt("weft");
+  logger->set_pattern("weft: %l: %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(g.debug ? spdlog::level::debug : spdlog::level::warn);
+
+  core::Paths paths;
+  if (!g.state_dir.empty()) paths.state_dir = g.state_dir;
+  if (!g.netns_dir.empty()) paths.netns_dir = g.netns_dir;
+  const char* fault_spec = std::getenv("WEFT_FAULT");
+  auto fault = core::ParseFault(fault_spec ? fault_spec : "");
+  if (!fault.ok()) {
+    PrintError(fault.status().message());
+    return 2;
+  }
+  core::Context ctx(paths, *fault);
+  if (!inv.action) {
+    PrintError("no command given");
+    return 2;
+  }
+  Status s = inv.action(ctx);
+  std::fflush(stdout);
+  if (!s.ok()) {
+    PrintError(s.message());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,372 @@
+#include "core/container_ops.h"
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <set>
+
+#include "core/container_files.h"
+#include "core/names.h"
+#include "core/network_ops.h"
+#include "drivers/bridge.h"
+#include "ipam/allocator.h"
+#include "kernel/netlink/link.h"
+#include "kernel/netns/netns.h"
+
+namespace weft::core {
+namespace {
+
+std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+
+// Picks the endpoint's addresses on `net`: the requested static ones
+// (validated) or the lowest free ones.
+Status AllocateAddresses(const store::Network& net, const std::vector<std::string>& used_list,
+                         const std::string& want4, const std::string& want6,
+                         store::Endpoint* ep) {
+  std::set<ipam::IpAddress> used;
+  for (const auto& u : used_list) {
+    if (auto ip = ipam::IpAddress::Parse(u); ip.ok()) used.insert(*ip);
+  }
+  bool v4_done = want4.empty(), v6_done = want6.empty();
+  for (const auto& sn : net.subnets) {
+    WEFT_ASSIGN_OR_RETURN(auto prefix, ipam::Prefix::Parse(sn.cidr));
+    WEFT_ASSIGN_OR_RETURN(auto gw, ipam::IpAddress::Parse(sn.gateway));
+    std::string& slot = prefix.is_v4() ? ep->ipv4 : ep->ipv6;
+    if (!slot.empty()) continue;  // one address per family
+    const std::string& want = prefix.is_v4() ? want4 : want6;
+    ipam::IpAddress chosen;
+    if (!want.empty()) {
+      WEFT_ASSIGN_OR_RETURN(auto ip, ipam::IpAddress::Parse(want));
+      if (ip.family() != prefix.family()) continue;
+      WEFT_RETURN_IF_ERROR(ipam::ValidateStaticAddress(prefix, gw, ip));
+      if (used.count(ip)) {
+        return AlreadyExists("address " + ip.ToString() + " is already in use on network " +
+                             Quote(net.name));
+      }
+      chosen = ip;
+      (prefix.is_v4() ? v4_done : v6_done) = true;
+    } else {
+      WEFT_ASSIGN_OR_RETURN(chosen, ipam::AllocateAddress(prefix, gw, [&](const ipam::IpAddress& a) {
+                              return used.count(a) > 0;
+                            }));
+    }
+    slot = chosen.ToString();
+  }
+  if (!v4_done) return InvalidArgument("address " + want4 + " is not in any IPv4 subnet of network " + Quote(net.name));
+  if (!v6_done) return InvalidArgument("address " + want6 + " is not in any IPv6 subnet of network " + Quote(net.name));
+  return Status::Ok();
+}
+
+drivers::Attachment MakeAttachment(const Paths& paths, const store::Container& c,
+                                   const store::Network& net, const store::Endpoint& ep,
+                                   bool default_route) {
+  drivers::Attachment a;
+  a.container = c.name;
+  a.netns_path = c.netns_path;
+  a.netns_name = c.name;
+  a.bridge = net.bridge;
+  a.ifname = ep.ifname;
+  a.host_ifname = ep.host_ifname;
+  a.mtu = net.mtu;
+  a.default_route = default_route && !net.internal;
+  a.tag = "weft container " + c.name + " network " + net.name;
+  for (const auto& sn : net.subnets) {
+    std::string len = sn.cidr.substr(sn.cidr.find('/'));
+    bool v6 = sn.cidr.find(':') != std::string::npos;
+    if (!v6 && !ep.ipv4.empty()) {
+      a.ipv4_cidr = ep.ipv4 + len;
+      a.gateway4 = sn.gateway;
+    }
+    if (v6 && !ep.ipv6.empty()) {
+      a.ipv6_cidr = ep.ipv6 + len;
+      a.gateway6 = sn.gateway;
+    }
+  }
+  (void)paths;
+  return a;
+}
+
+std::string NextIfname(const store::Container& c) {
+  std::set<std::string> taken;
+  for (const auto& e : c.endpoints) taken.insert(e.ifname);
+  for (int i = 0;; ++i) {
+    std::string n = "eth" + std::to_string(i);
+    if (!taken.count(n)) return n;
+  }
+}
+
+struct Snapshot {
+  std::vector<store::Network> networks;
+  std::vector<store::Container> containers;
+  const store::Network* FindNetwork(const std::string& name) const {
+    for (const auto& n : networks) {
+      if (n.name == name) return &n;
+    }
+    return nullptr;
+  }
+  const store::Container* FindContainer(const std::string& name) const {
+    for (const auto& c : containers) {
+      if (c.name == name) return &c;
+    }
+    return nullptr;
+  }
+};
+
+Result<std::vector<std::string>> UsedOn(Context& ctx, const std::string& network) {
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  std::vector<std::string> used;
+  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(used, tx.UsedAddresses(network));
+    return Status::Ok();
+  }));
+  return used;
+}
+
+// Adds the endpoint's attach steps and returns the endpoint.
+Result<store::Endpoint> PlanEndpoint(Plan& plan, Context& ctx, SessionPtr session,
+                                     const store::Container& c, const store::Network& net,
+                                     const std::string& ip, const std::string& ip6,
+                                     const std::vector<std::string>& aliases, bool default_route) {
+  store::Endpoint ep;
+  ep.container = c.name;
+  ep.network = net.name;
+  ep.ifname = NextIfname(c);
+  ep.host_ifname = drivers::HostIfname(c.name, net.name);
+  ep.aliases = aliases;
+  std::vector<std::string> used;
+  // A network created in this same plan has no store record yet.
+  if (auto u = UsedOn(ctx, net.name); u.ok()) used = *u;
+  WEFT_RETURN_IF_ERROR(AllocateAddresses(net, used, ip, ip6, &ep));
+  drivers::PlanAttach(plan, session, MakeAttachment(ctx.paths(), c, net, ep, default_route));
+  return ep;
+}
+
+Status PlanRecordEndpoint(Plan& plan, Context& ctx, const store::Endpoint& ep) {
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  plan.Add({"record-endpoint", "",
+            [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); },
+            [store, ep] {
+              return store->Update(
+                  [&](store::Tx& tx) { return tx.DeleteEndpoint(ep.container, ep.network); });
+            }});
+  return Status::Ok();
+}
+
+void PlanFiles(Plan& plan, Context& ctx, const store::Container& c) {
+  std::string dir = ctx.paths().container_dir(c.name);
+  plan.Add({"write-container-files", "",
+            [dir, c] { return WriteContainerFiles(dir, c); },
+            [dir] {
+              std::error_code ec;
+              std::filesystem::remove_all(dir, ec);
+              return Status::Ok();
+            }});
+}
+
+Result<Snapshot> Load(Context& ctx) {
+  Snapshot s;
+  WEFT_RETURN_IF_ERROR(LoadAll(ctx, &s.networks, &s.containers));
+  return s;
+}
+
+}  // namespace
+
+Result<store::Container> GetContainer(Context& ctx, const std::string& name) {
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  std::optional<store::Container> c;
+  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(c, tx.GetContainer(name));
+    return Status::Ok();
+  }));
+  if (!c) return NotFound("no container " + Quote(name));
+  return *c;
+}
+
+Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const ContainerSpec& spec) {
+  WEFT_RETURN_IF_ERROR(ValidateName("container", spec.name));
+  WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
+  if (snap.FindContainer(spec.name)) {
+    return AlreadyExists("container " + Quote(spec.name) + " already exists");
+  }
+  std::vector<std::string> nets = spec.networks;
+  if (nets.empty()) nets.push_back(kDefaultNetwork);
+  std::set<std::string> seen;
+  for (const auto& n : nets) {
+    if (!seen.insert(n).second) return InvalidArgument("network " + Quote(n) + " given twice");
+    if ((n == "host" || n == "none") && nets.size() > 1) {
+      return InvalidArgument("--network " + n + " cannot be combined with other networks");
+    }
+  }
+  if ((nets[0] == "host" || nets[0] == "none") && (!spec.ip.empty() || !spec.ip6.empty())) {
+    return InvalidArgument("--ip/--ip6 need a bridge network, not " + nets[0]);
+  }
+
+  store::Container c;
+  c.name = spec.name;
+  c.hostname = spec.hostname;
+  c.created_unix = std::time(nullptr);
+  Plan plan("create " + spec.name);
+
+  if (nets[0] == "host") {
+    c.mode = "host";
+    PlanFiles(plan, ctx, c);
+  } else {
+    c.mode = nets[0] == "none" ? "none" : "bridge";
+    c.netns_path = ctx.paths().netns_path(spec.name);
+    if (netns::OpenByPath(c.netns_path).ok()) {
+      return AlreadyExists("network namespace " + Quote(spec.name) + " already exists in " +
+                           ctx.paths().netns_dir);
+    }
+    const std::string dir = ctx.paths().netns_dir;
+    const std::string path = c.netns_path;
+    plan.Add({"create-netns", "ip netns add " + spec.name,
+              [dir, name = spec.name] { return netns::CreateNamed(dir, name); },
+              [session, dir, name = spec.name, path] {
+                session->Forget(path);
+                return netns::DeleteNamed(dir, name);
+              }});
+    plan.Add({"netns-lo-up", "ip -n " + spec.name + " link set lo up",
+              [session, path] {
+                WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
+                return netlink::SetLinkUp(*sock, "lo", true);
+              },
+              nullptr});
+  }
+
+  if (c.mode == "bridge") {
+    for (size_t i = 0; i < nets.size(); ++i) {
+      const store::Network* net = snap.FindNetwork(nets[i]);
+      store::Network created;
+      if (!net && nets[i] == kDefaultNetwork) {
+        // The default network comes into being with its first container.
+        WEFT_ASSIGN_OR_RETURN(auto occ, ReadOccupied(ctx, *session));
+        WEFT_ASSIGN_OR_RETURN(auto pools, PoolsFromEnv());
+        NetworkSpec ns;
+        ns.name = kDefaultNetwork;
+        WEFT_ASSIGN_OR_RETURN(created, ResolveNetwork(ns, occ, pools));
+        Plan np("network create " + created.name);
+        WEFT_RETURN_IF_ERROR(PlanNetworkCreate(np, ctx, session, created));
+        // Network steps must come before the container's.
+        Plan merged("create " + spec.name);
+        merged.Append(std::move(np));
+        merged.Append(std::move(plan));
+        plan = std::move(merged);
+        net = &created;
+      }
+      if (!net) return NotFound("no network " + Quote(nets[i]));
+      WEFT_ASSIGN_OR_RETURN(
+          auto ep, PlanEndpoint(plan, ctx, session, c, *net, i == 0 ? spec.ip : "",
+                                i == 0 ? spec.ip6 : "", spec.aliases, i == 0));
+      c.endpoints.push_back(ep);
+    }
+  }
+  if (c.mode != "host") PlanFiles(plan, ctx, c);
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  plan.Add({"record-container", "",
+            [store, c] {
+              return store->Update([&](store::Tx& tx) -> Status {
+                WEFT_RETURN_IF_ERROR(tx.PutContainer(c));
+                for (const auto& e : c.endpoints) WEFT_RETURN_IF_ERROR(tx.PutEndpoint(e));
+                return Status::Ok();
+              });
+            },
+            [store, name = c.name] {
+              return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); });
+            }});
+  return plan;
+}
+
+Result<Plan> PlanConnect(Context& ctx, SessionPtr session, const std::string& network,
+                         const std::string& container, const std::string& ip,
+                         const std::string& ip6, const std::vector<std::string>& aliases) {
+  WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
+  const store::Container* c = snap.FindContainer(container);
+  if (!c) return NotFound("no container " + Quote(container));
+  const store::Network* net = snap.FindNetwork(network);
+  if (!net) return NotFound("no network " + Quote(network));
+  if (c->mode != "bridge") {
+    return FailedPrecondition("container " + Quote(container) + " uses --network " + c->mode +
+                              " and cannot be connected to networks");
+  }
+  for (const auto& e : c->endpoints) {
+    if (e.network == network) {
+      return AlreadyExists("container " + Quote(container) + " is already on network " +
+                           Quote(network));
+    }
+  }
+  Plan plan("connect " + network + " " + container);
+  WEFT_ASSIGN_OR_RETURN(auto ep, PlanEndpoint(plan, ctx, session, *c, *net, ip, ip6, aliases,
+                                              c->endpoints.empty()));
+  store::Container updated = *c;
+  updated.endpoints.push_back(ep);
+  PlanFiles(plan, ctx, updated);
+  WEFT_RETURN_IF_ERROR(PlanRecordEndpoint(plan, ctx, ep));
+  return plan;
+}
+
+Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Container& c,
+                            const store::Network& net) {
+  auto it = std::find_if(c.endpoints.begin(), c.endpoints.end(),
+                         [&](const store::Endpoint& e) { return e.network == net.name; });
+  if (it == c.endpoints.end()) {
+    return NotFound("container " + Quote(c.name) + " is not on network " + Quote(net.name));
+  }
+  const store::Endpoint ep = *it;
+  Plan plan("disconnect " + net.name + " " + c.name);
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  plan.Add({"remove-endpoint-record", "",
+            [store, ep] {
+              return store->Update(
+                  [&](store::Tx& tx) { return tx.DeleteEndpoint(ep.container, ep.network); });
+            },
+            [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); }});
+  bool had_default = it == c.endpoints.begin();
+  drivers::PlanDetach(plan, session, MakeAttachment(ctx.paths(), c, net, ep, had_default));
+  return plan;
+}
+
+Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::string& name) {
+  WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
+  const store::Container* found = snap.FindContainer(name);
+  if (!found) return NotFound("no container " + Quote(name));
+  const store::Container c = *found;
+  Plan plan("rm " + name);
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  plan.Add({"remove-container-record", "",
+            [store, name] { return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); }); },
+            [store, c] {
+              return store->Update([&](store::Tx& tx) -> Status {
+                WEFT_RETURN_IF_ERROR(tx.PutContainer(c));
+                for (const auto& e : c.endpoints) WEFT_RETURN_IF_ERROR(tx.PutEndpoint(e));
+                for (const auto& p : c.ports) WEFT_RETURN_IF_ERROR(tx.PutPort(c.name, p));
+                return Status::Ok();
+              });
+            }});
+  for (size_t i = 0; i < c.endpoints.size(); ++i) {
+    const store::Network* net = snap.FindNetwork(c.endpoints[i].network);
+    if (!net) continue;
+    drivers::PlanDetach(plan, session,
+                        MakeAttachment(ctx.paths(), c, *net, c.endpoints[i], i == 0));
+  }
+  if (!c.netns_path.empty()) {
+    const std::string dir = ctx.paths().netns_dir;
+    plan.Add({"delete-netns", "ip netns delete " + name,
+              [session, dir, name, path = c.netns_path] {
+                session->Forget(path);
+                Status s = netns::DeleteNamed(dir, name);
+                return s.code() == Code::kNotFound ? Status::Ok() : s;
+              },
+              nullptr});
+  }
+  std::string files = ctx.paths().container_dir(name);
+  plan.Add({"remove-container-files", "",
+            [files] {
+              std::error_code ec;
+              std::filesystem::remove_all(files, ec);
+              return Status::Ok();
+            },
+            nullptr});
+  return plan;
+}
+
+}  // namespace weft::core

@@ -1,0 +1,47 @@
+#pragma once
+
+// Planning for the container commands: create, connect, disconnect, rm.
+// A weft container is a named network namespace (<netns-dir>/<NAME>) with
+// one endpoint per network it is attached to.
+
+#include <string>
+#include <vector>
+
+#include "core/context.h"
+#include "core/kernel_session.h"
+#include "core/plan.h"
+#include "store/model.h"
+
+namespace weft::core {
+
+inline constexpr const char* kDefaultNetwork = "weft";
+
+struct ContainerSpec {
+  std::string name;
+  // Networks to attach, in order (eth0, eth1, ...). Empty = the default
+  // network "weft", created on first use. "host" or "none" alone select
+  // those modes.
+  std::vector<std::string> networks;
+  std::string ip, ip6;  // static addresses on the first network
+  std::string hostname;
+  std::vector<std::string> aliases;
+};
+
+Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const ContainerSpec& spec);
+
+// Attaches an existing container to one more network.
+Result<Plan> PlanConnect(Context& ctx, SessionPtr session, const std::string& network,
+                         const std::string& container, const std::string& ip,
+                         const std::string& ip6, const std::vector<std::string>& aliases);
+
+// Detaches the container's endpoint on `net`: store record, then veth.
+Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Container& c,
+                            const store::Network& net);
+
+// Detaches everything and deletes the namespace and the container's files.
+Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::string& name);
+
+// Reads one container; kNotFound "no container \"x\"" when absent.
+Result<store::Container> GetContainer(Context& ctx, const std::string& name);
+
+}  // namespace weft::core

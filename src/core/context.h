@@ -1,0 +1,56 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/file_lock.h"
+#include "base/result.h"
+#include "core/engine.h"
+#include "store/store.h"
+
+namespace weft::core {
+
+// Where weft keeps things. Tests point both at private directories.
+struct Paths {
+  std::string state_dir = "/var/lib/weft";
+  std::string netns_dir = "/run/netns";
+
+  std::string db() const { return state_dir + "/weft.db"; }
+  std::string lock() const { return state_dir + "/weft.lock"; }
+  // Per-container files (hosts, resolv.conf, hostname).
+  std::string container_dir(std::string_view name) const {
+    return state_dir + "/containers/" + std::string(name);
+  }
+  std::string netns_path(std::string_view name) const {
+    return netns_dir + "/" + std::string(name);
+  }
+};
+
+// What one weft command works with: paths, the store (opened on first use),
+// the state lock and the plan engine. Passed down explicitly; no globals.
+class Context {
+ public:
+  Context(Paths paths, std::optional<Fault> fault)
+      : paths_(std::move(paths)), engine_(std::move(fault)) {}
+
+  const Paths& paths() const { return paths_; }
+  const Engine& engine() const { return engine_; }
+
+  // Opens (creating if needed) the state store.
+  Result<store::Store*> Store();
+  // True when a store exists, so read-only commands need not create one.
+  bool HasStore() const;
+  // Takes the exclusive state lock; mutating commands hold it while planning
+  // and applying.
+  Result<FileLock> Lock();
+
+ private:
+  Status EnsureStateDir() const;
+
+  Paths paths_;
+  Engine engine_;
+  std::unique_ptr<store::Store> store_;
+};
+
+}  // namespace weft::core

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace weft::core {
+
+// A fault to inject just before a named step: WEFT_FAULT=STEP:fail makes the
+// step fail (the engine then rolls back); WEFT_FAULT=STEP:kill SIGKILLs the
+// process, as a crash would. For tests only.
+struct Fault {
+  enum class Action { kFail, kKill };
+  std::string step;
+  Action action = Action::kFail;
+};
+
+// Parses "STEP:fail" or "STEP:kill". An empty spec means no fault.
+Result<std::optional<Fault>> ParseFault(std::string_view spec);
+
+}  // namespace weft::core

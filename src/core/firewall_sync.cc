@@ -1,0 +1,68 @@
+#include "core/firewall_sync.h"
+
+#include <map>
+
+#include "firewall/explain.h"
+#include "firewall/ruleset.h"
+#include "kernel/sysctl.h"
+
+namespace weft::core {
+
+firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& networks,
+                                           const std::vector<store::Container>& containers) {
+  firewall::FirewallModel m;
+  std::map<std::string, const store::Network*> by_name;
+  for (const auto& n : networks) {
+    by_name[n.name] = &n;
+    firewall::NetworkRules r;
+    r.name = n.name;
+    r.bridge = n.bridge;
+    r.internal = n.internal;
+    r.icc = n.icc;
+    for (const auto& s : n.subnets) r.subnets.push_back(s.cidr);
+    m.networks.push_back(std::move(r));
+  }
+  for (const auto& c : containers) {
+    for (const auto& p : c.ports) {
+      // A port goes to the container's first endpoint whose family fits.
+      bool v6 = p.host_ip.find(':') != std::string::npos;
+      for (const auto& e : c.endpoints) {
+        const std::string& ip = v6 ? e.ipv6 : e.ipv4;
+        if (ip.empty()) continue;
+        m.ports.push_back({p.protocol, p.host_ip, p.host_port, ip, p.container_port, e.network});
+        break;
+      }
+    }
+  }
+  return m;
+}
+
+Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallModel& before,
+                    const firewall::FirewallModel& after) {
+  WEFT_ASSIGN_OR_RETURN(nlohmann::json apply, firewall::BuildRuleset(after));
+  WEFT_ASSIGN_OR_RETURN(nlohmann::json undo, firewall::BuildRuleset(before));
+  plan.Add({"apply-firewall", firewall::Explain(apply),
+            [session, apply] {
+              WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
+              return fw->Apply(apply);
+            },
+            [session, undo] {
+              WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
+              return fw->Apply(undo);
+            }});
+  return Status::Ok();
+}
+
+void PlanForwarding(Plan& plan, bool ipv6) {
+  std::string explain = "sysctl -w net.ipv4.ip_forward=1";
+  if (ipv6) explain += "\nsysctl -w net.ipv6.conf.all.forwarding=1";
+  plan.Add({"enable-forwarding", explain,
+            [ipv6] {
+              WEFT_RETURN_IF_ERROR(kernel::WriteSysctl("net.ipv4.ip_forward", "1"));
+              if (ipv6) WEFT_RETURN_IF_ERROR(kernel::WriteSysctl("net.ipv6.conf.all.forwarding", "1"));
+              return Status::Ok();
+            },
+            nullptr});
+}
+
+}  // namespace weft::core

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <vector>
+
+#include "core/kernel_session.h"
+#include "core/plan.h"
+#include "firewall/model.h"
+#include "store/model.h"
+
+namespace weft::core {
+
+// What the firewall must enforce for these networks and containers.
+firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& networks,
+                                           const std::vector<store::Container>& containers);
+
+// Adds the step that makes weft's nftables table match `after` in one atomic
+// transaction; its undo makes it match `before` again. The explanation is the
+// whole ruleset as nft commands.
+Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallModel& before,
+                    const firewall::FirewallModel& after);
+
+// Adds the step that turns on IPv4 (and with `ipv6`, IPv6) forwarding in
+// weft's namespace. Nothing to undo: forwarding stays on, as Docker leaves it.
+void PlanForwarding(Plan& plan, bool ipv6);
+
+}  // namespace weft::core

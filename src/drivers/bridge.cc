@@ -1,0 +1,163 @@
+#include "drivers/bridge.h"
+
+#include <sys/socket.h>
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <random>
+
+#include "kernel/netlink/addr.h"
+#include "kernel/netlink/link.h"
+#include "kernel/netlink/route.h"
+
+namespace weft::drivers {
+namespace {
+
+using core::SessionPtr;
+
+Status CreateBridgeNow(const SessionPtr& session, const store::Network& net,
+                       const std::string& mac) {
+  WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
+  netlink::BridgeSpec spec;
+  spec.name = net.bridge;
+  spec.mtu = net.mtu;
+  spec.mac = mac;
+  spec.alias = "weft network " + net.name;
+  WEFT_RETURN_IF_ERROR(netlink::CreateBridge(*sock, spec));
+  for (const auto& sn : net.subnets) {
+    if (sn.gateway.empty()) continue;
+    std::string len = sn.cidr.substr(sn.cidr.find('/'));
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, net.bridge, sn.gateway + len, true));
+  }
+  return netlink::SetLinkUp(*sock, net.bridge, true);
+}
+
+Status DeleteLinkNow(const SessionPtr& session, const std::string& name) {
+  WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
+  Status s = netlink::DeleteLink(*sock, name);
+  return s.code() == Code::kNotFound ? Status::Ok() : s;
+}
+
+std::string BridgeExplain(const store::Network& net, const std::string& mac) {
+  std::string e = "ip link add " + net.bridge;
+  if (net.mtu) e += fmt::format(" mtu {}", net.mtu);
+  e += " address " + mac + " type bridge\n";
+  e += fmt::format("ip link set {} alias \"weft network {}\"\n", net.bridge, net.name);
+  for (const auto& sn : net.subnets) {
+    if (sn.gateway.empty()) continue;
+    bool v6 = sn.gateway.find(':') != std::string::npos;
+    e += fmt::format("ip addr add {}{} dev {}{}\n", sn.gateway, sn.cidr.substr(sn.cidr.find('/')),
+                     net.bridge, v6 ? " nodad" : "");
+  }
+  e += "ip link set " + net.bridge + " up";
+  return e;
+}
+
+Status AttachNow(const SessionPtr& session, const Attachment& a) {
+  WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
+  WEFT_ASSIGN_OR_RETURN(int ns_fd, session->NetnsFd(a.netns_path));
+  netlink::VethSpec spec;
+  spec.name = a.host_ifname;
+  spec.peer_name = a.ifname;
+  spec.peer_netns_fd = ns_fd;
+  spec.mtu = a.mtu;
+  spec.alias = a.tag;
+  spec.master = a.bridge;
+  spec.up = true;
+  return netlink::CreateVeth(*host, spec);
+}
+
+Status ConfigureNow(const SessionPtr& session, const Attachment& a) {
+  WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(a.netns_path));
+  WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, a.ifname, true));
+  if (!a.ipv4_cidr.empty()) WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv4_cidr, true));
+  if (!a.ipv6_cidr.empty()) WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv6_cidr, true));
+  if (a.default_route) {
+    if (!a.gateway4.empty() && !a.ipv4_cidr.empty()) {
+      WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {AF_INET, "default", a.gateway4, a.ifname}));
+    }
+    if (!a.gateway6.empty() && !a.ipv6_cidr.empty()) {
+      WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {AF_INET6, "default", a.gateway6, a.ifname}));
+    }
+  }
+  return Status::Ok();
+}
+
+std::string AttachExplain(const Attachment& a) {
+  std::string e = "ip link add " + a.host_ifname;
+  if (a.mtu) e += fmt::format(" mtu {}", a.mtu);
+  e += fmt::format(" type veth peer name {} netns {}\n", a.ifname, a.netns_name);
+  e += fmt::format("ip link set {} alias \"{}\"\n", a.host_ifname, a.tag);
+  e += fmt::format("ip link set {} master {} up", a.host_ifname, a.bridge);
+  return e;
+}
+
+std::string ConfigureExplain(const Attachment& a) {
+  std::string p = "ip -n " + a.netns_name;
+  std::string e = fmt::format("{} link set {} up\n", p, a.ifname);
+  if (!a.ipv4_cidr.empty()) e += fmt::format("{} addr add {} dev {}\n", p, a.ipv4_cidr, a.ifname);
+  if (!a.ipv6_cidr.empty()) {
+    e += fmt::format("{} addr add {} dev {} nodad\n", p, a.ipv6_cidr, a.ifname);
+  }
+  if (a.default_route && !a.gateway4.empty() && !a.ipv4_cidr.empty()) {
+    e += fmt::format("{} route add default via {} dev {}\n", p, a.gateway4, a.ifname);
+  }
+  if (a.default_route && !a.gateway6.empty() && !a.ipv6_cidr.empty()) {
+    e += fmt::format("{} -6 route add default via {} dev {}\n", p, a.gateway6, a.ifname);
+  }
+  e.pop_back();
+  return e;
+}
+
+}  // namespace
+
+std::string RandomMac() {
+  std::random_device rd;
+  std::uniform_int_distribution<int> byte(0, 255);
+  return fmt::format("02:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", byte(rd), byte(rd), byte(rd),
+                     byte(rd), byte(rd));
+}
+
+std::string HostIfname(const std::string& container, const std::string& network) {
+  // FNV-1a: stable across runs and builds (std::hash is not guaranteed to be).
+  uint32_t h = 2166136261u;
+  for (char c : container + '\0' + network) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  return fmt::format("veth{:08x}", h);
+}
+
+void PlanBridgeCreate(core::Plan& plan, core::SessionPtr session, const store::Network& net) {
+  std::string mac = RandomMac();
+  plan.Add({"create-bridge", BridgeExplain(net, mac),
+            [=] { return CreateBridgeNow(session, net, mac); },
+            [=] { return DeleteLinkNow(session, net.bridge); }});
+}
+
+void PlanBridgeDelete(core::Plan& plan, core::SessionPtr session, const store::Network& net) {
+  std::string mac = RandomMac();
+  plan.Add({"delete-bridge", "ip link delete " + net.bridge,
+            [=] { return DeleteLinkNow(session, net.bridge); },
+            [=] { return CreateBridgeNow(session, net, mac); }});
+}
+
+void PlanAttach(core::Plan& plan, core::SessionPtr session, const Attachment& a) {
+  plan.Add({"create-veth", AttachExplain(a), [=] { return AttachNow(session, a); },
+            [=] { return DeleteLinkNow(session, a.host_ifname); }});
+  // Undo is the veth's: deleting the pair removes the inner end's config.
+  plan.Add({"configure-interface", ConfigureExplain(a), [=] { return ConfigureNow(session, a); },
+            nullptr});
+}
+
+void PlanDetach(core::Plan& plan, core::SessionPtr session, const Attachment& a) {
+  plan.Add({"delete-veth", "ip link delete " + a.host_ifname,
+            [=] { return DeleteLinkNow(session, a.host_ifname); },
+            [=] {
+              WEFT_RETURN_IF_ERROR(AttachNow(session, a));
+              return ConfigureNow(session, a);
+            }});
+}
+
+}  // namespace weft::drivers

@@ -1,0 +1,53 @@
+#pragma once
+
+// The bridge driver: one Linux bridge per network, holding the gateway
+// addresses; each container joins it through a veth pair whose inner end is
+// ethN in the container's namespace. This file only builds plan steps; the
+// engine applies them.
+
+#include <string>
+
+#include "core/kernel_session.h"
+#include "core/plan.h"
+#include "store/model.h"
+
+namespace weft::drivers {
+
+// Steps that create the network's bridge (tagged with an alias naming it as
+// weft's), give it its gateway addresses and bring it up. Undo deletes the
+// bridge. REQUIRES: net.bridge is the network's bridge name.
+void PlanBridgeCreate(core::Plan& plan, core::SessionPtr session, const store::Network& net);
+
+// Steps that delete the bridge; undo re-creates it as PlanBridgeCreate does.
+void PlanBridgeDelete(core::Plan& plan, core::SessionPtr session, const store::Network& net);
+
+// One endpoint: a container's interface on a network.
+struct Attachment {
+  std::string container;
+  std::string netns_path;
+  std::string netns_name;  // for explanations: ip -n NAME
+  std::string bridge;
+  std::string ifname;       // inside: eth0, eth1, ...
+  std::string host_ifname;  // outside: veth + hash
+  uint32_t mtu = 0;
+  std::string ipv4_cidr, gateway4;  // "10.89.0.2/24", "10.89.0.1" or ""
+  std::string ipv6_cidr, gateway6;
+  bool default_route = false;  // add default routes via the gateways
+  std::string tag;             // alias on the host end, marks it as weft's
+};
+
+// Steps that create the veth pair (peer made directly inside the container
+// namespace), enslave the host end, then address the inner end, bring it up
+// and add default routes. Addresses are usable at once (IPv6 without DAD).
+void PlanAttach(core::Plan& plan, core::SessionPtr session, const Attachment& a);
+
+// Steps that delete the veth pair; undo re-attaches it.
+void PlanDetach(core::Plan& plan, core::SessionPtr session, const Attachment& a);
+
+// A random locally administered unicast MAC ("02:xx:..").
+std::string RandomMac();
+
+// The host end's name for (container, network): "veth" + 8 hex digits.
+std::string HostIfname(const std::string& container, const std::string& network);
+
+}  // namespace weft::drivers

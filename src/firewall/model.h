@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace weft::firewall {
+
+// What weft's firewall must enforce, built by the caller from its store.
+// Plain data; BuildRuleset() validates it.
+
+// One bridge network.
+struct NetworkRules {
+  std::string name;                  // appears in rule comments
+  std::string bridge;                // Linux bridge interface, e.g. "weft0"
+  std::vector<std::string> subnets;  // CIDRs, IPv4 and/or IPv6
+  bool internal = false;             // no traffic in or out of the bridge
+  bool icc = true;                   // routed traffic within the bridge allowed
+};
+
+// One published port: host_ip:host_port -> container_ip:container_port.
+struct PortRule {
+  std::string protocol;  // "tcp" or "udp"
+  std::string host_ip;   // "" = any local address of container_ip's family
+  uint16_t host_port = 0;
+  std::string container_ip;
+  uint16_t container_port = 0;
+  std::string network;  // name of the NetworkRules holding container_ip
+};
+
+struct FirewallModel {
+  std::vector<NetworkRules> networks;
+  std::vector<PortRule> ports;
+};
+
+}  // namespace weft::firewall

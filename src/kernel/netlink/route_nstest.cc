@@ -1,0 +1,207 @@
+#include "kernel/netlink/route.h"
+
+#include <gtest/gtest.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "kernel/netlink/addr.h"
+#include "kernel/netlink/link.h"
+#include "kernel/testing/kernel_test_util.h"
+#include "support/ns_fixture.h"
+
+namespace weft::netlink {
+namespace {
+
+using weft::testing::IpJson;
+
+class RouteTest : public weft::testing::NetnsTest {
+ protected:
+  void SetUp() override {
+    NetnsTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto s = Socket::Open();
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    sock_.emplace(std::move(*s));
+    ASSERT_TRUE(CreateVeth(sock(), {.name = "va", .peer_name = "vb", .up = true}).ok());
+    ASSERT_TRUE(SetLinkUp(sock(), "vb", true).ok());
+    ASSERT_TRUE(AddAddress(sock(), "va", "10.0.0.2/24").ok());
+    ASSERT_TRUE(AddAddress(sock(), "va", "fd00::2/64").ok());
+    va_ = GetLink(sock(), "va")->index;
+  }
+  Socket& sock() { return *sock_; }
+
+  // (dst, gateway, oif) as `ip -j [-6] route show ARGS` reports them, with
+  // host routes normalized to "/32" or "/128" like RouteInfo.dst.
+  using Key = std::tuple<std::string, std::string, int>;
+  std::set<Key> IpRoutes(const std::string& opts) {
+    std::set<Key> out;
+    auto j = IpJson(opts + " route show");
+    EXPECT_TRUE(j.is_array()) << opts;
+    if (!j.is_array()) return out;
+    auto links = IpJson("link show");
+    for (const auto& r : j) {
+      std::string dst = r["dst"];
+      if (dst != "default" && dst.find('/') == std::string::npos) {
+        dst += dst.find(':') == std::string::npos ? "/32" : "/128";
+      }
+      int oif = 0;
+      for (const auto& l : links) {
+        if (l["ifname"] == r.value("dev", "")) oif = l["ifindex"];
+      }
+      out.insert({dst, r.value("gateway", ""), oif});
+    }
+    return out;
+  }
+  std::set<Key> OurRoutes(int family, uint32_t table = kMainTable) {
+    std::set<Key> out;
+    auto got = ListRoutes(sock(), family, table);
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    if (!got.ok()) return out;
+    for (const auto& r : *got) out.insert({r.dst, r.gateway, r.oif});
+    return out;
+  }
+
+  std::optional<Socket> sock_;
+  int va_ = 0;
+};
+
+TEST_F(RouteTest, ConnectedRoutesAreListed) {
+  auto got = ListRoutes(sock(), AF_INET);
+  ASSERT_TRUE(got.ok());
+  bool found = false;
+  for (const auto& r : *got) {
+    if (r.dst != "10.0.0.0/24") continue;
+    found = true;
+    EXPECT_EQ(r.family, AF_INET);
+    EXPECT_EQ(r.oif, va_);
+    EXPECT_EQ(r.gateway, "");
+    EXPECT_EQ(r.protocol, RTPROT_KERNEL);
+    EXPECT_EQ(r.scope, RT_SCOPE_LINK);
+    EXPECT_EQ(r.type, RTN_UNICAST);
+    EXPECT_EQ(r.table, kMainTable);
+  }
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(OurRoutes(AF_INET6).count({"fd00::/64", "", va_}));
+}
+
+TEST_F(RouteTest, ListAgreesWithIp) {
+  ASSERT_TRUE(AddRoute(sock(), {.dst = "default", .gateway = "10.0.0.1"}).ok());
+  ASSERT_TRUE(AddRoute(sock(), {.dst = "192.168.7.5/32", .dev = "va"}).ok());
+  ASSERT_TRUE(AddRoute(sock(), {.family = AF_INET6, .dst = "default",
+                                .gateway = "fd00::1", .dev = "va"}).ok());
+  auto v4 = OurRoutes(AF_INET);
+  auto v6 = OurRoutes(AF_INET6);
+  EXPECT_EQ(v4, IpRoutes("-4"));
+  EXPECT_EQ(v6, IpRoutes("-6"));
+  EXPECT_TRUE(v4.count({"192.168.7.5/32", "", va_}));
+  auto both = OurRoutes(AF_UNSPEC);
+  EXPECT_EQ(both.size(), v4.size() + v6.size());
+}
+
+TEST_F(RouteTest, DefaultRouteV4ViaGateway) {
+  RouteSpec spec{.family = AF_INET, .dst = "default", .gateway = "10.0.0.1"};
+  Status s = AddRoute(sock(), spec);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto j = IpJson("-d -4 route show default");  // -d: ip hides "proto boot"
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["gateway"], "10.0.0.1");
+  EXPECT_EQ(j[0]["dev"], "va");
+  EXPECT_EQ(j[0].value("protocol", ""), "boot");
+
+  auto got = ListRoutes(sock(), AF_INET);
+  ASSERT_TRUE(got.ok());
+  int defaults = 0;
+  for (const auto& r : *got) {
+    if (r.dst != "default") continue;
+    ++defaults;
+    EXPECT_EQ(r.gateway, "10.0.0.1");
+    EXPECT_EQ(r.oif, va_);
+    EXPECT_EQ(r.protocol, RTPROT_BOOT);
+    EXPECT_EQ(r.scope, RT_SCOPE_UNIVERSE);
+  }
+  EXPECT_EQ(defaults, 1);
+
+  EXPECT_EQ(AddRoute(sock(), spec).code(), Code::kAlreadyExists);
+  ASSERT_TRUE(DeleteRoute(sock(), spec).ok());
+  EXPECT_TRUE(IpJson("-4 route show default").empty());
+  s = DeleteRoute(sock(), spec);
+  EXPECT_EQ(s.code(), Code::kNotFound) << s.ToString();
+}
+
+TEST_F(RouteTest, DefaultRouteV6ViaGateway) {
+  RouteSpec spec{.family = AF_INET6, .dst = "default", .gateway = "fd00::1", .dev = "va"};
+  Status s = AddRoute(sock(), spec);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto j = IpJson("-6 route show default");
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["gateway"], "fd00::1");
+  EXPECT_EQ(j[0]["dev"], "va");
+  EXPECT_TRUE(OurRoutes(AF_INET6).count({"default", "fd00::1", va_}));
+  EXPECT_FALSE(OurRoutes(AF_INET).count({"default", "fd00::1", va_}));
+
+  EXPECT_EQ(AddRoute(sock(), spec).code(), Code::kAlreadyExists);
+  ASSERT_TRUE(DeleteRoute(sock(), spec).ok());
+  EXPECT_TRUE(IpJson("-6 route show default").empty());
+  s = DeleteRoute(sock(), spec);
+  EXPECT_EQ(s.code(), Code::kNotFound) << s.ToString();
+}
+
+TEST_F(RouteTest, ConnectedRoutesViaDev) {
+  ASSERT_TRUE(AddRoute(sock(), {.dst = "192.168.5.0/24", .dev = "va"}).ok());
+  ASSERT_TRUE(AddRoute(sock(), {.dst = "fd01::/64", .dev = "va"}).ok());
+  auto j = IpJson("-4 route show 192.168.5.0/24");
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["dev"], "va");
+  EXPECT_EQ(j[0].value("scope", ""), "link");
+  EXPECT_FALSE(j[0].contains("gateway"));
+  EXPECT_EQ(IpJson("-6 route show fd01::/64").size(), 1u);
+  EXPECT_TRUE(OurRoutes(AF_INET6).count({"fd01::/64", "", va_}));
+
+  ASSERT_TRUE(DeleteRoute(sock(), {.dst = "192.168.5.0/24", .dev = "va"}).ok());
+  ASSERT_TRUE(DeleteRoute(sock(), {.dst = "fd01::/64", .dev = "va"}).ok());
+  EXPECT_TRUE(IpJson("-4 route show 192.168.5.0/24").empty());
+  EXPECT_TRUE(IpJson("-6 route show fd01::/64").empty());
+}
+
+TEST_F(RouteTest, GatewayRouteAndOtherTable) {
+  RouteSpec spec{.dst = "172.16.0.0/12", .gateway = "10.0.0.1", .table = 100};
+  ASSERT_TRUE(AddRoute(sock(), spec).ok());
+  auto j = IpJson("-4 route show table 100");
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["dst"], "172.16.0.0/12");
+  EXPECT_EQ(j[0]["gateway"], "10.0.0.1");
+  EXPECT_TRUE(OurRoutes(AF_INET, 100).count({"172.16.0.0/12", "10.0.0.1", va_}));
+  EXPECT_FALSE(OurRoutes(AF_INET).count({"172.16.0.0/12", "10.0.0.1", va_}));
+  EXPECT_TRUE(OurRoutes(AF_INET, 0).count({"172.16.0.0/12", "10.0.0.1", va_}));
+  // Deleting from the main table does not touch table 100.
+  EXPECT_EQ(DeleteRoute(sock(), {.dst = "172.16.0.0/12", .gateway = "10.0.0.1"}).code(),
+            Code::kNotFound);
+  ASSERT_TRUE(DeleteRoute(sock(), spec).ok());
+  EXPECT_TRUE(IpJson("-4 route show table 100").empty());
+}
+
+TEST_F(RouteTest, BadSpecsAreRefused) {
+  for (const RouteSpec& spec : std::vector<RouteSpec>{
+           {.dst = "10.1.0.1/24", .dev = "va"},               // host bits
+           {.dst = "10.1.0.0/24"},                            // no gw, no dev
+           {.dst = "default", .dev = "va"},                   // family unknown
+           {.family = AF_INET6, .dst = "10.1.0.0/24", .dev = "va"},
+           {.dst = "10.1.0.0/24", .gateway = "fd00::1"},
+           {.dst = "10.1.0.0", .dev = "va"},
+           {.dst = "10.1.0.0/24", .dev = "va", .table = 0},
+       }) {
+    Status s = AddRoute(sock(), spec);
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << spec.dst << ": " << s.ToString();
+  }
+  EXPECT_EQ(AddRoute(sock(), {.dst = "10.1.0.0/24", .dev = "nope"}).code(), Code::kNotFound);
+  EXPECT_FALSE(OurRoutes(AF_INET).count({"10.1.0.0/24", "", va_}));
+}
+
+}  // namespace
+}  // namespace weft::netlink

@@ -1,0 +1,27 @@
+#pragma once
+
+// Encoding of the store's list-valued fields as JSON text columns.
+// Encoders never fail: invalid UTF-8 is replaced with U+FFFD. Decoders fail
+// with kInternal when a column does not hold the expected JSON shape.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "store/model.h"
+
+namespace weft::store {
+
+std::string EncodeStrings(const std::vector<std::string>& v);  // ["a","b"]
+Result<std::vector<std::string>> DecodeStrings(std::string_view json);
+
+std::string EncodeLabels(const std::map<std::string, std::string>& m);
+Result<std::map<std::string, std::string>> DecodeLabels(std::string_view json);
+
+// [{"cidr":"10.0.0.0/24","gateway":"10.0.0.1"}]
+std::string EncodeSubnets(const std::vector<Subnet>& v);
+Result<std::vector<Subnet>> DecodeSubnets(std::string_view json);
+
+}  // namespace weft::store

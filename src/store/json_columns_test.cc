@@ -1,0 +1,38 @@
+#include "store/json_columns.h"
+
+#include <gtest/gtest.h>
+
+namespace weft::store {
+namespace {
+
+TEST(JsonColumnsTest, RoundTrips) {
+  std::vector<std::string> v = {"a", "b\"c", "", "ü"};
+  EXPECT_EQ(*DecodeStrings(EncodeStrings(v)), v);
+  EXPECT_EQ(EncodeStrings({}), "[]");
+  std::map<std::string, std::string> m = {{"k", "v"}, {"x.y/z", ""}};
+  EXPECT_EQ(*DecodeLabels(EncodeLabels(m)), m);
+  EXPECT_EQ(EncodeLabels({}), "{}");
+  std::vector<Subnet> s = {{"10.0.0.0/24", "10.0.0.1"}, {"fd00::/64", ""}};
+  EXPECT_EQ(*DecodeSubnets(EncodeSubnets(s)), s);
+  EXPECT_EQ(EncodeSubnets({}), "[]");
+}
+
+TEST(JsonColumnsTest, InvalidUtf8IsReplacedNotThrown) {
+  auto v = DecodeStrings(EncodeStrings({std::string("a\xff")}));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->size(), 1u);
+}
+
+TEST(JsonColumnsTest, CorruptColumnsAreInternalErrors) {
+  EXPECT_EQ(DecodeStrings("nope").status().code(), Code::kInternal);
+  EXPECT_EQ(DecodeStrings("{}").status().code(), Code::kInternal);
+  EXPECT_EQ(DecodeStrings("[1]").status().code(), Code::kInternal);
+  EXPECT_EQ(DecodeLabels("[]").status().code(), Code::kInternal);
+  EXPECT_EQ(DecodeLabels("{\"a\":1}").status().code(), Code::kInternal);
+  EXPECT_EQ(DecodeSubnets("[1]").status().code(), Code::kInternal);
+  EXPECT_EQ(DecodeSubnets("[{\"cidr\":2}]").status().code(), Code::kInternal);
+  EXPECT_EQ(DecodeSubnets("[{\"cidr\":\"10.0.0.0/8\"}]")->front().gateway, "");
+}
+
+}  // namespace
+}  // namespace weft::store

@@ -1,0 +1,70 @@
+#pragma once
+
+// The records weft keeps in its local state store. Plain structs with
+// strings at this boundary: the store does not parse addresses or prefixes
+// (that is weft::ipam's job, one layer up), it only keeps them.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace weft::store {
+
+struct Subnet {
+  std::string cidr;     // "10.89.0.0/24"
+  std::string gateway;  // bare address, "" if the network has none
+  bool operator==(const Subnet&) const = default;
+};
+
+struct Network {
+  std::string name;
+  std::string driver = "bridge";
+  std::string bridge;  // host interface name, e.g. "weft0"
+  bool internal = false;
+  bool ipv6 = false;
+  bool icc = true;
+  uint32_t mtu = 0;  // 0: kernel default
+  std::vector<Subnet> subnets;
+  std::vector<std::string> dns;
+  std::map<std::string, std::string> labels;
+  int64_t created_unix = 0;
+  bool operator==(const Network&) const = default;
+};
+
+// One row per single host port; the caller expands ranges.
+struct PortMapping {
+  std::string protocol;  // "tcp", "udp", "sctp"
+  std::string host_ip;   // "" binds every address
+  uint16_t host_port = 0;
+  uint16_t container_port = 0;
+  bool operator==(const PortMapping&) const = default;
+};
+
+// A container's attachment to one network; keyed by (container, network).
+struct Endpoint {
+  std::string container;
+  std::string network;
+  std::string ifname;       // inside the container, e.g. "eth0"
+  std::string host_ifname;  // the host-side veth
+  std::string mac;
+  std::string ipv4;  // bare addresses, "" if none
+  std::string ipv6;
+  std::vector<std::string> aliases;
+  bool operator==(const Endpoint&) const = default;
+};
+
+struct Container {
+  std::string name;
+  std::string netns_path;
+  std::string mode = "bridge";  // bridge | none | host
+  std::string hostname;
+  int64_t created_unix = 0;
+  // Filled by reads (Tx::GetContainer, Tx::ListContainers) sorted by network
+  // and by (protocol, host_ip, host_port); ignored by Tx::PutContainer.
+  std::vector<Endpoint> endpoints;
+  std::vector<PortMapping> ports;
+  bool operator==(const Container&) const = default;
+};
+
+}  // namespace weft::store

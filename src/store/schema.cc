@@ -1,0 +1,63 @@
+#include "store/schema.h"
+
+namespace weft::store {
+namespace {
+
+// v1: the first schema. Lists (dns, aliases, labels, subnets) are JSON text.
+// Empty ipv4/ipv6 are stored as NULL, which the UNIQUE indexes let repeat.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE networks (
+  name         TEXT PRIMARY KEY,
+  driver       TEXT NOT NULL,
+  bridge       TEXT NOT NULL,
+  internal     INTEGER NOT NULL,
+  ipv6         INTEGER NOT NULL,
+  icc          INTEGER NOT NULL,
+  mtu          INTEGER NOT NULL,
+  subnets      TEXT NOT NULL,
+  dns          TEXT NOT NULL,
+  labels       TEXT NOT NULL,
+  created_unix INTEGER NOT NULL
+);
+CREATE TABLE containers (
+  name         TEXT PRIMARY KEY,
+  netns_path   TEXT NOT NULL,
+  mode         TEXT NOT NULL,
+  hostname     TEXT NOT NULL,
+  created_unix INTEGER NOT NULL
+);
+CREATE TABLE endpoints (
+  container   TEXT NOT NULL REFERENCES containers(name) ON DELETE CASCADE,
+  network     TEXT NOT NULL REFERENCES networks(name),
+  ifname      TEXT NOT NULL,
+  host_ifname TEXT NOT NULL,
+  mac         TEXT NOT NULL,
+  ipv4        TEXT,
+  ipv6        TEXT,
+  aliases     TEXT NOT NULL,
+  PRIMARY KEY (container, network)
+);
+CREATE UNIQUE INDEX endpoints_network_ipv4 ON endpoints(network, ipv4);
+CREATE UNIQUE INDEX endpoints_network_ipv6 ON endpoints(network, ipv6);
+CREATE TABLE ports (
+  container      TEXT NOT NULL REFERENCES containers(name) ON DELETE CASCADE,
+  protocol       TEXT NOT NULL,
+  host_ip        TEXT NOT NULL,
+  host_port      INTEGER NOT NULL,
+  container_port INTEGER NOT NULL,
+  PRIMARY KEY (protocol, host_ip, host_port)
+);
+CREATE INDEX ports_container ON ports(container);
+)sql";
+
+constexpr std::string_view kMigrations[] = {kV1};
+
+}  // namespace
+
+std::span<const std::string_view> SchemaMigrations() { return kMigrations; }
+
+}  // namespace weft::store

@@ -1,0 +1,109 @@
+// Many processes sharing one database file, as the daemon, CNI plugin
+// invocations and CLI do.
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "store/sqlite_store.h"
+#include "store/test_temp_dir.h"
+
+namespace weft::store {
+namespace {
+
+constexpr int kProcesses = 8;
+constexpr int kUpdatesEach = 50;
+
+// The lowest 10.0.x.y (y in 1..254) not in `used`, like an allocator would.
+std::string LowestFree(const std::vector<std::string>& used_list) {
+  std::set<std::string> used(used_list.begin(), used_list.end());
+  for (int i = 0;; ++i) {
+    std::string a = "10.0." + std::to_string(i / 254) + "." +
+                    std::to_string(i % 254 + 1);
+    if (!used.contains(a)) return a;
+  }
+}
+
+Status ChildWork(const std::string& path, int child) {
+  WEFT_ASSIGN_OR_RETURN(auto store, OpenSqliteStore(path));
+  for (int i = 0; i < kUpdatesEach; ++i) {
+    std::string name = "c" + std::to_string(child) + "-" + std::to_string(i);
+    WEFT_RETURN_IF_ERROR(store->Update([&](Tx& tx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(auto net, tx.GetNetwork("shared"));
+      if (!net) {
+        Network n;
+        n.name = "shared";
+        WEFT_RETURN_IF_ERROR(tx.PutNetwork(n));
+      }
+      WEFT_ASSIGN_OR_RETURN(auto used, tx.UsedAddresses("shared"));
+      Container c;
+      c.name = name;
+      WEFT_RETURN_IF_ERROR(tx.PutContainer(c));
+      Endpoint e;
+      e.container = name;
+      e.network = "shared";
+      e.ipv4 = LowestFree(used);
+      return tx.PutEndpoint(e);
+    }));
+    WEFT_RETURN_IF_ERROR(store->View([&](Tx& tx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(auto c, tx.GetContainer(name));
+      if (!c || c->endpoints.size() != 1) return Internal("lost " + name);
+      return Status::Ok();
+    }));
+  }
+  return Status::Ok();
+}
+
+TEST(SqliteConcurrencyTest, ForkedWritersLoseNothingAndNeverDuplicate) {
+  TestTempDir dir;
+  ASSERT_TRUE(dir.ok());
+  // Every child creates the file and runs the migration race itself.
+  std::string path = dir.path() + "/state/weft.db";
+  std::vector<pid_t> children;
+  for (int i = 0; i < kProcesses; ++i) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      Status s = ChildWork(path, i);
+      if (!s.ok()) std::fprintf(stderr, "child %d: %s\n", i, s.message().c_str());
+      _exit(s.ok() ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "child " << pid << " status " << status;
+  }
+
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  std::vector<Endpoint> endpoints;
+  ASSERT_TRUE((*store)->View([&](Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(endpoints, tx.ListEndpoints("shared"));
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(endpoints.size(), size_t{kProcesses * kUpdatesEach});
+  std::set<std::string> addresses, containers;
+  for (const Endpoint& e : endpoints) {
+    addresses.insert(e.ipv4);
+    containers.insert(e.container);
+  }
+  EXPECT_EQ(addresses.size(), endpoints.size());
+  EXPECT_EQ(containers.size(), endpoints.size());
+  // Allocation was serialized, so the addresses are exactly the lowest ones.
+  std::vector<std::string> lowest;
+  while (lowest.size() < endpoints.size()) lowest.push_back(LowestFree(lowest));
+  EXPECT_EQ(addresses, std::set<std::string>(lowest.begin(), lowest.end()));
+  store->reset();
+  Status check = CheckSqliteIntegrity(path);
+  EXPECT_TRUE(check.ok()) << check.message();
+}
+
+}  // namespace
+}  // namespace weft::store

@@ -1,0 +1,444 @@
+#include "store/sqlite_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace weft::store {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+using PortList = std::vector<std::pair<std::string, PortMapping>>;
+
+Network MakeNetwork(std::string name) {
+  Network n;
+  n.name = std::move(name);
+  n.bridge = "weft-" + n.name;
+  n.subnets = {{"10.0.0.0/24", "10.0.0.1"}};
+  return n;
+}
+
+Container MakeContainer(std::string name) {
+  Container c;
+  c.name = std::move(name);
+  c.netns_path = "/run/netns/" + c.name;
+  return c;
+}
+
+Endpoint MakeEndpoint(std::string container, std::string network,
+                      std::string ipv4, std::string ipv6 = "") {
+  Endpoint e;
+  e.container = std::move(container);
+  e.network = std::move(network);
+  e.ifname = "eth0";
+  e.ipv4 = std::move(ipv4);
+  e.ipv6 = std::move(ipv6);
+  return e;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = OpenSqliteStore(":memory:");
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    store_ = std::move(*s);
+  }
+
+  // Runs fn in an Update and expects it to succeed.
+  void Write(const std::function<Status(Tx&)>& fn) {
+    Status s = store_->Update(fn);
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+  Status Try(const std::function<Status(Tx&)>& fn) {
+    return store_->Update(fn);
+  }
+  template <typename T>
+  T Read(const std::function<Result<T>(Tx&)>& fn) {
+    std::optional<T> out;
+    Status s = store_->View([&](Tx& tx) -> Status {
+      auto r = fn(tx);
+      if (!r.ok()) return r.status();
+      out = std::move(*r);
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.ok()) << s.message();
+    return out ? std::move(*out) : T();
+  }
+
+  // Two networks "a" and "b", containers "c1".."c3".
+  void Populate() {
+    Write([](Tx& tx) {
+      WEFT_RETURN_IF_ERROR(tx.PutNetwork(MakeNetwork("a")));
+      WEFT_RETURN_IF_ERROR(tx.PutNetwork(MakeNetwork("b")));
+      for (auto name : {"c1", "c2", "c3"}) {
+        WEFT_RETURN_IF_ERROR(tx.PutContainer(MakeContainer(name)));
+      }
+      return Status::Ok();
+    });
+  }
+
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(SqliteStoreTest, NetworkRoundTrip) {
+  Network n;
+  n.name = "web";
+  n.driver = "bridge";
+  n.bridge = "weft1";
+  n.internal = true;
+  n.ipv6 = true;
+  n.icc = false;
+  n.mtu = 9000;
+  n.subnets = {{"10.89.1.0/24", "10.89.1.1"}, {"fd89:7765:6674:1::/64", ""}};
+  n.dns = {"1.1.1.1", "9.9.9.9"};
+  n.labels = {{"app", "shop"}, {"tier", "front"}};
+  n.created_unix = 1700000000;
+  Write([&](Tx& tx) { return tx.PutNetwork(n); });
+  auto got = Read<std::optional<Network>>(
+      [](Tx& tx) { return tx.GetNetwork("web"); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, n);
+  EXPECT_FALSE(Read<std::optional<Network>>(
+                   [](Tx& tx) { return tx.GetNetwork("nope"); })
+                   .has_value());
+}
+
+TEST_F(SqliteStoreTest, PutNetworkReplacesListsAndKeepsEndpoints) {
+  Populate();
+  Write([](Tx& tx) {
+    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2"));
+  });
+  Network n = MakeNetwork("a");
+  n.dns = {"8.8.8.8"};
+  n.labels = {{"x", "y"}};
+  n.subnets = {{"10.1.0.0/16", ""}};
+  Write([&](Tx& tx) { return tx.PutNetwork(n); });
+  Network second = n;
+  second.dns.clear();
+  second.labels.clear();
+  Write([&](Tx& tx) { return tx.PutNetwork(second); });
+  auto got = Read<std::optional<Network>>(
+      [](Tx& tx) { return tx.GetNetwork("a"); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, second);
+  EXPECT_EQ(Read<std::vector<Endpoint>>(
+                [](Tx& tx) { return tx.ListEndpoints("a"); })
+                .size(),
+            1u);
+}
+
+TEST_F(SqliteStoreTest, ListNetworksSortedAndDelete) {
+  Write([](Tx& tx) {
+    for (auto name : {"zeta", "alpha", "mid"}) {
+      WEFT_RETURN_IF_ERROR(tx.PutNetwork(MakeNetwork(name)));
+    }
+    return Status::Ok();
+  });
+  auto names = [&] {
+    std::vector<std::string> out;
+    for (const Network& n : Read<std::vector<Network>>(
+             [](Tx& tx) { return tx.ListNetworks(); })) {
+      out.push_back(n.name);
+    }
+    return out;
+  };
+  EXPECT_THAT(names(), ElementsAre("alpha", "mid", "zeta"));
+  Write([](Tx& tx) { return tx.DeleteNetwork("mid"); });
+  EXPECT_THAT(names(), ElementsAre("alpha", "zeta"));
+  Status s = Try([](Tx& tx) { return tx.DeleteNetwork("mid"); });
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(), "network \"mid\" not found");
+}
+
+TEST_F(SqliteStoreTest, DeleteNetworkInUseIsRefused) {
+  Populate();
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.3")));
+    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2"));
+  });
+  Status s = Try([](Tx& tx) { return tx.DeleteNetwork("a"); });
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "network \"a\" is in use by containers \"c1\", \"c2\"");
+}
+
+TEST_F(SqliteStoreTest, ContainerRoundTripWithEndpointsAndPorts) {
+  Populate();
+  Container c;
+  c.name = "web1";
+  c.netns_path = "/run/netns/web1";
+  c.mode = "bridge";
+  c.hostname = "web1.local";
+  c.created_unix = 42;
+  Endpoint eb = MakeEndpoint("web1", "b", "10.0.0.9", "fd00::9");
+  eb.ifname = "eth1";
+  eb.host_ifname = "veth123";
+  eb.mac = "02:42:0a:00:00:09";
+  eb.aliases = {"web", "www"};
+  Endpoint ea = MakeEndpoint("web1", "a", "10.0.0.2");
+  PortMapping p80{"tcp", "", 8080, 80};
+  PortMapping p53{"udp", "127.0.0.1", 5353, 53};
+  Write([&](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutContainer(c));
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(eb));
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(ea));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("web1", p80));
+    return tx.PutPort("web1", p53);
+  });
+  Container want = c;
+  want.endpoints = {ea, eb};  // sorted by network
+  want.ports = {p80, p53};    // sorted by protocol
+  auto got = Read<std::optional<Container>>(
+      [](Tx& tx) { return tx.GetContainer("web1"); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, want);
+
+  auto all = Read<std::vector<Container>>(
+      [](Tx& tx) { return tx.ListContainers(); });
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].name, "c1");
+  EXPECT_TRUE(all[0].endpoints.empty());
+  EXPECT_EQ(all[3], want);
+
+  EXPECT_THAT(Read<PortList>(
+                  [](Tx& tx) { return tx.ListPorts(); }),
+              ElementsAre(std::pair{std::string("web1"), p80},
+                          std::pair{std::string("web1"), p53}));
+}
+
+TEST_F(SqliteStoreTest, PutContainerKeepsEndpointsAndPorts) {
+  Populate();
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")));
+    return tx.PutPort("c1", {"tcp", "", 80, 80});
+  });
+  Container c = MakeContainer("c1");
+  c.hostname = "renamed";
+  Write([&](Tx& tx) { return tx.PutContainer(c); });
+  auto got = Read<std::optional<Container>>(
+      [](Tx& tx) { return tx.GetContainer("c1"); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->hostname, "renamed");
+  EXPECT_EQ(got->endpoints.size(), 1u);
+  EXPECT_EQ(got->ports.size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, DeleteContainerCascades) {
+  Populate();
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")));
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "b", "10.0.0.2")));
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.3")));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", {"tcp", "", 80, 80}));
+    return tx.PutPort("c2", {"tcp", "", 81, 80});
+  });
+  Write([](Tx& tx) { return tx.DeleteContainer("c1"); });
+  EXPECT_FALSE(Read<std::optional<Container>>(
+                   [](Tx& tx) { return tx.GetContainer("c1"); })
+                   .has_value());
+  EXPECT_THAT(Read<std::vector<std::string>>(
+                  [](Tx& tx) { return tx.UsedAddresses("a"); }),
+              ElementsAre("10.0.0.3"));
+  EXPECT_TRUE(Read<std::vector<std::string>>(
+                  [](Tx& tx) { return tx.UsedAddresses("b"); })
+                  .empty());
+  auto ports = Read<PortList>(
+      [](Tx& tx) { return tx.ListPorts(); });
+  ASSERT_EQ(ports.size(), 1u);
+  EXPECT_EQ(ports[0].first, "c2");
+  // The network can go now that c1 is gone from b.
+  Write([](Tx& tx) { return tx.DeleteNetwork("b"); });
+  EXPECT_EQ(Try([](Tx& tx) { return tx.DeleteContainer("c1"); }).code(),
+            Code::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, EndpointsNeedTheirContainerAndNetwork) {
+  Populate();
+  Status s = Try([](Tx& tx) {
+    return tx.PutEndpoint(MakeEndpoint("ghost", "a", "10.0.0.2"));
+  });
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(), "container \"ghost\" not found");
+  s = Try([](Tx& tx) {
+    return tx.PutEndpoint(MakeEndpoint("c1", "nonet", "10.0.0.2"));
+  });
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(), "network \"nonet\" not found");
+}
+
+TEST_F(SqliteStoreTest, DuplicateAddresses) {
+  Populate();
+  Write([](Tx& tx) {
+    return tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.5", "fd00::5"));
+  });
+  Status s = Try([](Tx& tx) {
+    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.5"));
+  });
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_EQ(s.message(),
+            "address 10.0.0.5 is already in use on network \"a\" (by \"c2\")");
+  s = Try([](Tx& tx) {
+    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.6", "fd00::5"));
+  });
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_THAT(s.message(), HasSubstr("address fd00::5 is already in use"));
+  // Same address on another network is fine, as is no address twice.
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(
+        tx.PutEndpoint(MakeEndpoint("c1", "b", "10.0.0.5", "fd00::5")));
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "")));
+    return tx.PutEndpoint(MakeEndpoint("c3", "a", ""));
+  });
+  // Re-putting an endpoint with its own address replaces it.
+  Write([](Tx& tx) {
+    Endpoint e = MakeEndpoint("c2", "a", "10.0.0.5", "fd00::5");
+    e.mac = "02:00:00:00:00:01";
+    return tx.PutEndpoint(e);
+  });
+  EXPECT_THAT(Read<std::vector<std::string>>(
+                  [](Tx& tx) { return tx.UsedAddresses("a"); }),
+              UnorderedElementsAre("10.0.0.5", "fd00::5"));
+  auto eps = Read<std::vector<Endpoint>>(
+      [](Tx& tx) { return tx.ListEndpoints("a"); });
+  ASSERT_EQ(eps.size(), 3u);
+  EXPECT_EQ(eps[0].container, "c1");
+  EXPECT_EQ(eps[1].container, "c2");
+  EXPECT_EQ(eps[1].mac, "02:00:00:00:00:01");
+  EXPECT_EQ(eps[2].container, "c3");
+}
+
+TEST_F(SqliteStoreTest, DeleteEndpoint) {
+  Populate();
+  Write([](Tx& tx) {
+    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2"));
+  });
+  Write([](Tx& tx) { return tx.DeleteEndpoint("c1", "a"); });
+  EXPECT_TRUE(Read<std::vector<Endpoint>>(
+                  [](Tx& tx) { return tx.ListEndpoints("a"); })
+                  .empty());
+  Status s = Try([](Tx& tx) { return tx.DeleteEndpoint("c1", "a"); });
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  EXPECT_EQ(s.message(), "container \"c1\" has no endpoint on network \"a\"");
+}
+
+TEST_F(SqliteStoreTest, PortConflictNamesTheOwner) {
+  Populate();
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", {"tcp", "10.0.0.1", 8080, 80}));
+    return tx.PutPort("c1", {"tcp", "", 9090, 90});
+  });
+  Status s =
+      Try([](Tx& tx) { return tx.PutPort("c2", {"tcp", "10.0.0.1", 8080, 81}); });
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_EQ(s.message(),
+            "host port 8080/tcp is already in use by container \"c1\" (on "
+            "10.0.0.1)");
+  // Wildcards overlap specific addresses of their family, both ways.
+  EXPECT_EQ(Try([](Tx& tx) { return tx.PutPort("c2", {"tcp", "", 8080, 80}); })
+                .code(),
+            Code::kAlreadyExists);
+  EXPECT_EQ(Try([](Tx& tx) {
+              return tx.PutPort("c2", {"tcp", "0.0.0.0", 8080, 80});
+            }).code(),
+            Code::kAlreadyExists);
+  s = Try([](Tx& tx) { return tx.PutPort("c2", {"tcp", "::1", 9090, 80}); });
+  EXPECT_EQ(s.message(),
+            "host port 9090/tcp is already in use by container \"c1\" (on all "
+            "addresses)");
+  // Different protocol, port, or non-overlapping address is fine.
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", {"udp", "10.0.0.1", 8080, 80}));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", {"tcp", "10.0.0.1", 8081, 80}));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", {"tcp", "10.0.0.2", 8080, 80}));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", {"tcp", "::", 8080, 80}));
+    // The owner may re-put its own mapping.
+    return tx.PutPort("c1", {"tcp", "10.0.0.1", 8080, 8000});
+  });
+  auto ports = Read<PortList>(
+      [](Tx& tx) { return tx.ListPorts(); });
+  ASSERT_EQ(ports.size(), 6u);
+  EXPECT_EQ(ports[0].second, (PortMapping{"tcp", "", 9090, 90}));
+  EXPECT_EQ(ports[1].second, (PortMapping{"tcp", "10.0.0.1", 8080, 8000}));
+  EXPECT_EQ(Try([](Tx& tx) {
+              return tx.PutPort("ghost", {"tcp", "", 1, 1});
+            }).code(),
+            Code::kNotFound);
+  Write([](Tx& tx) { return tx.DeletePorts("c2"); });
+  Write([](Tx& tx) { return tx.DeletePorts("c2"); });  // none left: still OK
+  EXPECT_EQ(Read<PortList>(
+                [](Tx& tx) { return tx.ListPorts(); })
+                .size(),
+            2u);
+}
+
+TEST_F(SqliteStoreTest, Meta) {
+  EXPECT_FALSE(Read<std::optional<std::string>>(
+                   [](Tx& tx) { return tx.GetMeta("boot_id"); })
+                   .has_value());
+  Write([](Tx& tx) { return tx.PutMeta("boot_id", "one"); });
+  Write([](Tx& tx) { return tx.PutMeta("boot_id", "two"); });
+  EXPECT_EQ(Read<std::optional<std::string>>(
+                [](Tx& tx) { return tx.GetMeta("boot_id"); }),
+            "two");
+}
+
+TEST_F(SqliteStoreTest, UpdateRollsBackEverythingOnFailure) {
+  Populate();
+  Status s = Try([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutNetwork(MakeNetwork("new")));
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")));
+    WEFT_RETURN_IF_ERROR(tx.DeleteContainer("c3"));
+    WEFT_RETURN_IF_ERROR(tx.PutMeta("k", "v"));
+    return ResourceExhausted("subnet full");
+  });
+  EXPECT_EQ(s.code(), Code::kResourceExhausted);
+  EXPECT_EQ(s.message(), "subnet full");
+  EXPECT_EQ(Read<std::vector<Network>>([](Tx& tx) { return tx.ListNetworks(); })
+                .size(),
+            2u);
+  EXPECT_EQ(Read<std::vector<Container>>(
+                [](Tx& tx) { return tx.ListContainers(); })
+                .size(),
+            3u);
+  EXPECT_TRUE(Read<std::vector<std::string>>(
+                  [](Tx& tx) { return tx.UsedAddresses("a"); })
+                  .empty());
+  EXPECT_FALSE(Read<std::optional<std::string>>(
+                   [](Tx& tx) { return tx.GetMeta("k"); })
+                   .has_value());
+  // A store error midway rolls back too, and the store stays usable.
+  Write([](Tx& tx) {
+    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2"));
+  });
+  s = Try([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutMeta("k", "v"));
+    return tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.2"));
+  });
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_FALSE(Read<std::optional<std::string>>(
+                   [](Tx& tx) { return tx.GetMeta("k"); })
+                   .has_value());
+}
+
+TEST_F(SqliteStoreTest, ViewIsReadOnly) {
+  Status s = store_->View([](Tx& tx) { return tx.PutMeta("k", "v"); });
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  s = store_->View([](Tx& tx) { return tx.PutNetwork(MakeNetwork("x")); });
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+}
+
+TEST_F(SqliteStoreTest, NestedTransactionsAreRefused) {
+  Status inner;
+  Status outer = store_->Update([&](Tx& tx) {
+    inner = store_->View([](Tx&) { return Status::Ok(); });
+    return tx.PutMeta("k", "v");
+  });
+  EXPECT_TRUE(outer.ok());
+  EXPECT_EQ(inner.code(), Code::kFailedPrecondition);
+  // And the store works afterwards.
+  EXPECT_TRUE(store_->View([](Tx&) { return Status::Ok(); }).ok());
+}
+
+}  // namespace
+}  // namespace weft::store

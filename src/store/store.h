@@ -1,0 +1,102 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "base/status.h"
+#include "store/model.h"
+
+namespace weft::store {
+
+// One transaction on the state store; every read and write goes through it.
+// A Tx is only valid inside the Store::Update/View callback that received it
+// and must not be kept or shared with other threads. In a View, every write
+// fails with kFailedPrecondition.
+//
+// Errors common to all methods: kUnavailable when the database stays locked
+// by another process past the busy timeout, kInternal for other database
+// failures (including rows that no longer decode).
+class Tx {
+ public:
+  virtual ~Tx() = default;
+
+  virtual Result<std::optional<Network>> GetNetwork(std::string_view name) = 0;
+  // Sorted by name.
+  virtual Result<std::vector<Network>> ListNetworks() = 0;
+  // Inserts or replaces the network, subnets, dns and labels included.
+  // Replacing keeps the network's endpoints.
+  virtual Status PutNetwork(const Network& network) = 0;
+  // kNotFound if absent; kFailedPrecondition naming the containers if any
+  // endpoint is still attached (delete those first).
+  virtual Status DeleteNetwork(std::string_view name) = 0;
+
+  // With endpoints and ports.
+  virtual Result<std::optional<Container>> GetContainer(
+      std::string_view name) = 0;
+  // Sorted by name, with endpoints and ports.
+  virtual Result<std::vector<Container>> ListContainers() = 0;
+  // Inserts or replaces the container row only; its endpoints and ports are
+  // kept and container.endpoints/ports are ignored.
+  virtual Status PutContainer(const Container& container) = 0;
+  // Also deletes its endpoints and ports. kNotFound if absent.
+  virtual Status DeleteContainer(std::string_view name) = 0;
+
+  // Inserts or replaces the endpoint keyed by (container, network).
+  // kNotFound if the container or the network does not exist;
+  // kAlreadyExists `address 10.0.0.5 is already in use on network "n" (by
+  // "c2")` if another endpoint on the network has the same ipv4 or ipv6.
+  // The same address on different networks is fine.
+  virtual Status PutEndpoint(const Endpoint& endpoint) = 0;
+  // kNotFound if there is no such endpoint.
+  virtual Status DeleteEndpoint(std::string_view container,
+                                std::string_view network) = 0;
+  // Sorted by container. Empty (not kNotFound) for an unknown network.
+  virtual Result<std::vector<Endpoint>> ListEndpoints(
+      std::string_view network) = 0;
+  // Every ipv4 and ipv6 address of the network's endpoints (not gateways),
+  // in no particular order.
+  virtual Result<std::vector<std::string>> UsedAddresses(
+      std::string_view network) = 0;
+
+  // Records one host port of `container`. kNotFound if the container does
+  // not exist. kAlreadyExists naming the owner if the host port is taken:
+  // same protocol and host_port, and host_ip equal or overlapping through a
+  // wildcard ("" overlaps every address, "0.0.0.0" every IPv4 address, "::"
+  // every IPv6 address). Re-putting the container's own (protocol, host_ip,
+  // host_port) replaces that row.
+  virtual Status PutPort(std::string_view container,
+                         const PortMapping& mapping) = 0;
+  // Deletes every port of the container; OK if it has none.
+  virtual Status DeletePorts(std::string_view container) = 0;
+  // (container, mapping), sorted by container, protocol, host_ip, host_port.
+  virtual Result<std::vector<std::pair<std::string, PortMapping>>>
+  ListPorts() = 0;
+
+  // A small key/value table (boot id, ...).
+  virtual Result<std::optional<std::string>> GetMeta(std::string_view key) = 0;
+  virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+};
+
+// Weft's local state. Implementations are safe for concurrent use by
+// multiple threads (transactions are serialized) and, for SQLite, by
+// multiple processes sharing the database file.
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Runs fn in one write transaction (SQLite: BEGIN IMMEDIATE, so writers
+  // queue up front instead of failing at their first write). Commits if fn
+  // returns OK; otherwise rolls everything back and returns fn's status.
+  // REQUIRES: not called from inside another Update/View on this Store
+  // (returns kFailedPrecondition if it is).
+  virtual Status Update(const std::function<Status(Tx&)>& fn) = 0;
+  // Runs fn in one read transaction: every read sees the same snapshot.
+  // Same REQUIRES as Update.
+  virtual Status View(const std::function<Status(Tx&)>& fn) = 0;
+};
+
+}  // namespace weft::store
