@@ -53,11 +53,13 @@ std::string RandomName() {
 
 void AddCreateOptions(CLI::App* cmd, core::ContainerSpec& spec) {
   cmd->add_option("--network,--net", spec.networks,
-                  "Network to attach (repeatable; \"host\" or \"none\" for those modes)");
+                  "Network to attach (repeatable; \"host\" or \"none\" for those modes)")
+      ->allow_extra_args(false);
   cmd->add_option("--ip", spec.ip, "Static IPv4 address on the first network");
   cmd->add_option("--ip6", spec.ip6, "Static IPv6 address on the first network");
   cmd->add_option("--hostname", spec.hostname, "Hostname inside the container");
-  cmd->add_option("--alias", spec.aliases, "Extra DNS name on its networks (repeatable)");
+  cmd->add_option("--alias", spec.aliases, "Extra DNS name on its networks (repeatable)")
+      ->allow_extra_args(false);
 }
 
 }  // namespace
@@ -87,7 +89,8 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   connect->add_option("NAME", spec->name, "Container name")->required();
   connect->add_option("--ip", spec->ip, "Static IPv4 address");
   connect->add_option("--ip6", spec->ip6, "Static IPv6 address");
-  connect->add_option("--alias", spec->aliases, "Extra DNS name on this network (repeatable)");
+  connect->add_option("--alias", spec->aliases, "Extra DNS name on this network (repeatable)")
+      ->allow_extra_args(false);
   connect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   connect->callback([&inv, spec, network, dry_run] {
     inv.action = [spec, network, dry_run](core::Context& ctx) -> Status {

@@ -38,13 +38,16 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   CLI::App* create = network->add_subcommand("create", "Create a bridge network");
   create->add_option("NAME", spec->name, "Network name")->required();
   create->add_option("--driver,-d", spec->driver, "Network driver (bridge)");
-  create->add_option("--subnet", spec->subnets, "Subnet CIDR (repeatable; v4 and/or v6)");
-  create->add_option("--gateway", spec->gateways, "Gateway address (repeatable, one per subnet)");
+  create->add_option("--subnet", spec->subnets, "Subnet CIDR (repeatable; v4 and/or v6)")
+      ->allow_extra_args(false);
+  create->add_option("--gateway", spec->gateways, "Gateway address (repeatable, one per subnet)")
+      ->allow_extra_args(false);
   create->add_flag("--ipv6", spec->ipv6, "Also an IPv6 subnet (from the ULA pool unless given)");
   create->add_flag("--internal", spec->internal, "No NAT and no way out of the network");
   create->add_option("--icc", spec->icc, "Allow container-to-container traffic (true|false)");
   create->add_option("--mtu", spec->mtu, "MTU of the bridge and its veths");
-  create->add_option("--dns", spec->dns, "Upstream DNS server for this network (repeatable)");
+  create->add_option("--dns", spec->dns, "Upstream DNS server for this network (repeatable)")
+      ->allow_extra_args(false);
   create->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   create->callback([&inv, spec, dry_run] {
     inv.action = [spec, dry_run](core::Context& ctx) -> Status {

@@ -39,8 +39,13 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
 
 Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallModel& before,
                     const firewall::FirewallModel& after) {
-  WEFT_ASSIGN_OR_RETURN(nlohmann::json apply, firewall::BuildRuleset(after));
-  WEFT_ASSIGN_OR_RETURN(nlohmann::json undo, firewall::BuildRuleset(before));
+  // With no networks left, weft's table goes entirely: nothing is left behind.
+  auto batch_for = [](const firewall::FirewallModel& m) -> Result<nlohmann::json> {
+    if (m.networks.empty() && m.ports.empty()) return firewall::DeleteTable();
+    return firewall::BuildRuleset(m);
+  };
+  WEFT_ASSIGN_OR_RETURN(nlohmann::json apply, batch_for(after));
+  WEFT_ASSIGN_OR_RETURN(nlohmann::json undo, batch_for(before));
   plan.Add({"apply-firewall", firewall::Explain(apply),
             [session, apply] {
               WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());

@@ -11,9 +11,7 @@ using nlohmann::json;
 // Datatypes of an expression's components: "ifname" strings need quotes.
 using Types = std::vector<std::string>;
 
-std::string Unsupported(const json& j) {
-  return "<unsupported: " + j.dump() + ">";
-}
+std::string Unsupported(const json& j) { return "<unsupported: " + j.dump() + ">"; }
 
 std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
@@ -27,8 +25,7 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
 Types TypesOfSetType(const json& type) {
   if (type.is_string()) return {type.get<std::string>()};
   Types out;
-  for (const json& t : type)
-    out.push_back(t.is_string() ? t.get<std::string>() : "");
+  for (const json& t : type) out.push_back(t.is_string() ? t.get<std::string>() : "");
   return out;
 }
 
@@ -95,8 +92,8 @@ std::string Expr(const json& e, const Types& types) {
   }
   if (kind == "meta") {
     const std::string key = v.value("key", "");
-    const bool bare = key == "iifname" || key == "oifname" || key == "iif" ||
-                      key == "oif" || key == "mark";
+    const bool bare =
+        key == "iifname" || key == "oifname" || key == "iif" || key == "oif" || key == "mark";
     return bare ? key : "meta " + key;
   }
   if (kind == "payload" && v.contains("protocol")) {
@@ -128,8 +125,7 @@ std::string NatStmt(const std::string& kind, const json& v) {
   if (v.contains("addr")) {
     std::string addr = Expr(v["addr"], {""});
     // An IPv6 literal followed by a port needs brackets.
-    if (v.contains("port") && v["addr"].is_string() &&
-        addr.find(':') != std::string::npos) {
+    if (v.contains("port") && v["addr"].is_string() && addr.find(':') != std::string::npos) {
       addr = "[" + addr + "]";
     }
     out += " to " + addr;
@@ -159,26 +155,20 @@ std::string Stmt(const json& s) {
     if (op != "==" && op != "in") out += op + " ";
     return out + Expr(v["right"], TypesOf(left));
   }
-  if (kind == "accept" || kind == "drop" || kind == "continue" ||
-      kind == "return") {
+  if (kind == "accept" || kind == "drop" || kind == "continue" || kind == "return") {
     return kind;
   }
-  if (kind == "jump" || kind == "goto")
-    return kind + " " + v.value("target", "");
+  if (kind == "jump" || kind == "goto") return kind + " " + v.value("target", "");
   if (kind == "counter" && v.is_null()) return "counter";
-  if (kind == "masquerade" || kind == "dnat" || kind == "snat" ||
-      kind == "redirect") {
+  if (kind == "masquerade" || kind == "dnat" || kind == "snat" || kind == "redirect") {
     return NatStmt(kind, v);
   }
   return Unsupported(s);
 }
 
-std::string Where(const json& o) {
-  return o.value("family", "") + " " + o.value("table", "");
-}
+std::string Where(const json& o) { return o.value("family", "") + " " + o.value("table", ""); }
 
-std::string Elements(const json& elems, const Types& key_types,
-                     const Types& data_types) {
+std::string Elements(const json& elems, const Types& key_types, const Types& data_types) {
   std::vector<std::string> parts;
   for (const json& el : elems.is_array() ? elems : json::array({elems})) {
     if (el.is_array() && el.size() == 2) {  // map element: [key, data]
@@ -192,8 +182,7 @@ std::string Elements(const json& elems, const Types& key_types,
 
 std::string SetBody(const std::string& kind, const json& o) {
   const Types key_types = TypesOfSetType(o.value("type", json("")));
-  const Types data_types =
-      o.contains("map") ? TypesOfSetType(o["map"]) : Types{};
+  const Types data_types = o.contains("map") ? TypesOfSetType(o["map"]) : Types{};
   std::string out = "{ type " + Join(key_types, " . ");
   if (kind == "map") out += " : " + Join(data_types, " . ");
   out += ";";
@@ -222,25 +211,22 @@ std::string Command(const json& cmd) {
   if (kind == "chain") {
     std::string out = verb + " chain " + Where(o) + " " + o.value("name", "");
     if (verb == "add" && o.contains("hook")) {
-      out += " { type " + o.value("type", "") + " hook " + o.value("hook", "") +
-             " priority " + Expr(o["prio"], {""}) + ";";
+      out += " { type " + o.value("type", "") + " hook " + o.value("hook", "") + " priority " +
+             Expr(o["prio"], {""}) + ";";
       if (o.contains("policy")) out += " policy " + o.value("policy", "") + ";";
       out += " }";
     }
     return out;
   }
   if ((kind == "set" || kind == "map") && verb == "add") {
-    return verb + " " + kind + " " + Where(o) + " " + o.value("name", "") +
-           " " + SetBody(kind, o);
+    return verb + " " + kind + " " + Where(o) + " " + o.value("name", "") + " " + SetBody(kind, o);
   }
   if (kind == "rule" && (verb == "add" || verb == "insert")) {
     std::vector<std::string> stmts;
-    for (const json& s : o.value("expr", json::array()))
-      stmts.push_back(Stmt(s));
-    std::string out = verb + " rule " + Where(o) + " " + o.value("chain", "") +
-                      " " + Join(stmts, " ");
-    if (o.contains("comment"))
-      out += " comment \"" + o.value("comment", "") + "\"";
+    for (const json& s : o.value("expr", json::array())) stmts.push_back(Stmt(s));
+    std::string out =
+        verb + " rule " + Where(o) + " " + o.value("chain", "") + " " + Join(stmts, " ");
+    if (o.contains("comment")) out += " comment \"" + o.value("comment", "") + "\"";
     return out;
   }
   if (kind == "element") {

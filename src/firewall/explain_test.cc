@@ -27,8 +27,7 @@ bool HasLine(const std::vector<std::string>& lines, const std::string& want) {
 
 FirewallModel Model() {
   FirewallModel m;
-  m.networks.push_back(
-      {"a", "weft0", {"10.89.0.0/24", "fd00:89::/64"}, false, true});
+  m.networks.push_back({"a", "weft0", {"10.89.0.0/24", "fd00:89::/64"}, false, true});
   m.networks.push_back({"b", "weft1", {"10.90.0.0/24"}, true, true});
   m.ports.push_back({"tcp", "", 8080, "10.89.0.2", 80, "a"});
   m.ports.push_back({"udp", "192.0.2.1", 53, "10.89.0.3", 5353, "a"});
@@ -64,31 +63,26 @@ TEST(ExplainTest, OneShellReadyLinePerCommand) {
           R"x(nft 'add rule inet weft postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade comment "weft: published ports reached from localhost"')x",
           R"x(nft 'add rule inet weft postrouting ct status dnat oifname . ip saddr @subnets4 masquerade comment "weft: hairpin to published ports (ipv4)"')x",
       }) {
-    EXPECT_TRUE(HasLine(lines, want)) << "missing: " << want << "\nin:\n"
-                                      << text;
+    EXPECT_TRUE(HasLine(lines, want)) << "missing: " << want << "\nin:\n" << text;
   }
 }
 
 TEST(ExplainTest, DeleteTable) {
-  EXPECT_EQ(Explain(DeleteTable()),
-            "nft add table inet weft\nnft delete table inet weft\n");
+  EXPECT_EQ(Explain(DeleteTable()), "nft add table inet weft\nnft delete table inet weft\n");
 }
 
 TEST(ExplainTest, QuotesSingleQuotesForTheShell) {
-  const nlohmann::json batch =
-      nlohmann::json::parse(R"({"nftables": [{"add": {"rule": {
+  const nlohmann::json batch = nlohmann::json::parse(R"({"nftables": [{"add": {"rule": {
       "family": "inet", "table": "weft", "chain": "c", "comment": "it's",
       "expr": [{"accept": null}]}}}]})");
-  EXPECT_EQ(Explain(batch),
-            "nft 'add rule inet weft c accept comment \"it'\\''s\"'\n");
+  EXPECT_EQ(Explain(batch), "nft 'add rule inet weft c accept comment \"it'\\''s\"'\n");
 }
 
 TEST(ExplainTest, MarksWhatItCannotRender) {
   const nlohmann::json batch = nlohmann::json::parse(
       R"({"nftables": [{"add": {"rule": {"family": "inet", "table": "weft",
           "chain": "c", "expr": [{"tproxy": {"port": 1}}]}}}]})");
-  EXPECT_NE(Explain(batch).find("<unsupported: {\"tproxy\""),
-            std::string::npos);
+  EXPECT_NE(Explain(batch).find("<unsupported: {\"tproxy\""), std::string::npos);
 }
 
 }  // namespace

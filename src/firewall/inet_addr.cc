@@ -37,12 +37,10 @@ Result<Prefix> ParsePrefix(std::string_view text) {
 
   std::string_view len_text = text.substr(slash + 1);
   int len = -1;
-  auto [end, ec] =
-      std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
-  if (ec != std::errc() || end != len_text.data() + len_text.size() ||
-      len_text.empty() || len < 0 || len > p.len) {
-    return InvalidArgument("bad prefix length in \"" + std::string(text) +
-                           "\"");
+  auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
+  if (ec != std::errc() || end != len_text.data() + len_text.size() || len_text.empty() ||
+      len < 0 || len > p.len) {
+    return InvalidArgument("bad prefix length in \"" + std::string(text) + "\"");
   }
   p.len = len;
 

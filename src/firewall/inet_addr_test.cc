@@ -29,9 +29,8 @@ TEST(ParsePrefixTest, ClearsHostBitsAndCanonicalizes) {
 }
 
 TEST(ParsePrefixTest, RejectsGarbage) {
-  for (const char* bad :
-       {"", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/x", "fd00::/129", "10.0.0/24",
-        "hello", "10.0.0.0/24/1", "10.0.0.0/-1"}) {
+  for (const char* bad : {"", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/x", "fd00::/129", "10.0.0/24",
+                          "hello", "10.0.0.0/24/1", "10.0.0.0/-1"}) {
     auto p = ParsePrefix(bad);
     ASSERT_FALSE(p.ok()) << bad;
     EXPECT_EQ(p.status().code(), Code::kInvalidArgument) << bad;

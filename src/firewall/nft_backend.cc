@@ -18,8 +18,7 @@ using NftCtxPtr = std::unique_ptr<nft_ctx, NftCtxDeleter>;
 
 // libnftables' own words, without the trailing newlines.
 std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-    s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
   return std::string(s);
 }
 
@@ -49,9 +48,7 @@ class NftBackend : public Backend {
 
   Result<nlohmann::json> ListTable() override {
     const nlohmann::json cmd = {
-        {"nftables",
-         {{{"list",
-            {{"table", {{"family", kTableFamily}, {"name", kTableName}}}}}}}}};
+        {"nftables", {{{"list", {{"table", {{"family", kTableFamily}, {"name", kTableName}}}}}}}}};
     auto out = Run(cmd.dump());
     if (!out.ok()) {
       if (out.status().code() == Code::kNotFound) return nlohmann::json();
@@ -91,8 +88,7 @@ Result<std::unique_ptr<Backend>> NewNftBackend() {
   // nft_run_cmd_from_buffer parse its input as JSON (NFT_CTX_INPUT_JSON
   // only exists from 1.0.7 on).
   nft_ctx_output_set_flags(ctx.get(), NFT_CTX_OUTPUT_JSON);
-  if (nft_ctx_buffer_output(ctx.get()) != 0 ||
-      nft_ctx_buffer_error(ctx.get()) != 0) {
+  if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0) {
     return Internal("libnftables: cannot buffer output");
   }
   return std::unique_ptr<Backend>(new NftBackend(std::move(ctx)));

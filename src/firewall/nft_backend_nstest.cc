@@ -21,11 +21,9 @@ using testing::Sh;
 
 FirewallModel TestModel() {
   FirewallModel m;
-  m.networks.push_back(
-      {"a", "weft0", {"10.89.0.0/24", "fd00:89::/64"}, false, true});
+  m.networks.push_back({"a", "weft0", {"10.89.0.0/24", "fd00:89::/64"}, false, true});
   m.networks.push_back({"b", "weft1", {"10.90.0.0/24"}, true, true});
-  m.networks.push_back(
-      {"c", "weft2", {"10.91.0.5/32", "fd00:91::7/128"}, false, false});
+  m.networks.push_back({"c", "weft2", {"10.91.0.5/32", "fd00:91::7/128"}, false, false});
   m.ports.push_back({"tcp", "", 8080, "10.89.0.2", 80, "a"});
   m.ports.push_back({"udp", "192.0.2.1", 5353, "10.89.0.3", 53, "a"});
   m.ports.push_back({"tcp", "", 8443, "fd00:89::2", 443, "a"});
@@ -73,35 +71,29 @@ TEST_F(NftBackendTest, ApplyCreatesChainsRulesAndMapElements) {
   std::set<std::string> comments;
   json ports4_any_addr;
   for (const json& item : listing["nftables"]) {
-    if (item.contains("chain"))
-      chains.insert(item["chain"]["name"].get<std::string>());
+    if (item.contains("chain")) chains.insert(item["chain"]["name"].get<std::string>());
     if (item.contains("rule")) {
       const std::string comment = item["rule"].value("comment", "");
-      EXPECT_EQ(comment.rfind("weft", 0), 0u)
-          << "rule without weft comment: " << item;
+      EXPECT_EQ(comment.rfind("weft", 0), 0u) << "rule without weft comment: " << item;
       comments.insert(comment);
     }
     if (item.contains("map") && item["map"]["name"] == "ports4_any_addr") {
       ports4_any_addr = item["map"];
     }
   }
-  EXPECT_EQ(chains, (std::set<std::string>{"forward", "prerouting", "output",
-                                           "postrouting"}));
+  EXPECT_EQ(chains, (std::set<std::string>{"forward", "prerouting", "output", "postrouting"}));
   EXPECT_TRUE(comments.count("weft network a"));
   EXPECT_TRUE(comments.count("weft network c"));
   EXPECT_FALSE(comments.count("weft network b"));  // internal: no NAT
   ASSERT_TRUE(ports4_any_addr.contains("elem")) << ports4_any_addr;
-  EXPECT_EQ(ports4_any_addr["elem"],
-            json::parse(R"([[{"concat": ["tcp", 8080]}, "10.89.0.2"]])"));
+  EXPECT_EQ(ports4_any_addr["elem"], json::parse(R"([[{"concat": ["tcp", 8080]}, "10.89.0.2"]])"));
 
   const std::string text = TextListing();
   EXPECT_NE(text.find("ip saddr 10.89.0.0/24 oifname != \"weft0\" masquerade "
                       "comment \"weft network a\""),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("tcp . 2001:db8::1 . 9000 : fd00:89::3"),
-            std::string::npos)
-      << text;
+  EXPECT_NE(text.find("tcp . 2001:db8::1 . 9000 : fd00:89::3"), std::string::npos) << text;
 }
 
 TEST_F(NftBackendTest, ApplyingTwiceIsIdempotent) {
@@ -135,13 +127,11 @@ TEST_F(NftBackendTest, TableMatchesAfterApplyAndDetectsDrift) {
   ASSERT_TRUE(diffs.ok()) << diffs.status().ToString();
   EXPECT_TRUE(diffs->empty()) << "first difference: " << diffs->front();
 
-  ASSERT_EQ(Sh("nft add element inet weft bridges '{ \"evil0\" }'").exit_code,
-            0);
+  ASSERT_EQ(Sh("nft add element inet weft bridges '{ \"evil0\" }'").exit_code, 0);
   diffs = DiffKernelTable(*backend_, model);
   ASSERT_TRUE(diffs.ok());
   ASSERT_EQ(diffs->size(), 1u);
-  EXPECT_NE((*diffs)[0].find("set bridges differs"), std::string::npos)
-      << (*diffs)[0];
+  EXPECT_NE((*diffs)[0].find("set bridges differs"), std::string::npos) << (*diffs)[0];
 
   ApplyModel(model);  // reconcile
   EXPECT_TRUE(*TableMatches(*backend_, model));
@@ -202,8 +192,7 @@ TEST_F(NftBackendTest, FailedApplyChangesNothingAndReportsLibnftablesError) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("nft: "), std::string::npos) << s.ToString();
   // libnftables 1.0.6 reports JSON errors without a location or object name.
-  EXPECT_NE(s.message().find("Error: No such file or directory"),
-            std::string::npos)
+  EXPECT_NE(s.message().find("Error: No such file or directory"), std::string::npos)
       << s.ToString();
   EXPECT_EQ(TextListing(), before);  // the whole batch was rolled back
 }

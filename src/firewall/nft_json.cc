@@ -18,9 +18,7 @@ json FibDaddrTypeExpr() {
   return {{"fib", {{"result", "type"}, {"flags", json::array({"daddr"})}}}};
 }
 
-json ConcatExpr(std::vector<json> parts) {
-  return {{"concat", json(std::move(parts))}};
-}
+json ConcatExpr(std::vector<json> parts) { return {{"concat", json(std::move(parts))}}; }
 
 json PrefixExpr(const Prefix& prefix) {
   const int full = prefix.addr.find(':') == std::string::npos ? 32 : 128;
@@ -31,19 +29,15 @@ json PrefixExpr(const Prefix& prefix) {
 json SetRef(std::string_view name) { return "@" + std::string(name); }
 
 json MatchStmt(std::string_view op, json left, json right) {
-  return {
-      {"match",
-       {{"op", op}, {"left", std::move(left)}, {"right", std::move(right)}}}};
+  return {{"match", {{"op", op}, {"left", std::move(left)}, {"right", std::move(right)}}}};
 }
 
-json VerdictStmt(std::string_view verdict) {
-  return {{std::string(verdict), nullptr}};
-}
+json VerdictStmt(std::string_view verdict) { return {{std::string(verdict), nullptr}}; }
 
 json MasqueradeStmt() { return {{"masquerade", nullptr}}; }
 
-json DnatViaMapsStmt(std::string_view family, const json& key,
-                     std::string_view addr_map, std::string_view port_map) {
+json DnatViaMapsStmt(std::string_view family, const json& key, std::string_view addr_map,
+                     std::string_view port_map) {
   return {{"dnat",
            {{"family", family},
             {"addr", {{"map", {{"key", key}, {"data", SetRef(addr_map)}}}}},

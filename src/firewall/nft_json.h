@@ -31,8 +31,7 @@ nlohmann::json PrefixExpr(const Prefix& prefix);
 nlohmann::json SetRef(std::string_view name);
 
 // {"match": {"op": OP, "left": L, "right": R}}; OP is "==", "!=" or "in".
-nlohmann::json MatchStmt(std::string_view op, nlohmann::json left,
-                         nlohmann::json right);
+nlohmann::json MatchStmt(std::string_view op, nlohmann::json left, nlohmann::json right);
 // {"accept": null}, {"drop": null}.
 nlohmann::json VerdictStmt(std::string_view verdict);
 // {"masquerade": null}.
@@ -40,9 +39,7 @@ nlohmann::json MasqueradeStmt();
 // `dnat FAMILY to KEY map @addr_map : KEY map @port_map`. FAMILY is "ip" or
 // "ip6". Two maps instead of one with concatenated data: libnftables 1.0.6
 // cannot declare a map with concatenated data in JSON.
-nlohmann::json DnatViaMapsStmt(std::string_view family,
-                               const nlohmann::json& key,
-                               std::string_view addr_map,
-                               std::string_view port_map);
+nlohmann::json DnatViaMapsStmt(std::string_view family, const nlohmann::json& key,
+                               std::string_view addr_map, std::string_view port_map);
 
 }  // namespace weft::firewall

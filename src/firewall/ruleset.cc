@@ -30,14 +30,15 @@ struct PortFamily {
   const char* nfproto;    // "ip" or "ip6"
   const char* addr_type;  // "ipv4_addr" or "ipv6_addr"
   const char* maps;       // map name stem, "ports4" or "ports6"
+  const char* label;      // for comments
 };
-constexpr PortFamily kV4{"ip", "ipv4_addr", "ports4"};
-constexpr PortFamily kV6{"ip6", "ipv6_addr", "ports6"};
+constexpr PortFamily kV4{"ip", "ipv4_addr", "ports4", "ipv4"};
+constexpr PortFamily kV6{"ip6", "ipv6_addr", "ports6", "ipv6"};
 
 Status ValidateName(const NetworkRules& n) {
   if (n.name.empty() || n.name.size() > kMaxNetworkNameLen) {
-    return InvalidArgument("network name must have 1.." +
-                           std::to_string(kMaxNetworkNameLen) + " characters");
+    return InvalidArgument("network name must have 1.." + std::to_string(kMaxNetworkNameLen) +
+                           " characters");
   }
   for (unsigned char c : n.name) {
     if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '\'') {
@@ -51,8 +52,7 @@ Status ValidateName(const NetworkRules& n) {
   }
   for (unsigned char c : n.bridge) {
     if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.')) {
-      return InvalidArgument("network " + n.name + ": bad bridge name \"" +
-                             n.bridge + "\"");
+      return InvalidArgument("network " + n.name + ": bad bridge name \"" + n.bridge + "\"");
     }
   }
   return Status::Ok();
@@ -66,17 +66,14 @@ json Add(std::string_view kind, json object) {
 
 // A named set; `type` is a string or, for concatenations, an array.
 json Set(std::string_view name, json type, json elems, bool interval = false) {
-  json set = {{"family", kTableFamily},
-              {"table", kTableName},
-              {"name", name},
-              {"type", std::move(type)}};
+  json set = {
+      {"family", kTableFamily}, {"table", kTableName}, {"name", name}, {"type", std::move(type)}};
   if (interval) set["flags"] = json::array({"interval"});
   if (!elems.empty()) set["elem"] = std::move(elems);
   return Add("set", std::move(set));
 }
 
-json Map(std::string_view name, json key_type, std::string_view data_type,
-         json elems) {
+json Map(std::string_view name, json key_type, std::string_view data_type, json elems) {
   json map = {{"family", kTableFamily},
               {"table", kTableName},
               {"name", name},
@@ -86,8 +83,7 @@ json Map(std::string_view name, json key_type, std::string_view data_type,
   return Add("map", std::move(map));
 }
 
-json BaseChain(std::string_view name, std::string_view type,
-               std::string_view hook, int prio) {
+json BaseChain(std::string_view name, std::string_view type, std::string_view hook, int prio) {
   return Add("chain", {{"family", kTableFamily},
                        {"table", kTableName},
                        {"name", name},
@@ -114,26 +110,20 @@ struct PortMaps {
 };
 
 // Appends the rules of prerouting or output that DNAT published ports.
-void AddDnatRules(json& cmds, std::string_view chain, const PortFamily& f,
-                  bool skip_loopback) {
+void AddDnatRules(json& cmds, std::string_view chain, const PortFamily& f, bool skip_loopback) {
   const std::string stem = f.maps;
-  const json key =
-      ConcatExpr({MetaExpr("l4proto"), PayloadExpr(f.nfproto, "daddr"),
-                  PayloadExpr("th", "dport")});
-  const json any_key =
-      ConcatExpr({MetaExpr("l4proto"), PayloadExpr("th", "dport")});
-  const std::string what = std::string("weft: published ports (") +
-                           (f.nfproto == std::string("ip") ? "ipv4" : "ipv6");
-  auto rule = [&](const json& k, const std::string& maps,
-                  const std::string& c) {
+  const json key = ConcatExpr(
+      {MetaExpr("l4proto"), PayloadExpr(f.nfproto, "daddr"), PayloadExpr("th", "dport")});
+  const json any_key = ConcatExpr({MetaExpr("l4proto"), PayloadExpr("th", "dport")});
+  const std::string what = std::string("weft: published ports (") + f.label;
+  auto rule = [&](const json& k, const std::string& maps, const std::string& c) {
     json expr = json::array();
     // ::1 cannot be DNATed to a container (no route_localnet for IPv6).
     if (skip_loopback) {
       expr.push_back(MatchStmt("!=", PayloadExpr(f.nfproto, "daddr"), "::1"));
     }
     expr.push_back(MatchStmt("==", FibDaddrTypeExpr(), "local"));
-    expr.push_back(
-        DnatViaMapsStmt(f.nfproto, k, maps + "_addr", maps + "_port"));
+    expr.push_back(DnatViaMapsStmt(f.nfproto, k, maps + "_addr", maps + "_port"));
     cmds.push_back(Rule(chain, c, std::move(expr)));
   };
   rule(key, stem, what + ", one host address)");
@@ -166,30 +156,26 @@ Result<json> BuildRuleset(const FirewallModel& model) {
     for (const std::string& cidr : n.subnets) {
       auto prefix = ParsePrefix(cidr);
       if (!prefix.ok()) return prefix.status().Wrap("network " + n.name);
-      if (!seen.insert(prefix->addr + "/" + std::to_string(prefix->len))
-               .second) {
-        return InvalidArgument("network " + n.name + ": subnet " + cidr +
-                               " listed twice");
+      if (!seen.insert(prefix->addr + "/" + std::to_string(prefix->len)).second) {
+        return InvalidArgument("network " + n.name + ": subnet " + cidr + " listed twice");
       }
       if (n.internal) continue;
       const bool v4 = prefix->family == AF_INET;
-      (v4 ? subnets4 : subnets6)
-          .push_back(ConcatExpr({n.bridge, PrefixExpr(*prefix)}));
-      masquerade_rules.push_back(Rule(
-          "postrouting", "weft network " + n.name,
-          json::array({MatchStmt("==", PayloadExpr(v4 ? "ip" : "ip6", "saddr"),
-                                 PrefixExpr(*prefix)),
-                       MatchStmt("!=", MetaExpr("oifname"), n.bridge),
-                       MasqueradeStmt()})));
+      (v4 ? subnets4 : subnets6).push_back(ConcatExpr({n.bridge, PrefixExpr(*prefix)}));
+      masquerade_rules.push_back(
+          Rule("postrouting", "weft network " + n.name,
+               json::array(
+                   {MatchStmt("==", PayloadExpr(v4 ? "ip" : "ip6", "saddr"), PrefixExpr(*prefix)),
+                    MatchStmt("!=", MetaExpr("oifname"), n.bridge), MasqueradeStmt()})));
     }
   }
 
   PortMaps maps4, maps6;
   std::set<std::tuple<std::string, std::string, uint16_t>> published;
   for (const PortRule& p : model.ports) {
-    const std::string where =
-        p.protocol + " port " + p.host_ip + ":" + std::to_string(p.host_port) +
-        " -> " + p.container_ip + ":" + std::to_string(p.container_port);
+    const std::string where = p.protocol + " port " + p.host_ip + ":" +
+                              std::to_string(p.host_port) + " -> " + p.container_ip + ":" +
+                              std::to_string(p.container_port);
     if (p.protocol != "tcp" && p.protocol != "udp") {
       return InvalidArgument(where + ": protocol must be tcp or udp");
     }
@@ -207,19 +193,15 @@ Result<json> BuildRuleset(const FirewallModel& model) {
       auto h = ParseAddress(p.host_ip);
       if (!h.ok()) return h.status().Wrap(where);
       if (h->family != container->family) {
-        return InvalidArgument(where +
-                               ": host and container address families differ");
+        return InvalidArgument(where + ": host and container address families differ");
       }
       if (h->addr != "0.0.0.0" && h->addr != "::") host = h->addr;
     }
-    const std::string host_key = !host.empty()                  ? host
-                                 : container->family == AF_INET ? "*4"
-                                                                : "*6";
+    const std::string host_key = !host.empty() ? host : container->family == AF_INET ? "*4" : "*6";
     if (!published.emplace(p.protocol, host_key, p.host_port).second) {
       return InvalidArgument(where + ": host port already published");
     }
-    if (it->second->internal)
-      continue;  // nothing may enter an internal network
+    if (it->second->internal) continue;  // nothing may enter an internal network
 
     PortMaps& m = container->family == AF_INET ? maps4 : maps6;
     if (host.empty()) {
@@ -242,10 +224,8 @@ Result<json> BuildRuleset(const FirewallModel& model) {
   cmds.push_back(Set("bridges", "ifname", bridges));
   cmds.push_back(Set("internal", "ifname", internal));
   cmds.push_back(Set("icc", json::array({"ifname", "ifname"}), icc));
-  cmds.push_back(
-      Set("subnets4", json::array({"ifname", "ipv4_addr"}), subnets4, true));
-  cmds.push_back(
-      Set("subnets6", json::array({"ifname", "ipv6_addr"}), subnets6, true));
+  cmds.push_back(Set("subnets4", json::array({"ifname", "ipv4_addr"}), subnets4, true));
+  cmds.push_back(Set("subnets6", json::array({"ifname", "ipv6_addr"}), subnets6, true));
   for (const auto& [f, m] : {std::pair{kV4, &maps4}, std::pair{kV6, &maps6}}) {
     const std::string stem = f.maps;
     const json key = json::array({"inet_proto", f.addr_type, "inet_service"});
@@ -253,8 +233,7 @@ Result<json> BuildRuleset(const FirewallModel& model) {
     cmds.push_back(Map(stem + "_addr", key, f.addr_type, m->addr));
     cmds.push_back(Map(stem + "_port", key, "inet_service", m->port));
     cmds.push_back(Map(stem + "_any_addr", any_key, f.addr_type, m->any_addr));
-    cmds.push_back(
-        Map(stem + "_any_port", any_key, "inet_service", m->any_port));
+    cmds.push_back(Map(stem + "_any_port", any_key, "inet_service", m->any_port));
   }
 
   // forward: order matters; see the comments.
@@ -267,25 +246,22 @@ Result<json> BuildRuleset(const FirewallModel& model) {
   // bridged traffic) for networks with icc; checked before the internal
   // drops because internal networks may talk among themselves.
   fwd("weft: traffic within one network (icc)",
-      {MatchStmt("==", ConcatExpr({iif, oif}), SetRef("icc")),
-       VerdictStmt("accept")});
+      {MatchStmt("==", ConcatExpr({iif, oif}), SetRef("icc")), VerdictStmt("accept")});
   fwd("weft: internal networks: nothing leaves",
       {MatchStmt("==", iif, SetRef("internal")), VerdictStmt("drop")});
   fwd("weft: internal networks: nothing enters",
       {MatchStmt("==", oif, SetRef("internal")), VerdictStmt("drop")});
   fwd("weft: replies to allowed connections",
-      {MatchStmt("in", CtExpr("state"),
-                 json::array({"established", "related"})),
+      {MatchStmt("in", CtExpr("state"), json::array({"established", "related"})),
        VerdictStmt("accept")});
   // Published ports are reachable from anywhere, other networks included.
-  fwd("weft: published ports",
-      {MatchStmt("==", oif, SetRef("bridges")),
-       MatchStmt("in", CtExpr("status"), "dnat"), VerdictStmt("accept")});
+  fwd("weft: published ports", {MatchStmt("==", oif, SetRef("bridges")),
+                                MatchStmt("in", CtExpr("status"), "dnat"), VerdictStmt("accept")});
   // Bridge-to-bridge: different networks (same-bridge traffic with icc was
   // accepted above, so what is left here is isolation and icc = false).
   fwd("weft: isolate networks from each other",
-      {MatchStmt("==", iif, SetRef("bridges")),
-       MatchStmt("==", oif, SetRef("bridges")), VerdictStmt("drop")});
+      {MatchStmt("==", iif, SetRef("bridges")), MatchStmt("==", oif, SetRef("bridges")),
+       VerdictStmt("drop")});
   fwd("weft: outbound from networks",
       {MatchStmt("==", iif, SetRef("bridges")), VerdictStmt("accept")});
   fwd("weft: no unsolicited inbound",
@@ -301,31 +277,25 @@ Result<json> BuildRuleset(const FirewallModel& model) {
   cmds.push_back(BaseChain("postrouting", "nat", "postrouting", kPrioSrcnat));
   for (json& r : masquerade_rules) cmds.push_back(std::move(r));
   const json dnatted = MatchStmt("in", CtExpr("status"), "dnat");
-  cmds.push_back(Rule("postrouting",
-                      "weft: published ports reached from localhost",
-                      {dnatted,
-                       MatchStmt("==", PayloadExpr("ip", "saddr"),
-                                 PrefixExpr(Prefix{AF_INET, "127.0.0.0", 8})),
-                       MasqueradeStmt()}));
-  cmds.push_back(
-      Rule("postrouting", "weft: hairpin to published ports (ipv4)",
-           {dnatted,
-            MatchStmt("==", ConcatExpr({oif, PayloadExpr("ip", "saddr")}),
-                      SetRef("subnets4")),
-            MasqueradeStmt()}));
-  cmds.push_back(
-      Rule("postrouting", "weft: hairpin to published ports (ipv6)",
-           {dnatted,
-            MatchStmt("==", ConcatExpr({oif, PayloadExpr("ip6", "saddr")}),
-                      SetRef("subnets6")),
-            MasqueradeStmt()}));
+  cmds.push_back(Rule(
+      "postrouting", "weft: published ports reached from localhost",
+      {dnatted,
+       MatchStmt("==", PayloadExpr("ip", "saddr"), PrefixExpr(Prefix{AF_INET, "127.0.0.0", 8})),
+       MasqueradeStmt()}));
+  cmds.push_back(Rule(
+      "postrouting", "weft: hairpin to published ports (ipv4)",
+      {dnatted, MatchStmt("==", ConcatExpr({oif, PayloadExpr("ip", "saddr")}), SetRef("subnets4")),
+       MasqueradeStmt()}));
+  cmds.push_back(Rule(
+      "postrouting", "weft: hairpin to published ports (ipv6)",
+      {dnatted, MatchStmt("==", ConcatExpr({oif, PayloadExpr("ip6", "saddr")}), SetRef("subnets6")),
+       MasqueradeStmt()}));
 
   return json{{"nftables", std::move(cmds)}};
 }
 
 json DeleteTable() {
-  return {{"nftables", json::array({Add("table", Table()),
-                                    {{"delete", {{"table", Table()}}}}})}};
+  return {{"nftables", json::array({Add("table", Table()), {{"delete", {{"table", Table()}}}}})}};
 }
 
 }  // namespace weft::firewall

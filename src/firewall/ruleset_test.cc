@@ -14,8 +14,7 @@ using nlohmann::json;
 std::vector<json> Added(const json& batch, const std::string& kind) {
   std::vector<json> out;
   for (const json& cmd : batch["nftables"]) {
-    if (cmd.contains("add") && cmd["add"].contains(kind))
-      out.push_back(cmd["add"][kind]);
+    if (cmd.contains("add") && cmd["add"].contains(kind)) out.push_back(cmd["add"][kind]);
   }
   return out;
 }
@@ -100,18 +99,15 @@ TEST(BuildRulesetTest, RuleCountIsConstantInPortsAndNetworks) {
   FirewallModel big = OneNetwork();
   for (int i = 0; i < 50; ++i) {
     const std::string n = std::to_string(i);
-    big.networks.push_back(
-        {"n" + n, "br" + n, {"10.100." + n + ".0/24"}, i % 2 == 0, i % 3 == 0});
-    big.ports.push_back(
-        {"tcp", "", static_cast<uint16_t>(1000 + i), "10.89.0.2", 80, "a"});
+    big.networks.push_back({"n" + n, "br" + n, {"10.100." + n + ".0/24"}, i % 2 == 0, i % 3 == 0});
+    big.ports.push_back({"tcp", "", static_cast<uint16_t>(1000 + i), "10.89.0.2", 80, "a"});
   }
   const json s = Build(small), b = Build(big);
   for (const char* chain : {"forward", "prerouting", "output"}) {
     EXPECT_EQ(RulesOf(s, chain).size(), RulesOf(b, chain).size()) << chain;
   }
   // postrouting: one masquerade rule per subnet of each non-internal network.
-  EXPECT_EQ(RulesOf(b, "postrouting").size(),
-            RulesOf(s, "postrouting").size() + 25);
+  EXPECT_EQ(RulesOf(b, "postrouting").size(), RulesOf(s, "postrouting").size() + 25);
   EXPECT_EQ(Find(b, "set", "bridges")["elem"].size(), 51u);
   EXPECT_EQ(Find(b, "set", "internal")["elem"].size(), 25u);
   EXPECT_EQ(Find(b, "map", "ports4_any_addr")["elem"].size(), 50u);
@@ -119,8 +115,7 @@ TEST(BuildRulesetTest, RuleCountIsConstantInPortsAndNetworks) {
 
 TEST(BuildRulesetTest, InternalNetworkIsNotNattedAndIsInTheInternalSet) {
   FirewallModel m;
-  m.networks.push_back(
-      {"priv", "weft3", {"10.3.0.0/24", "fd03::/64"}, true, false});
+  m.networks.push_back({"priv", "weft3", {"10.3.0.0/24", "fd03::/64"}, true, false});
   m.ports.push_back({"tcp", "", 80, "10.3.0.2", 80, "priv"});  // ignored
   const json batch = Build(m);
   EXPECT_EQ(Find(batch, "set", "internal")["elem"], json::array({"weft3"}));
@@ -135,18 +130,15 @@ TEST(BuildRulesetTest, InternalNetworkIsNotNattedAndIsInTheInternalSet) {
 
 TEST(BuildRulesetTest, Ipv6SubnetGetsIp6Masquerade) {
   FirewallModel m;
-  m.networks.push_back(
-      {"six", "weft6", {"fd00:6::1/64", "10.6.0.0/16"}, false, true});
+  m.networks.push_back({"six", "weft6", {"fd00:6::1/64", "10.6.0.0/16"}, false, true});
   const std::vector<json> post = RulesOf(Build(m), "postrouting");
   ASSERT_GE(post.size(), 2u);
   EXPECT_EQ(post[0]["expr"][0]["match"]["left"]["payload"]["protocol"], "ip6");
   EXPECT_EQ(post[0]["expr"][0]["match"]["right"],
             json::parse(R"({"prefix": {"addr": "fd00:6::", "len": 64}})"));
   EXPECT_EQ(post[1]["expr"][0]["match"]["left"]["payload"]["protocol"], "ip");
-  EXPECT_EQ(
-      Find(Build(m), "set", "subnets6")["elem"],
-      json::parse(
-          R"([{"concat": ["weft6", {"prefix": {"addr": "fd00:6::", "len": 64}}]}])"));
+  EXPECT_EQ(Find(Build(m), "set", "subnets6")["elem"],
+            json::parse(R"([{"concat": ["weft6", {"prefix": {"addr": "fd00:6::", "len": 64}}]}])"));
 }
 
 TEST(BuildRulesetTest, PortsGoToTheMapsOfTheirFamilyAndScope) {
@@ -162,20 +154,15 @@ TEST(BuildRulesetTest, PortsGoToTheMapsOfTheirFamilyAndScope) {
       "type": ["inet_proto", "inet_service"], "map": "ipv4_addr",
       "elem": [[{"concat": ["tcp", 8080]}, "10.89.0.2"],
                [{"concat": ["tcp", 8081]}, "10.89.0.2"]]})"));
-  EXPECT_EQ(
-      Find(b, "map", "ports4_any_port")["elem"],
-      json::parse(
-          R"([[{"concat": ["tcp", 8080]}, 80], [{"concat": ["tcp", 8081]}, 81]])"));
-  EXPECT_EQ(
-      Find(b, "map", "ports4_addr")["elem"],
-      json::parse(R"([[{"concat": ["udp", "192.0.2.1", 53]}, "10.89.0.3"]])"));
+  EXPECT_EQ(Find(b, "map", "ports4_any_port")["elem"],
+            json::parse(R"([[{"concat": ["tcp", 8080]}, 80], [{"concat": ["tcp", 8081]}, 81]])"));
+  EXPECT_EQ(Find(b, "map", "ports4_addr")["elem"],
+            json::parse(R"([[{"concat": ["udp", "192.0.2.1", 53]}, "10.89.0.3"]])"));
   EXPECT_EQ(Find(b, "map", "ports4_port")["type"],
             json::parse(R"(["inet_proto", "ipv4_addr", "inet_service"])"));
   EXPECT_EQ(Find(b, "map", "ports4_port")["map"], "inet_service");
-  EXPECT_EQ(
-      Find(b, "map", "ports6_addr")["elem"],
-      json::parse(
-          R"([[{"concat": ["tcp", "2001:db8::1", 443]}, "fd00:89::2"]])"));
+  EXPECT_EQ(Find(b, "map", "ports6_addr")["elem"],
+            json::parse(R"([[{"concat": ["tcp", "2001:db8::1", 443]}, "fd00:89::2"]])"));
   EXPECT_FALSE(Find(b, "map", "ports6_any_addr").contains("elem"));
 }
 

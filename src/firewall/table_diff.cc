@@ -13,10 +13,9 @@ using nlohmann::json;
 // The parts of one table that are compared.
 struct TableView {
   bool present = false;
-  std::map<std::string, json> chains;  // name -> chain object
-  std::map<std::string, json> sets;    // "set NAME"/"map NAME" -> object
-  std::map<std::string, std::vector<json>>
-      rules;  // chain name -> rules in order
+  std::map<std::string, json> chains;              // name -> chain object
+  std::map<std::string, json> sets;                // "set NAME"/"map NAME" -> object
+  std::map<std::string, std::vector<json>> rules;  // chain name -> rules in order
 };
 
 bool IsWeftTable(const json& o) {
@@ -98,16 +97,14 @@ std::string Label(const std::string& what, const std::string& name) {
 }
 
 template <typename Fn>
-void DiffByName(const std::map<std::string, json>& want,
-                const std::map<std::string, json>& have,
+void DiffByName(const std::map<std::string, json>& want, const std::map<std::string, json>& have,
                 const std::string& what, Fn&& report) {
   for (const auto& [name, o] : want) {
     auto it = have.find(name);
     if (it == have.end()) {
       report(Label(what, name) + " is missing");
     } else if (it->second != o) {
-      report(Label(what, name) + " differs: want " + o.dump() + ", have " +
-             it->second.dump());
+      report(Label(what, name) + " differs: want " + o.dump() + ", have " + it->second.dump());
     }
   }
   for (const auto& [name, o] : have) {
@@ -125,8 +122,8 @@ void DiffRules(const std::string& chain, const std::vector<json>& want,
   std::vector<std::vector<size_t>> lcs(n + 1, std::vector<size_t>(m + 1, 0));
   for (size_t i = n; i-- > 0;) {
     for (size_t j = m; j-- > 0;) {
-      lcs[i][j] = want[i] == have[j] ? lcs[i + 1][j + 1] + 1
-                                     : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+      lcs[i][j] =
+          want[i] == have[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
     }
   }
   size_t i = 0, j = 0;
@@ -134,12 +131,12 @@ void DiffRules(const std::string& chain, const std::vector<json>& want,
     if (i < n && j < m && want[i] == have[j]) {
       ++i, ++j;
     } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      report("chain " + chain + ": unexpected rule " + Describe(have[j]) +
-             ": " + have[j].value("expr", json()).dump());
+      report("chain " + chain + ": unexpected rule " + Describe(have[j]) + ": " +
+             have[j].value("expr", json()).dump());
       ++j;
     } else {
-      report("chain " + chain + ": missing rule " + Describe(want[i]) +
-             " at position " + std::to_string(i + 1));
+      report("chain " + chain + ": missing rule " + Describe(want[i]) + " at position " +
+             std::to_string(i + 1));
       ++i;
     }
   }
@@ -153,8 +150,7 @@ std::vector<std::string> DiffTable(const json& batch, const json& listing) {
   std::vector<std::string> diffs;
   auto report = [&](std::string line) { diffs.push_back(std::move(line)); };
   if (want.present != have.present) {
-    report(want.present ? "table inet weft is missing"
-                        : "table inet weft exists but should not");
+    report(want.present ? "table inet weft is missing" : "table inet weft exists but should not");
     return diffs;
   }
   DiffByName(want.chains, have.chains, "chain", report);
@@ -174,16 +170,14 @@ std::vector<std::string> DiffTable(const json& batch, const json& listing) {
   return diffs;
 }
 
-Result<std::vector<std::string>> DiffKernelTable(Backend& backend,
-                                                 const FirewallModel& model) {
+Result<std::vector<std::string>> DiffKernelTable(Backend& backend, const FirewallModel& model) {
   WEFT_ASSIGN_OR_RETURN(json batch, BuildRuleset(model));
   WEFT_ASSIGN_OR_RETURN(json listing, backend.ListTable());
   return DiffTable(batch, listing);
 }
 
 Result<bool> TableMatches(Backend& backend, const FirewallModel& model) {
-  WEFT_ASSIGN_OR_RETURN(std::vector<std::string> diffs,
-                        DiffKernelTable(backend, model));
+  WEFT_ASSIGN_OR_RETURN(std::vector<std::string> diffs, DiffKernelTable(backend, model));
   return diffs.empty();
 }
 

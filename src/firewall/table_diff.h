@@ -20,14 +20,12 @@ namespace weft::firewall {
 // This works because BuildRuleset emits the exact JSON libnftables 1.0.6
 // prints back (checked by the kernel tests); kernel handles are ignored.
 // Thread-safe (pure function).
-std::vector<std::string> DiffTable(const nlohmann::json& batch,
-                                   const nlohmann::json& listing);
+std::vector<std::string> DiffTable(const nlohmann::json& batch, const nlohmann::json& listing);
 
 // Lists the kernel table through `backend` and diffs it against the
 // ruleset for `model`. Returns InvalidArgument for a malformed model, or the
 // backend's error.
-Result<std::vector<std::string>> DiffKernelTable(Backend& backend,
-                                                 const FirewallModel& model);
+Result<std::vector<std::string>> DiffKernelTable(Backend& backend, const FirewallModel& model);
 
 // True when the kernel table matches `model` exactly (no differences).
 Result<bool> TableMatches(Backend& backend, const FirewallModel& model);

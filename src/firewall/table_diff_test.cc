@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "firewall/fake_backend.h"
@@ -23,8 +24,7 @@ FirewallModel Model() {
 // What `nft -j list table inet weft` would print after applying `batch`:
 // metainfo, handles, objects without the "add" wrapper, elements reordered.
 json ListingOf(const json& batch) {
-  json items = json::array(
-      {{{"metainfo", {{"version", "1.0.6"}, {"json_schema_version", 1}}}}});
+  json items = json::array({{{"metainfo", {{"version", "1.0.6"}, {"json_schema_version", 1}}}}});
   int handle = 1;
   bool started = false;
   for (const json& cmd : batch["nftables"]) {
@@ -50,8 +50,7 @@ TEST(DiffTableTest, MatchingListingHasNoDifferences) {
 
 TEST(DiffTableTest, AbsentTable) {
   const json batch = *BuildRuleset(Model());
-  EXPECT_EQ(DiffTable(batch, json()),
-            std::vector<std::string>{"table inet weft is missing"});
+  EXPECT_EQ(DiffTable(batch, json()), std::vector<std::string>{"table inet weft is missing"});
   EXPECT_EQ(DiffTable(DeleteTable(), json()), std::vector<std::string>{});
   EXPECT_EQ(DiffTable(DeleteTable(), ListingOf(batch)),
             std::vector<std::string>{"table inet weft exists but should not"});
@@ -70,8 +69,7 @@ TEST(DiffTableTest, ReportsChangedSetsAndRules) {
   items.push_back(json::parse(R"({"rule": {"family": "inet", "table": "weft",
       "chain": "forward", "handle": 99, "expr": [{"accept": null}]}})"));
   for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].contains("rule") &&
-        items[i]["rule"]["chain"] == "postrouting") {
+    if (items[i].contains("rule") && items[i]["rule"]["chain"] == "postrouting") {
       items.erase(items.begin() + i);
       break;
     }
@@ -79,18 +77,15 @@ TEST(DiffTableTest, ReportsChangedSetsAndRules) {
   const std::vector<std::string> diffs = DiffTable(batch, listing);
   ASSERT_EQ(diffs.size(), 3u) << ::testing::PrintToString(diffs);
   EXPECT_EQ(diffs[0].rfind("set bridges differs", 0), 0u) << diffs[0];
-  EXPECT_EQ(
-      diffs[1],
-      "chain forward: unexpected rule \"(no comment)\": [{\"accept\":null}]");
-  EXPECT_EQ(diffs[2],
-            "chain postrouting: missing rule \"weft network a\" at position 1");
+  EXPECT_EQ(diffs[1], "chain forward: unexpected rule \"(no comment)\": [{\"accept\":null}]");
+  EXPECT_EQ(diffs[2], "chain postrouting: missing rule \"weft network a\" at position 1");
 }
 
 TEST(DiffTableTest, IgnoresOtherTablesInTheListing) {
   const json batch = *BuildRuleset(Model());
   json listing = ListingOf(batch);
-  listing["nftables"].push_back(json::parse(
-      R"({"chain": {"family": "ip", "table": "weft", "name": "x", "handle": 1}})"));
+  listing["nftables"].push_back(
+      json::parse(R"({"chain": {"family": "ip", "table": "weft", "name": "x", "handle": 1}})"));
   EXPECT_TRUE(DiffTable(batch, listing).empty());
 }
 

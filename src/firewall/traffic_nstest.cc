@@ -37,9 +37,9 @@ class TrafficTest : public weft::testing::NetnsTest {
     AddContainer(kC2, "vc2", "10.89.0.3");
     Run(std::string("ip netns add ") + kOut +
         " && ip link add uplink type veth peer name eth0 netns " + kOut +
-        " && ip addr add 198.51.100.1/24 dev uplink && ip link set uplink up" +
-        " && " + In(kOut) + "ip addr add 198.51.100.2/24 dev eth0" + " && " +
-        In(kOut) + "ip link set eth0 up && " + In(kOut) + "ip link set lo up");
+        " && ip addr add 198.51.100.1/24 dev uplink && ip link set uplink up" + " && " + In(kOut) +
+        "ip addr add 198.51.100.2/24 dev eth0" + " && " + In(kOut) + "ip link set eth0 up && " +
+        In(kOut) + "ip link set lo up");
     auto backend = NewNftBackend();
     ASSERT_TRUE(backend.ok()) << backend.status().ToString();
     backend_ = std::move(*backend);
@@ -47,14 +47,11 @@ class TrafficTest : public weft::testing::NetnsTest {
 
   void TearDown() override {
     for (const std::string& pid : servers_) Sh("kill " + pid);
-    for (const char* ns : {kC1, kC2, kOut})
-      Sh(std::string("ip netns del ") + ns);
+    for (const char* ns : {kC1, kC2, kOut}) Sh(std::string("ip netns del ") + ns);
     NetnsTest::TearDown();
   }
 
-  static std::string In(const std::string& ns) {
-    return "ip netns exec " + ns + " ";
-  }
+  static std::string In(const std::string& ns) { return "ip netns exec " + ns + " "; }
 
   static void Run(const std::string& cmd) {
     auto r = Sh(cmd);
@@ -63,12 +60,10 @@ class TrafficTest : public weft::testing::NetnsTest {
 
   static void AddContainer(const std::string& ns, const std::string& veth,
                            const std::string& addr) {
-    Run("ip netns add " + ns + " && ip link add " + veth +
-        " type veth peer name eth0 netns " + ns + " && ip link set " + veth +
-        " master weft0 up && " + In(ns) + "ip addr add " + addr +
-        "/24 dev eth0 && " + In(ns) + "ip link set eth0 up && " + In(ns) +
-        "ip link set lo up && " + In(ns) +
-        "ip route add default via 10.89.0.1");
+    Run("ip netns add " + ns + " && ip link add " + veth + " type veth peer name eth0 netns " + ns +
+        " && ip link set " + veth + " master weft0 up && " + In(ns) + "ip addr add " + addr +
+        "/24 dev eth0 && " + In(ns) + "ip link set eth0 up && " + In(ns) + "ip link set lo up && " +
+        In(ns) + "ip route add default via 10.89.0.1");
   }
 
   // Starts a TCP server in `ns` that replies with the client's address.
@@ -79,16 +74,14 @@ class TrafficTest : public weft::testing::NetnsTest {
                 "echo $!");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     servers_.push_back(r.output.substr(0, r.output.find('\n')));
-    Run("for i in $(seq 50); do " + In(ns) +
-        "ss -Hltn 'sport = :" + std::to_string(port) +
+    Run("for i in $(seq 50); do " + In(ns) + "ss -Hltn 'sport = :" + std::to_string(port) +
         "' | grep -q . && exit 0; sleep 0.1; done; exit 1");
   }
 
   // Connects from `ns` and returns what the server said, or "" on failure.
-  static std::string Connect(const std::string& ns, const std::string& addr,
-                             int port) {
-    auto r = Sh(In(ns) + "socat -T3 - TCP:" + addr + ":" +
-                std::to_string(port) + ",connect-timeout=2 </dev/null");
+  static std::string Connect(const std::string& ns, const std::string& addr, int port) {
+    auto r = Sh(In(ns) + "socat -T3 - TCP:" + addr + ":" + std::to_string(port) +
+                ",connect-timeout=2 </dev/null");
     if (r.exit_code != 0) return "";
     return r.output.substr(0, r.output.find('\n'));
   }

@@ -2,16 +2,14 @@
 
 namespace weft::ipam {
 
-Result<IpAddress> AllocateAddress(
-    const Prefix& subnet, const IpAddress& gateway,
-    const std::function<bool(const IpAddress&)>& is_used) {
+Result<IpAddress> AllocateAddress(const Prefix& subnet, const IpAddress& gateway,
+                                  const std::function<bool(const IpAddress&)>& is_used) {
   const IpAddress last = subnet.Broadcast();
   for (IpAddress a = subnet.FirstHost();; a = a.Plus(1)) {
     if (subnet.IsUsableHost(a) && a != gateway && !is_used(a)) return a;
     if (a == last) break;
   }
-  return ResourceExhausted("subnet " + subnet.ToString() +
-                           " has no free address");
+  return ResourceExhausted("subnet " + subnet.ToString() + " has no free address");
 }
 
 Status ValidateStaticAddress(const Prefix& subnet, const IpAddress& gateway,
@@ -20,10 +18,9 @@ Status ValidateStaticAddress(const Prefix& subnet, const IpAddress& gateway,
   std::string where = " subnet " + subnet.ToString();
   if (!subnet.Contains(addr)) return InvalidArgument(what + "not in" + where);
   if (!subnet.IsUsableHost(addr)) {
-    return InvalidArgument(what +
-                           (addr == subnet.address() ? "the network address of"
-                                                     : "the broadcast address of") +
-                           where);
+    return InvalidArgument(
+        what + (addr == subnet.address() ? "the network address of" : "the broadcast address of") +
+        where);
   }
   if (addr == gateway) return InvalidArgument(what + "the gateway of" + where);
   return Status::Ok();

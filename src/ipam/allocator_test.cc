@@ -1,8 +1,8 @@
 #include "ipam/allocator.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 namespace weft::ipam {
 namespace {
@@ -20,20 +20,17 @@ TEST(AllocateAddressTest, PicksLowestFreeSkippingGateway) {
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(*a, Ip("10.0.0.2"));
   used = {Ip("10.0.0.2"), Ip("10.0.0.3"), Ip("10.0.0.5")};
-  EXPECT_EQ(*AllocateAddress(P("10.0.0.0/24"), Ip("10.0.0.1"), UsedIn(used)),
-            Ip("10.0.0.4"));
+  EXPECT_EQ(*AllocateAddress(P("10.0.0.0/24"), Ip("10.0.0.1"), UsedIn(used)), Ip("10.0.0.4"));
 }
 
 TEST(AllocateAddressTest, GatewayOutsideSubnetMeansNone) {
   std::set<IpAddress> used;
-  EXPECT_EQ(*AllocateAddress(P("10.0.0.0/24"), Ip("fd00::1"), UsedIn(used)),
-            Ip("10.0.0.1"));
+  EXPECT_EQ(*AllocateAddress(P("10.0.0.0/24"), Ip("fd00::1"), UsedIn(used)), Ip("10.0.0.1"));
 }
 
 TEST(AllocateAddressTest, GatewayNotFirst) {
   std::set<IpAddress> used;
-  EXPECT_EQ(*AllocateAddress(P("10.0.0.0/24"), Ip("10.0.0.254"), UsedIn(used)),
-            Ip("10.0.0.1"));
+  EXPECT_EQ(*AllocateAddress(P("10.0.0.0/24"), Ip("10.0.0.254"), UsedIn(used)), Ip("10.0.0.1"));
 }
 
 TEST(AllocateAddressTest, ExhaustsSmallSubnets) {
@@ -60,34 +57,25 @@ TEST(AllocateAddressTest, NeverHandsOutNetworkOrBroadcast) {
 
 TEST(AllocateAddressTest, SlashThirtyOneAndThirtyTwo) {
   std::set<IpAddress> used;
-  EXPECT_EQ(*AllocateAddress(P("10.0.0.0/31"), Ip("10.0.0.0"), UsedIn(used)),
-            Ip("10.0.0.1"));
+  EXPECT_EQ(*AllocateAddress(P("10.0.0.0/31"), Ip("10.0.0.0"), UsedIn(used)), Ip("10.0.0.1"));
   used.insert(Ip("10.0.0.1"));
+  EXPECT_FALSE(AllocateAddress(P("10.0.0.0/31"), Ip("10.0.0.0"), UsedIn(used)).ok());
+  EXPECT_EQ(*AllocateAddress(P("10.0.0.0/31"), Ip("9.9.9.9"), {UsedIn({})}), Ip("10.0.0.0"));
+  EXPECT_EQ(*AllocateAddress(P("10.0.0.9/32"), Ip("9.9.9.9"), UsedIn({})), Ip("10.0.0.9"));
+  EXPECT_FALSE(AllocateAddress(P("10.0.0.9/32"), Ip("10.0.0.9"), UsedIn({})).ok());
   EXPECT_FALSE(
-      AllocateAddress(P("10.0.0.0/31"), Ip("10.0.0.0"), UsedIn(used)).ok());
-  EXPECT_EQ(*AllocateAddress(P("10.0.0.0/31"), Ip("9.9.9.9"), {UsedIn({})}),
-            Ip("10.0.0.0"));
-  EXPECT_EQ(*AllocateAddress(P("10.0.0.9/32"), Ip("9.9.9.9"), UsedIn({})),
-            Ip("10.0.0.9"));
-  EXPECT_FALSE(
-      AllocateAddress(P("10.0.0.9/32"), Ip("10.0.0.9"), UsedIn({})).ok());
-  EXPECT_FALSE(
-      AllocateAddress(P("255.255.255.255/32"), Ip("1.1.1.1"),
-                      UsedIn({Ip("255.255.255.255")}))
+      AllocateAddress(P("255.255.255.255/32"), Ip("1.1.1.1"), UsedIn({Ip("255.255.255.255")}))
           .ok());
 }
 
 TEST(AllocateAddressTest, IPv6Edges) {
-  EXPECT_EQ(*AllocateAddress(P("fd00::/127"), Ip("fd00::"), UsedIn({})),
-            Ip("fd00::1"));
-  EXPECT_EQ(*AllocateAddress(P("fd00::8/128"), Ip("fd00::1"), UsedIn({})),
-            Ip("fd00::8"));
+  EXPECT_EQ(*AllocateAddress(P("fd00::/127"), Ip("fd00::"), UsedIn({})), Ip("fd00::1"));
+  EXPECT_EQ(*AllocateAddress(P("fd00::8/128"), Ip("fd00::1"), UsedIn({})), Ip("fd00::8"));
   auto r = AllocateAddress(P("fd00::/127"), Ip("fd00::"), UsedIn({Ip("fd00::1")}));
   EXPECT_EQ(r.status().message(), "subnet fd00::/127 has no free address");
   // The last address of the whole space is usable and must not wrap.
-  auto last = AllocateAddress(
-      P("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"),
-      Ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"), UsedIn({}));
+  auto last = AllocateAddress(P("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"),
+                              Ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"), UsedIn({}));
   EXPECT_EQ(*last, Ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
 }
 
@@ -105,12 +93,10 @@ TEST(AllocateAddressTest, BigIPv6SubnetIsFast) {
 }
 
 TEST(ValidateStaticAddressTest, AcceptsAHost) {
-  EXPECT_TRUE(ValidateStaticAddress(P("10.0.0.0/24"), Ip("10.0.0.1"),
-                                    Ip("10.0.0.5")).ok());
-  EXPECT_TRUE(ValidateStaticAddress(P("10.0.0.0/31"), Ip("10.0.0.1"),
-                                    Ip("10.0.0.0")).ok());
-  EXPECT_TRUE(ValidateStaticAddress(P("fd00::/64"), Ip("fd00::1"),
-                                    Ip("fd00::ffff:ffff:ffff:ffff")).ok());
+  EXPECT_TRUE(ValidateStaticAddress(P("10.0.0.0/24"), Ip("10.0.0.1"), Ip("10.0.0.5")).ok());
+  EXPECT_TRUE(ValidateStaticAddress(P("10.0.0.0/31"), Ip("10.0.0.1"), Ip("10.0.0.0")).ok());
+  EXPECT_TRUE(
+      ValidateStaticAddress(P("fd00::/64"), Ip("fd00::1"), Ip("fd00::ffff:ffff:ffff:ffff")).ok());
 }
 
 void ExpectInvalid(const Status& s, std::string_view message) {
@@ -133,8 +119,7 @@ TEST(ValidateStaticAddressTest, NamesTheReason) {
                 "10.0.0.0/24");
   ExpectInvalid(ValidateStaticAddress(p, gw, Ip("10.0.0.1")),
                 "address 10.0.0.1 is the gateway of subnet 10.0.0.0/24");
-  ExpectInvalid(ValidateStaticAddress(P("fd00::/64"), Ip("fd00::1"),
-                                      Ip("fd00::")),
+  ExpectInvalid(ValidateStaticAddress(P("fd00::/64"), Ip("fd00::1"), Ip("fd00::")),
                 "address fd00:: is the network address of subnet fd00::/64");
 }
 

@@ -13,8 +13,7 @@ using internal::U128;
 Result<IpAddress> IpAddress::Parse(std::string_view text) {
   // inet_pton needs a NUL-terminated string; longer input cannot be valid.
   char buf[INET6_ADDRSTRLEN + 1];
-  if (!text.empty() && text.size() < sizeof(buf) &&
-      text.find('\0') == std::string_view::npos) {
+  if (!text.empty() && text.size() < sizeof(buf) && text.find('\0') == std::string_view::npos) {
     std::memcpy(buf, text.data(), text.size());
     buf[text.size()] = '\0';
     uint8_t bytes[16];
@@ -89,8 +88,7 @@ U128 HostMask(int bits, int length) { return LowOnes(bits - length); }
 }  // namespace internal
 }  // namespace weft::ipam
 
-size_t std::hash<weft::ipam::IpAddress>::operator()(
-    const weft::ipam::IpAddress& a) const noexcept {
+size_t std::hash<weft::ipam::IpAddress>::operator()(const weft::ipam::IpAddress& a) const noexcept {
   // FNV-1a over family and bytes.
   uint64_t h = 1469598103934665603ull ^ static_cast<uint64_t>(a.family());
   for (uint8_t b : a.bytes()) h = (h ^ b) * 1099511628211ull;

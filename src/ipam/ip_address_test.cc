@@ -1,8 +1,8 @@
 #include "ipam/ip_address.h"
 
-#include <unordered_set>
-
 #include <gtest/gtest.h>
+
+#include <unordered_set>
 
 namespace weft::ipam {
 namespace {
@@ -27,14 +27,12 @@ TEST(IpAddressTest, ParsesAndPrintsBothFamilies) {
 
 TEST(IpAddressTest, RejectsGarbage) {
   for (std::string_view bad :
-       {"", "10.0.0", "10.0.0.256", "10.0.0.1/24", " 10.0.0.1", "fd00:::1",
-        "fe80::1%eth0", "[::1]", "hello",
-        "1111:2222:3333:4444:5555:6666:7777:8888:9999"}) {
+       {"", "10.0.0", "10.0.0.256", "10.0.0.1/24", " 10.0.0.1", "fd00:::1", "fe80::1%eth0", "[::1]",
+        "hello", "1111:2222:3333:4444:5555:6666:7777:8888:9999"}) {
     auto r = IpAddress::Parse(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
-    EXPECT_EQ(r.status().message(),
-              "invalid IP address \"" + std::string(bad) + "\"");
+    EXPECT_EQ(r.status().message(), "invalid IP address \"" + std::string(bad) + "\"");
   }
 }
 
@@ -82,8 +80,7 @@ TEST(IpAddressTest, Hashes) {
   EXPECT_TRUE(set.contains(Ip("10.0.0.1")));
   EXPECT_TRUE(set.contains(Ip("fd00:0::1")));
   EXPECT_FALSE(set.contains(Ip("10.0.0.2")));
-  EXPECT_NE(std::hash<IpAddress>()(Ip("0.0.0.0")),
-            std::hash<IpAddress>()(Ip("::")));
+  EXPECT_NE(std::hash<IpAddress>()(Ip("0.0.0.0")), std::hash<IpAddress>()(Ip("::")));
 }
 
 }  // namespace

@@ -50,8 +50,8 @@ TEST(PrefixTest, ParseErrorsNameTheProblem) {
   ExpectParseError("fd00::/129",
                    "invalid subnet \"fd00::/129\": prefix length must be a "
                    "number from 0 to 128");
-  for (auto bad : {"10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/2x", "10.0.0.0/ 24",
-                   "10.0.0.0/+24", "10.0.0.0/24/1"}) {
+  for (auto bad : {"10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/2x", "10.0.0.0/ 24", "10.0.0.0/+24",
+                   "10.0.0.0/24/1"}) {
     auto r = Prefix::Parse(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("prefix length"), std::string::npos)
@@ -67,8 +67,7 @@ TEST(PrefixTest, FromAddressAndLengthMasks) {
   EXPECT_EQ(*Prefix::FromAddressAndLength(Ip("10.1.2.3"), 16), P("10.1.0.0/16"));
   EXPECT_EQ(*Prefix::FromAddressAndLength(Ip("10.1.2.3"), 0), P("0.0.0.0/0"));
   EXPECT_EQ(*Prefix::FromAddressAndLength(Ip("10.1.2.3"), 32), P("10.1.2.3/32"));
-  EXPECT_EQ(*Prefix::FromAddressAndLength(Ip("fd00::1:2:3"), 112),
-            P("fd00::1:2:0/112"));
+  EXPECT_EQ(*Prefix::FromAddressAndLength(Ip("fd00::1:2:3"), 112), P("fd00::1:2:0/112"));
   EXPECT_FALSE(Prefix::FromAddressAndLength(Ip("10.1.2.3"), 33).ok());
   EXPECT_FALSE(Prefix::FromAddressAndLength(Ip("10.1.2.3"), -1).ok());
   EXPECT_FALSE(Prefix::FromAddressAndLength(Ip("fd00::"), 129).ok());
@@ -177,12 +176,10 @@ TEST(PrefixTest, Subdivide) {
   EXPECT_FALSE(pool.Subdivide(33, 0).ok());
   EXPECT_EQ(*pool.Subdivide(32, 65535), P("10.89.255.255/32"));
   EXPECT_EQ(*P("0.0.0.0/0").Subdivide(1, 1), P("128.0.0.0/1"));
-  EXPECT_EQ(*P("fd89:7765:6674::/48").Subdivide(64, 0xabcd),
-            P("fd89:7765:6674:abcd::/64"));
+  EXPECT_EQ(*P("fd89:7765:6674::/48").Subdivide(64, 0xabcd), P("fd89:7765:6674:abcd::/64"));
   EXPECT_EQ(*P("::/0").Subdivide(0, 0), P("::/0"));
   EXPECT_FALSE(P("::/0").Subdivide(0, 1).ok());
-  EXPECT_EQ(*P("::/0").Subdivide(64, UINT64_MAX),
-            P("ffff:ffff:ffff:ffff::/64"));
+  EXPECT_EQ(*P("::/0").Subdivide(64, UINT64_MAX), P("ffff:ffff:ffff:ffff::/64"));
   EXPECT_EQ(*P("::/0").Subdivide(128, 5), P("::5/128"));
 }
 

@@ -12,8 +12,7 @@ using internal::U128;
 Prefix DefaultV4Pool() { return *Prefix::Parse("10.89.0.0/16"); }
 Prefix DefaultV6Pool() { return *Prefix::Parse("fd89:7765:6674::/48"); }
 
-Result<Prefix> PickSubnet(const Prefix& pool, int length,
-                          const std::vector<Prefix>& in_use) {
+Result<Prefix> PickSubnet(const Prefix& pool, int length, const std::vector<Prefix>& in_use) {
   const int bits = pool.address().bit_length();
   if (length < pool.length() || length > bits) {
     return InvalidArgument("cannot carve /" + std::to_string(length) +
@@ -38,13 +37,12 @@ Result<Prefix> PickSubnet(const Prefix& pool, int length,
     if (last < candidate) continue;
     if (first > (candidate | mask)) break;  // candidate is clear of the rest
     if ((last | mask) >= pool_last) {
-      return ResourceExhausted("address pool " + pool.ToString() +
-                               " has no free /" + std::to_string(length));
+      return ResourceExhausted("address pool " + pool.ToString() + " has no free /" +
+                               std::to_string(length));
     }
     candidate = (last | mask) + 1;
   }
-  return *Prefix::FromAddressAndLength(
-      internal::FromU128(candidate, pool.family()), length);
+  return *Prefix::FromAddressAndLength(internal::FromU128(candidate, pool.family()), length);
 }
 
 }  // namespace weft::ipam

@@ -22,7 +22,6 @@ inline constexpr int kDefaultV6SubnetLength = 64;
 // Fails with kInvalidArgument if `length` is shorter than the pool's or too
 // long for the family, and with kResourceExhausted
 // "address pool 10.89.0.0/16 has no free /24" when everything overlaps.
-Result<Prefix> PickSubnet(const Prefix& pool, int length,
-                          const std::vector<Prefix>& in_use);
+Result<Prefix> PickSubnet(const Prefix& pool, int length, const std::vector<Prefix>& in_use);
 
 }  // namespace weft::ipam

@@ -1,8 +1,8 @@
 #include "ipam/subnet_pool.h"
 
-#include <chrono>
-
 #include <gtest/gtest.h>
+
+#include <chrono>
 
 namespace weft::ipam {
 namespace {
@@ -25,16 +25,14 @@ TEST(SubnetPoolTest, FirstFree) {
   EXPECT_EQ(*PickSubnet(pool, 24, {}), P("10.89.0.0/24"));
   EXPECT_EQ(*PickSubnet(pool, 24, {P("10.89.0.0/24")}), P("10.89.1.0/24"));
   EXPECT_EQ(*PickSubnet(pool, 24, {P("10.89.1.0/24")}), P("10.89.0.0/24"));
-  EXPECT_EQ(*PickSubnet(pool, 24, {P("10.89.1.0/24"), P("10.89.0.0/24"),
-                                   P("10.89.3.0/24")}),
+  EXPECT_EQ(*PickSubnet(pool, 24, {P("10.89.1.0/24"), P("10.89.0.0/24"), P("10.89.3.0/24")}),
             P("10.89.2.0/24"));
 }
 
 TEST(SubnetPoolTest, HostRoutesAndSmallerPrefixesBlock) {
   Prefix pool = DefaultV4Pool();
   EXPECT_EQ(*PickSubnet(pool, 24, {P("10.89.0.77/32")}), P("10.89.1.0/24"));
-  EXPECT_EQ(*PickSubnet(pool, 24, {P("10.89.0.128/25"), P("10.89.1.0/30")}),
-            P("10.89.2.0/24"));
+  EXPECT_EQ(*PickSubnet(pool, 24, {P("10.89.0.128/25"), P("10.89.1.0/30")}), P("10.89.2.0/24"));
 }
 
 TEST(SubnetPoolTest, BiggerInUsePrefixesBlockMany) {
@@ -47,17 +45,14 @@ TEST(SubnetPoolTest, BiggerInUsePrefixesBlockMany) {
 }
 
 TEST(SubnetPoolTest, IgnoresOtherFamilyAndOutsideEntries) {
-  EXPECT_EQ(*PickSubnet(DefaultV4Pool(), 24,
-                        {P("::/0"), P("10.88.0.0/16"), P("10.90.0.0/16")}),
+  EXPECT_EQ(*PickSubnet(DefaultV4Pool(), 24, {P("::/0"), P("10.88.0.0/16"), P("10.90.0.0/16")}),
             P("10.89.0.0/24"));
-  EXPECT_EQ(*PickSubnet(DefaultV6Pool(), 64, {P("0.0.0.0/0")}),
-            P("fd89:7765:6674::/64"));
+  EXPECT_EQ(*PickSubnet(DefaultV6Pool(), 64, {P("0.0.0.0/0")}), P("fd89:7765:6674::/64"));
 }
 
 TEST(SubnetPoolTest, ExhaustsAndFindsTheLastOne) {
   Prefix pool = P("10.0.0.0/22");
-  std::vector<Prefix> used = {P("10.0.0.0/24"), P("10.0.1.0/24"),
-                              P("10.0.2.0/24")};
+  std::vector<Prefix> used = {P("10.0.0.0/24"), P("10.0.1.0/24"), P("10.0.2.0/24")};
   EXPECT_EQ(*PickSubnet(pool, 24, used), P("10.0.3.0/24"));
   used.push_back(P("10.0.3.255/32"));
   auto r = PickSubnet(pool, 24, used);
@@ -65,19 +60,15 @@ TEST(SubnetPoolTest, ExhaustsAndFindsTheLastOne) {
 }
 
 TEST(SubnetPoolTest, BadLength) {
-  EXPECT_EQ(PickSubnet(DefaultV4Pool(), 8, {}).status().code(),
-            Code::kInvalidArgument);
-  EXPECT_EQ(PickSubnet(DefaultV4Pool(), 33, {}).status().code(),
-            Code::kInvalidArgument);
-  EXPECT_EQ(PickSubnet(DefaultV6Pool(), 129, {}).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(PickSubnet(DefaultV4Pool(), 8, {}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(PickSubnet(DefaultV4Pool(), 33, {}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(PickSubnet(DefaultV6Pool(), 129, {}).status().code(), Code::kInvalidArgument);
 }
 
 TEST(SubnetPoolTest, WholeSpaceEdges) {
   EXPECT_EQ(*PickSubnet(P("0.0.0.0/0"), 0, {}), P("0.0.0.0/0"));
   EXPECT_FALSE(PickSubnet(P("0.0.0.0/0"), 0, {P("1.2.3.4/32")}).ok());
-  EXPECT_EQ(*PickSubnet(P("0.0.0.0/0"), 1, {P("1.2.3.4/32")}),
-            P("128.0.0.0/1"));
+  EXPECT_EQ(*PickSubnet(P("0.0.0.0/0"), 1, {P("1.2.3.4/32")}), P("128.0.0.0/1"));
   EXPECT_EQ(*PickSubnet(P("::/0"), 0, {}), P("::/0"));
   EXPECT_EQ(*PickSubnet(P("::/0"), 128, {P("::/128")}), P("::1/128"));
   EXPECT_EQ(*PickSubnet(P("::/0"), 1, {P("::/1")}), P("8000::/1"));

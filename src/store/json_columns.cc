@@ -8,9 +8,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string Dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 Result<json> ParseJson(std::string_view text, json::value_t want) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -26,9 +24,7 @@ Status NotAString(const json& j) {
 
 }  // namespace
 
-std::string EncodeStrings(const std::vector<std::string>& v) {
-  return Dump(json(v));
-}
+std::string EncodeStrings(const std::vector<std::string>& v) { return Dump(json(v)); }
 
 Result<std::vector<std::string>> DecodeStrings(std::string_view text) {
   WEFT_ASSIGN_OR_RETURN(json j, ParseJson(text, json::value_t::array));
@@ -40,9 +36,7 @@ Result<std::vector<std::string>> DecodeStrings(std::string_view text) {
   return out;
 }
 
-std::string EncodeLabels(const std::map<std::string, std::string>& m) {
-  return Dump(json(m));
-}
+std::string EncodeLabels(const std::map<std::string, std::string>& m) { return Dump(json(m)); }
 
 Result<std::map<std::string, std::string>> DecodeLabels(std::string_view text) {
   WEFT_ASSIGN_OR_RETURN(json j, ParseJson(text, json::value_t::object));
@@ -68,8 +62,7 @@ Result<std::vector<Subnet>> DecodeSubnets(std::string_view text) {
   for (const json& e : j) {
     if (!e.is_object()) return Internal("corrupt subnet in JSON: " + Dump(e));
     Subnet s;
-    for (auto [field, key] : {std::pair{&s.cidr, "cidr"},
-                              std::pair{&s.gateway, "gateway"}}) {
+    for (auto [field, key] : {std::pair{&s.cidr, "cidr"}, std::pair{&s.gateway, "gateway"}}) {
       auto it = e.find(key);
       if (it == e.end()) continue;  // absent: ""
       if (!it->is_string()) return NotAString(*it);

@@ -1,13 +1,12 @@
 // Many processes sharing one database file, as the daemon, CNI plugin
 // invocations and CLI do.
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "store/sqlite_store.h"
 #include "store/test_temp_dir.h"
@@ -22,8 +21,7 @@ constexpr int kUpdatesEach = 50;
 std::string LowestFree(const std::vector<std::string>& used_list) {
   std::set<std::string> used(used_list.begin(), used_list.end());
   for (int i = 0;; ++i) {
-    std::string a = "10.0." + std::to_string(i / 254) + "." +
-                    std::to_string(i % 254 + 1);
+    std::string a = "10.0." + std::to_string(i / 254) + "." + std::to_string(i % 254 + 1);
     if (!used.contains(a)) return a;
   }
 }
@@ -84,10 +82,12 @@ TEST(SqliteConcurrencyTest, ForkedWritersLoseNothingAndNeverDuplicate) {
   auto store = OpenSqliteStore(path);
   ASSERT_TRUE(store.ok()) << store.status().message();
   std::vector<Endpoint> endpoints;
-  ASSERT_TRUE((*store)->View([&](Tx& tx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(endpoints, tx.ListEndpoints("shared"));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE((*store)
+                  ->View([&](Tx& tx) -> Status {
+                    WEFT_ASSIGN_OR_RETURN(endpoints, tx.ListEndpoints("shared"));
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(endpoints.size(), size_t{kProcesses * kUpdatesEach});
   std::set<std::string> addresses, containers;
   for (const Endpoint& e : endpoints) {

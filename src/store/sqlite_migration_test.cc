@@ -1,13 +1,12 @@
 // Opening files: schema creation, upgrades, refusals and locking.
 
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "store/sqlite_store.h"
 #include "store/test_temp_dir.h"
@@ -69,8 +68,7 @@ TEST_F(SqliteMigrationTest, UpgradesOldVersionAndRefusesNewer) {
     ASSERT_TRUE(v1.ok()) << v1.status().message();
     ASSERT_TRUE((*v1)->Update([](Tx& tx) { return tx.PutMeta("old", "1"); }).ok());
   }
-  std::vector<std::string_view> history(SchemaMigrations().begin(),
-                                        SchemaMigrations().end());
+  std::vector<std::string_view> history(SchemaMigrations().begin(), SchemaMigrations().end());
   // Fails if it ever runs twice (duplicate primary key).
   history.push_back("INSERT INTO meta(key, value) VALUES ('v2', 'yes');");
   SqliteOptions v2_options;
@@ -86,24 +84,21 @@ TEST_F(SqliteMigrationTest, UpgradesOldVersionAndRefusesNewer) {
   EXPECT_EQ(old_binary.status().code(), Code::kFailedPrecondition);
   std::string version = std::to_string(history.size());
   std::string known = std::to_string(SchemaMigrations().size());
-  EXPECT_EQ(old_binary.status().message(),
-            "open state database " + path + ": state database " + path +
-                " has schema version " + version +
-                " but this weft only knows versions up to " + known +
-                "; it was written by a newer weft");
+  EXPECT_EQ(old_binary.status().message(), "open state database " + path + ": state database " +
+                                               path + " has schema version " + version +
+                                               " but this weft only knows versions up to " + known +
+                                               "; it was written by a newer weft");
 }
 
 TEST_F(SqliteMigrationTest, FailedMigrationRollsBack) {
   std::string path = Path("weft.db");
-  std::vector<std::string_view> bad(SchemaMigrations().begin(),
-                                    SchemaMigrations().end());
+  std::vector<std::string_view> bad(SchemaMigrations().begin(), SchemaMigrations().end());
   bad.push_back("CREATE TABLE extra(x); SELECT no_such_column FROM meta;");
   SqliteOptions options;
   options.migrations = bad;
   auto store = OpenSqliteStore(path, options);
   ASSERT_FALSE(store.ok());
-  EXPECT_THAT(store.status().message(),
-              HasSubstr("migrate to schema version"));
+  EXPECT_THAT(store.status().message(), HasSubstr("migrate to schema version"));
   // v1 stuck; the half-done v2 did not: creating "extra" again works.
   bad.back() = "CREATE TABLE extra(x);";
   store = OpenSqliteStore(path, options);

@@ -34,15 +34,21 @@ Status StatusFromSqlite(std::string_view what, int rc, sqlite3* db) {
   Code code = Code::kInternal;
   switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: code = Code::kUnavailable; break;
+    case SQLITE_LOCKED:
+      code = Code::kUnavailable;
+      break;
     case SQLITE_PERM:
     case SQLITE_READONLY:
-    case SQLITE_AUTH: code = Code::kPermissionDenied; break;
+    case SQLITE_AUTH:
+      code = Code::kPermissionDenied;
+      break;
     case SQLITE_NOTADB:
-    case SQLITE_CORRUPT: code = Code::kFailedPrecondition; break;
+    case SQLITE_CORRUPT:
+      code = Code::kFailedPrecondition;
+      break;
     case SQLITE_CANTOPEN:
-      if (db != nullptr && (sqlite3_system_errno(db) == EACCES ||
-                            sqlite3_system_errno(db) == EPERM)) {
+      if (db != nullptr &&
+          (sqlite3_system_errno(db) == EACCES || sqlite3_system_errno(db) == EPERM)) {
         code = Code::kPermissionDenied;
       }
       break;
@@ -53,13 +59,13 @@ Status StatusFromSqlite(std::string_view what, int rc, sqlite3* db) {
         code = Code::kFailedPrecondition;
       }
       break;
-    default: break;
+    default:
+      break;
   }
   std::string m(what);
   m += ": ";
-  m += (db != nullptr && sqlite3_extended_errcode(db) == rc)
-           ? sqlite3_errmsg(db)
-           : sqlite3_errstr(rc);
+  m += (db != nullptr && sqlite3_extended_errcode(db) == rc) ? sqlite3_errmsg(db)
+                                                             : sqlite3_errstr(rc);
   if (code == Code::kUnavailable) {
     m += " (another process holds the state database)";
   }
@@ -78,16 +84,14 @@ class Query {
  public:
   Query(sqlite3* db, std::string_view sql) : db_(db) {
     sqlite3_stmt* s = nullptr;
-    int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()),
-                                &s, nullptr);
+    int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
     stmt_.reset(s);
     if (rc != SQLITE_OK) status_ = StatusFromSqlite(What(sql), rc, db);
   }
 
   Query& Text(std::string_view v) {
     if (v.data() == nullptr) v = "";  // a null pointer would bind NULL
-    return Check(sqlite3_bind_text(stmt_.get(), next_++, v.data(),
-                                   static_cast<int>(v.size()),
+    return Check(sqlite3_bind_text(stmt_.get(), next_++, v.data(), static_cast<int>(v.size()),
                                    SQLITE_TRANSIENT));
   }
   // Binds "" as NULL.
@@ -95,9 +99,7 @@ class Query {
     if (!v.empty()) return Text(v);
     return Check(sqlite3_bind_null(stmt_.get(), next_++));
   }
-  Query& Int(int64_t v) {
-    return Check(sqlite3_bind_int64(stmt_.get(), next_++, v));
-  }
+  Query& Int(int64_t v) { return Check(sqlite3_bind_int64(stmt_.get(), next_++, v)); }
 
   // True when a row is ready, false when the statement is done.
   Result<bool> Step() {
@@ -168,12 +170,10 @@ bool HostIpsOverlap(std::string_view a, std::string_view b) {
 constexpr std::string_view kNetworkCols =
     "name, driver, bridge, internal, ipv6, icc, mtu, subnets, dns, labels, "
     "created_unix";
-constexpr std::string_view kContainerCols =
-    "name, netns_path, mode, hostname, created_unix";
+constexpr std::string_view kContainerCols = "name, netns_path, mode, hostname, created_unix";
 constexpr std::string_view kEndpointCols =
     "container, network, ifname, host_ifname, mac, ipv4, ipv6, aliases";
-constexpr std::string_view kPortCols =
-    "container, protocol, host_ip, host_port, container_port";
+constexpr std::string_view kPortCols = "container, protocol, host_ip, host_port, container_port";
 
 std::string Select(std::string_view cols, std::string_view rest) {
   return "SELECT " + std::string(cols) + " " + std::string(rest);
@@ -254,15 +254,14 @@ class SqliteTx final : public Tx {
 
   Status PutNetwork(const Network& n) override {
     WEFT_RETURN_IF_ERROR(CheckWritable());
-    Query q(db_,
-            "INSERT INTO networks(" + std::string(kNetworkCols) +
-                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET driver = excluded.driver, "
-                "bridge = excluded.bridge, internal = excluded.internal, "
-                "ipv6 = excluded.ipv6, icc = excluded.icc, mtu = excluded.mtu, "
-                "subnets = excluded.subnets, dns = excluded.dns, "
-                "labels = excluded.labels, "
-                "created_unix = excluded.created_unix");
+    Query q(db_, "INSERT INTO networks(" + std::string(kNetworkCols) +
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT(name) DO UPDATE SET driver = excluded.driver, "
+                     "bridge = excluded.bridge, internal = excluded.internal, "
+                     "ipv6 = excluded.ipv6, icc = excluded.icc, mtu = excluded.mtu, "
+                     "subnets = excluded.subnets, dns = excluded.dns, "
+                     "labels = excluded.labels, "
+                     "created_unix = excluded.created_unix");
     q.Text(n.name).Text(n.driver).Text(n.bridge).Int(n.internal).Int(n.ipv6);
     q.Int(n.icc).Int(n.mtu).Text(EncodeSubnets(n.subnets));
     q.Text(EncodeStrings(n.dns)).Text(EncodeLabels(n.labels));
@@ -283,8 +282,8 @@ class SqliteTx final : public Tx {
       containers += (containers.empty() ? "" : ", ") + Quote(users.ColText(0));
     }
     if (!containers.empty()) {
-      return FailedPrecondition("network " + Quote(name) +
-                                " is in use by containers " + containers);
+      return FailedPrecondition("network " + Quote(name) + " is in use by containers " +
+                                containers);
     }
     Query q(db_, "DELETE FROM networks WHERE name = ?");
     q.Text(name);
@@ -295,8 +294,7 @@ class SqliteTx final : public Tx {
     return Status::Ok();
   }
 
-  Result<std::optional<Container>> GetContainer(
-      std::string_view name) override {
+  Result<std::optional<Container>> GetContainer(std::string_view name) override {
     Query q(db_, Select(kContainerCols, "FROM containers WHERE name = ?"));
     q.Text(name);
     WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -320,12 +318,11 @@ class SqliteTx final : public Tx {
 
   Status PutContainer(const Container& c) override {
     WEFT_RETURN_IF_ERROR(CheckWritable());
-    Query q(db_,
-            "INSERT INTO containers(" + std::string(kContainerCols) +
-                ") VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
-                "netns_path = excluded.netns_path, mode = excluded.mode, "
-                "hostname = excluded.hostname, "
-                "created_unix = excluded.created_unix");
+    Query q(db_, "INSERT INTO containers(" + std::string(kContainerCols) +
+                     ") VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                     "netns_path = excluded.netns_path, mode = excluded.mode, "
+                     "hostname = excluded.hostname, "
+                     "created_unix = excluded.created_unix");
     q.Text(c.name).Text(c.netns_path).Text(c.mode).Text(c.hostname);
     q.Int(c.created_unix);
     return q.Run();
@@ -346,49 +343,43 @@ class SqliteTx final : public Tx {
     WEFT_RETURN_IF_ERROR(CheckWritable());
     WEFT_RETURN_IF_ERROR(CheckExists("containers", "container", e.container));
     WEFT_RETURN_IF_ERROR(CheckExists("networks", "network", e.network));
-    for (auto [column, address] :
-         {std::pair{"ipv4", &e.ipv4}, std::pair{"ipv6", &e.ipv6}}) {
+    for (auto [column, address] : {std::pair{"ipv4", &e.ipv4}, std::pair{"ipv6", &e.ipv6}}) {
       if (address->empty()) continue;
-      Query q(db_, "SELECT container FROM endpoints WHERE network = ? AND " +
-                       std::string(column) + " = ? AND container <> ?");
+      Query q(db_, "SELECT container FROM endpoints WHERE network = ? AND " + std::string(column) +
+                       " = ? AND container <> ?");
       q.Text(e.network).Text(*address).Text(e.container);
       WEFT_ASSIGN_OR_RETURN(auto owner, QueryOneText(q));
       if (owner) {
-        return AlreadyExists("address " + *address +
-                             " is already in use on network " +
+        return AlreadyExists("address " + *address + " is already in use on network " +
                              Quote(e.network) + " (by " + Quote(*owner) + ")");
       }
     }
-    Query q(db_,
-            "INSERT INTO endpoints(" + std::string(kEndpointCols) +
-                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(container, network) DO UPDATE SET "
-                "ifname = excluded.ifname, host_ifname = excluded.host_ifname, "
-                "mac = excluded.mac, ipv4 = excluded.ipv4, "
-                "ipv6 = excluded.ipv6, aliases = excluded.aliases");
+    Query q(db_, "INSERT INTO endpoints(" + std::string(kEndpointCols) +
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                     "ON CONFLICT(container, network) DO UPDATE SET "
+                     "ifname = excluded.ifname, host_ifname = excluded.host_ifname, "
+                     "mac = excluded.mac, ipv4 = excluded.ipv4, "
+                     "ipv6 = excluded.ipv6, aliases = excluded.aliases");
     q.Text(e.container).Text(e.network).Text(e.ifname).Text(e.host_ifname);
     q.Text(e.mac).TextOrNull(e.ipv4).TextOrNull(e.ipv6);
     q.Text(EncodeStrings(e.aliases));
     return q.Run();
   }
 
-  Status DeleteEndpoint(std::string_view container,
-                        std::string_view network) override {
+  Status DeleteEndpoint(std::string_view container, std::string_view network) override {
     WEFT_RETURN_IF_ERROR(CheckWritable());
     Query q(db_, "DELETE FROM endpoints WHERE container = ? AND network = ?");
     q.Text(container).Text(network);
     WEFT_RETURN_IF_ERROR(q.Run());
     if (sqlite3_changes(db_) == 0) {
-      return NotFound("container " + Quote(container) +
-                      " has no endpoint on network " + Quote(network));
+      return NotFound("container " + Quote(container) + " has no endpoint on network " +
+                      Quote(network));
     }
     return Status::Ok();
   }
 
-  Result<std::vector<Endpoint>> ListEndpoints(
-      std::string_view network) override {
-    Query q(db_, Select(kEndpointCols,
-                        "FROM endpoints WHERE network = ? ORDER BY container"));
+  Result<std::vector<Endpoint>> ListEndpoints(std::string_view network) override {
+    Query q(db_, Select(kEndpointCols, "FROM endpoints WHERE network = ? ORDER BY container"));
     q.Text(network);
     std::vector<Endpoint> out;
     for (;;) {
@@ -399,8 +390,7 @@ class SqliteTx final : public Tx {
     }
   }
 
-  Result<std::vector<std::string>> UsedAddresses(
-      std::string_view network) override {
+  Result<std::vector<std::string>> UsedAddresses(std::string_view network) override {
     Query q(db_,
             "SELECT ipv4 FROM endpoints WHERE network = ?1 AND ipv4 IS NOT "
             "NULL UNION ALL SELECT ipv6 FROM endpoints WHERE network = ?1 "
@@ -427,17 +417,15 @@ class SqliteTx final : public Tx {
       std::string owner = taken.ColText(0), host_ip = taken.ColText(1);
       if (owner == container && host_ip == m.host_ip) continue;  // replace
       if (!HostIpsOverlap(host_ip, m.host_ip)) continue;
-      return AlreadyExists(
-          "host port " + std::to_string(m.host_port) + "/" + m.protocol +
-          " is already in use by container " + Quote(owner) + " (on " +
-          (host_ip.empty() ? "all addresses" : host_ip) + ")");
+      return AlreadyExists("host port " + std::to_string(m.host_port) + "/" + m.protocol +
+                           " is already in use by container " + Quote(owner) + " (on " +
+                           (host_ip.empty() ? "all addresses" : host_ip) + ")");
     }
-    Query q(db_,
-            "INSERT INTO ports(" + std::string(kPortCols) +
-                ") VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(protocol, host_ip, host_port) DO UPDATE SET "
-                "container = excluded.container, "
-                "container_port = excluded.container_port");
+    Query q(db_, "INSERT INTO ports(" + std::string(kPortCols) +
+                     ") VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT(protocol, host_ip, host_port) DO UPDATE SET "
+                     "container = excluded.container, "
+                     "container_port = excluded.container_port");
     q.Text(container).Text(m.protocol).Text(m.host_ip).Int(m.host_port);
     q.Int(m.container_port);
     return q.Run();
@@ -450,8 +438,7 @@ class SqliteTx final : public Tx {
     return q.Run();
   }
 
-  Result<std::vector<std::pair<std::string, PortMapping>>> ListPorts()
-      override {
+  Result<std::vector<std::pair<std::string, PortMapping>>> ListPorts() override {
     Query q(db_, Select(kPortCols,
                         "FROM ports ORDER BY container, protocol, host_ip, "
                         "host_port"));
@@ -485,8 +472,7 @@ class SqliteTx final : public Tx {
   }
 
   // kNotFound `<noun> "name" not found` unless table has a row named `name`.
-  Status CheckExists(std::string_view table, std::string_view noun,
-                     std::string_view name) {
+  Status CheckExists(std::string_view table, std::string_view noun, std::string_view name) {
     Query q(db_, "SELECT 1 FROM " + std::string(table) + " WHERE name = ?");
     q.Text(name);
     WEFT_ASSIGN_OR_RETURN(bool found, QueryExists(q));
@@ -496,12 +482,12 @@ class SqliteTx final : public Tx {
 
   // Attaches endpoints and ports to `containers` (sorted by name). `where`
   // is "" for all rows or "WHERE container = ?" with `key` bound.
-  Status FillContainers(std::vector<Container>& containers,
-                        std::string_view where, std::string_view key) {
+  Status FillContainers(std::vector<Container>& containers, std::string_view where,
+                        std::string_view key) {
     std::map<std::string, Container*, std::less<>> by_name;
     for (Container& c : containers) by_name[c.name] = &c;
-    Query eq(db_, Select(kEndpointCols, "FROM endpoints " + std::string(where) +
-                                            " ORDER BY container, network"));
+    Query eq(db_, Select(kEndpointCols,
+                         "FROM endpoints " + std::string(where) + " ORDER BY container, network"));
     Query pq(db_, Select(kPortCols, "FROM ports " + std::string(where) +
                                         " ORDER BY container, protocol, "
                                         "host_ip, host_port"));
@@ -554,15 +540,12 @@ class SqliteStore final : public Store {
   Status Update(const std::function<Status(Tx&)>& fn) override {
     return Run(fn, /*writable=*/true);
   }
-  Status View(const std::function<Status(Tx&)>& fn) override {
-    return Run(fn, /*writable=*/false);
-  }
+  Status View(const std::function<Status(Tx&)>& fn) override { return Run(fn, /*writable=*/false); }
 
  private:
   Status Run(const std::function<Status(Tx&)>& fn, bool writable) {
     if (owner_.load() == std::this_thread::get_id()) {
-      return FailedPrecondition(
-          "Store::Update/View called inside another transaction");
+      return FailedPrecondition("Store::Update/View called inside another transaction");
     }
     std::lock_guard<std::mutex> lock(mu_);
     owner_.store(std::this_thread::get_id());
@@ -572,8 +555,7 @@ class SqliteStore final : public Store {
     } clear_owner{owner_};
 
     sqlite3* db = db_.get();
-    WEFT_RETURN_IF_ERROR(Exec(db, "begin transaction",
-                              writable ? "BEGIN IMMEDIATE" : "BEGIN"));
+    WEFT_RETURN_IF_ERROR(Exec(db, "begin transaction", writable ? "BEGIN IMMEDIATE" : "BEGIN"));
     RollbackGuard guard(db);
     SqliteTx tx(db, writable);
     WEFT_RETURN_IF_ERROR(fn(tx));
@@ -597,8 +579,7 @@ Result<int> UserVersion(sqlite3* db) {
 // Applies the missing migrations, each in its own write transaction. Another
 // process may be migrating at the same time, so the version is re-read under
 // the write lock.
-Status Migrate(sqlite3* db, const std::string& path,
-               std::span<const std::string_view> migrations) {
+Status Migrate(sqlite3* db, const std::string& path, std::span<const std::string_view> migrations) {
   const int latest = static_cast<int>(migrations.size());
   for (bool locked = false;; locked = true) {
     std::optional<RollbackGuard> guard;
@@ -608,17 +589,17 @@ Status Migrate(sqlite3* db, const std::string& path,
     }
     WEFT_ASSIGN_OR_RETURN(int version, UserVersion(db));
     if (version > latest) {
-      return FailedPrecondition(
-          "state database " + path + " has schema version " +
-          std::to_string(version) + " but this weft only knows versions up to " +
-          std::to_string(latest) + "; it was written by a newer weft");
+      return FailedPrecondition("state database " + path + " has schema version " +
+                                std::to_string(version) +
+                                " but this weft only knows versions up to " +
+                                std::to_string(latest) + "; it was written by a newer weft");
     }
     if (version == latest) return Status::Ok();  // guard ends the transaction
     if (!locked) continue;
     std::string what = "migrate to schema version " + std::to_string(version + 1);
-    WEFT_RETURN_IF_ERROR(
-        Exec(db, what, std::string(migrations[version]) + "\nPRAGMA user_version = " +
-                           std::to_string(version + 1) + ";"));
+    WEFT_RETURN_IF_ERROR(Exec(db, what,
+                              std::string(migrations[version]) +
+                                  "\nPRAGMA user_version = " + std::to_string(version + 1) + ";"));
     WEFT_RETURN_IF_ERROR(Exec(db, what, "COMMIT"));
     guard->Dismiss();
   }
@@ -627,15 +608,14 @@ Status Migrate(sqlite3* db, const std::string& path,
 // Switches to WAL. Changing the journal mode needs an exclusive lock, which
 // SQLite does not wait for, so retry until the busy timeout.
 Status UseWal(sqlite3* db, int busy_timeout_ms) {
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(busy_timeout_ms);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
   for (;;) {
     Query q(db, "PRAGMA journal_mode = WAL");
     auto mode = QueryOneText(q);
     if (mode.ok()) {
       if (*mode == "wal" || *mode == "memory") return Status::Ok();
-      return FailedPrecondition("cannot use WAL journal mode (got " +
-                                mode->value_or("nothing") + ")");
+      return FailedPrecondition("cannot use WAL journal mode (got " + mode->value_or("nothing") +
+                                ")");
     }
     if (mode.status().code() != Code::kUnavailable ||
         std::chrono::steady_clock::now() >= deadline) {
@@ -652,8 +632,7 @@ Status MakeParentDirs(const std::string& path) {
   for (size_t pos = path.find('/', 1);; pos = path.find('/', pos + 1)) {
     std::string dir = path.substr(0, pos);
     struct stat st;
-    if (::stat(dir.c_str(), &st) != 0 && ::mkdir(dir.c_str(), 0700) != 0 &&
-        errno != EEXIST) {
+    if (::stat(dir.c_str(), &st) != 0 && ::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
       return StatusFromErrno("mkdir " + dir, errno);
     }
     if (pos == end) return Status::Ok();
@@ -662,8 +641,7 @@ Status MakeParentDirs(const std::string& path) {
 
 DbPtr OpenDb(const std::string& path, int flags, Status* status) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK) {
     *status = StatusFromSqlite("open", rc, raw);
@@ -715,12 +693,11 @@ Status CheckSqliteIntegrity(const std::string& path) {
   for (;;) {
     WEFT_ASSIGN_OR_RETURN(bool row, fk.Step());
     if (!row) break;
-    problems += "; row " + fk.ColText(1) + " of table " + fk.ColText(0) +
-                " references a missing " + fk.ColText(2);
+    problems += "; row " + fk.ColText(1) + " of table " + fk.ColText(0) + " references a missing " +
+                fk.ColText(2);
   }
   if (problems.empty()) return Status::Ok();
-  return FailedPrecondition("state database " + path +
-                            " is damaged: " + problems.substr(2));
+  return FailedPrecondition("state database " + path + " is damaged: " + problems.substr(2));
 }
 
 }  // namespace weft::store

@@ -27,8 +27,8 @@ Container MakeContainer(std::string name) {
   return c;
 }
 
-Endpoint MakeEndpoint(std::string container, std::string network,
-                      std::string ipv4, std::string ipv6 = "") {
+Endpoint MakeEndpoint(std::string container, std::string network, std::string ipv4,
+                      std::string ipv6 = "") {
   Endpoint e;
   e.container = std::move(container);
   e.network = std::move(network);
@@ -51,9 +51,7 @@ class SqliteStoreTest : public ::testing::Test {
     Status s = store_->Update(fn);
     ASSERT_TRUE(s.ok()) << s.message();
   }
-  Status Try(const std::function<Status(Tx&)>& fn) {
-    return store_->Update(fn);
-  }
+  Status Try(const std::function<Status(Tx&)>& fn) { return store_->Update(fn); }
   template <typename T>
   T Read(const std::function<Result<T>(Tx&)>& fn) {
     std::optional<T> out;
@@ -96,20 +94,16 @@ TEST_F(SqliteStoreTest, NetworkRoundTrip) {
   n.labels = {{"app", "shop"}, {"tier", "front"}};
   n.created_unix = 1700000000;
   Write([&](Tx& tx) { return tx.PutNetwork(n); });
-  auto got = Read<std::optional<Network>>(
-      [](Tx& tx) { return tx.GetNetwork("web"); });
+  auto got = Read<std::optional<Network>>([](Tx& tx) { return tx.GetNetwork("web"); });
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, n);
-  EXPECT_FALSE(Read<std::optional<Network>>(
-                   [](Tx& tx) { return tx.GetNetwork("nope"); })
-                   .has_value());
+  EXPECT_FALSE(
+      Read<std::optional<Network>>([](Tx& tx) { return tx.GetNetwork("nope"); }).has_value());
 }
 
 TEST_F(SqliteStoreTest, PutNetworkReplacesListsAndKeepsEndpoints) {
   Populate();
-  Write([](Tx& tx) {
-    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2"));
-  });
+  Write([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")); });
   Network n = MakeNetwork("a");
   n.dns = {"8.8.8.8"};
   n.labels = {{"x", "y"}};
@@ -119,14 +113,10 @@ TEST_F(SqliteStoreTest, PutNetworkReplacesListsAndKeepsEndpoints) {
   second.dns.clear();
   second.labels.clear();
   Write([&](Tx& tx) { return tx.PutNetwork(second); });
-  auto got = Read<std::optional<Network>>(
-      [](Tx& tx) { return tx.GetNetwork("a"); });
+  auto got = Read<std::optional<Network>>([](Tx& tx) { return tx.GetNetwork("a"); });
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, second);
-  EXPECT_EQ(Read<std::vector<Endpoint>>(
-                [](Tx& tx) { return tx.ListEndpoints("a"); })
-                .size(),
-            1u);
+  EXPECT_EQ(Read<std::vector<Endpoint>>([](Tx& tx) { return tx.ListEndpoints("a"); }).size(), 1u);
 }
 
 TEST_F(SqliteStoreTest, ListNetworksSortedAndDelete) {
@@ -138,8 +128,7 @@ TEST_F(SqliteStoreTest, ListNetworksSortedAndDelete) {
   });
   auto names = [&] {
     std::vector<std::string> out;
-    for (const Network& n : Read<std::vector<Network>>(
-             [](Tx& tx) { return tx.ListNetworks(); })) {
+    for (const Network& n : Read<std::vector<Network>>([](Tx& tx) { return tx.ListNetworks(); })) {
       out.push_back(n.name);
     }
     return out;
@@ -189,22 +178,19 @@ TEST_F(SqliteStoreTest, ContainerRoundTripWithEndpointsAndPorts) {
   Container want = c;
   want.endpoints = {ea, eb};  // sorted by network
   want.ports = {p80, p53};    // sorted by protocol
-  auto got = Read<std::optional<Container>>(
-      [](Tx& tx) { return tx.GetContainer("web1"); });
+  auto got = Read<std::optional<Container>>([](Tx& tx) { return tx.GetContainer("web1"); });
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, want);
 
-  auto all = Read<std::vector<Container>>(
-      [](Tx& tx) { return tx.ListContainers(); });
+  auto all = Read<std::vector<Container>>([](Tx& tx) { return tx.ListContainers(); });
   ASSERT_EQ(all.size(), 4u);
   EXPECT_EQ(all[0].name, "c1");
   EXPECT_TRUE(all[0].endpoints.empty());
   EXPECT_EQ(all[3], want);
 
-  EXPECT_THAT(Read<PortList>(
-                  [](Tx& tx) { return tx.ListPorts(); }),
-              ElementsAre(std::pair{std::string("web1"), p80},
-                          std::pair{std::string("web1"), p53}));
+  EXPECT_THAT(
+      Read<PortList>([](Tx& tx) { return tx.ListPorts(); }),
+      ElementsAre(std::pair{std::string("web1"), p80}, std::pair{std::string("web1"), p53}));
 }
 
 TEST_F(SqliteStoreTest, PutContainerKeepsEndpointsAndPorts) {
@@ -216,8 +202,7 @@ TEST_F(SqliteStoreTest, PutContainerKeepsEndpointsAndPorts) {
   Container c = MakeContainer("c1");
   c.hostname = "renamed";
   Write([&](Tx& tx) { return tx.PutContainer(c); });
-  auto got = Read<std::optional<Container>>(
-      [](Tx& tx) { return tx.GetContainer("c1"); });
+  auto got = Read<std::optional<Container>>([](Tx& tx) { return tx.GetContainer("c1"); });
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->hostname, "renamed");
   EXPECT_EQ(got->endpoints.size(), 1u);
@@ -234,59 +219,41 @@ TEST_F(SqliteStoreTest, DeleteContainerCascades) {
     return tx.PutPort("c2", {"tcp", "", 81, 80});
   });
   Write([](Tx& tx) { return tx.DeleteContainer("c1"); });
-  EXPECT_FALSE(Read<std::optional<Container>>(
-                   [](Tx& tx) { return tx.GetContainer("c1"); })
-                   .has_value());
-  EXPECT_THAT(Read<std::vector<std::string>>(
-                  [](Tx& tx) { return tx.UsedAddresses("a"); }),
+  EXPECT_FALSE(
+      Read<std::optional<Container>>([](Tx& tx) { return tx.GetContainer("c1"); }).has_value());
+  EXPECT_THAT(Read<std::vector<std::string>>([](Tx& tx) { return tx.UsedAddresses("a"); }),
               ElementsAre("10.0.0.3"));
-  EXPECT_TRUE(Read<std::vector<std::string>>(
-                  [](Tx& tx) { return tx.UsedAddresses("b"); })
-                  .empty());
-  auto ports = Read<PortList>(
-      [](Tx& tx) { return tx.ListPorts(); });
+  EXPECT_TRUE(Read<std::vector<std::string>>([](Tx& tx) { return tx.UsedAddresses("b"); }).empty());
+  auto ports = Read<PortList>([](Tx& tx) { return tx.ListPorts(); });
   ASSERT_EQ(ports.size(), 1u);
   EXPECT_EQ(ports[0].first, "c2");
   // The network can go now that c1 is gone from b.
   Write([](Tx& tx) { return tx.DeleteNetwork("b"); });
-  EXPECT_EQ(Try([](Tx& tx) { return tx.DeleteContainer("c1"); }).code(),
-            Code::kNotFound);
+  EXPECT_EQ(Try([](Tx& tx) { return tx.DeleteContainer("c1"); }).code(), Code::kNotFound);
 }
 
 TEST_F(SqliteStoreTest, EndpointsNeedTheirContainerAndNetwork) {
   Populate();
-  Status s = Try([](Tx& tx) {
-    return tx.PutEndpoint(MakeEndpoint("ghost", "a", "10.0.0.2"));
-  });
+  Status s = Try([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("ghost", "a", "10.0.0.2")); });
   EXPECT_EQ(s.code(), Code::kNotFound);
   EXPECT_EQ(s.message(), "container \"ghost\" not found");
-  s = Try([](Tx& tx) {
-    return tx.PutEndpoint(MakeEndpoint("c1", "nonet", "10.0.0.2"));
-  });
+  s = Try([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c1", "nonet", "10.0.0.2")); });
   EXPECT_EQ(s.code(), Code::kNotFound);
   EXPECT_EQ(s.message(), "network \"nonet\" not found");
 }
 
 TEST_F(SqliteStoreTest, DuplicateAddresses) {
   Populate();
-  Write([](Tx& tx) {
-    return tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.5", "fd00::5"));
-  });
-  Status s = Try([](Tx& tx) {
-    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.5"));
-  });
+  Write([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.5", "fd00::5")); });
+  Status s = Try([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.5")); });
   EXPECT_EQ(s.code(), Code::kAlreadyExists);
-  EXPECT_EQ(s.message(),
-            "address 10.0.0.5 is already in use on network \"a\" (by \"c2\")");
-  s = Try([](Tx& tx) {
-    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.6", "fd00::5"));
-  });
+  EXPECT_EQ(s.message(), "address 10.0.0.5 is already in use on network \"a\" (by \"c2\")");
+  s = Try([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.6", "fd00::5")); });
   EXPECT_EQ(s.code(), Code::kAlreadyExists);
   EXPECT_THAT(s.message(), HasSubstr("address fd00::5 is already in use"));
   // Same address on another network is fine, as is no address twice.
   Write([](Tx& tx) {
-    WEFT_RETURN_IF_ERROR(
-        tx.PutEndpoint(MakeEndpoint("c1", "b", "10.0.0.5", "fd00::5")));
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "b", "10.0.0.5", "fd00::5")));
     WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "")));
     return tx.PutEndpoint(MakeEndpoint("c3", "a", ""));
   });
@@ -296,11 +263,9 @@ TEST_F(SqliteStoreTest, DuplicateAddresses) {
     e.mac = "02:00:00:00:00:01";
     return tx.PutEndpoint(e);
   });
-  EXPECT_THAT(Read<std::vector<std::string>>(
-                  [](Tx& tx) { return tx.UsedAddresses("a"); }),
+  EXPECT_THAT(Read<std::vector<std::string>>([](Tx& tx) { return tx.UsedAddresses("a"); }),
               UnorderedElementsAre("10.0.0.5", "fd00::5"));
-  auto eps = Read<std::vector<Endpoint>>(
-      [](Tx& tx) { return tx.ListEndpoints("a"); });
+  auto eps = Read<std::vector<Endpoint>>([](Tx& tx) { return tx.ListEndpoints("a"); });
   ASSERT_EQ(eps.size(), 3u);
   EXPECT_EQ(eps[0].container, "c1");
   EXPECT_EQ(eps[1].container, "c2");
@@ -310,13 +275,9 @@ TEST_F(SqliteStoreTest, DuplicateAddresses) {
 
 TEST_F(SqliteStoreTest, DeleteEndpoint) {
   Populate();
-  Write([](Tx& tx) {
-    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2"));
-  });
+  Write([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")); });
   Write([](Tx& tx) { return tx.DeleteEndpoint("c1", "a"); });
-  EXPECT_TRUE(Read<std::vector<Endpoint>>(
-                  [](Tx& tx) { return tx.ListEndpoints("a"); })
-                  .empty());
+  EXPECT_TRUE(Read<std::vector<Endpoint>>([](Tx& tx) { return tx.ListEndpoints("a"); }).empty());
   Status s = Try([](Tx& tx) { return tx.DeleteEndpoint("c1", "a"); });
   EXPECT_EQ(s.code(), Code::kNotFound);
   EXPECT_EQ(s.message(), "container \"c1\" has no endpoint on network \"a\"");
@@ -328,15 +289,15 @@ TEST_F(SqliteStoreTest, PortConflictNamesTheOwner) {
     WEFT_RETURN_IF_ERROR(tx.PutPort("c1", {"tcp", "10.0.0.1", 8080, 80}));
     return tx.PutPort("c1", {"tcp", "", 9090, 90});
   });
-  Status s =
-      Try([](Tx& tx) { return tx.PutPort("c2", {"tcp", "10.0.0.1", 8080, 81}); });
+  Status s = Try([](Tx& tx) { return tx.PutPort("c2", {"tcp", "10.0.0.1", 8080, 81}); });
   EXPECT_EQ(s.code(), Code::kAlreadyExists);
   EXPECT_EQ(s.message(),
             "host port 8080/tcp is already in use by container \"c1\" (on "
             "10.0.0.1)");
   // Wildcards overlap specific addresses of their family, both ways.
-  EXPECT_EQ(Try([](Tx& tx) { return tx.PutPort("c2", {"tcp", "", 8080, 80}); })
-                .code(),
+  EXPECT_EQ(Try([](Tx& tx) {
+              return tx.PutPort("c2", {"tcp", "", 8080, 80});
+            }).code(),
             Code::kAlreadyExists);
   EXPECT_EQ(Try([](Tx& tx) {
               return tx.PutPort("c2", {"tcp", "0.0.0.0", 8080, 80});
@@ -355,8 +316,7 @@ TEST_F(SqliteStoreTest, PortConflictNamesTheOwner) {
     // The owner may re-put its own mapping.
     return tx.PutPort("c1", {"tcp", "10.0.0.1", 8080, 8000});
   });
-  auto ports = Read<PortList>(
-      [](Tx& tx) { return tx.ListPorts(); });
+  auto ports = Read<PortList>([](Tx& tx) { return tx.ListPorts(); });
   ASSERT_EQ(ports.size(), 6u);
   EXPECT_EQ(ports[0].second, (PortMapping{"tcp", "", 9090, 90}));
   EXPECT_EQ(ports[1].second, (PortMapping{"tcp", "10.0.0.1", 8080, 8000}));
@@ -366,21 +326,15 @@ TEST_F(SqliteStoreTest, PortConflictNamesTheOwner) {
             Code::kNotFound);
   Write([](Tx& tx) { return tx.DeletePorts("c2"); });
   Write([](Tx& tx) { return tx.DeletePorts("c2"); });  // none left: still OK
-  EXPECT_EQ(Read<PortList>(
-                [](Tx& tx) { return tx.ListPorts(); })
-                .size(),
-            2u);
+  EXPECT_EQ(Read<PortList>([](Tx& tx) { return tx.ListPorts(); }).size(), 2u);
 }
 
 TEST_F(SqliteStoreTest, Meta) {
-  EXPECT_FALSE(Read<std::optional<std::string>>(
-                   [](Tx& tx) { return tx.GetMeta("boot_id"); })
-                   .has_value());
+  EXPECT_FALSE(
+      Read<std::optional<std::string>>([](Tx& tx) { return tx.GetMeta("boot_id"); }).has_value());
   Write([](Tx& tx) { return tx.PutMeta("boot_id", "one"); });
   Write([](Tx& tx) { return tx.PutMeta("boot_id", "two"); });
-  EXPECT_EQ(Read<std::optional<std::string>>(
-                [](Tx& tx) { return tx.GetMeta("boot_id"); }),
-            "two");
+  EXPECT_EQ(Read<std::optional<std::string>>([](Tx& tx) { return tx.GetMeta("boot_id"); }), "two");
 }
 
 TEST_F(SqliteStoreTest, UpdateRollsBackEverythingOnFailure) {
@@ -394,31 +348,20 @@ TEST_F(SqliteStoreTest, UpdateRollsBackEverythingOnFailure) {
   });
   EXPECT_EQ(s.code(), Code::kResourceExhausted);
   EXPECT_EQ(s.message(), "subnet full");
-  EXPECT_EQ(Read<std::vector<Network>>([](Tx& tx) { return tx.ListNetworks(); })
-                .size(),
-            2u);
-  EXPECT_EQ(Read<std::vector<Container>>(
-                [](Tx& tx) { return tx.ListContainers(); })
-                .size(),
-            3u);
-  EXPECT_TRUE(Read<std::vector<std::string>>(
-                  [](Tx& tx) { return tx.UsedAddresses("a"); })
-                  .empty());
-  EXPECT_FALSE(Read<std::optional<std::string>>(
-                   [](Tx& tx) { return tx.GetMeta("k"); })
-                   .has_value());
+  EXPECT_EQ(Read<std::vector<Network>>([](Tx& tx) { return tx.ListNetworks(); }).size(), 2u);
+  EXPECT_EQ(Read<std::vector<Container>>([](Tx& tx) { return tx.ListContainers(); }).size(), 3u);
+  EXPECT_TRUE(Read<std::vector<std::string>>([](Tx& tx) { return tx.UsedAddresses("a"); }).empty());
+  EXPECT_FALSE(
+      Read<std::optional<std::string>>([](Tx& tx) { return tx.GetMeta("k"); }).has_value());
   // A store error midway rolls back too, and the store stays usable.
-  Write([](Tx& tx) {
-    return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2"));
-  });
+  Write([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")); });
   s = Try([](Tx& tx) {
     WEFT_RETURN_IF_ERROR(tx.PutMeta("k", "v"));
     return tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.2"));
   });
   EXPECT_EQ(s.code(), Code::kAlreadyExists);
-  EXPECT_FALSE(Read<std::optional<std::string>>(
-                   [](Tx& tx) { return tx.GetMeta("k"); })
-                   .has_value());
+  EXPECT_FALSE(
+      Read<std::optional<std::string>>([](Tx& tx) { return tx.GetMeta("k"); }).has_value());
 }
 
 TEST_F(SqliteStoreTest, ViewIsReadOnly) {

@@ -36,8 +36,7 @@ class Tx {
   virtual Status DeleteNetwork(std::string_view name) = 0;
 
   // With endpoints and ports.
-  virtual Result<std::optional<Container>> GetContainer(
-      std::string_view name) = 0;
+  virtual Result<std::optional<Container>> GetContainer(std::string_view name) = 0;
   // Sorted by name, with endpoints and ports.
   virtual Result<std::vector<Container>> ListContainers() = 0;
   // Inserts or replaces the container row only; its endpoints and ports are
@@ -50,18 +49,16 @@ class Tx {
   // kNotFound if the container or the network does not exist;
   // kAlreadyExists `address 10.0.0.5 is already in use on network "n" (by
   // "c2")` if another endpoint on the network has the same ipv4 or ipv6.
-  // The same address on different networks is fine.
+  // The same address on different networks is fine. Addresses are compared
+  // as text, so store canonical forms (ipam::IpAddress::ToString()).
   virtual Status PutEndpoint(const Endpoint& endpoint) = 0;
   // kNotFound if there is no such endpoint.
-  virtual Status DeleteEndpoint(std::string_view container,
-                                std::string_view network) = 0;
+  virtual Status DeleteEndpoint(std::string_view container, std::string_view network) = 0;
   // Sorted by container. Empty (not kNotFound) for an unknown network.
-  virtual Result<std::vector<Endpoint>> ListEndpoints(
-      std::string_view network) = 0;
+  virtual Result<std::vector<Endpoint>> ListEndpoints(std::string_view network) = 0;
   // Every ipv4 and ipv6 address of the network's endpoints (not gateways),
   // in no particular order.
-  virtual Result<std::vector<std::string>> UsedAddresses(
-      std::string_view network) = 0;
+  virtual Result<std::vector<std::string>> UsedAddresses(std::string_view network) = 0;
 
   // Records one host port of `container`. kNotFound if the container does
   // not exist. kAlreadyExists naming the owner if the host port is taken:
@@ -69,13 +66,11 @@ class Tx {
   // wildcard ("" overlaps every address, "0.0.0.0" every IPv4 address, "::"
   // every IPv6 address). Re-putting the container's own (protocol, host_ip,
   // host_port) replaces that row.
-  virtual Status PutPort(std::string_view container,
-                         const PortMapping& mapping) = 0;
+  virtual Status PutPort(std::string_view container, const PortMapping& mapping) = 0;
   // Deletes every port of the container; OK if it has none.
   virtual Status DeletePorts(std::string_view container) = 0;
   // (container, mapping), sorted by container, protocol, host_ip, host_port.
-  virtual Result<std::vector<std::pair<std::string, PortMapping>>>
-  ListPorts() = 0;
+  virtual Result<std::vector<std::pair<std::string, PortMapping>>> ListPorts() = 0;
 
   // A small key/value table (boot id, ...).
   virtual Result<std::optional<std::string>> GetMeta(std::string_view key) = 0;

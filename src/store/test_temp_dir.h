@@ -14,8 +14,7 @@ class TestTempDir {
  public:
   TestTempDir() {
     const char* tmp = getenv("TMPDIR");
-    std::string tmpl = std::string(tmp != nullptr ? tmp : "/tmp") +
-                       "/weft-store-test-XXXXXX";
+    std::string tmpl = std::string(tmp != nullptr ? tmp : "/tmp") + "/weft-store-test-XXXXXX";
     if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
   }
   ~TestTempDir() {

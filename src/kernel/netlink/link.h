@@ -67,8 +67,8 @@ Status SetLinkUp(Socket& sock, std::string_view name, bool up);
 Status SetLinkMtu(Socket& sock, std::string_view name, uint32_t mtu);
 // `mac` is "aa:bb:cc:dd:ee:ff".
 Status SetLinkMac(Socket& sock, std::string_view name, std::string_view mac);
-// kAlreadyExists if new_name is taken. Kernels before 6.x refuse to rename a
-// link that is up (EBUSY -> kFailedPrecondition).
+// kAlreadyExists if new_name is taken. Some kernels refuse to rename a link
+// that is up (EBUSY -> kFailedPrecondition); 6.18 allows it.
 Status RenameLink(Socket& sock, std::string_view name,
                   std::string_view new_name);
 // Sets the alias (IFLA_IFALIAS); "" clears it.

@@ -1,0 +1,107 @@
+# Shared helpers for end-to-end tests. Each test runs inside tests/sandbox,
+# so the "host" here is a throwaway namespace; every address used below lives
+# in namespaces the test makes.
+set -euo pipefail
+
+: "${WEFT:?WEFT must point at the weft binary}"
+: "${WEFT_STATE_DIR:?run inside tests/sandbox}"
+
+weft() { "$WEFT" "$@"; }
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+ok() { echo "ok: $*"; }
+
+# expect_error PATTERN CMD...: CMD must exit non-zero with exactly one line on
+# stderr, "weft: error: ...", matching PATTERN (grep -E).
+expect_error() {
+  local pattern=$1
+  shift
+  local err rc=0
+  err=$("$@" 2>&1 >/dev/null) || rc=$?
+  [[ $rc -ne 0 ]] || fail "expected failure: $*"
+  [[ $(printf '%s\n' "$err" | wc -l) -eq 1 ]] || fail "expected one error line from '$*', got: $err"
+  [[ $err == "weft: error: "* ]] || fail "error line not prefixed 'weft: error:': $err"
+  printf '%s\n' "$err" | grep -Eq -- "$pattern" || fail "error '$err' does not match /$pattern/"
+  ok "refused: $* -> ${err#weft: error: }"
+}
+
+# snapshot: the kernel's and the store's word on everything weft may change.
+snapshot() {
+  ip -j link show | jq -S 'map(del(.operstate, .linkmode, .group, .qdisc, .txqlen))'
+  ip -j addr show | jq -S 'map({ifname, addr_info: [.addr_info[] | {local, prefixlen}]})'
+  ip -j route show
+  ip -6 -j route show
+  nft -j list ruleset
+  ls -1 "$WEFT_NETNS_DIR"
+  if [[ -f $WEFT_STATE_DIR/weft.db ]]; then sqlite3 "$WEFT_STATE_DIR/weft.db" .dump; fi
+}
+
+# make_outside: an "outside world" namespace behind the host's uplink.
+# Host uplink0 198.51.100.1/24 <-> outside eth0 198.51.100.2/24 (and
+# 2001:db8:100::1/64 <-> ::2); the host's default routes go through it.
+# The outside has no route back to any container subnet.
+make_outside() {
+  ip netns add outside
+  ip link add uplink0 type veth peer name eth0 netns outside
+  ip addr add 198.51.100.1/24 dev uplink0
+  ip addr add 2001:db8:100::1/64 dev uplink0 nodad
+  ip link set uplink0 up
+  ip -n outside link set lo up
+  ip -n outside addr add 198.51.100.2/24 dev eth0
+  ip -n outside addr add 2001:db8:100::2/64 dev eth0 nodad
+  ip -n outside link set eth0 up
+  ip route add default via 198.51.100.2
+  ip -6 route add default via 2001:db8:100::2
+}
+
+# serve_peer NS ADDR PORT: a TCP server in NS that answers each connection
+# with the address it saw the client come from. Background; dies with the
+# sandbox.
+serve_peer() {
+  local ns=$1 addr=$2 port=$3 proto=TCP4-LISTEN
+  [[ $addr == *:* ]] && proto=TCP6-LISTEN
+  ip netns exec "$ns" socat "$proto:$port,bind=$addr,reuseaddr,fork" \
+    SYSTEM:'echo $SOCAT_PEERADDR' &
+  wait_port "$ns" "$port"
+}
+
+# serve_echo NS ADDR PORT: a TCP echo server in NS.
+serve_echo() {
+  local ns=$1 addr=$2 port=$3 proto=TCP4-LISTEN
+  [[ $addr == *:* ]] && proto=TCP6-LISTEN
+  ip netns exec "$ns" socat "$proto:$port,bind=$addr,reuseaddr,fork" EXEC:cat &
+  wait_port "$ns" "$port"
+}
+
+wait_port() {
+  local ns=$1 port=$2
+  for _ in $(seq 100); do
+    ip netns exec "$ns" ss -Htln "sport = :$port" | grep -q . && return 0
+    sleep 0.05
+  done
+  fail "nothing listens on port $port in $ns"
+}
+
+# tcp_send NS ADDR PORT DATA: connects from NS, sends DATA, prints the reply.
+# Fails (non-zero) on timeout or refusal.
+tcp_send() {
+  local ns=$1 addr=$2 port=$3 data=$4 target
+  if [[ $addr == *:* ]]; then target="TCP6:[$addr]:$port"; else target="TCP4:$addr:$port"; fi
+  printf '%s' "$data" | timeout 5 ip netns exec "$ns" socat -T2 - "$target,connect-timeout=2"
+}
+
+# ns_json NAME: `ip -j addr` of a namespace (the kernel's word).
+container_ipv4() {
+  ip -n "$1" -j -4 addr show dev "${2:-eth0}" | jq -r '.[0].addr_info[0].local'
+}
+container_ipv6() {
+  ip -n "$1" -j -6 addr show dev "${2:-eth0}" scope global | jq -r '.[0].addr_info[0].local'
+}
+
+# canon ADDR: an address in canonical text form (socat prints v6 in full, in brackets).
+canon() {
+  python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1].strip("[]")))' "$1"
+}
