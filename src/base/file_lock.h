@@ -16,6 +16,9 @@ class FileLock {
   // Creates the file (0600) if needed and blocks until the lock is held.
   static Result<FileLock> Acquire(const std::string& path);
 
+  // A lock that holds nothing (for commands that change nothing).
+  static FileLock None() { return FileLock(UniqueFd()); }
+
   FileLock(FileLock&&) = default;
   FileLock& operator=(FileLock&&) = default;
 

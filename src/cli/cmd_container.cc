@@ -33,6 +33,7 @@ nlohmann::json ContainerJson(const store::Container& c) {
 }
 
 Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
+  ctx.set_dry_run(dry_run);
   WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
   auto session = std::make_shared<core::KernelSession>();
   WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanCreateContainer(ctx, session, spec));
@@ -40,6 +41,7 @@ Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_r
 }
 
 Status RemoveNow(core::Context& ctx, const std::string& name, bool dry_run) {
+  ctx.set_dry_run(dry_run);
   WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
   auto session = std::make_shared<core::KernelSession>();
   WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRemoveContainer(ctx, session, name));
@@ -94,6 +96,7 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   connect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   connect->callback([&inv, spec, network, dry_run] {
     inv.action = [spec, network, dry_run](core::Context& ctx) -> Status {
+      ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
       auto session = std::make_shared<core::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanConnect(ctx, session, *network, spec->name,
@@ -108,6 +111,7 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   disconnect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   disconnect->callback([&inv, name, network, dry_run] {
     inv.action = [name, network, dry_run](core::Context& ctx) -> Status {
+      ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
       auto session = std::make_shared<core::KernelSession>();
       std::vector<store::Network> nets;

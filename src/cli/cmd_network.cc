@@ -51,6 +51,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   create->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   create->callback([&inv, spec, dry_run] {
     inv.action = [spec, dry_run](core::Context& ctx) -> Status {
+      ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
       auto session = std::make_shared<core::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto pools, core::PoolsFromEnv());
@@ -126,6 +127,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   rm->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   rm->callback([&inv, name, force, dry_run] {
     inv.action = [name, force, dry_run](core::Context& ctx) -> Status {
+      ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
       auto session = std::make_shared<core::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanNetworkRemove(ctx, session, *name, *force));

@@ -18,6 +18,9 @@ Status Context::EnsureStateDir() const {
 }
 
 Result<store::Store*> Context::Store() {
+  if (!store_ && dry_run_ && !HasStore()) {
+    WEFT_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(":memory:"));
+  }
   if (!store_) {
     WEFT_RETURN_IF_ERROR(EnsureStateDir());
     WEFT_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(paths_.db()));
@@ -31,6 +34,7 @@ bool Context::HasStore() const {
 }
 
 Result<FileLock> Context::Lock() {
+  if (dry_run_) return FileLock::None();
   WEFT_RETURN_IF_ERROR(EnsureStateDir());
   return FileLock::Acquire(paths_.lock());
 }

@@ -37,6 +37,10 @@ class Context {
   const Paths& paths() const { return paths_; }
   const Engine& engine() const { return engine_; }
 
+  // A dry run changes nothing: no lock file, and no store is created (an
+  // absent store reads as an empty in-memory one).
+  void set_dry_run(bool dry_run) { dry_run_ = dry_run; }
+
   // Opens (creating if needed) the state store.
   Result<store::Store*> Store();
   // True when a store exists, so read-only commands need not create one.
@@ -51,6 +55,7 @@ class Context {
   Paths paths_;
   Engine engine_;
   std::unique_ptr<store::Store> store_;
+  bool dry_run_ = false;
 };
 
 }  // namespace weft::core

@@ -28,8 +28,7 @@ Result<std::string> SysctlPath(std::string_view key) {
   if (key.find('/') != std::string_view::npos) {
     return InvalidArgument("invalid sysctl key " + q + ": contains '/'");
   }
-  if (key.find("..") != std::string_view::npos || key.front() == '.' ||
-      key.back() == '.') {
+  if (key.find("..") != std::string_view::npos || key.front() == '.' || key.back() == '.') {
     return InvalidArgument("invalid sysctl key " + q + ": empty component");
   }
   std::string path = "/proc/sys/";

@@ -1,8 +1,7 @@
-#include "kernel/sysctl.h"
-
 #include <gtest/gtest.h>
 
 #include "kernel/netns/netns_guard.h"
+#include "kernel/sysctl.h"
 #include "kernel/testing/kernel_test_util.h"
 #include "support/ns_fixture.h"
 

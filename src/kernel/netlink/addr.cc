@@ -13,8 +13,7 @@ namespace weft::netlink {
 namespace {
 
 // Builds the rtnl_addr for `cidr` on `ifname`.
-Result<AddrPtr> BuildAddr(Socket& sock, std::string_view ifname,
-                          std::string_view cidr) {
+Result<AddrPtr> BuildAddr(Socket& sock, std::string_view ifname, std::string_view cidr) {
   WEFT_ASSIGN_OR_RETURN(Cidr parsed, ParseCidr(cidr));
   WEFT_ASSIGN_OR_RETURN(LinkInfo link, GetLink(sock, ifname));
   WEFT_ASSIGN_OR_RETURN(NlAddrPtr local, ToNlAddr(parsed));
@@ -52,8 +51,7 @@ Result<std::vector<AddrInfo>> ListAddresses(Socket& sock) {
   return out;
 }
 
-Status AddAddress(Socket& sock, std::string_view ifname, std::string_view cidr,
-                  bool nodad) {
+Status AddAddress(Socket& sock, std::string_view ifname, std::string_view cidr, bool nodad) {
   WEFT_ASSIGN_OR_RETURN(AddrPtr addr, BuildAddr(sock, ifname, cidr));
   if (nodad && rtnl_addr_get_family(addr.get()) == AF_INET6) {
     rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
@@ -63,8 +61,7 @@ Status AddAddress(Socket& sock, std::string_view ifname, std::string_view cidr,
   return Status::Ok();
 }
 
-Status DeleteAddress(Socket& sock, std::string_view ifname,
-                     std::string_view cidr) {
+Status DeleteAddress(Socket& sock, std::string_view ifname, std::string_view cidr) {
   WEFT_ASSIGN_OR_RETURN(AddrPtr addr, BuildAddr(sock, ifname, cidr));
   int rc = rtnl_addr_delete(sock.get(), addr.get(), 0);
   if (rc < 0) {

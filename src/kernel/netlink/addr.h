@@ -19,9 +19,9 @@
 namespace weft::netlink {
 
 struct AddrInfo {
-  int family = 0;    // AF_INET / AF_INET6
+  int family = 0;  // AF_INET / AF_INET6
   int ifindex = 0;
-  std::string cidr;  // "10.0.0.2/24", "fd00::2/64"
+  std::string cidr;    // "10.0.0.2/24", "fd00::2/64"
   uint32_t flags = 0;  // IFA_F_* (e.g. IFA_F_TENTATIVE, IFA_F_NODAD)
 };
 
@@ -32,10 +32,8 @@ Result<std::vector<AddrInfo>> ListAddresses(Socket& sock);
 // nodad: IFA_F_NODAD for IPv6, so the address is usable at once (no
 // "tentative" phase); ignored for IPv4. kAlreadyExists if the link already
 // has that address, kNotFound if there is no such link.
-Status AddAddress(Socket& sock, std::string_view ifname, std::string_view cidr,
-                  bool nodad = true);
+Status AddAddress(Socket& sock, std::string_view ifname, std::string_view cidr, bool nodad = true);
 // kNotFound if the link or the address is absent.
-Status DeleteAddress(Socket& sock, std::string_view ifname,
-                     std::string_view cidr);
+Status DeleteAddress(Socket& sock, std::string_view ifname, std::string_view cidr);
 
 }  // namespace weft::netlink

@@ -1,5 +1,3 @@
-#include "kernel/netlink/addr.h"
-
 #include <gtest/gtest.h>
 #include <linux/if_addr.h>
 #include <sys/socket.h>
@@ -8,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
 #include "kernel/testing/kernel_test_util.h"
 #include "support/ns_fixture.h"
@@ -85,10 +84,9 @@ TEST_F(AddrTest, ListAgreesWithIp) {
   ASSERT_TRUE(ip.is_array());
   for (const auto& link : ip) {
     for (const auto& a : link["addr_info"]) {
-      theirs.insert({a["family"] == "inet" ? AF_INET : AF_INET6,
-                     link["ifindex"].get<int>(),
-                     a["local"].get<std::string>() + "/" +
-                         std::to_string(a["prefixlen"].get<int>())});
+      theirs.insert(
+          {a["family"] == "inet" ? AF_INET : AF_INET6, link["ifindex"].get<int>(),
+           a["local"].get<std::string>() + "/" + std::to_string(a["prefixlen"].get<int>())});
     }
   }
   EXPECT_EQ(ours, theirs);
@@ -111,8 +109,8 @@ TEST_F(AddrTest, DuplicateDeleteAndErrors) {
   EXPECT_EQ(s.code(), Code::kNotFound) << s.ToString();
 
   EXPECT_EQ(AddAddress(sock(), "nope", "10.0.0.2/24").code(), Code::kNotFound);
-  for (const char* bad : {"10.0.0.2", "10.0.0.300/24", "10.0.0.2/33", "fd00::2/129",
-                          "default", "10.0.0.2/", "10.0.0.2/2x"}) {
+  for (const char* bad : {"10.0.0.2", "10.0.0.300/24", "10.0.0.2/33", "fd00::2/129", "default",
+                          "10.0.0.2/", "10.0.0.2/2x"}) {
     EXPECT_EQ(AddAddress(sock(), "va", bad).code(), Code::kInvalidArgument) << bad;
   }
   auto j = IpJson("-4 addr show dev va");

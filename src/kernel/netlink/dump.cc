@@ -41,8 +41,7 @@ int RetryOnDumpIntr(int max_attempts, const std::function<int()>& attempt) {
   return rc;
 }
 
-Result<std::vector<ObjectPtr>> Dump(Socket& sock, int rtm_type,
-                                    const void* hdr, size_t hdr_len) {
+Result<std::vector<ObjectPtr>> Dump(Socket& sock, int rtm_type, const void* hdr, size_t hdr_len) {
   const std::string what = "netlink dump (type " + std::to_string(rtm_type) + ")";
   CbPtr sock_cb(nl_socket_get_cb(sock.get()));
   CbPtr cb(nl_cb_clone(sock_cb.get()));
@@ -51,8 +50,7 @@ Result<std::vector<ObjectPtr>> Dump(Socket& sock, int rtm_type,
   nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, &OnMessage, &collector);
   int rc = RetryOnDumpIntr(kDumpAttempts, [&]() -> int {
     collector = Collector();
-    int err = nl_send_simple(sock.get(), rtm_type, NLM_F_DUMP,
-                             const_cast<void*>(hdr), hdr_len);
+    int err = nl_send_simple(sock.get(), rtm_type, NLM_F_DUMP, const_cast<void*>(hdr), hdr_len);
     if (err < 0) return err;
     return nl_recvmsgs(sock.get(), cb.get());
   });

@@ -15,8 +15,8 @@
 
 #include <functional>
 #include <memory>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "kernel/netlink/socket.h"
@@ -39,7 +39,6 @@ using ObjectPtr = std::unique_ptr<nl_object, ObjectDeleter>;
 // every answer with libnl's parser for that type (rtnl_link, rtnl_addr,
 // rtnl_route objects), in kernel order. Returns the mapped libnl error, or
 // kUnavailable if every attempt was interrupted.
-Result<std::vector<ObjectPtr>> Dump(Socket& sock, int rtm_type,
-                                    const void* hdr, size_t hdr_len);
+Result<std::vector<ObjectPtr>> Dump(Socket& sock, int rtm_type, const void* hdr, size_t hdr_len);
 
 }  // namespace weft::netlink

@@ -11,8 +11,7 @@ namespace weft::netlink {
 namespace {
 
 bool IsHex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-         (c >= 'A' && c <= 'F');
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 int HexValue(char c) {
@@ -47,23 +46,19 @@ Result<Cidr> ParseIp(std::string_view text) {
 Result<Cidr> ParseCidr(std::string_view text) {
   const size_t slash = text.find('/');
   if (slash == std::string_view::npos) {
-    return InvalidArgument("invalid CIDR \"" + std::string(text) +
-                           "\": missing /prefix-length");
+    return InvalidArgument("invalid CIDR \"" + std::string(text) + "\": missing /prefix-length");
   }
   auto ip = ParseIp(text.substr(0, slash));
   if (!ip.ok()) {
-    return InvalidArgument("invalid CIDR \"" + std::string(text) +
-                           "\": bad address");
+    return InvalidArgument("invalid CIDR \"" + std::string(text) + "\": bad address");
   }
   std::string_view len_text = text.substr(slash + 1);
   int len = -1;
-  auto [end, ec] =
-      std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
+  auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
   const int max = ip->family == AF_INET ? 32 : 128;
   if (len_text.empty() || len_text.size() > 3 || ec != std::errc() ||
       end != len_text.data() + len_text.size() || len < 0 || len > max) {
-    return InvalidArgument("invalid CIDR \"" + std::string(text) +
-                           "\": prefix length must be 0.." +
+    return InvalidArgument("invalid CIDR \"" + std::string(text) + "\": prefix length must be 0.." +
                            std::to_string(max));
   }
   Cidr out = *ip;
@@ -105,8 +100,7 @@ std::string FormatIp(const nl_addr* addr) {
     return "";
   }
   char buf[INET6_ADDRSTRLEN] = {};
-  if (inet_ntop(family, nl_addr_get_binary_addr(addr), buf, sizeof(buf)) ==
-      nullptr) {
+  if (inet_ntop(family, nl_addr_get_binary_addr(addr), buf, sizeof(buf)) == nullptr) {
     return "";
   }
   return buf;
@@ -120,8 +114,7 @@ std::string FormatCidr(const nl_addr* addr) {
 
 std::string FormatMac(const nl_addr* addr) {
   if (addr == nullptr || nl_addr_get_len(addr) == 0) return "";
-  const auto* b =
-      static_cast<const unsigned char*>(nl_addr_get_binary_addr(addr));
+  const auto* b = static_cast<const unsigned char*>(nl_addr_get_binary_addr(addr));
   std::string out;
   char buf[4];
   for (unsigned int i = 0; i < nl_addr_get_len(addr); ++i) {

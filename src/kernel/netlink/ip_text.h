@@ -14,7 +14,7 @@
 namespace weft::netlink {
 
 struct Cidr {
-  int family = 0;      // AF_INET or AF_INET6
+  int family = 0;  // AF_INET or AF_INET6
   unsigned char bytes[16] = {};
   int prefix_len = 0;
 };

@@ -7,8 +7,8 @@ namespace weft::netlink {
 namespace {
 
 TEST(IpTextTest, ParseCidrRoundTrips) {
-  for (const char* text : {"10.0.0.2/24", "0.0.0.0/0", "255.255.255.255/32",
-                           "fd00::2/64", "::/0", "2001:db8::1/128"}) {
+  for (const char* text : {"10.0.0.2/24", "0.0.0.0/0", "255.255.255.255/32", "fd00::2/64", "::/0",
+                           "2001:db8::1/128"}) {
     auto c = ParseCidr(text);
     ASSERT_TRUE(c.ok()) << text << ": " << c.status().ToString();
     auto addr = ToNlAddr(*c);
@@ -22,9 +22,9 @@ TEST(IpTextTest, ParseCidrRoundTrips) {
 }
 
 TEST(IpTextTest, ParseCidrRefuses) {
-  for (const char* bad : {"", "10.0.0.2", "10.0.0.2/", "10.0.0.2/33", "fd00::/129",
-                          "10.0.0.2/-1", "10.0.0.2/ 4", "10.0.0.2/24x", "default",
-                          "any/0", "10.0.0/24", "10.0.0.2/0024", " 10.0.0.2/24"}) {
+  for (const char* bad :
+       {"", "10.0.0.2", "10.0.0.2/", "10.0.0.2/33", "fd00::/129", "10.0.0.2/-1", "10.0.0.2/ 4",
+        "10.0.0.2/24x", "default", "any/0", "10.0.0/24", "10.0.0.2/0024", " 10.0.0.2/24"}) {
     EXPECT_EQ(ParseCidr(bad).status().code(), Code::kInvalidArgument) << bad;
   }
 }

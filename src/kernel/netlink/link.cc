@@ -1,5 +1,6 @@
 #include "kernel/netlink/link.h"
 
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/errno.h>
 #include <netlink/route/link.h>
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
-#include <linux/rtnetlink.h>
 
 #include "kernel/netlink/dump.h"
 #include "kernel/netlink/ip_text.h"
@@ -69,9 +69,8 @@ Status ChangeLink(Socket& sock, std::string_view name, const std::string& what,
 }
 
 // Fields common to every link we create.
-Status FillNewLink(Socket& sock, rtnl_link* link, const std::string& name,
-                   uint32_t mtu, const std::string& mac,
-                   const std::string& master, bool up) {
+Status FillNewLink(Socket& sock, rtnl_link* link, const std::string& name, uint32_t mtu,
+                   const std::string& mac, const std::string& master, bool up) {
   rtnl_link_set_name(link, name.c_str());
   if (mtu != 0) rtnl_link_set_mtu(link, mtu);
   if (!mac.empty()) {
@@ -89,8 +88,8 @@ Status FillNewLink(Socket& sock, rtnl_link* link, const std::string& name,
 // Sends the RTM_NEWLINK, then the alias: the kernel ignores IFLA_IFALIAS
 // in a create request, so it needs a second request. If that fails the new
 // link is deleted again.
-Status AddLink(Socket& sock, rtnl_link* link, const std::string& name,
-               const std::string& alias, const std::string& what) {
+Status AddLink(Socket& sock, rtnl_link* link, const std::string& name, const std::string& alias,
+               const std::string& what) {
   int rc = rtnl_link_add(sock.get(), link, NLM_F_CREATE | NLM_F_EXCL);
   if (rc < 0) return StatusFromNl(what, rc);
   if (alias.empty()) return Status::Ok();
@@ -105,8 +104,9 @@ Status AddLink(Socket& sock, rtnl_link* link, const std::string& name,
 Status CheckAlias(std::string_view alias) {
   // IFALIASZ is 256 including the NUL.
   if (alias.size() > 255 || alias.find('\0') != std::string_view::npos) {
-    return InvalidArgument("invalid link alias: longer than 255 bytes or "
-                           "contains NUL");
+    return InvalidArgument(
+        "invalid link alias: longer than 255 bytes or "
+        "contains NUL");
   }
   return Status::Ok();
 }
@@ -159,14 +159,13 @@ Status CreateVeth(Socket& sock, const VethSpec& spec) {
   LinkPtr link(rtnl_link_veth_alloc());
   if (!link) return Internal("rtnl_link_veth_alloc: out of memory");
   LinkPtr peer(rtnl_link_veth_get_peer(link.get()));
-  WEFT_RETURN_IF_ERROR(FillNewLink(sock, link.get(), spec.name, spec.mtu,
-                                   spec.mac, spec.master, spec.up));
-  WEFT_RETURN_IF_ERROR(FillNewLink(sock, peer.get(), spec.peer_name, spec.mtu,
-                                   spec.peer_mac, "", false));
+  WEFT_RETURN_IF_ERROR(
+      FillNewLink(sock, link.get(), spec.name, spec.mtu, spec.mac, spec.master, spec.up));
+  WEFT_RETURN_IF_ERROR(
+      FillNewLink(sock, peer.get(), spec.peer_name, spec.mtu, spec.peer_mac, "", false));
   if (spec.peer_netns_fd >= 0) rtnl_link_set_ns_fd(peer.get(), spec.peer_netns_fd);
   return AddLink(sock, link.get(), spec.name, spec.alias,
-                 "create veth " + Quote(spec.name) + " peer " +
-                     Quote(spec.peer_name));
+                 "create veth " + Quote(spec.name) + " peer " + Quote(spec.peer_name));
 }
 
 Status CreateBridge(Socket& sock, const BridgeSpec& spec) {
@@ -174,10 +173,8 @@ Status CreateBridge(Socket& sock, const BridgeSpec& spec) {
   WEFT_RETURN_IF_ERROR(CheckAlias(spec.alias));
   LinkPtr link(rtnl_link_bridge_alloc());
   if (!link) return Internal("rtnl_link_bridge_alloc: out of memory");
-  WEFT_RETURN_IF_ERROR(FillNewLink(sock, link.get(), spec.name, spec.mtu,
-                                   spec.mac, "", spec.up));
-  return AddLink(sock, link.get(), spec.name, spec.alias,
-                 "create bridge " + Quote(spec.name));
+  WEFT_RETURN_IF_ERROR(FillNewLink(sock, link.get(), spec.name, spec.mtu, spec.mac, "", spec.up));
+  return AddLink(sock, link.get(), spec.name, spec.alias, "create bridge " + Quote(spec.name));
 }
 
 Status DeleteLink(Socket& sock, std::string_view name) {
@@ -217,31 +214,27 @@ Status SetLinkMac(Socket& sock, std::string_view name, std::string_view mac) {
                     [&addr](rtnl_link* c) { rtnl_link_set_addr(c, addr.get()); });
 }
 
-Status RenameLink(Socket& sock, std::string_view name,
-                  std::string_view new_name) {
+Status RenameLink(Socket& sock, std::string_view name, std::string_view new_name) {
   WEFT_RETURN_IF_ERROR(ValidateLinkName(new_name));
   const std::string n(new_name);
   return ChangeLink(sock, name, "rename to " + Quote(new_name),
                     [&n](rtnl_link* c) { rtnl_link_set_name(c, n.c_str()); });
 }
 
-Status SetLinkAlias(Socket& sock, std::string_view name,
-                    std::string_view alias) {
+Status SetLinkAlias(Socket& sock, std::string_view name, std::string_view alias) {
   WEFT_RETURN_IF_ERROR(CheckAlias(alias));
   const std::string a(alias);
   return ChangeLink(sock, name, "set alias " + Quote(alias),
                     [&a](rtnl_link* c) { rtnl_link_set_ifalias(c, a.c_str()); });
 }
 
-Status SetLinkMaster(Socket& sock, std::string_view name,
-                     std::string_view master) {
+Status SetLinkMaster(Socket& sock, std::string_view name, std::string_view master) {
   int index = 0;
   if (!master.empty()) {
     WEFT_ASSIGN_OR_RETURN(index, MasterIndex(sock, master));
   }
   return ChangeLink(sock, name,
-                    master.empty() ? std::string("set nomaster")
-                                   : "set master " + Quote(master),
+                    master.empty() ? std::string("set nomaster") : "set master " + Quote(master),
                     [index](rtnl_link* c) { rtnl_link_set_master(c, index); });
 }
 

@@ -29,8 +29,8 @@ struct LinkInfo {
   bool up = false;   // IFF_UP (administrative state)
   std::string mac;   // "aa:bb:cc:dd:ee:ff", lowercase; "" if none
   uint32_t mtu = 0;
-  int master = 0;    // ifindex of the master (bridge), 0 if none
-  std::string alias; // IFLA_IFALIAS, "" if none
+  int master = 0;     // ifindex of the master (bridge), 0 if none
+  std::string alias;  // IFLA_IFALIAS, "" if none
 };
 
 // All links, sorted by index.
@@ -39,14 +39,14 @@ Result<std::vector<LinkInfo>> ListLinks(Socket& sock);
 Result<LinkInfo> GetLink(Socket& sock, std::string_view name);
 
 struct VethSpec {
-  std::string name;       // host end, in the socket's netns
-  std::string peer_name;  // other end
-  int peer_netns_fd = -1; // >= 0: create the peer directly in that netns
-  uint32_t mtu = 0;       // 0 = kernel default; applies to both ends
+  std::string name;           // host end, in the socket's netns
+  std::string peer_name;      // other end
+  int peer_netns_fd = -1;     // >= 0: create the peer directly in that netns
+  uint32_t mtu = 0;           // 0 = kernel default; applies to both ends
   std::string mac, peer_mac;  // "" = kernel picks
-  std::string alias;      // IFLA_IFALIAS on the host end (tags it as weft's)
-  std::string master;     // "" or a bridge to enslave the host end to
-  bool up = false;        // host end up at creation
+  std::string alias;          // IFLA_IFALIAS on the host end (tags it as weft's)
+  std::string master;         // "" or a bridge to enslave the host end to
+  bool up = false;            // host end up at creation
 };
 // Creates the pair in one RTM_NEWLINK (NLM_F_EXCL): kAlreadyExists if either
 // name is taken (in its netns), kNotFound if `master` does not exist.
@@ -69,14 +69,11 @@ Status SetLinkMtu(Socket& sock, std::string_view name, uint32_t mtu);
 Status SetLinkMac(Socket& sock, std::string_view name, std::string_view mac);
 // kAlreadyExists if new_name is taken. Some kernels refuse to rename a link
 // that is up (EBUSY -> kFailedPrecondition); 6.18 allows it.
-Status RenameLink(Socket& sock, std::string_view name,
-                  std::string_view new_name);
+Status RenameLink(Socket& sock, std::string_view name, std::string_view new_name);
 // Sets the alias (IFLA_IFALIAS); "" clears it.
-Status SetLinkAlias(Socket& sock, std::string_view name,
-                    std::string_view alias);
+Status SetLinkAlias(Socket& sock, std::string_view name, std::string_view alias);
 // `master` "" = nomaster.
-Status SetLinkMaster(Socket& sock, std::string_view name,
-                     std::string_view master);
+Status SetLinkMaster(Socket& sock, std::string_view name, std::string_view master);
 // Moves the link into the netns `netns_fd`; afterwards it is no longer
 // visible through `sock`.
 Status MoveLinkToNetns(Socket& sock, std::string_view name, int netns_fd);

@@ -1,10 +1,9 @@
-#include "kernel/netlink/link.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
 #include <optional>
 
+#include "kernel/netlink/link.h"
 #include "kernel/netns/netns_guard.h"
 #include "kernel/testing/kernel_test_util.h"
 #include "support/ns_fixture.h"
@@ -76,7 +75,8 @@ TEST_F(LinkTest, CreateVethAppliesEverySpecField) {
 }
 
 TEST_F(LinkTest, ListLinksAgreesWithIp) {
-  ASSERT_TRUE(CreateBridge(sock(), {.name = "br0", .mtu = 1450, .alias = "weft-br", .up = true}).ok());
+  ASSERT_TRUE(
+      CreateBridge(sock(), {.name = "br0", .mtu = 1450, .alias = "weft-br", .up = true}).ok());
   ASSERT_TRUE(CreateVeth(sock(), {.name = "va", .peer_name = "vb", .master = "br0"}).ok());
   auto links = ListLinks(sock());
   ASSERT_TRUE(links.ok()) << links.status().ToString();
@@ -95,7 +95,8 @@ TEST_F(LinkTest, ListLinksAgreesWithIp) {
     EXPECT_EQ(got.mac, want.value("address", ""));
     EXPECT_EQ(got.up, HasFlag(want, "UP"));
     EXPECT_EQ(got.alias, want.value("ifalias", ""));
-    EXPECT_EQ(got.master, want.contains("master") ? index_of[want["master"].get<std::string>()] : 0);
+    EXPECT_EQ(got.master,
+              want.contains("master") ? index_of[want["master"].get<std::string>()] : 0);
     std::string kind;
     if (want.contains("linkinfo")) kind = want["linkinfo"].value("info_kind", "");
     EXPECT_EQ(got.kind, kind);
@@ -132,14 +133,13 @@ TEST_F(LinkTest, InvalidNamesAreRefusedBeforeTheKernel) {
 TEST_F(LinkTest, CreateVethWithPeerInAnotherNetns) {
   UniqueFd other = weft::testing::NewNetns();
   ASSERT_TRUE(other.valid());
-  Status s = CreateVeth(sock(), {.name = "va", .peer_name = "eth0",
-                                 .peer_netns_fd = other.get(), .mtu = 1300});
+  Status s = CreateVeth(
+      sock(), {.name = "va", .peer_name = "eth0", .peer_netns_fd = other.get(), .mtu = 1300});
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_FALSE(IpLink("va").is_null());
   EXPECT_TRUE(IpLink("eth0").is_null());
-  auto there = netns::RunInNetns(other.get(), [] {
-    return Result<nlohmann::json>(IpLink("eth0"));
-  });
+  auto there =
+      netns::RunInNetns(other.get(), [] { return Result<nlohmann::json>(IpLink("eth0")); });
   ASSERT_TRUE(there.ok());
   ASSERT_FALSE(there->is_null());
   EXPECT_EQ((*there)["mtu"], 1300);
@@ -170,7 +170,8 @@ TEST_F(LinkTest, MtuAndMac) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(IpLink("va")["address"], "02:ab:cd:00:00:01");
   EXPECT_EQ(SetLinkMac(sock(), "va", "02:ab:cd:00:00").code(), Code::kInvalidArgument);
-  EXPECT_EQ(SetLinkMtu(sock(), "va", 10).code(), Code::kInvalidArgument);  // < 68
+  EXPECT_EQ(SetLinkMtu(sock(), "va", 10).code(),
+            Code::kInvalidArgument);  // < 68
   EXPECT_EQ(IpLink("va")["mtu"], 1280);
 }
 
@@ -213,9 +214,7 @@ TEST_F(LinkTest, MoveToNetns) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_TRUE(IpLink("vb").is_null());
   EXPECT_EQ(GetLink(sock(), "vb").status().code(), Code::kNotFound);
-  auto there = netns::RunInNetns(other.get(), [] {
-    return Result<nlohmann::json>(IpLink("vb"));
-  });
+  auto there = netns::RunInNetns(other.get(), [] { return Result<nlohmann::json>(IpLink("vb")); });
   ASSERT_TRUE(there.ok());
   EXPECT_FALSE(there->is_null());
 }

@@ -18,16 +18,11 @@ TEST(ValidateLinkNameTest, RefusesNamingTheProblem) {
     std::string name;
     std::string says;
   } cases[] = {
-      {"", "empty"},
-      {"1234567890123456", "longer than 15 bytes"},
-      {"a/b", "'/'"},
-      {"a:b", "':'"},
-      {"a b", "whitespace"},
-      {"a\tb", "whitespace"},
-      {"a\nb", "whitespace"},
-      {".", "reserved"},
-      {"..", "reserved"},
-      {std::string("a\0b", 3), "NUL"},
+      {"", "empty"},          {"1234567890123456", "longer than 15 bytes"},
+      {"a/b", "'/'"},         {"a:b", "':'"},
+      {"a b", "whitespace"},  {"a\tb", "whitespace"},
+      {"a\nb", "whitespace"}, {".", "reserved"},
+      {"..", "reserved"},     {std::string("a\0b", 3), "NUL"},
   };
   for (const auto& c : cases) {
     Status s = ValidateLinkName(c.name);

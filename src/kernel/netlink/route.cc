@@ -97,14 +97,14 @@ Result<RoutePtr> BuildRoute(Socket& sock, const RouteSpec& spec) {
 
 }  // namespace
 
-Result<std::vector<RouteInfo>> ListRoutes(Socket& sock, int family,
-                                          uint32_t table) {
+Result<std::vector<RouteInfo>> ListRoutes(Socket& sock, int family, uint32_t table) {
   if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6) {
     return InvalidArgument("list routes: family must be AF_UNSPEC, AF_INET or AF_INET6");
   }
   rtmsg hdr = {};
   hdr.rtm_family = static_cast<unsigned char>(family);
-  WEFT_ASSIGN_OR_RETURN(std::vector<ObjectPtr> objects, Dump(sock, RTM_GETROUTE, &hdr, sizeof(hdr)));
+  WEFT_ASSIGN_OR_RETURN(std::vector<ObjectPtr> objects,
+                        Dump(sock, RTM_GETROUTE, &hdr, sizeof(hdr)));
   std::vector<RouteInfo> out;
   for (const ObjectPtr& o : objects) {
     auto* r = reinterpret_cast<rtnl_route*>(o.get());

@@ -25,22 +25,21 @@ struct RouteInfo {
   std::string gateway;  // "" if none (first nexthop's gateway)
   int oif = 0;          // first nexthop's ifindex, 0 if none
   uint32_t table = kMainTable;
-  uint8_t protocol = 0; // RTPROT_*: kernel, boot (ip route add), static, ...
-  uint8_t scope = 0;    // RT_SCOPE_*
-  uint8_t type = 0;     // always RTN_UNICAST here
-  uint32_t metric = 0;  // RTA_PRIORITY (IPv6 routes default to 1024)
+  uint8_t protocol = 0;  // RTPROT_*: kernel, boot (ip route add), static, ...
+  uint8_t scope = 0;     // RT_SCOPE_*
+  uint8_t type = 0;      // always RTN_UNICAST here
+  uint32_t metric = 0;   // RTA_PRIORITY (IPv6 routes default to 1024)
 };
 
 // Unicast routes (RTN_UNICAST) of `family` (AF_INET, AF_INET6, or AF_UNSPEC
 // for both) in `table` (0 = every table), in kernel order.
-Result<std::vector<RouteInfo>> ListRoutes(Socket& sock, int family,
-                                          uint32_t table = kMainTable);
+Result<std::vector<RouteInfo>> ListRoutes(Socket& sock, int family, uint32_t table = kMainTable);
 
 struct RouteSpec {
-  int family = 0;       // AF_INET / AF_INET6; 0 = taken from dst or gateway
-  std::string dst;      // "default" or CIDR (host bits must be zero)
-  std::string gateway;  // "" = directly connected via dev
-  std::string dev;      // ifname; may be "" if gateway is given
+  int family = 0;               // AF_INET / AF_INET6; 0 = taken from dst or gateway
+  std::string dst;              // "default" or CIDR (host bits must be zero)
+  std::string gateway;          // "" = directly connected via dev
+  std::string dev;              // ifname; may be "" if gateway is given
   uint32_t table = kMainTable;  // must not be 0
 };
 // Adds a unicast route like `ip route add` (proto boot; scope link without

@@ -1,5 +1,3 @@
-#include "kernel/netlink/route.h"
-
 #include <gtest/gtest.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -10,6 +8,7 @@
 
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
+#include "kernel/netlink/route.h"
 #include "kernel/testing/kernel_test_util.h"
 #include "support/ns_fixture.h"
 
@@ -91,8 +90,9 @@ TEST_F(RouteTest, ConnectedRoutesAreListed) {
 TEST_F(RouteTest, ListAgreesWithIp) {
   ASSERT_TRUE(AddRoute(sock(), {.dst = "default", .gateway = "10.0.0.1"}).ok());
   ASSERT_TRUE(AddRoute(sock(), {.dst = "192.168.7.5/32", .dev = "va"}).ok());
-  ASSERT_TRUE(AddRoute(sock(), {.family = AF_INET6, .dst = "default",
-                                .gateway = "fd00::1", .dev = "va"}).ok());
+  ASSERT_TRUE(
+      AddRoute(sock(), {.family = AF_INET6, .dst = "default", .gateway = "fd00::1", .dev = "va"})
+          .ok());
   auto v4 = OurRoutes(AF_INET);
   auto v6 = OurRoutes(AF_INET6);
   EXPECT_EQ(v4, IpRoutes("-4"));
@@ -188,9 +188,9 @@ TEST_F(RouteTest, GatewayRouteAndOtherTable) {
 
 TEST_F(RouteTest, BadSpecsAreRefused) {
   for (const RouteSpec& spec : std::vector<RouteSpec>{
-           {.dst = "10.1.0.1/24", .dev = "va"},               // host bits
-           {.dst = "10.1.0.0/24"},                            // no gw, no dev
-           {.dst = "default", .dev = "va"},                   // family unknown
+           {.dst = "10.1.0.1/24", .dev = "va"},  // host bits
+           {.dst = "10.1.0.0/24"},               // no gw, no dev
+           {.dst = "default", .dev = "va"},      // family unknown
            {.family = AF_INET6, .dst = "10.1.0.0/24", .dev = "va"},
            {.dst = "10.1.0.0/24", .gateway = "fd00::1"},
            {.dst = "10.1.0.0", .dev = "va"},

@@ -45,16 +45,27 @@ Status StatusFromNl(std::string_view what, int nl_error) {
   if (rc == 0) return Status::Ok();
   Code code = Code::kInternal;
   switch (rc) {
-    case NLE_EXIST: code = Code::kAlreadyExists; break;
+    case NLE_EXIST:
+      code = Code::kAlreadyExists;
+      break;
     case NLE_OBJ_NOTFOUND:
     case NLE_NODEV:
-    case NLE_NOADDR: code = Code::kNotFound; break;
+    case NLE_NOADDR:
+      code = Code::kNotFound;
+      break;
     case NLE_PERM:
-    case NLE_NOACCESS: code = Code::kPermissionDenied; break;
+    case NLE_NOACCESS:
+      code = Code::kPermissionDenied;
+      break;
     case NLE_INVAL:
-    case NLE_RANGE: code = Code::kInvalidArgument; break;
-    case NLE_BUSY: code = Code::kFailedPrecondition; break;
-    default: break;
+    case NLE_RANGE:
+      code = Code::kInvalidArgument;
+      break;
+    case NLE_BUSY:
+      code = Code::kFailedPrecondition;
+      break;
+    default:
+      break;
   }
   std::string m(what);
   m += ": ";

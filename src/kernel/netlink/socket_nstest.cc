@@ -1,10 +1,9 @@
-#include "kernel/netlink/socket.h"
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netlink/socket.h>
 
 #include "kernel/netlink/link.h"
+#include "kernel/netlink/socket.h"
 #include "kernel/testing/kernel_test_util.h"
 #include "support/ns_fixture.h"
 

@@ -14,12 +14,12 @@ TEST(StatusFromNlTest, MapsCodes) {
     int rc;
     Code code;
   } cases[] = {
-      {NLE_EXIST, Code::kAlreadyExists},       {NLE_OBJ_NOTFOUND, Code::kNotFound},
-      {NLE_NODEV, Code::kNotFound},            {NLE_NOADDR, Code::kNotFound},
-      {NLE_PERM, Code::kPermissionDenied},     {NLE_NOACCESS, Code::kPermissionDenied},
-      {NLE_INVAL, Code::kInvalidArgument},     {NLE_RANGE, Code::kInvalidArgument},
-      {NLE_BUSY, Code::kFailedPrecondition},   {NLE_FAILURE, Code::kInternal},
-      {NLE_NOMEM, Code::kInternal},            {NLE_DUMP_INTR, Code::kInternal},
+      {NLE_EXIST, Code::kAlreadyExists},     {NLE_OBJ_NOTFOUND, Code::kNotFound},
+      {NLE_NODEV, Code::kNotFound},          {NLE_NOADDR, Code::kNotFound},
+      {NLE_PERM, Code::kPermissionDenied},   {NLE_NOACCESS, Code::kPermissionDenied},
+      {NLE_INVAL, Code::kInvalidArgument},   {NLE_RANGE, Code::kInvalidArgument},
+      {NLE_BUSY, Code::kFailedPrecondition}, {NLE_FAILURE, Code::kInternal},
+      {NLE_NOMEM, Code::kInternal},          {NLE_DUMP_INTR, Code::kInternal},
       {NLE_OPNOTSUPP, Code::kInternal},
   };
   for (const auto& c : cases) {

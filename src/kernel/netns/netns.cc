@@ -62,8 +62,7 @@ Status BindNewNetns(const std::string& path) {
         result = StatusFromErrno("unshare(CLONE_NEWNET)", errno);
         return;
       }
-      if (::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND,
-                  nullptr) != 0) {
+      if (::mount("/proc/thread-self/ns/net", path.c_str(), "none", MS_BIND, nullptr) != 0) {
         result = StatusFromErrno("bind mount netns onto " + path, errno);
       }
     });
@@ -76,8 +75,7 @@ Status BindNewNetns(const std::string& path) {
 
 bool IsNsfs(const std::string& path) {
   struct statfs st = {};
-  return ::statfs(path.c_str(), &st) == 0 &&
-         static_cast<unsigned long>(st.f_type) == NSFS_MAGIC;
+  return ::statfs(path.c_str(), &st) == 0 && static_cast<unsigned long>(st.f_type) == NSFS_MAGIC;
 }
 
 }  // namespace
@@ -174,8 +172,8 @@ Result<UniqueFd> OpenByPath(const std::string& path) {
 Result<UniqueFd> OpenByName(const std::string& dir, std::string_view name) {
   WEFT_RETURN_IF_ERROR(ValidateNetnsName(name));
   auto fd = OpenByPath(dir + "/" + std::string(name));
-  if (!fd.ok() && (fd.status().code() == Code::kNotFound ||
-                   fd.status().code() == Code::kInvalidArgument)) {
+  if (!fd.ok() &&
+      (fd.status().code() == Code::kNotFound || fd.status().code() == Code::kInvalidArgument)) {
     return NotFound("no network namespace " + Quote(name));
   }
   return fd;

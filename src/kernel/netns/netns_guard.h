@@ -8,9 +8,10 @@
 // inside the netns once (netlink::Socket::OpenIn) over running many calls in
 // it. REQUIRES: CAP_SYS_ADMIN (setns).
 
+#include <sys/types.h>
+
 #include <memory>
 #include <utility>
-#include <sys/types.h>
 
 #include "base/result.h"
 #include "base/status.h"

@@ -1,11 +1,10 @@
-#include "kernel/netns/netns_guard.h"
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <future>
 #include <thread>
 
+#include "kernel/netns/netns_guard.h"
 #include "kernel/testing/kernel_test_util.h"
 #include "support/ns_fixture.h"
 

@@ -1,5 +1,3 @@
-#include "kernel/netns/netns.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -11,6 +9,7 @@
 #include <system_error>
 #include <vector>
 
+#include "kernel/netns/netns.h"
 #include "kernel/netns/netns_guard.h"
 #include "kernel/testing/kernel_test_util.h"
 #include "support/ns_fixture.h"
@@ -85,9 +84,8 @@ TEST_F(NetnsNamedTest, CreateListOpenDelete) {
   EXPECT_NE(InodeOfFd(a->get()), InodeOfFd(b->get()));
   EXPECT_EQ(InodeOfFd(a->get()), InodeOfPath(dir_ + "/a"));
   // It is a fresh netns: only lo.
-  auto links = RunInNetns(a->get(), [] {
-    return Result<nlohmann::json>(weft::testing::IpJson("link show"));
-  });
+  auto links = RunInNetns(
+      a->get(), [] { return Result<nlohmann::json>(weft::testing::IpJson("link show")); });
   ASSERT_TRUE(links.ok());
   ASSERT_TRUE(links->is_array());
   EXPECT_EQ(links->size(), 1u);
@@ -122,9 +120,9 @@ TEST_F(NetnsNamedTest, SecondDeleteIsNotFound) {
 
 TEST_F(NetnsNamedTest, InvalidNamesCreateNothing) {
   ASSERT_TRUE(CreateNamed(dir_, "ok").ok());
-  for (const std::string& bad : {std::string(""), std::string("a/b"), std::string("."),
-                                std::string(".."), std::string(256, 'x'),
-                                std::string("a\nb"), std::string("a\0b", 3)}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("a/b"), std::string("."), std::string(".."),
+        std::string(256, 'x'), std::string("a\nb"), std::string("a\0b", 3)}) {
     EXPECT_EQ(CreateNamed(dir_, bad).code(), Code::kInvalidArgument) << bad;
     EXPECT_EQ(DeleteNamed(dir_, bad).code(), Code::kInvalidArgument) << bad;
   }

@@ -8,8 +8,8 @@ namespace weft::netns {
 namespace {
 
 TEST(ValidateNetnsNameTest, Accepts) {
-  for (const std::string& ok : {std::string("a"), std::string("weft-c1.x_y"),
-                               std::string(255, 'n'), std::string("with space")}) {
+  for (const std::string& ok : {std::string("a"), std::string("weft-c1.x_y"), std::string(255, 'n'),
+                                std::string("with space")}) {
     EXPECT_TRUE(ValidateNetnsName(ok).ok()) << ok;
   }
 }
