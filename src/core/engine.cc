@@ -1,6 +1,7 @@
 #include "core/engine.h"
 
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -25,8 +26,12 @@ Status Engine::Apply(Plan& plan) const {
       if (fault_->action == Fault::Action::kKill) ::kill(::getpid(), SIGKILL);
       failure = Internal("injected fault");
     } else {
-      spdlog::debug("apply {}: {}", step.name, step.explain);
+      timespec t0, t1;
+      ::clock_gettime(CLOCK_MONOTONIC, &t0);
       failure = step.apply ? step.apply() : Status::Ok();
+      ::clock_gettime(CLOCK_MONOTONIC, &t1);
+      spdlog::debug("applied {} in {} us", step.name,
+                    (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
     }
     if (!failure.ok()) {
       failure = failure.Wrap(step.name);
