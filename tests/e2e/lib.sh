@@ -64,7 +64,7 @@ serve_peer() {
   local ns=$1 addr=$2 port=$3 proto=TCP4-LISTEN
   [[ $addr == *:* ]] && proto=TCP6-LISTEN
   ip netns exec "$ns" socat "$proto:$port,bind=$addr,reuseaddr,fork" \
-    SYSTEM:'echo $SOCAT_PEERADDR' &
+    SYSTEM:'head -c1 >/dev/null; echo $SOCAT_PEERADDR' &
   wait_port "$ns" "$port"
 }
 
