@@ -12,6 +12,7 @@
 #include "core/container_ops.h"
 #include "core/exec.h"
 #include "core/network_ops.h"
+#include "core/port_spec.h"
 
 namespace weft::cli {
 namespace {
@@ -53,7 +54,21 @@ std::string RandomName() {
   return fmt::format("c{:08x}", rd());
 }
 
-void AddCreateOptions(CLI::App* cmd, core::ContainerSpec& spec) {
+// Parses every -p value into spec.ports.
+Status ParsePublish(const std::vector<std::string>& publish, core::ContainerSpec& spec) {
+  spec.ports.clear();
+  for (const auto& p : publish) {
+    WEFT_ASSIGN_OR_RETURN(auto mappings, core::ParsePortSpec(p));
+    spec.ports.insert(spec.ports.end(), mappings.begin(), mappings.end());
+  }
+  return Status::Ok();
+}
+
+void AddCreateOptions(CLI::App* cmd, core::ContainerSpec& spec,
+                      std::vector<std::string>& publish) {
+  cmd->add_option("-p,--publish", publish,
+                  "Publish [HOST_IP:]HOST_PORT[-END]:CONTAINER_PORT[-END][/tcp|/udp] (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--network,--net", spec.networks,
                   "Network to attach (repeatable; \"host\" or \"none\" for those modes)")
       ->allow_extra_args(false);
@@ -73,13 +88,15 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   auto name = std::make_shared<std::string>();
   auto network = std::make_shared<std::string>();
   auto argv = std::make_shared<std::vector<std::string>>();
+  auto publish = std::make_shared<std::vector<std::string>>();
 
   CLI::App* create = app.add_subcommand("create", "Create a container and attach it to networks");
   create->add_option("NAME", spec->name, "Container name")->required();
-  AddCreateOptions(create, *spec);
+  AddCreateOptions(create, *spec, *publish);
   create->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
-  create->callback([&inv, spec, dry_run] {
-    inv.action = [spec, dry_run](core::Context& ctx) -> Status {
+  create->callback([&inv, spec, dry_run, publish] {
+    inv.action = [spec, dry_run, publish](core::Context& ctx) -> Status {
+      WEFT_RETURN_IF_ERROR(ParsePublish(*publish, *spec));
       WEFT_RETURN_IF_ERROR(CreateNow(ctx, *spec, *dry_run));
       if (!*dry_run) std::cout << spec->name << "\n";
       return Status::Ok();
@@ -152,13 +169,16 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
       }
       std::vector<std::vector<std::string>> rows;
       for (const auto& c : containers) {
-        if (c.endpoints.empty()) rows.push_back({c.name, c.mode, "", "", ""});
+        std::string ports;
+        for (const auto& p : c.ports) ports += (ports.empty() ? "" : ", ") + core::PortMappingText(p);
+        if (c.endpoints.empty()) rows.push_back({c.name, c.mode, "", "", "", ports});
         for (size_t i = 0; i < c.endpoints.size(); ++i) {
           const auto& e = c.endpoints[i];
-          rows.push_back({i == 0 ? c.name : "", e.network, e.ifname, e.ipv4, e.ipv6});
+          rows.push_back({i == 0 ? c.name : "", e.network, e.ifname, e.ipv4, e.ipv6,
+                          i == 0 ? ports : ""});
         }
       }
-      std::cout << RenderTable({"NAME", "NETWORK", "INTERFACE", "IPV4", "IPV6"}, rows);
+      std::cout << RenderTable({"NAME", "NETWORK", "INTERFACE", "IPV4", "IPV6", "PORTS"}, rows);
       return Status::Ok();
     };
   });
@@ -175,7 +195,7 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
 
   CLI::App* exec = app.add_subcommand("exec", "Run a command inside a container");
   exec->add_option("NAME", *name, "Container name")->required();
-  exec->add_option("CMD", *argv, "Command and arguments (after --)")->required();
+  exec->add_option("CMD", *argv, "Command and arguments; put -- before them")->required();
   exec->callback([&inv, name, argv] {
     inv.action = [name, argv](core::Context& ctx) -> Status {
       WEFT_ASSIGN_OR_RETURN(auto c, core::GetContainer(ctx, *name));
@@ -185,11 +205,12 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
 
   CLI::App* run = app.add_subcommand("run", "Create a container, run a command in it");
   run->add_option("--name", spec->name, "Container name (default: generated)");
-  AddCreateOptions(run, *spec);
+  AddCreateOptions(run, *spec, *publish);
   run->add_flag("--rm", *rm_after, "Remove the container when the command exits");
-  run->add_option("CMD", *argv, "Command and arguments (after --)")->required();
-  run->callback([&inv, spec, argv, rm_after] {
-    inv.action = [spec, argv, rm_after](core::Context& ctx) -> Status {
+  run->add_option("CMD", *argv, "Command and arguments; put -- before them")->required();
+  run->callback([&inv, spec, argv, rm_after, publish] {
+    inv.action = [spec, argv, rm_after, publish](core::Context& ctx) -> Status {
+      WEFT_RETURN_IF_ERROR(ParsePublish(*publish, *spec));
       if (spec->name.empty()) spec->name = RandomName();
       WEFT_RETURN_IF_ERROR(CreateNow(ctx, *spec, false));
       auto c = core::GetContainer(ctx, spec->name);

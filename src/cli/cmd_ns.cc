@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/output.h"
 #include "cli/table.h"
+#include "core/container_ops.h"
 #include "kernel/netns/netns.h"
 
 namespace weft::cli {
@@ -95,6 +96,13 @@ void AddNsCommands(CLI::App& app, Invocation& inv) {
       WEFT_RETURN_IF_ERROR(netns::ValidateNetnsName(o->name));
       const std::string dir = ctx.paths().netns_dir;
       if (auto fd = netns::OpenByName(dir, o->name); !fd.ok()) return fd.status();
+      if (ctx.HasStore()) {
+        if (auto c = core::GetContainer(ctx, o->name); c.ok() && c->netns_path == ctx.paths().netns_path(o->name)) {
+          return FailedPrecondition("network namespace \"" + o->name +
+                                    "\" belongs to container \"" + o->name + "\"; use weft rm " +
+                                    o->name);
+        }
+      }
       core::Plan plan("ns rm " + o->name);
       plan.Add({"delete-netns", "ip netns delete " + o->name,
                 [dir, name = o->name] { return netns::DeleteNamed(dir, name); }, nullptr});

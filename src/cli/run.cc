@@ -51,7 +51,15 @@ int Run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    PrintError(e.what());
+    std::string m = e.what();
+    bool runs_command = false, has_dashdash = false;
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      runs_command |= a == "exec" || a == "run";
+      has_dashdash |= a == "--";
+    }
+    if (runs_command && !has_dashdash) m += " (put -- before the command to run: weft exec NAME -- CMD...)";
+    PrintError(m);
     return 2;
   }
 

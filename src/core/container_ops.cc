@@ -3,15 +3,20 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "core/container_files.h"
+#include "core/firewall_sync.h"
+#include "core/port_spec.h"
 #include "core/names.h"
 #include "core/network_ops.h"
 #include "drivers/bridge.h"
 #include "ipam/allocator.h"
+#include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netns/netns.h"
+#include "kernel/sysctl.h"
 
 namespace weft::core {
 namespace {
@@ -152,11 +157,17 @@ Status PlanRecordEndpoint(Plan& plan, Context& ctx, const store::Endpoint& ep) {
   return Status::Ok();
 }
 
-void PlanFiles(Plan& plan, Context& ctx, const store::Container& c) {
+// Writes the container's /etc files for `c`; undo restores `previous`'s, or
+// removes them for a new container.
+void PlanFiles(Plan& plan, Context& ctx, const store::Container& c,
+               const store::Container* previous = nullptr) {
   std::string dir = ctx.paths().container_dir(c.name);
+  std::optional<store::Container> prev;
+  if (previous) prev = *previous;
   plan.Add({"write-container-files", "",
             [dir, c] { return WriteContainerFiles(dir, c); },
-            [dir] {
+            [dir, prev] {
+              if (prev) return WriteContainerFiles(dir, *prev);
               std::error_code ec;
               std::filesystem::remove_all(dir, ec);
               return Status::Ok();
@@ -169,6 +180,88 @@ Result<Snapshot> Load(Context& ctx) {
   return s;
 }
 
+bool Wildcard(const std::string& ip) { return ip.empty() || ip == "0.0.0.0" || ip == "::"; }
+
+// Two mappings collide when protocol and port match and their host addresses
+// can meet: equal, or either one covers every address of the other's family.
+bool Collide(const store::PortMapping& a, const store::PortMapping& b) {
+  if (a.protocol != b.protocol || a.host_port != b.host_port) return false;
+  if (a.host_ip.empty() || b.host_ip.empty() || a.host_ip == b.host_ip) return true;
+  bool a6 = a.host_ip.find(':') != std::string::npos;
+  bool b6 = b.host_ip.find(':') != std::string::npos;
+  return a6 == b6 && (Wildcard(a.host_ip) || Wildcard(b.host_ip));
+}
+
+// Refuses mappings that collide with each other or with another container's,
+// whose host address the host does not have, or that the container cannot
+// serve (no address of that family, internal network).
+Status CheckPorts(SessionPtr session, const Snapshot& snap,
+                  const store::Container& c) {
+  if (c.ports.empty()) return Status::Ok();
+  if (c.mode != "bridge") {
+    return InvalidArgument("ports cannot be published with --network " + c.mode +
+                           (c.mode == "host" ? " (the container already uses the host's ports)" : ""));
+  }
+  std::set<std::string> host_addrs;
+  WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
+  WEFT_ASSIGN_OR_RETURN(auto addrs, netlink::ListAddresses(*sock));
+  for (const auto& a : addrs) {
+    if (auto ip = ipam::IpAddress::Parse(a.cidr.substr(0, a.cidr.find('/'))); ip.ok()) {
+      host_addrs.insert(ip->ToString());
+    }
+  }
+  for (size_t i = 0; i < c.ports.size(); ++i) {
+    const auto& p = c.ports[i];
+    std::string text = PortMappingText(p);
+    if (!Wildcard(p.host_ip) && !host_addrs.count(p.host_ip)) {
+      return InvalidArgument("cannot publish " + text + ": the host has no address " + p.host_ip);
+    }
+    bool v6 = p.host_ip.find(':') != std::string::npos;
+    bool served = false;
+    for (const auto& e : c.endpoints) {
+      const store::Network* net = snap.FindNetwork(e.network);
+      if (net && net->internal) continue;
+      if (p.host_ip.empty() ? !(e.ipv4.empty() && e.ipv6.empty()) : !(v6 ? e.ipv6 : e.ipv4).empty()) {
+        served = true;
+      }
+    }
+    if (!served) {
+      return InvalidArgument("cannot publish " + text + ": the container has no " +
+                             (p.host_ip.empty() ? std::string("") : v6 ? "IPv6 " : "IPv4 ") +
+                             "address on a non-internal network");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (Collide(p, c.ports[j])) {
+        return InvalidArgument("port mapping " + text + " is given twice");
+      }
+    }
+    for (const auto& other : snap.containers) {
+      for (const auto& q : other.ports) {
+        if (other.name != c.name && Collide(p, q)) {
+          return AlreadyExists("host port " + std::to_string(p.host_port) + "/" + p.protocol +
+                               " is already published by container " + Quote(other.name) +
+                               " (" + PortMappingText(q) + ")");
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// Adds the firewall step that takes the table from the snapshot's state to
+// the state with `updated` in place of the container of the same name
+// (absent when `remove`).
+Status PlanContainerFirewall(Plan& plan, SessionPtr session, const Snapshot& snap,
+                             const store::Container& updated, bool remove) {
+  std::vector<store::Container> after;
+  for (const auto& c : snap.containers) {
+    if (c.name != updated.name) after.push_back(c);
+  }
+  if (!remove) after.push_back(updated);
+  return PlanFirewall(plan, session, BuildFirewallModel(snap.networks, snap.containers),
+                      BuildFirewallModel(snap.networks, after));
+}
+
 }  // namespace
 
 Result<store::Container> GetContainer(Context& ctx, const std::string& name) {
@@ -179,6 +272,7 @@ Result<store::Container> GetContainer(Context& ctx, const std::string& name) {
     return Status::Ok();
   }));
   if (!c) return NotFound("no container " + Quote(name));
+  SortEndpoints(*c);
   return *c;
 }
 
@@ -197,6 +291,9 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
       return InvalidArgument("--network " + n + " cannot be combined with other networks");
     }
   }
+  if (nets[0] == "host" && !spec.hostname.empty()) {
+    return InvalidArgument("--hostname cannot be set with --network host (it shares the host's)");
+  }
   if ((nets[0] == "host" || nets[0] == "none") && (!spec.ip.empty() || !spec.ip6.empty())) {
     return InvalidArgument("--ip/--ip6 need a bridge network, not " + nets[0]);
   }
@@ -204,6 +301,7 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
   store::Container c;
   c.name = spec.name;
   c.hostname = spec.hostname;
+  c.ports = spec.ports;
   c.created_unix = std::time(nullptr);
   Plan plan("create " + spec.name);
 
@@ -225,10 +323,17 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
                 session->Forget(path);
                 return netns::DeleteNamed(dir, name);
               }});
-    plan.Add({"netns-lo-up", "ip -n " + spec.name + " link set lo up",
+    // New interfaces skip IPv6 duplicate address detection: addresses are
+    // unique by IPAM, and must be usable the moment weft returns (hairpin
+    // mode would also make a container see its own probes).
+    plan.Add({"netns-lo-up",
+              "ip -n " + spec.name + " link set lo up\nip netns exec " + spec.name +
+                  " sysctl -qw net.ipv6.conf.default.accept_dad=0",
               [session, path] {
                 WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
-                return netlink::SetLinkUp(*sock, "lo", true);
+                WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, "lo", true));
+                WEFT_ASSIGN_OR_RETURN(int fd, session->NetnsFd(path));
+                return kernel::WriteSysctlIn(fd, "net.ipv6.conf.default.accept_dad", "0");
               },
               nullptr});
   }
@@ -251,7 +356,8 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
         merged.Append(std::move(np));
         merged.Append(std::move(plan));
         plan = std::move(merged);
-        net = &created;
+        snap.networks.push_back(created);  // for the port checks below
+        net = &snap.networks.back();
       }
       if (!net) return NotFound("no network " + Quote(nets[i]));
       WEFT_ASSIGN_OR_RETURN(
@@ -261,12 +367,17 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
     }
   }
   if (c.mode != "host") PlanFiles(plan, ctx, c);
+  if (!c.ports.empty()) {
+    WEFT_RETURN_IF_ERROR(CheckPorts(session, snap, c));
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, c, false));
+  }
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   plan.Add({"record-container", "",
             [store, c] {
               return store->Update([&](store::Tx& tx) -> Status {
                 WEFT_RETURN_IF_ERROR(tx.PutContainer(c));
                 for (const auto& e : c.endpoints) WEFT_RETURN_IF_ERROR(tx.PutEndpoint(e));
+                for (const auto& p : c.ports) WEFT_RETURN_IF_ERROR(tx.PutPort(c.name, p));
                 return Status::Ok();
               });
             },
@@ -299,13 +410,16 @@ Result<Plan> PlanConnect(Context& ctx, SessionPtr session, const std::string& ne
                                               c->endpoints.empty()));
   store::Container updated = *c;
   updated.endpoints.push_back(ep);
-  PlanFiles(plan, ctx, updated);
+  PlanFiles(plan, ctx, updated, c);
+  if (!updated.ports.empty()) {
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, updated, false));
+  }
   WEFT_RETURN_IF_ERROR(PlanRecordEndpoint(plan, ctx, ep));
   return plan;
 }
 
 Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Container& c,
-                            const store::Network& net) {
+                            const store::Network& net, bool sync_firewall) {
   auto it = std::find_if(c.endpoints.begin(), c.endpoints.end(),
                          [&](const store::Endpoint& e) { return e.network == net.name; });
   if (it == c.endpoints.end()) {
@@ -320,8 +434,17 @@ Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Conta
                   [&](store::Tx& tx) { return tx.DeleteEndpoint(ep.container, ep.network); });
             },
             [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); }});
+  if (sync_firewall && !c.ports.empty()) {
+    WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
+    store::Container without = c;
+    without.endpoints.erase(without.endpoints.begin() + (it - c.endpoints.begin()));
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, without, false));
+  }
   bool had_default = it == c.endpoints.begin();
   drivers::PlanDetach(plan, session, MakeAttachment(ctx.paths(), c, net, ep, had_default));
+  store::Container updated = c;
+  updated.endpoints.erase(updated.endpoints.begin() + (it - c.endpoints.begin()));
+  PlanFiles(plan, ctx, updated, &c);
   return plan;
 }
 
@@ -342,6 +465,9 @@ Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::st
                 return Status::Ok();
               });
             }});
+  if (!c.ports.empty()) {
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, c, true));
+  }
   for (size_t i = 0; i < c.endpoints.size(); ++i) {
     const store::Network* net = snap.FindNetwork(c.endpoints[i].network);
     if (!net) continue;

@@ -25,6 +25,7 @@ struct ContainerSpec {
   std::string ip, ip6;  // static addresses on the first network
   std::string hostname;
   std::vector<std::string> aliases;
+  std::vector<store::PortMapping> ports;  // published ports (ParsePortSpec)
 };
 
 Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const ContainerSpec& spec);
@@ -34,9 +35,10 @@ Result<Plan> PlanConnect(Context& ctx, SessionPtr session, const std::string& ne
                          const std::string& container, const std::string& ip,
                          const std::string& ip6, const std::vector<std::string>& aliases);
 
-// Detaches the container's endpoint on `net`: store record, then veth.
+// Detaches the container's endpoint on `net`: store record, then veth. With
+// `sync_firewall`, also moves or drops its published ports.
 Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Container& c,
-                            const store::Network& net);
+                            const store::Network& net, bool sync_firewall = true);
 
 // Detaches everything and deletes the namespace and the container's files.
 Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::string& name);

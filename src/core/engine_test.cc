@@ -52,9 +52,9 @@ TEST(EngineTest, UndoesAppliedStepsInReverseOnFailure) {
 TEST(EngineTest, InjectedFaultFailsBeforeTheStep) {
   std::vector<std::string> log;
   Plan p = MakePlan(&log);
-  auto fault = ParseFault("two:fail");
-  ASSERT_TRUE(fault.ok());
-  Status s = TestEngine(*fault).Apply(p);
+  Fault f{"two", Fault::Action::kFail};
+  std::optional<Fault> fault = f;
+  Status s = TestEngine(fault).Apply(p);
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(log, (std::vector<std::string>{"apply one", "undo one"}));
 }
@@ -78,7 +78,8 @@ TEST(EngineTest, RefusesUnregisteredStep) {
 
 TEST(FaultTest, Parses) {
   EXPECT_FALSE(ParseFault("nocolon").ok());
-  EXPECT_FALSE(ParseFault("x:explode").ok());
+  EXPECT_FALSE(ParseFault("create-veth:explode").ok());
+  EXPECT_FALSE(ParseFault("no-such-step:fail").ok());
   auto f = ParseFault("create-veth:kill");
   ASSERT_TRUE(f.ok());
   ASSERT_TRUE(f->has_value());

@@ -1,5 +1,7 @@
 #include "core/fault.h"
 
+#include "core/step_names.h"
+
 namespace weft::core {
 
 Result<std::optional<Fault>> ParseFault(std::string_view spec) {
@@ -11,6 +13,9 @@ Result<std::optional<Fault>> ParseFault(std::string_view spec) {
   }
   Fault f;
   f.step = std::string(spec.substr(0, colon));
+  if (!IsKnownStep(f.step)) {
+    return InvalidArgument("invalid WEFT_FAULT: no step \"" + f.step + "\" (see weft debug steps)");
+  }
   std::string_view action = spec.substr(colon + 1);
   if (action == "fail") {
     f.action = Fault::Action::kFail;

@@ -24,13 +24,21 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
   }
   for (const auto& c : containers) {
     for (const auto& p : c.ports) {
-      // A port goes to the container's first endpoint whose family fits.
-      bool v6 = p.host_ip.find(':') != std::string::npos;
-      for (const auto& e : c.endpoints) {
-        const std::string& ip = v6 ? e.ipv6 : e.ipv4;
-        if (ip.empty()) continue;
-        m.ports.push_back({p.protocol, p.host_ip, p.host_port, ip, p.container_port, e.network});
-        break;
+      // "" publishes on every host address of both families; "0.0.0.0" and
+      // "::" on every address of one. Each family goes to the container's
+      // first endpoint that has an address of it on a non-internal network.
+      for (bool v6 : {false, true}) {
+        bool any = p.host_ip.empty() || p.host_ip == (v6 ? "::" : "0.0.0.0");
+        bool family_matches = (p.host_ip.find(':') != std::string::npos) == v6;
+        if (!p.host_ip.empty() && !family_matches) continue;
+        for (const auto& e : c.endpoints) {
+          const std::string& ip = v6 ? e.ipv6 : e.ipv4;
+          auto net = by_name.find(e.network);
+          if (ip.empty() || net == by_name.end() || net->second->internal) continue;
+          m.ports.push_back({p.protocol, any ? "" : p.host_ip, p.host_port, ip, p.container_port,
+                             e.network});
+          break;
+        }
       }
     }
   }

@@ -25,7 +25,9 @@ Result<std::pair<ipam::Prefix, int>> ParsePoolEnv(const char* var, ipam::Prefix 
   if (v == nullptr || *v == '\0') return std::make_pair(def, len);
   std::string s(v);
   size_t comma = s.find(',');
-  WEFT_ASSIGN_OR_RETURN(auto prefix, ipam::Prefix::Parse(s.substr(0, comma)));
+  auto parsed = ipam::Prefix::Parse(s.substr(0, comma));
+  if (!parsed.ok()) return parsed.status().Wrap(var);
+  ipam::Prefix prefix = *parsed;
   if (comma != std::string::npos) {
     try {
       len = std::stoi(s.substr(comma + 1));
@@ -229,14 +231,25 @@ Status PlanNetworkCreate(Plan& plan, Context& ctx, SessionPtr session, const sto
   return Status::Ok();
 }
 
+void SortEndpoints(store::Container& c) {
+  // eth0, eth1, ..., eth10: the first is the one with the default route.
+  auto index = [](const store::Endpoint& e) {
+    return e.ifname.size() > 3 ? std::atoi(e.ifname.c_str() + 3) : 0;
+  };
+  std::sort(c.endpoints.begin(), c.endpoints.end(),
+            [&](const store::Endpoint& a, const store::Endpoint& b) { return index(a) < index(b); });
+}
+
 Status LoadAll(Context& ctx, std::vector<store::Network>* networks,
                std::vector<store::Container>* containers) {
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  return store->View([&](store::Tx& tx) -> Status {
+  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
     WEFT_ASSIGN_OR_RETURN(*networks, tx.ListNetworks());
     WEFT_ASSIGN_OR_RETURN(*containers, tx.ListContainers());
     return Status::Ok();
-  });
+  }));
+  for (auto& c : *containers) SortEndpoints(c);
+  return Status::Ok();
 }
 
 Result<Plan> PlanNetworkRemove(Context& ctx, SessionPtr session, const std::string& name,
@@ -266,7 +279,7 @@ Result<Plan> PlanNetworkRemove(Context& ctx, SessionPtr session, const std::stri
   for (const auto& c : containers) {
     for (const auto& e : c.endpoints) {
       if (e.network != name) continue;
-      WEFT_ASSIGN_OR_RETURN(Plan p, PlanDisconnect(ctx, session, c, net));
+      WEFT_ASSIGN_OR_RETURN(Plan p, PlanDisconnect(ctx, session, c, net, false));
       plan.Append(std::move(p));
     }
   }

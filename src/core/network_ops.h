@@ -59,7 +59,10 @@ Status PlanNetworkCreate(Plan& plan, Context& ctx, SessionPtr session, const sto
 Result<Plan> PlanNetworkRemove(Context& ctx, SessionPtr session, const std::string& name,
                                bool force);
 
-// Firewall model of the store's networks and containers (for reconcile).
+// Orders a container's endpoints by interface (eth0 first).
+void SortEndpoints(store::Container& c);
+
+// Every network and container in the store, endpoints in interface order.
 Status LoadAll(Context& ctx, std::vector<store::Network>* networks,
                std::vector<store::Container>* containers);
 

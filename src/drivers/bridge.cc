@@ -10,6 +10,7 @@
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/route.h"
+#include "kernel/sysctl.h"
 
 namespace weft::drivers {
 namespace {
@@ -30,7 +31,10 @@ Status CreateBridgeNow(const SessionPtr& session, const store::Network& net,
     std::string len = sn.cidr.substr(sn.cidr.find('/'));
     WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, net.bridge, sn.gateway + len, true));
   }
-  return netlink::SetLinkUp(*sock, net.bridge, true);
+  WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, net.bridge, true));
+  // Published ports reached as 127.0.0.1 are DNATed out of this bridge; the
+  // kernel drops such packets as martians unless route_localnet is on.
+  return kernel::WriteSysctl("net.ipv4.conf." + net.bridge + ".route_localnet", "1");
 }
 
 Status DeleteLinkNow(const SessionPtr& session, const std::string& name) {
@@ -50,7 +54,8 @@ std::string BridgeExplain(const store::Network& net, const std::string& mac) {
     e += fmt::format("ip addr add {}{} dev {}{}\n", sn.gateway, sn.cidr.substr(sn.cidr.find('/')),
                      net.bridge, v6 ? " nodad" : "");
   }
-  e += "ip link set " + net.bridge + " up";
+  e += "ip link set " + net.bridge + " up\n";
+  e += "sysctl -w net.ipv4.conf." + net.bridge + ".route_localnet=1";
   return e;
 }
 
@@ -65,7 +70,15 @@ Status AttachNow(const SessionPtr& session, const Attachment& a) {
   spec.alias = a.tag;
   spec.master = a.bridge;
   spec.up = true;
-  return netlink::CreateVeth(*host, spec);
+  WEFT_RETURN_IF_ERROR(netlink::CreateVeth(*host, spec));
+  // A container reaching its own published port is DNATed back to the port
+  // it came from; with the kernel's bridge netfilter that takes hairpin mode.
+  Status s = netlink::SetBridgePortHairpin(*host, a.host_ifname, true);
+  if (!s.ok()) {
+    netlink::DeleteLink(*host, a.host_ifname).IgnoreError();
+    return s;
+  }
+  return Status::Ok();
 }
 
 Status ConfigureNow(const SessionPtr& session, const Attachment& a) {
@@ -89,7 +102,8 @@ std::string AttachExplain(const Attachment& a) {
   if (a.mtu) e += fmt::format(" mtu {}", a.mtu);
   e += fmt::format(" type veth peer name {} netns {}\n", a.ifname, a.netns_name);
   e += fmt::format("ip link set {} alias \"{}\"\n", a.host_ifname, a.tag);
-  e += fmt::format("ip link set {} master {} up", a.host_ifname, a.bridge);
+  e += fmt::format("ip link set {} master {} up\n", a.host_ifname, a.bridge);
+  e += fmt::format("bridge link set dev {} hairpin on", a.host_ifname);
   return e;
 }
 

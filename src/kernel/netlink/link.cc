@@ -1,8 +1,10 @@
 #include "kernel/netlink/link.h"
 
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
@@ -242,6 +244,30 @@ Status MoveLinkToNetns(Socket& sock, std::string_view name, int netns_fd) {
   if (netns_fd < 0) return InvalidArgument("move link: bad netns fd");
   return ChangeLink(sock, name, "move to netns",
                     [netns_fd](rtnl_link* c) { rtnl_link_set_ns_fd(c, netns_fd); });
+}
+
+Status SetBridgePortHairpin(Socket& sock, std::string_view name, bool on) {
+  WEFT_ASSIGN_OR_RETURN(LinkPtr link, FetchLink(sock, name));
+  // RTM_SETLINK, family AF_BRIDGE, IFLA_PROTINFO { IFLA_BRPORT_MODE }: the
+  // message iproute2's `bridge link set` sends.
+  std::unique_ptr<nl_msg, void (*)(nl_msg*)> msg(nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST),
+                                                 nlmsg_free);
+  if (!msg) return Internal("nlmsg_alloc: out of memory");
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_BRIDGE;
+  ifi.ifi_index = rtnl_link_get_ifindex(link.get());
+  if (nlmsg_append(msg.get(), &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+    return Internal("nlmsg_append: out of memory");
+  }
+  nlattr* protinfo = nla_nest_start(msg.get(), IFLA_PROTINFO | NLA_F_NESTED);
+  if (protinfo == nullptr || nla_put_u8(msg.get(), IFLA_BRPORT_MODE, on ? 1 : 0) < 0) {
+    return Internal("build hairpin request: out of memory");
+  }
+  nla_nest_end(msg.get(), protinfo);
+  int rc = nl_send_auto_complete(sock.get(), msg.get());
+  if (rc >= 0) rc = nl_wait_for_ack(sock.get());
+  if (rc < 0) return StatusFromNl("link " + Quote(name) + ": set hairpin", rc);
+  return Status::Ok();
 }
 
 }  // namespace weft::netlink

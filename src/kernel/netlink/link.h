@@ -72,6 +72,12 @@ Status SetLinkMac(Socket& sock, std::string_view name, std::string_view mac);
 Status RenameLink(Socket& sock, std::string_view name, std::string_view new_name);
 // Sets the alias (IFLA_IFALIAS); "" clears it.
 Status SetLinkAlias(Socket& sock, std::string_view name, std::string_view alias);
+
+// Sets hairpin mode on a bridge port (`bridge link set dev NAME hairpin on`):
+// frames may leave by the port they came in on. Needed, with the kernel's
+// bridge netfilter, for a container to reach its own published port.
+// REQUIRES: `name` is enslaved to a bridge.
+Status SetBridgePortHairpin(Socket& sock, std::string_view name, bool on);
 // `master` "" = nomaster.
 Status SetLinkMaster(Socket& sock, std::string_view name, std::string_view master);
 // Moves the link into the netns `netns_fd`; afterwards it is no longer
