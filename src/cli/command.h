@@ -32,6 +32,7 @@ void AddDebugCommands(CLI::App& app, Invocation& inv);
 void AddNetworkCommands(CLI::App& app, Invocation& inv);
 void AddContainerCommands(CLI::App& app, Invocation& inv);
 void AddDemoCommand(CLI::App& app, Invocation& inv);
+void AddAdminCommands(CLI::App& app, Invocation& inv);
 
 // Parses argv and runs the chosen command. Returns the process exit code.
 // Errors print one line, "weft: error: ...", on stderr.

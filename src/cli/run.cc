@@ -39,6 +39,7 @@ int Run(int argc, char** argv) {
   AddNsCommands(app, inv);
   AddNetworkCommands(app, inv);
   AddContainerCommands(app, inv);
+  AddAdminCommands(app, inv);
   AddDemoCommand(app, inv);
   AddDebugCommands(app, inv);
 

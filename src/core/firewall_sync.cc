@@ -66,13 +66,28 @@ Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallMode
   return Status::Ok();
 }
 
-void PlanForwarding(Plan& plan, bool ipv6) {
+void PlanForwarding(Plan& plan, bool ipv6, bool bridge_filter) {
   std::string explain = "sysctl -w net.ipv4.ip_forward=1";
   if (ipv6) explain += "\nsysctl -w net.ipv6.conf.all.forwarding=1";
+  if (bridge_filter) {
+    explain += "\nsysctl -w net.bridge.bridge-nf-call-iptables=1";
+    if (ipv6) explain += "\nsysctl -w net.bridge.bridge-nf-call-ip6tables=1";
+  }
   plan.Add({"enable-forwarding", explain,
-            [ipv6] {
+            [ipv6, bridge_filter] {
               WEFT_RETURN_IF_ERROR(kernel::WriteSysctl("net.ipv4.ip_forward", "1"));
               if (ipv6) WEFT_RETURN_IF_ERROR(kernel::WriteSysctl("net.ipv6.conf.all.forwarding", "1"));
+              if (bridge_filter) {
+                Status s = kernel::WriteSysctl("net.bridge.bridge-nf-call-iptables", "1");
+                if (s.code() == Code::kNotFound) {
+                  return FailedPrecondition(
+                      "--icc=false needs the kernel's bridge netfilter (modprobe br_netfilter)");
+                }
+                WEFT_RETURN_IF_ERROR(s);
+                if (ipv6) {
+                  WEFT_RETURN_IF_ERROR(kernel::WriteSysctl("net.bridge.bridge-nf-call-ip6tables", "1"));
+                }
+              }
               return Status::Ok();
             },
             nullptr});

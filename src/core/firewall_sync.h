@@ -20,7 +20,9 @@ Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallMode
                     const firewall::FirewallModel& after);
 
 // Adds the step that turns on IPv4 (and with `ipv6`, IPv6) forwarding in
-// weft's namespace. Nothing to undo: forwarding stays on, as Docker leaves it.
-void PlanForwarding(Plan& plan, bool ipv6);
+// weft's namespace, and with `bridge_filter` makes bridged traffic pass the
+// inet forward hook (bridge-nf-call-iptables), which --icc=false relies on.
+// Nothing to undo: these stay on, as Docker leaves them.
+void PlanForwarding(Plan& plan, bool ipv6, bool bridge_filter);
 
 }  // namespace weft::core

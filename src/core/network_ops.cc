@@ -220,7 +220,7 @@ Status PlanNetworkCreate(Plan& plan, Context& ctx, SessionPtr session, const sto
   auto after = BuildFirewallModel(networks, containers);
 
   drivers::PlanBridgeCreate(plan, session, net);
-  if (!net.internal) PlanForwarding(plan, net.ipv6);
+  if (!net.internal || !net.icc) PlanForwarding(plan, net.ipv6 && !net.internal, !net.icc);
   WEFT_RETURN_IF_ERROR(PlanFirewall(plan, session, before, after));
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   plan.Add({"record-network", "",

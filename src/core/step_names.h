@@ -28,6 +28,8 @@ inline constexpr std::array kStepNames = {
     std::string_view("delete-bridge"),
     std::string_view("delete-netns"),
     std::string_view("remove-container-files"),
+    std::string_view("reconcile-sysctls"),
+    std::string_view("reconcile-firewall"),
 };
 
 inline bool IsKnownStep(std::string_view name) {

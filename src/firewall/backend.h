@@ -22,6 +22,10 @@ class Backend {
   // Returns `list table inet weft` as libnftables JSON ({"nftables": [...]}),
   // or a null json if the table does not exist.
   virtual Result<nlohmann::json> ListTable() = 0;
+
+  // Returns `list ruleset` (every table, weft's and others') as libnftables
+  // JSON, for spotting other firewall managers.
+  virtual Result<nlohmann::json> ListRuleset() = 0;
 };
 
 // Returns a backend that drives the kernel in-process through libnftables.

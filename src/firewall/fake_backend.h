@@ -13,6 +13,8 @@ class FakeBackend : public Backend {
  public:
   Status Apply(const nlohmann::json& batch) override;
   Result<nlohmann::json> ListTable() override;
+  // Returns the listing set with set_listing() (the fake knows one table).
+  Result<nlohmann::json> ListRuleset() override { return ListTable(); }
 
   // Batches passed to Apply, oldest first (failed ones included).
   const std::vector<nlohmann::json>& applied() const { return applied_; }

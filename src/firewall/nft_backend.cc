@@ -62,6 +62,14 @@ class NftBackend : public Backend {
     return listing;
   }
 
+  Result<nlohmann::json> ListRuleset() override {
+    const nlohmann::json cmd = {{"nftables", {{{"list", {{"ruleset", nullptr}}}}}}};
+    WEFT_ASSIGN_OR_RETURN(std::string out, Run(cmd.dump()));
+    nlohmann::json listing = nlohmann::json::parse(out, nullptr, false);
+    if (listing.is_discarded()) return Internal("list ruleset: libnftables printed invalid JSON");
+    return listing;
+  }
+
  private:
   // Runs one buffer (one transaction) and returns its output. Always drains
   // both buffers: libnftables rewinds them on read, not on run.

@@ -101,7 +101,8 @@ container_ipv6() {
   ip -n "$1" -j -6 addr show dev "${2:-eth0}" scope global | jq -r '.[0].addr_info[0].local'
 }
 
-# canon ADDR: an address in canonical text form (socat prints v6 in full, in brackets).
+# canon ADDR: an address in canonical text form (socat prints v6 in full, in
+# brackets; an IPv4-mapped address comes out as plain IPv4).
 canon() {
-  python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1].strip("[]")))' "$1"
+  python3 -c 'import ipaddress, sys; a = ipaddress.ip_address(sys.argv[1].strip("[]")); print(getattr(a, "ipv4_mapped", None) or a)' "$1"
 }

@@ -1,0 +1,71 @@
+// weft reconcile and weft status (alias doctor): keep the kernel in line
+// with the store after a firewall reload, `nft flush ruleset` or a reboot.
+
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/output.h"
+#include "core/health.h"
+
+namespace weft::cli {
+
+void AddAdminCommands(CLI::App& app, Invocation& inv) {
+  auto dry_run = std::make_shared<bool>(false);
+
+  CLI::App* reconcile = app.add_subcommand(
+      "reconcile", "Rebuild weft's firewall table and sysctls from the store (idempotent)");
+  reconcile->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
+  reconcile->callback([&inv, dry_run] {
+    inv.action = [dry_run](core::Context& ctx) -> Status {
+      ctx.set_dry_run(*dry_run);
+      WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+      auto session = std::make_shared<core::KernelSession>();
+      WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanReconcile(ctx, session));
+      if (plan.empty()) {
+        if (!*dry_run) std::cout << "in sync: nothing to do\n";
+        return Status::Ok();
+      }
+      WEFT_RETURN_IF_ERROR(Execute(ctx, plan, *dry_run));
+      if (!*dry_run) {
+        for (const auto& s : plan.steps()) {
+          std::cout << (s.name == "reconcile-firewall" ? "rebuilt the nftables table inet weft\n"
+                                                       : "restored sysctls\n");
+        }
+      }
+      return Status::Ok();
+    };
+  });
+
+  CLI::App* status = app.add_subcommand(
+      "status", "Compare the kernel with the store; name other firewall managers");
+  status->alias("doctor");
+  status->callback([&inv] {
+    inv.action = [&inv](core::Context& ctx) -> Status {
+      core::KernelSession session;
+      WEFT_ASSIGN_OR_RETURN(auto r, core::CheckHealth(ctx, session));
+      if (inv.globals.json) {
+        PrintJson({{"ok", r.ok()},
+                   {"firewall", {{"in_sync", r.firewall_in_sync}, {"differences", r.firewall_diff}}},
+                   {"problems", r.problems},
+                   {"other_firewalls", r.other_firewalls}});
+      } else {
+        std::cout << "firewall (table inet weft): "
+                  << (r.firewall_in_sync ? "matches the store" : "DIFFERS from the store") << "\n";
+        for (const auto& d : r.firewall_diff) std::cout << "  " << d << "\n";
+        std::cout << "kernel objects and sysctls: "
+                  << (r.problems.empty() ? "as the store says" : "PROBLEMS") << "\n";
+        for (const auto& p : r.problems) std::cout << "  " << p << "\n";
+        std::cout << "other firewall managers: " << (r.other_firewalls.empty() ? "none found" : "")
+                  << "\n";
+        for (const auto& o : r.other_firewalls) std::cout << "  " << o << "\n";
+      }
+      if (!r.ok()) {
+        return FailedPrecondition(r.firewall_in_sync ? "the kernel differs from the store"
+                                                     : "the kernel differs from the store; run weft reconcile");
+      }
+      return Status::Ok();
+    };
+  });
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,24 @@
+#pragma once
+
+// Spots other firewall managers whose rules can interfere with weft's: they
+// share the kernel's netfilter hooks, and a drop in any table's base chain
+// drops a packet whatever weft's table says.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace weft::core {
+
+// Reads a `list ruleset` JSON listing (libnftables) and returns one line per
+// finding: Docker's or ufw's or firewalld's tables and chains, and base
+// chains of other tables on the forward hook with policy drop.
+std::vector<std::string> ForeignFirewallsInRuleset(const nlohmann::json& ruleset);
+
+// Legacy iptables tables loaded in this namespace (from
+// /proc/net/ip_tables_names and ip6_tables_names) and running firewalld or
+// dockerd processes (from /proc/*/comm).
+std::vector<std::string> ForeignFirewallsOnHost();
+
+}  // namespace weft::core

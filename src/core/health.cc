@@ -1,0 +1,162 @@
+#include "core/health.h"
+
+#include <set>
+
+#include "core/firewall_sync.h"
+#include "core/foreign_firewalls.h"
+#include "core/network_ops.h"
+#include "firewall/explain.h"
+#include "firewall/ruleset.h"
+#include "firewall/table_diff.h"
+#include "kernel/netlink/addr.h"
+#include "kernel/netlink/link.h"
+#include "kernel/netns/netns.h"
+#include "kernel/sysctl.h"
+
+namespace weft::core {
+namespace {
+
+struct Sysctl {
+  std::string key;
+  std::string want;
+};
+
+// The sysctls the store's networks need.
+std::vector<Sysctl> WantedSysctls(const std::vector<store::Network>& networks) {
+  std::vector<Sysctl> out;
+  bool v4 = false, v6 = false;
+  for (const auto& n : networks) {
+    if (!n.internal) {
+      v4 = true;
+      v6 |= n.ipv6;
+    }
+    out.push_back({"net.ipv4.conf." + n.bridge + ".route_localnet", "1"});
+    if (!n.icc) {
+      out.push_back({"net.bridge.bridge-nf-call-iptables", "1"});
+      if (n.ipv6) out.push_back({"net.bridge.bridge-nf-call-ip6tables", "1"});
+    }
+  }
+  // Each key once, in the order first needed.
+  std::vector<Sysctl> unique;
+  std::set<std::string> keys;
+  for (auto& s : out) {
+    if (keys.insert(s.key).second) unique.push_back(std::move(s));
+  }
+  out = std::move(unique);
+  if (v4) out.push_back({"net.ipv4.ip_forward", "1"});
+  if (v6) out.push_back({"net.ipv6.conf.all.forwarding", "1"});
+  return out;
+}
+
+std::vector<Sysctl> DriftedSysctls(const std::vector<store::Network>& networks) {
+  std::vector<Sysctl> out;
+  for (const auto& s : WantedSysctls(networks)) {
+    auto v = kernel::ReadSysctl(s.key);
+    if (!v.ok() || *v != s.want) out.push_back(s);
+  }
+  return out;
+}
+
+Result<nlohmann::json> WantedBatch(const firewall::FirewallModel& m) {
+  if (m.networks.empty() && m.ports.empty()) return firewall::DeleteTable();
+  return firewall::BuildRuleset(m);
+}
+
+}  // namespace
+
+Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session) {
+  HealthReport r;
+  std::vector<store::Network> networks;
+  std::vector<store::Container> containers;
+  if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
+  auto model = BuildFirewallModel(networks, containers);
+
+  WEFT_ASSIGN_OR_RETURN(auto* fw, session.Firewall());
+  WEFT_ASSIGN_OR_RETURN(auto listing, fw->ListTable());
+  if (networks.empty() && containers.empty()) {
+    if (!listing.is_null()) r.firewall_diff.push_back("table inet weft exists but the store has no networks");
+  } else {
+    WEFT_ASSIGN_OR_RETURN(auto batch, firewall::BuildRuleset(model));
+    r.firewall_diff = firewall::DiffTable(batch, listing);
+  }
+  r.firewall_in_sync = r.firewall_diff.empty();
+
+  WEFT_ASSIGN_OR_RETURN(auto* host, session.Host());
+  WEFT_ASSIGN_OR_RETURN(auto links, netlink::ListLinks(*host));
+  WEFT_ASSIGN_OR_RETURN(auto addrs, netlink::ListAddresses(*host));
+  std::map<std::string, netlink::LinkInfo> by_name;
+  for (const auto& l : links) by_name[l.name] = l;
+  for (const auto& n : networks) {
+    auto it = by_name.find(n.bridge);
+    if (it == by_name.end()) {
+      r.problems.push_back("network " + n.name + ": bridge " + n.bridge + " is missing");
+      continue;
+    }
+    if (!it->second.up) r.problems.push_back("network " + n.name + ": bridge " + n.bridge + " is down");
+    for (const auto& sn : n.subnets) {
+      std::string want = sn.gateway + sn.cidr.substr(sn.cidr.find('/'));
+      bool found = false;
+      for (const auto& a : addrs) found |= a.ifindex == it->second.index && a.cidr == want;
+      if (!found) r.problems.push_back("network " + n.name + ": gateway " + want + " is not on " + n.bridge);
+    }
+  }
+  for (const auto& c : containers) {
+    if (c.mode != "host" && !netns::OpenByPath(c.netns_path).ok()) {
+      r.problems.push_back("container " + c.name + ": namespace " + c.netns_path + " is missing");
+    }
+    for (const auto& e : c.endpoints) {
+      auto it = by_name.find(e.host_ifname);
+      if (it == by_name.end()) {
+        r.problems.push_back("container " + c.name + ": veth " + e.host_ifname + " (network " +
+                             e.network + ") is missing");
+      }
+    }
+  }
+  for (const auto& s : DriftedSysctls(networks)) {
+    r.problems.push_back("sysctl " + s.key + " is not " + s.want);
+  }
+  if (auto ruleset = fw->ListRuleset(); ruleset.ok()) {
+    r.other_firewalls = ForeignFirewallsInRuleset(*ruleset);
+  }
+  for (auto& line : ForeignFirewallsOnHost()) r.other_firewalls.push_back(std::move(line));
+  return r;
+}
+
+Result<Plan> PlanReconcile(Context& ctx, SessionPtr session) {
+  std::vector<store::Network> networks;
+  std::vector<store::Container> containers;
+  if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
+  Plan plan("reconcile");
+  auto drifted = DriftedSysctls(networks);
+  if (!drifted.empty()) {
+    std::string explain;
+    for (const auto& s : drifted) explain += "sysctl -w " + s.key + "=" + s.want + "\n";
+    explain.pop_back();
+    plan.Add({"reconcile-sysctls", explain,
+              [drifted] {
+                StatusList errors;
+                for (const auto& s : drifted) errors.Add(kernel::WriteSysctl(s.key, s.want));
+                return errors.ToStatus();
+              },
+              nullptr});
+  }
+  auto model = BuildFirewallModel(networks, containers);
+  WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
+  WEFT_ASSIGN_OR_RETURN(auto listing, fw->ListTable());
+  WEFT_ASSIGN_OR_RETURN(auto batch, WantedBatch(model));
+  bool in_sync = (networks.empty() && containers.empty())
+                     ? listing.is_null()
+                     : firewall::DiffTable(batch, listing).empty();
+  if (!in_sync) {
+    // No undo: the table it replaces is by definition not what the store says.
+    plan.Add({"reconcile-firewall", firewall::Explain(batch),
+              [session, batch] {
+                WEFT_ASSIGN_OR_RETURN(auto* f, session->Firewall());
+                return f->Apply(batch);
+              },
+              nullptr});
+  }
+  return plan;
+}
+
+}  // namespace weft::core

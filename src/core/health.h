@@ -1,0 +1,31 @@
+#pragma once
+
+// `weft status` and `weft reconcile`: compare the kernel with the store, and
+// bring the kernel's firewall and sysctls back in line with it.
+
+#include <string>
+#include <vector>
+
+#include "core/context.h"
+#include "core/kernel_session.h"
+#include "core/plan.h"
+
+namespace weft::core {
+
+struct HealthReport {
+  bool firewall_in_sync = true;
+  std::vector<std::string> firewall_diff;   // one line per difference
+  std::vector<std::string> problems;        // missing bridges, veths, namespaces, sysctls
+  std::vector<std::string> other_firewalls; // managers that may interfere
+  bool ok() const { return firewall_in_sync && problems.empty(); }
+};
+
+// Reads the kernel (in weft's namespace and each container's) and the store.
+Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session);
+
+// Steps that rebuild weft's nftables table from the store in one transaction
+// and turn forwarding and route_localnet back on. Steps whose part already
+// matches are left out, so a second reconcile plans nothing.
+Result<Plan> PlanReconcile(Context& ctx, SessionPtr session);
+
+}  // namespace weft::core
