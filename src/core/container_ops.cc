@@ -468,6 +468,16 @@ Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::st
   if (!c.ports.empty()) {
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, c, true));
   }
+  // Steps that undo cleanly come first; kernel deletions, which can only be
+  // undone by re-creating, come last, the namespace at the very end.
+  std::string files = ctx.paths().container_dir(name);
+  plan.Add({"remove-container-files", "",
+            [files] {
+              std::error_code ec;
+              std::filesystem::remove_all(files, ec);
+              return Status::Ok();
+            },
+            [files, c] { return WriteContainerFiles(files, c); }});
   for (size_t i = 0; i < c.endpoints.size(); ++i) {
     const store::Network* net = snap.FindNetwork(c.endpoints[i].network);
     if (!net) continue;
@@ -484,14 +494,6 @@ Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::st
               },
               nullptr});
   }
-  std::string files = ctx.paths().container_dir(name);
-  plan.Add({"remove-container-files", "",
-            [files] {
-              std::error_code ec;
-              std::filesystem::remove_all(files, ec);
-              return Status::Ok();
-            },
-            nullptr});
   return plan;
 }
 

@@ -1,10 +1,12 @@
 #include "core/firewall_sync.h"
 
+#include <algorithm>
 #include <map>
+#include <memory>
 
+#include "core/sysctl_step.h"
 #include "firewall/explain.h"
 #include "firewall/ruleset.h"
-#include "kernel/sysctl.h"
 
 namespace weft::core {
 
@@ -22,7 +24,14 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
     for (const auto& s : n.subnets) r.subnets.push_back(s.cidr);
     m.networks.push_back(std::move(r));
   }
-  for (const auto& c : containers) {
+  // Sorted, so the ruleset depends only on what exists, not on history.
+  std::sort(m.networks.begin(), m.networks.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::vector<const store::Container*> sorted;
+  for (const auto& c : containers) sorted.push_back(&c);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  for (const store::Container* cp : sorted) {
+    const store::Container& c = *cp;
     for (const auto& p : c.ports) {
       // "" publishes on every host address of both families; "0.0.0.0" and
       // "::" on every address of one. Each family goes to the container's
@@ -67,30 +76,13 @@ Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallMode
 }
 
 void PlanForwarding(Plan& plan, bool ipv6, bool bridge_filter) {
-  std::string explain = "sysctl -w net.ipv4.ip_forward=1";
-  if (ipv6) explain += "\nsysctl -w net.ipv6.conf.all.forwarding=1";
+  std::vector<std::pair<std::string, std::string>> wanted = {{"net.ipv4.ip_forward", "1"}};
+  if (ipv6) wanted.emplace_back("net.ipv6.conf.all.forwarding", "1");
   if (bridge_filter) {
-    explain += "\nsysctl -w net.bridge.bridge-nf-call-iptables=1";
-    if (ipv6) explain += "\nsysctl -w net.bridge.bridge-nf-call-ip6tables=1";
+    wanted.emplace_back("net.bridge.bridge-nf-call-iptables", "1");
+    if (ipv6) wanted.emplace_back("net.bridge.bridge-nf-call-ip6tables", "1");
   }
-  plan.Add({"enable-forwarding", explain,
-            [ipv6, bridge_filter] {
-              WEFT_RETURN_IF_ERROR(kernel::WriteSysctl("net.ipv4.ip_forward", "1"));
-              if (ipv6) WEFT_RETURN_IF_ERROR(kernel::WriteSysctl("net.ipv6.conf.all.forwarding", "1"));
-              if (bridge_filter) {
-                Status s = kernel::WriteSysctl("net.bridge.bridge-nf-call-iptables", "1");
-                if (s.code() == Code::kNotFound) {
-                  return FailedPrecondition(
-                      "--icc=false needs the kernel's bridge netfilter (modprobe br_netfilter)");
-                }
-                WEFT_RETURN_IF_ERROR(s);
-                if (ipv6) {
-                  WEFT_RETURN_IF_ERROR(kernel::WriteSysctl("net.bridge.bridge-nf-call-ip6tables", "1"));
-                }
-              }
-              return Status::Ok();
-            },
-            nullptr});
+  plan.Add(SysctlStep("enable-forwarding", std::move(wanted)));
 }
 
 }  // namespace weft::core

@@ -5,6 +5,7 @@
 #include "core/firewall_sync.h"
 #include "core/foreign_firewalls.h"
 #include "core/network_ops.h"
+#include "core/sysctl_step.h"
 #include "firewall/explain.h"
 #include "firewall/ruleset.h"
 #include "firewall/table_diff.h"
@@ -129,16 +130,9 @@ Result<Plan> PlanReconcile(Context& ctx, SessionPtr session) {
   Plan plan("reconcile");
   auto drifted = DriftedSysctls(networks);
   if (!drifted.empty()) {
-    std::string explain;
-    for (const auto& s : drifted) explain += "sysctl -w " + s.key + "=" + s.want + "\n";
-    explain.pop_back();
-    plan.Add({"reconcile-sysctls", explain,
-              [drifted] {
-                StatusList errors;
-                for (const auto& s : drifted) errors.Add(kernel::WriteSysctl(s.key, s.want));
-                return errors.ToStatus();
-              },
-              nullptr});
+    std::vector<std::pair<std::string, std::string>> wanted;
+    for (const auto& s : drifted) wanted.emplace_back(s.key, s.want);
+    plan.Add(SysctlStep("reconcile-sysctls", std::move(wanted)));
   }
   auto model = BuildFirewallModel(networks, containers);
   WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
