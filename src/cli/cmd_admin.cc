@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/output.h"
+#include "core/gc.h"
 #include "core/health.h"
 
 namespace weft::cli {
@@ -18,7 +19,7 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
   reconcile->callback([&inv, dry_run] {
     inv.action = [dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+      WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
       auto session = std::make_shared<core::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanReconcile(ctx, session));
       if (plan.empty()) {
@@ -33,6 +34,27 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
         }
       }
       return Status::Ok();
+    };
+  });
+
+  CLI::App* gc = app.add_subcommand(
+      "gc", "Remove what crashed commands left behind; re-create missing pieces (idempotent)");
+  gc->add_flag("--dry-run", *dry_run, "Print what it would do; change nothing");
+  gc->callback([&inv, dry_run] {
+    inv.action = [dry_run](core::Context& ctx) -> Status {
+      ctx.set_dry_run(*dry_run);
+      WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+      auto session = std::make_shared<core::KernelSession>();
+      WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanGc(ctx, session));
+      if (plan.empty()) {
+        if (*dry_run) return Status::Ok();
+        std::cout << "nothing to do\n";
+        core::ClearPending(ctx.paths());
+        return ctx.HasStore() ? core::RecordHostIdentity(ctx) : Status::Ok();
+      }
+      if (!*dry_run) std::cout << plan.Explain();
+      WEFT_RETURN_IF_ERROR(Execute(ctx, plan, *dry_run));
+      return *dry_run ? Status::Ok() : core::RecordHostIdentity(ctx);
     };
   });
 

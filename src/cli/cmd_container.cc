@@ -35,7 +35,7 @@ nlohmann::json ContainerJson(const store::Container& c) {
 
 Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
   ctx.set_dry_run(dry_run);
-  WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+  WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
   auto session = std::make_shared<core::KernelSession>();
   WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanCreateContainer(ctx, session, spec));
   return Execute(ctx, plan, dry_run);
@@ -43,7 +43,7 @@ Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_r
 
 Status RemoveNow(core::Context& ctx, const std::string& name, bool dry_run) {
   ctx.set_dry_run(dry_run);
-  WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+  WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
   auto session = std::make_shared<core::KernelSession>();
   WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRemoveContainer(ctx, session, name));
   return Execute(ctx, plan, dry_run);
@@ -114,7 +114,7 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   connect->callback([&inv, spec, network, dry_run] {
     inv.action = [spec, network, dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+      WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
       auto session = std::make_shared<core::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanConnect(ctx, session, *network, spec->name,
                                                          spec->ip, spec->ip6, spec->aliases));
@@ -129,7 +129,7 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   disconnect->callback([&inv, name, network, dry_run] {
     inv.action = [name, network, dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+      WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
       auto session = std::make_shared<core::KernelSession>();
       std::vector<store::Network> nets;
       std::vector<store::Container> containers;

@@ -52,7 +52,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   create->callback([&inv, spec, dry_run] {
     inv.action = [spec, dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+      WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
       auto session = std::make_shared<core::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto pools, core::PoolsFromEnv());
       WEFT_ASSIGN_OR_RETURN(auto occ, core::ReadOccupied(ctx, *session));
@@ -128,7 +128,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   rm->callback([&inv, name, force, dry_run] {
     inv.action = [name, force, dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+      WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
       auto session = std::make_shared<core::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanNetworkRemove(ctx, session, *name, *force));
       return Execute(ctx, plan, *dry_run);

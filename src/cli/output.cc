@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/table.h"
+#include "core/gc.h"
 
 namespace weft::cli {
 
@@ -50,7 +51,23 @@ Status Execute(core::Context& ctx, core::Plan& plan, bool dry_run) {
     std::cout << plan.Explain();
     return Status::Ok();
   }
-  return ctx.engine().Apply(plan);
+  if (plan.empty()) return Status::Ok();
+  WEFT_RETURN_IF_ERROR(core::MarkPending(ctx.paths(), plan.command()));
+  Status s = ctx.engine().Apply(plan);
+  // Applied or rolled back: either way nothing is half-done.
+  core::ClearPending(ctx.paths());
+  return s;
+}
+
+Result<FileLock> LockForChange(core::Context& ctx) {
+  WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+  if (!ctx.dry_run()) {
+    WEFT_ASSIGN_OR_RETURN(std::string why, core::RecoverIfNeeded(ctx));
+    if (!why.empty()) {
+      std::fprintf(stderr, "weft: %s; cleaned up first (as weft gc does)\n", why.c_str());
+    }
+  }
+  return lock;
 }
 
 }  // namespace weft::cli

@@ -16,6 +16,11 @@ nlohmann::json NsViewJson(const core::NsView& v);
 std::string NsViewText(const core::NsView& v);
 
 // Applies the plan, or with dry_run prints its commands and changes nothing.
+// While it applies, the pending file says so (a crash leaves it behind).
 Status Execute(core::Context& ctx, core::Plan& plan, bool dry_run);
+
+// Takes the state lock for a mutating command and, unless it is a dry run,
+// first cleans up after a previous command that died or a restart.
+Result<FileLock> LockForChange(core::Context& ctx);
 
 }  // namespace weft::cli

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
 
@@ -180,6 +181,19 @@ Result<Snapshot> Load(Context& ctx) {
   return s;
 }
 
+Status WriteMarker(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  std::ofstream f(path);
+  if (!f) return Internal("write " + path + " failed");
+  return Status::Ok();
+}
+
+void RemoveMarker(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+}
+
 bool Wildcard(const std::string& ip) { return ip.empty() || ip == "0.0.0.0" || ip == "::"; }
 
 // Two mappings collide when protocol and port match and their host addresses
@@ -317,11 +331,19 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
     }
     const std::string dir = ctx.paths().netns_dir;
     const std::string path = c.netns_path;
+    const std::string marker = ctx.paths().netns_marker(spec.name);
     plan.Add({"create-netns", "ip netns add " + spec.name,
-              [dir, name = spec.name] { return netns::CreateNamed(dir, name); },
-              [session, dir, name = spec.name, path] {
+              [dir, name = spec.name, marker] {
+                WEFT_RETURN_IF_ERROR(WriteMarker(marker));
+                Status s = netns::CreateNamed(dir, name);
+                if (!s.ok()) RemoveMarker(marker);
+                return s;
+              },
+              [session, dir, name = spec.name, path, marker] {
                 session->Forget(path);
-                return netns::DeleteNamed(dir, name);
+                WEFT_RETURN_IF_ERROR(netns::DeleteNamed(dir, name));
+                RemoveMarker(marker);
+                return Status::Ok();
               }});
     // New interfaces skip IPv6 duplicate address detection: addresses are
     // unique by IPAM, and must be usable the moment weft returns (hairpin
@@ -487,10 +509,12 @@ Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::st
   if (!c.netns_path.empty()) {
     const std::string dir = ctx.paths().netns_dir;
     plan.Add({"delete-netns", "ip netns delete " + name,
-              [session, dir, name, path = c.netns_path] {
+              [session, dir, name, path = c.netns_path, marker = ctx.paths().netns_marker(name)] {
                 session->Forget(path);
                 Status s = netns::DeleteNamed(dir, name);
-                return s.code() == Code::kNotFound ? Status::Ok() : s;
+                if (!s.ok() && s.code() != Code::kNotFound) return s;
+                RemoveMarker(marker);
+                return Status::Ok();
               },
               nullptr});
   }

@@ -22,6 +22,15 @@ struct Paths {
   std::string container_dir(std::string_view name) const {
     return state_dir + "/containers/" + std::string(name);
   }
+  // Marks a namespace in netns_dir as made by weft for a container, written
+  // before the namespace is made and removed after it is deleted, so that
+  // `weft gc` can tell weft's orphans from namespaces made by others.
+  std::string netns_marker(std::string_view name) const {
+    return state_dir + "/netns-owned/" + std::string(name);
+  }
+  // Present while a mutating command applies its plan; left behind when the
+  // command dies, which the next one notices.
+  std::string pending() const { return state_dir + "/pending"; }
   std::string netns_path(std::string_view name) const {
     return netns_dir + "/" + std::string(name);
   }
@@ -40,6 +49,7 @@ class Context {
   // A dry run changes nothing: no lock file, and no store is created (an
   // absent store reads as an empty in-memory one).
   void set_dry_run(bool dry_run) { dry_run_ = dry_run; }
+  bool dry_run() const { return dry_run_; }
 
   // Opens (creating if needed) the state store.
   Result<store::Store*> Store();

@@ -39,6 +39,19 @@ snapshot() {
   if [[ -f $WEFT_STATE_DIR/weft.db ]]; then sqlite3 "$WEFT_STATE_DIR/weft.db" .dump; fi
 }
 
+# snapshot_sans_ids: the same picture without what the kernel or SQLite
+# choose anew when an object is re-created (ifindex, MAC, link-local address,
+# nft handles, rowids) and in a stable order: equal means the same state.
+snapshot_sans_ids() {
+  ip -j link show | jq -c 'map(del(.operstate, .linkmode, .group, .qdisc, .txqlen, .ifindex, .link_index, .link_netnsid, .address) | .flags -= ["NO-CARRIER", "LOWER_UP"]) | sort_by(.ifname) | .[]'
+  ip -j addr show | jq -c 'map({ifname, addr_info: [.addr_info[] | select(.local | startswith("fe80:") | not) | {local, prefixlen}]}) | sort_by(.ifname) | .[]'
+  ip -j route show | jq -cS 'map(del(.flags)) | sort_by([.dst, .dev]) | .[]'
+  ip -6 -j route show | jq -cS 'map(del(.flags)) | sort_by([.dst, .dev]) | .[]'
+  nft -j list ruleset | jq -cS 'walk(if type == "object" then del(.handle) | (if .elem then .elem |= sort_by(tostring) else . end) else . end) | .nftables[]' | sort
+  ls -1 "$WEFT_NETNS_DIR"
+  if [[ -f $WEFT_STATE_DIR/weft.db ]]; then sqlite3 "$WEFT_STATE_DIR/weft.db" .dump | sed -E "s/,[0-9]{10}\)/,TIME)/" | grep -v host_identity | sort; fi
+}
+
 # make_outside: an "outside world" namespace behind the host's uplink.
 # Host uplink0 198.51.100.1/24 <-> outside eth0 198.51.100.2/24 (and
 # 2001:db8:100::1/64 <-> ::2); the host's default routes go through it.
