@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <memory>
 
 #include "core/sysctl_step.h"
@@ -54,6 +55,58 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
   return m;
 }
 
+namespace {
+
+auto NetworkKey(const firewall::NetworkRules& n) {
+  return std::tie(n.name, n.bridge, n.subnets, n.internal, n.icc);
+}
+
+auto PortKey(const firewall::PortRule& p) {
+  return std::tie(p.protocol, p.host_ip, p.host_port, p.container_ip, p.container_port, p.network);
+}
+
+bool SameNetworks(const firewall::FirewallModel& a, const firewall::FirewallModel& b) {
+  if (a.networks.size() != b.networks.size()) return false;
+  for (size_t i = 0; i < a.networks.size(); ++i) {
+    if (NetworkKey(a.networks[i]) != NetworkKey(b.networks[i])) return false;
+  }
+  return true;
+}
+
+// Ports in `a` that are not in `b`.
+std::vector<firewall::PortRule> PortsMissingFrom(const firewall::FirewallModel& a,
+                                                 const firewall::FirewallModel& b) {
+  std::vector<firewall::PortRule> out;
+  for (const auto& p : a.ports) {
+    bool found = false;
+    for (const auto& q : b.ports) found |= PortKey(p) == PortKey(q);
+    if (!found) out.push_back(p);
+  }
+  return out;
+}
+
+// One batch that deletes `gone`'s map elements and adds `come`'s.
+Result<nlohmann::json> ElementBatch(const firewall::FirewallModel& model,
+                                    const std::vector<firewall::PortRule>& gone,
+                                    const std::vector<firewall::PortRule>& come) {
+  WEFT_ASSIGN_OR_RETURN(auto del, firewall::PortElements(model, gone, "delete"));
+  WEFT_ASSIGN_OR_RETURN(auto add, firewall::PortElements(model, come, "add"));
+  for (auto& c : add["nftables"]) del["nftables"].push_back(std::move(c));
+  return del;
+}
+
+// Applies `first`; if the kernel refuses it (say the table was flushed under
+// us), applies the whole ruleset `fallback` instead.
+Status ApplyOrRebuild(const SessionPtr& session, const nlohmann::json& first,
+                      const nlohmann::json& fallback) {
+  WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
+  if (first["nftables"].empty()) return Status::Ok();
+  if (fw->Apply(first).ok()) return Status::Ok();
+  return fw->Apply(fallback);
+}
+
+}  // namespace
+
 Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallModel& before,
                     const firewall::FirewallModel& after) {
   // With no networks left, weft's table goes entirely: nothing is left behind.
@@ -63,6 +116,18 @@ Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallMode
   };
   WEFT_ASSIGN_OR_RETURN(nlohmann::json apply, batch_for(after));
   WEFT_ASSIGN_OR_RETURN(nlohmann::json undo, batch_for(before));
+  if (SameNetworks(before, after) && !after.networks.empty()) {
+    // Only published ports change: exactly their map elements, in one
+    // transaction, instead of rebuilding the table.
+    auto gone = PortsMissingFrom(before, after);
+    auto come = PortsMissingFrom(after, before);
+    WEFT_ASSIGN_OR_RETURN(auto forward, ElementBatch(after, gone, come));
+    WEFT_ASSIGN_OR_RETURN(auto backward, ElementBatch(before, come, gone));
+    plan.Add({"apply-firewall", firewall::Explain(forward),
+              [session, forward, apply] { return ApplyOrRebuild(session, forward, apply); },
+              [session, backward, undo] { return ApplyOrRebuild(session, backward, undo); }});
+    return Status::Ok();
+  }
   plan.Add({"apply-firewall", firewall::Explain(apply),
             [session, apply] {
               WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());

@@ -130,6 +130,54 @@ void AddDnatRules(json& cmds, std::string_view chain, const PortFamily& f, bool 
   rule(any_key, stem + "_any", what + ", any host address)");
 }
 
+using Published = std::set<std::tuple<std::string, std::string, uint16_t>>;
+
+// Checks one published port and adds its elements to the maps of its family.
+Status AddPort(const PortRule& p, const std::map<std::string, const NetworkRules*>& by_name,
+               Published& published, PortMaps& maps4, PortMaps& maps6) {
+  const std::string where = p.protocol + " port " + p.host_ip + ":" +
+                            std::to_string(p.host_port) + " -> " + p.container_ip + ":" +
+                            std::to_string(p.container_port);
+  if (p.protocol != "tcp" && p.protocol != "udp") {
+    return InvalidArgument(where + ": protocol must be tcp or udp");
+  }
+  if (p.host_port == 0 || p.container_port == 0) {
+    return InvalidArgument(where + ": port 0");
+  }
+  auto it = by_name.find(p.network);
+  if (it == by_name.end()) {
+    return InvalidArgument(where + ": unknown network \"" + p.network + "\"");
+  }
+  auto container = ParseAddress(p.container_ip);
+  if (!container.ok()) return container.status().Wrap(where);
+  std::string host;  // canonical host address, "" = any
+  if (!p.host_ip.empty()) {
+    auto h = ParseAddress(p.host_ip);
+    if (!h.ok()) return h.status().Wrap(where);
+    if (h->family != container->family) {
+      return InvalidArgument(where + ": host and container address families differ");
+    }
+    if (h->addr != "0.0.0.0" && h->addr != "::") host = h->addr;
+  }
+  const std::string host_key = !host.empty() ? host : container->family == AF_INET ? "*4" : "*6";
+  if (!published.emplace(p.protocol, host_key, p.host_port).second) {
+    return InvalidArgument(where + ": host port already published");
+  }
+  if (it->second->internal) return Status::Ok();  // nothing may enter an internal network
+
+  PortMaps& m = container->family == AF_INET ? maps4 : maps6;
+  if (host.empty()) {
+    json key = ConcatExpr({p.protocol, p.host_port});
+    m.any_addr.push_back(json::array({key, container->addr}));
+    m.any_port.push_back(json::array({key, p.container_port}));
+  } else {
+    json key = ConcatExpr({p.protocol, host, p.host_port});
+    m.addr.push_back(json::array({key, container->addr}));
+    m.port.push_back(json::array({key, p.container_port}));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<json> BuildRuleset(const FirewallModel& model) {
@@ -171,48 +219,9 @@ Result<json> BuildRuleset(const FirewallModel& model) {
   }
 
   PortMaps maps4, maps6;
-  std::set<std::tuple<std::string, std::string, uint16_t>> published;
+  Published published;
   for (const PortRule& p : model.ports) {
-    const std::string where = p.protocol + " port " + p.host_ip + ":" +
-                              std::to_string(p.host_port) + " -> " + p.container_ip + ":" +
-                              std::to_string(p.container_port);
-    if (p.protocol != "tcp" && p.protocol != "udp") {
-      return InvalidArgument(where + ": protocol must be tcp or udp");
-    }
-    if (p.host_port == 0 || p.container_port == 0) {
-      return InvalidArgument(where + ": port 0");
-    }
-    auto it = by_name.find(p.network);
-    if (it == by_name.end()) {
-      return InvalidArgument(where + ": unknown network \"" + p.network + "\"");
-    }
-    auto container = ParseAddress(p.container_ip);
-    if (!container.ok()) return container.status().Wrap(where);
-    std::string host;  // canonical host address, "" = any
-    if (!p.host_ip.empty()) {
-      auto h = ParseAddress(p.host_ip);
-      if (!h.ok()) return h.status().Wrap(where);
-      if (h->family != container->family) {
-        return InvalidArgument(where + ": host and container address families differ");
-      }
-      if (h->addr != "0.0.0.0" && h->addr != "::") host = h->addr;
-    }
-    const std::string host_key = !host.empty() ? host : container->family == AF_INET ? "*4" : "*6";
-    if (!published.emplace(p.protocol, host_key, p.host_port).second) {
-      return InvalidArgument(where + ": host port already published");
-    }
-    if (it->second->internal) continue;  // nothing may enter an internal network
-
-    PortMaps& m = container->family == AF_INET ? maps4 : maps6;
-    if (host.empty()) {
-      json key = ConcatExpr({p.protocol, p.host_port});
-      m.any_addr.push_back(json::array({key, container->addr}));
-      m.any_port.push_back(json::array({key, p.container_port}));
-    } else {
-      json key = ConcatExpr({p.protocol, host, p.host_port});
-      m.addr.push_back(json::array({key, container->addr}));
-      m.port.push_back(json::array({key, p.container_port}));
-    }
+    WEFT_RETURN_IF_ERROR(AddPort(p, by_name, published, maps4, maps6));
   }
 
   // ---- Emit.
@@ -296,6 +305,30 @@ Result<json> BuildRuleset(const FirewallModel& model) {
 
 json DeleteTable() {
   return {{"nftables", json::array({Add("table", Table()), {{"delete", {{"table", Table()}}}}})}};
+}
+
+Result<json> PortElements(const FirewallModel& model, const std::vector<PortRule>& ports,
+                          std::string_view verb) {
+  std::map<std::string, const NetworkRules*> by_name;
+  for (const auto& n : model.networks) by_name[n.name] = &n;
+  PortMaps maps4, maps6;
+  Published published;
+  for (const PortRule& p : ports) WEFT_RETURN_IF_ERROR(AddPort(p, by_name, published, maps4, maps6));
+  json cmds = json::array();
+  for (const auto& [f, m] : {std::pair{kV4, &maps4}, std::pair{kV6, &maps6}}) {
+    const std::string stem = f.maps;
+    for (const auto& [name, elems] : {std::pair{stem + "_addr", &m->addr},
+                                      std::pair{stem + "_port", &m->port},
+                                      std::pair{stem + "_any_addr", &m->any_addr},
+                                      std::pair{stem + "_any_port", &m->any_port}}) {
+      if (elems->empty()) continue;
+      cmds.push_back({{std::string(verb),
+                       {{"element",
+                         {{"family", kTableFamily}, {"table", kTableName}, {"name", name},
+                          {"elem", *elems}}}}}});
+    }
+  }
+  return json{{"nftables", cmds}};
 }
 
 }  // namespace weft::firewall

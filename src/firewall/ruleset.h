@@ -47,6 +47,14 @@ inline constexpr std::string_view kTableName = "weft";
 // Thread-safe (pure function).
 Result<nlohmann::json> BuildRuleset(const FirewallModel& model);
 
+// Returns a batch that adds (verb "add") or deletes (verb "delete") exactly
+// the map elements of `ports`, whose networks must be in `model`: one
+// published port changes without rebuilding the table. Empty "nftables"
+// array when no element applies (e.g. internal networks). Same checks as
+// BuildRuleset for the ports themselves.
+Result<nlohmann::json> PortElements(const FirewallModel& model, const std::vector<PortRule>& ports,
+                                    std::string_view verb);
+
 // Returns a batch that removes table inet weft, succeeding if it is absent.
 nlohmann::json DeleteTable();
 
