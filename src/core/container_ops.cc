@@ -63,34 +63,6 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
   return Status::Ok();
 }
 
-drivers::Attachment MakeAttachment(const Paths& paths, const store::Container& c,
-                                   const store::Network& net, const store::Endpoint& ep,
-                                   bool default_route) {
-  drivers::Attachment a;
-  a.container = c.name;
-  a.netns_path = c.netns_path;
-  a.netns_name = c.name;
-  a.bridge = net.bridge;
-  a.ifname = ep.ifname;
-  a.host_ifname = ep.host_ifname;
-  a.mtu = net.mtu;
-  a.default_route = default_route && !net.internal;
-  a.tag = "weft container " + c.name + " network " + net.name;
-  for (const auto& sn : net.subnets) {
-    std::string len = sn.cidr.substr(sn.cidr.find('/'));
-    bool v6 = sn.cidr.find(':') != std::string::npos;
-    if (!v6 && !ep.ipv4.empty()) {
-      a.ipv4_cidr = ep.ipv4 + len;
-      a.gateway4 = sn.gateway;
-    }
-    if (v6 && !ep.ipv6.empty()) {
-      a.ipv6_cidr = ep.ipv6 + len;
-      a.gateway6 = sn.gateway;
-    }
-  }
-  (void)paths;
-  return a;
-}
 
 std::string NextIfname(const store::Container& c) {
   std::set<std::string> taken;
@@ -143,7 +115,7 @@ Result<store::Endpoint> PlanEndpoint(Plan& plan, Context& ctx, SessionPtr sessio
   // A network created in this same plan has no store record yet.
   if (auto u = UsedOn(ctx, net.name); u.ok()) used = *u;
   WEFT_RETURN_IF_ERROR(AllocateAddresses(net, used, ip, ip6, &ep));
-  drivers::PlanAttach(plan, session, MakeAttachment(ctx.paths(), c, net, ep, default_route));
+  drivers::PlanAttach(plan, session, drivers::AttachmentFor(c, net, ep, default_route));
   return ep;
 }
 
@@ -192,6 +164,15 @@ Status WriteMarker(const std::string& path) {
 void RemoveMarker(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove(path, ec);
+}
+
+// Records a container with its endpoints and ports (in the caller's
+// transaction).
+Status PutWhole(store::Tx& tx, const store::Container& c) {
+  WEFT_RETURN_IF_ERROR(tx.PutContainer(c));
+  for (const auto& e : c.endpoints) WEFT_RETURN_IF_ERROR(tx.PutEndpoint(e));
+  for (const auto& p : c.ports) WEFT_RETURN_IF_ERROR(tx.PutPort(c.name, p));
+  return Status::Ok();
 }
 
 bool Wildcard(const std::string& ip) { return ip.empty() || ip == "0.0.0.0" || ip == "::"; }
@@ -396,12 +377,7 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   plan.Add({"record-container", "",
             [store, c] {
-              return store->Update([&](store::Tx& tx) -> Status {
-                WEFT_RETURN_IF_ERROR(tx.PutContainer(c));
-                for (const auto& e : c.endpoints) WEFT_RETURN_IF_ERROR(tx.PutEndpoint(e));
-                for (const auto& p : c.ports) WEFT_RETURN_IF_ERROR(tx.PutPort(c.name, p));
-                return Status::Ok();
-              });
+              return store->Update([&](store::Tx& tx) { return PutWhole(tx, c); });
             },
             [store, name = c.name] {
               return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); });
@@ -463,7 +439,7 @@ Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Conta
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, without, false));
   }
   bool had_default = it == c.endpoints.begin();
-  drivers::PlanDetach(plan, session, MakeAttachment(ctx.paths(), c, net, ep, had_default));
+  drivers::PlanDetach(plan, session, drivers::AttachmentFor(c, net, ep, had_default));
   store::Container updated = c;
   updated.endpoints.erase(updated.endpoints.begin() + (it - c.endpoints.begin()));
   PlanFiles(plan, ctx, updated, &c);
@@ -480,12 +456,7 @@ Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::st
   plan.Add({"remove-container-record", "",
             [store, name] { return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); }); },
             [store, c] {
-              return store->Update([&](store::Tx& tx) -> Status {
-                WEFT_RETURN_IF_ERROR(tx.PutContainer(c));
-                for (const auto& e : c.endpoints) WEFT_RETURN_IF_ERROR(tx.PutEndpoint(e));
-                for (const auto& p : c.ports) WEFT_RETURN_IF_ERROR(tx.PutPort(c.name, p));
-                return Status::Ok();
-              });
+              return store->Update([&](store::Tx& tx) { return PutWhole(tx, c); });
             }});
   if (!c.ports.empty()) {
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, c, true));
@@ -504,7 +475,7 @@ Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::st
     const store::Network* net = snap.FindNetwork(c.endpoints[i].network);
     if (!net) continue;
     drivers::PlanDetach(plan, session,
-                        MakeAttachment(ctx.paths(), c, *net, c.endpoints[i], i == 0));
+                        drivers::AttachmentFor(c, *net, c.endpoints[i], i == 0));
   }
   if (!c.netns_path.empty()) {
     const std::string dir = ctx.paths().netns_dir;

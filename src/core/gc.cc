@@ -8,16 +8,11 @@
 #include <set>
 #include <sstream>
 
-#include "core/firewall_sync.h"
+#include "core/health.h"
 #include "core/network_ops.h"
-#include "core/sysctl_step.h"
 #include "drivers/bridge.h"
-#include "firewall/explain.h"
-#include "firewall/ruleset.h"
-#include "firewall/table_diff.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netns/netns.h"
-#include "kernel/sysctl.h"
 
 namespace weft::core {
 namespace {
@@ -130,69 +125,12 @@ Result<Plan> PlanGc(Context& ctx, SessionPtr session) {
       const auto& e = c.endpoints[i];
       auto net = by_name.find(e.network);
       if (net == by_name.end() || present.count(e.host_ifname)) continue;
-      drivers::Attachment a;
-      a.container = c.name;
-      a.netns_path = c.netns_path;
-      a.netns_name = c.name;
-      a.bridge = net->second->bridge;
-      a.ifname = e.ifname;
-      a.host_ifname = e.host_ifname;
-      a.mtu = net->second->mtu;
-      a.default_route = i == 0 && !net->second->internal;
-      a.tag = std::string(kContainerTag) + c.name + " network " + e.network;
-      for (const auto& sn : net->second->subnets) {
-        std::string len = sn.cidr.substr(sn.cidr.find('/'));
-        bool v6 = sn.cidr.find(':') != std::string::npos;
-        if (!v6 && !e.ipv4.empty()) a.ipv4_cidr = e.ipv4 + len, a.gateway4 = sn.gateway;
-        if (v6 && !e.ipv6.empty()) a.ipv6_cidr = e.ipv6 + len, a.gateway6 = sn.gateway;
-      }
-      drivers::PlanAttach(plan, session, a);
+      drivers::PlanAttach(plan, session, drivers::AttachmentFor(c, *net->second, e, i == 0));
     }
   }
 
   // 5. Sysctls and the firewall, as the surviving store says.
-  std::vector<std::pair<std::string, std::string>> sysctls;
-  bool any_out = false, any_v6 = false, any_noicc = false;
-  for (const auto& n : networks) {
-    any_out |= !n.internal;
-    any_v6 |= n.ipv6 && !n.internal;
-    any_noicc |= !n.icc;
-    // A bridge re-created above sets its own route_localnet.
-    if (present.count(n.bridge)) {
-      auto v = kernel::ReadSysctl("net.ipv4.conf." + n.bridge + ".route_localnet");
-      if (!v.ok() || *v != "1") sysctls.emplace_back("net.ipv4.conf." + n.bridge + ".route_localnet", "1");
-    }
-  }
-  auto want = [&](const std::string& key, bool needed) {
-    if (!needed) return;
-    auto v = kernel::ReadSysctl(key);
-    if (!v.ok() || *v != "1") sysctls.emplace_back(key, "1");
-  };
-  want("net.ipv4.ip_forward", any_out || any_noicc);
-  want("net.ipv6.conf.all.forwarding", any_v6);
-  want("net.bridge.bridge-nf-call-iptables", any_noicc);
-  if (!sysctls.empty()) plan.Add(SysctlStep("reconcile-sysctls", sysctls));
-
-  auto model = BuildFirewallModel(networks, live);
-  WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
-  WEFT_ASSIGN_OR_RETURN(auto listing, fw->ListTable());
-  nlohmann::json batch;
-  bool in_sync;
-  if (model.networks.empty() && model.ports.empty()) {
-    batch = firewall::DeleteTable();
-    in_sync = listing.is_null();
-  } else {
-    WEFT_ASSIGN_OR_RETURN(batch, firewall::BuildRuleset(model));
-    in_sync = firewall::DiffTable(batch, listing).empty();
-  }
-  if (!in_sync) {
-    plan.Add({"reconcile-firewall", firewall::Explain(batch),
-              [session, batch] {
-                WEFT_ASSIGN_OR_RETURN(auto* f, session->Firewall());
-                return f->Apply(batch);
-              },
-              nullptr});
-  }
+  WEFT_RETURN_IF_ERROR(PlanReconcileSteps(plan, session, networks, live));
   return plan;
 }
 

@@ -123,11 +123,9 @@ Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session) {
   return r;
 }
 
-Result<Plan> PlanReconcile(Context& ctx, SessionPtr session) {
-  std::vector<store::Network> networks;
-  std::vector<store::Container> containers;
-  if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
-  Plan plan("reconcile");
+Status PlanReconcileSteps(Plan& plan, SessionPtr session,
+                          const std::vector<store::Network>& networks,
+                          const std::vector<store::Container>& containers) {
   auto drifted = DriftedSysctls(networks);
   if (!drifted.empty()) {
     std::vector<std::pair<std::string, std::string>> wanted;
@@ -138,11 +136,10 @@ Result<Plan> PlanReconcile(Context& ctx, SessionPtr session) {
   WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
   WEFT_ASSIGN_OR_RETURN(auto listing, fw->ListTable());
   WEFT_ASSIGN_OR_RETURN(auto batch, WantedBatch(model));
-  bool in_sync = (networks.empty() && containers.empty())
+  bool in_sync = (model.networks.empty() && model.ports.empty())
                      ? listing.is_null()
                      : firewall::DiffTable(batch, listing).empty();
   if (!in_sync) {
-    // No undo: the table it replaces is by definition not what the store says.
     plan.Add({"reconcile-firewall", firewall::Explain(batch),
               [session, batch] {
                 WEFT_ASSIGN_OR_RETURN(auto* f, session->Firewall());
@@ -150,6 +147,15 @@ Result<Plan> PlanReconcile(Context& ctx, SessionPtr session) {
               },
               nullptr});
   }
+  return Status::Ok();
+}
+
+Result<Plan> PlanReconcile(Context& ctx, SessionPtr session) {
+  std::vector<store::Network> networks;
+  std::vector<store::Container> containers;
+  if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
+  Plan plan("reconcile");
+  WEFT_RETURN_IF_ERROR(PlanReconcileSteps(plan, session, networks, containers));
   return plan;
 }
 

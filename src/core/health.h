@@ -9,6 +9,7 @@
 #include "core/context.h"
 #include "core/kernel_session.h"
 #include "core/plan.h"
+#include "store/model.h"
 
 namespace weft::core {
 
@@ -22,6 +23,14 @@ struct HealthReport {
 
 // Reads the kernel (in weft's namespace and each container's) and the store.
 Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session);
+
+// Adds the steps that make the sysctls weft relies on and weft's nftables
+// table match these networks and containers, leaving out what already
+// matches (reconcile-sysctls, reconcile-firewall; neither has an undo: what
+// they replace is by definition not what the store says).
+Status PlanReconcileSteps(Plan& plan, SessionPtr session,
+                          const std::vector<store::Network>& networks,
+                          const std::vector<store::Container>& containers);
 
 // Steps that rebuild weft's nftables table from the store in one transaction
 // and turn forwarding and route_localnet back on. Steps whose part already

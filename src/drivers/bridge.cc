@@ -143,6 +143,33 @@ std::string HostIfname(const std::string& container, const std::string& network)
   return fmt::format("veth{:08x}", h);
 }
 
+Attachment AttachmentFor(const store::Container& c, const store::Network& net,
+                         const store::Endpoint& ep, bool default_route) {
+  Attachment a;
+  a.container = c.name;
+  a.netns_path = c.netns_path;
+  a.netns_name = c.name;
+  a.bridge = net.bridge;
+  a.ifname = ep.ifname;
+  a.host_ifname = ep.host_ifname;
+  a.mtu = net.mtu;
+  a.default_route = default_route && !net.internal;
+  a.tag = "weft container " + c.name + " network " + net.name;
+  for (const auto& sn : net.subnets) {
+    std::string len = sn.cidr.substr(sn.cidr.find('/'));
+    bool v6 = sn.cidr.find(':') != std::string::npos;
+    if (!v6 && !ep.ipv4.empty()) {
+      a.ipv4_cidr = ep.ipv4 + len;
+      a.gateway4 = sn.gateway;
+    }
+    if (v6 && !ep.ipv6.empty()) {
+      a.ipv6_cidr = ep.ipv6 + len;
+      a.gateway6 = sn.gateway;
+    }
+  }
+  return a;
+}
+
 void PlanBridgeCreate(core::Plan& plan, core::SessionPtr session, const store::Network& net) {
   std::string mac = RandomMac();
   plan.Add({"create-bridge", BridgeExplain(net, mac),

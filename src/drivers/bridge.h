@@ -36,6 +36,12 @@ struct Attachment {
   std::string tag;             // alias on the host end, marks it as weft's
 };
 
+// The attachment of container `c`'s endpoint `ep` on `net`: addresses with
+// the subnets' prefix lengths, gateways, and the tag that marks the host end
+// as weft's. Default routes only when asked and the network is not internal.
+Attachment AttachmentFor(const store::Container& c, const store::Network& net,
+                         const store::Endpoint& ep, bool default_route);
+
 // Steps that create the veth pair (peer made directly inside the container
 // namespace), enslave the host end, then address the inner end, bring it up
 // and add default routes. Addresses are usable at once (IPv6 without DAD).
