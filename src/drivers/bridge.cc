@@ -26,6 +26,12 @@ Status CreateBridgeNow(const SessionPtr& session, const store::Network& net,
   spec.mac = mac;
   spec.alias = "weft network " + net.name;
   WEFT_RETURN_IF_ERROR(netlink::CreateBridge(*sock, spec));
+  // The bridge's link-local address must be usable at once: while it is
+  // tentative the kernel solicits container neighbours from a foreign source
+  // address and the first packets to a new container are lost.
+  if (net.ipv6) {
+    WEFT_RETURN_IF_ERROR(kernel::WriteSysctl("net.ipv6.conf." + net.bridge + ".accept_dad", "0"));
+  }
   for (const auto& sn : net.subnets) {
     if (sn.gateway.empty()) continue;
     std::string len = sn.cidr.substr(sn.cidr.find('/'));
@@ -48,6 +54,7 @@ std::string BridgeExplain(const store::Network& net, const std::string& mac) {
   if (net.mtu) e += fmt::format(" mtu {}", net.mtu);
   e += " address " + mac + " type bridge\n";
   e += fmt::format("ip link set {} alias \"weft network {}\"\n", net.bridge, net.name);
+  if (net.ipv6) e += fmt::format("sysctl -qw net.ipv6.conf.{}.accept_dad=0\n", net.bridge);
   for (const auto& sn : net.subnets) {
     if (sn.gateway.empty()) continue;
     bool v6 = sn.gateway.find(':') != std::string::npos;

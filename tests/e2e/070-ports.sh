@@ -14,10 +14,12 @@ web4=$(container_ipv4 web)
 # answer "udpPORT from ADDR".
 serve_peer web :: 80
 for p in 7000 7001 7002; do
-  ip netns exec web socat UDP4-RECVFROM:$p,fork SYSTEM:"echo udp$p from \$SOCAT_PEERADDR" &
+  ip netns exec web socat UDP4-RECVFROM:$p,fork SYSTEM:"head -c1 >/dev/null; echo udp$p from \$SOCAT_PEERADDR" &
 done
-sleep 0.3
-udp_send() { printf x | timeout 4 ip netns exec "$1" socat -T2 - "UDP4:$2:$3"; }
+for p in 7000 7001 7002; do
+  for _ in $(seq 100); do ip netns exec web ss -Huln "sport = :$p" | grep -q . && break; sleep 0.05; done
+done
+udp_send() { printf x | timeout 5 ip netns exec "$1" socat -t3 -T3 - "UDP4:$2:$3"; }
 
 # From outside: the container sees the outside client's own address.
 [[ $(canon "$(tcp_send outside 198.51.100.1 8080 x)") == 198.51.100.2 ]] || fail "outside -> 8080"
@@ -33,7 +35,7 @@ host_send() { printf x | timeout 5 socat -T2 - "TCP4:$1:$2,connect-timeout=2"; }
 [[ -n $(host_send 198.51.100.1 8080) ]] || fail "host -> own address 8080"
 [[ -n $(host_send 127.0.0.1 8080) ]] || fail "host -> localhost 8080"
 [[ -n $(host_send 127.0.0.1 8081) ]] || fail "host -> localhost 8081"
-[[ $(printf x | timeout 4 socat -T2 - UDP4:127.0.0.1:9000) == udp7000* ]] || fail "host -> udp localhost 9000"
+[[ $(printf x | timeout 5 socat -t3 -T3 - UDP4:127.0.0.1:9000) == udp7000* ]] || fail "host -> udp localhost 9000"
 ok "from the host: own address and localhost, tcp and udp"
 
 # From another container and from the owner (hairpin).

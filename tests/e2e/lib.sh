@@ -103,7 +103,7 @@ wait_port() {
 tcp_send() {
   local ns=$1 addr=$2 port=$3 data=$4 target
   if [[ $addr == *:* ]]; then target="TCP6:[$addr]:$port"; else target="TCP4:$addr:$port"; fi
-  printf '%s' "$data" | timeout 5 ip netns exec "$ns" socat -T2 - "$target,connect-timeout=2"
+  printf '%s' "$data" | timeout 6 ip netns exec "$ns" socat -t3 -T3 - "$target,connect-timeout=2"
 }
 
 # ns_json NAME: `ip -j addr` of a namespace (the kernel's word).
