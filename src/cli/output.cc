@@ -52,10 +52,12 @@ Status Execute(core::Context& ctx, core::Plan& plan, bool dry_run) {
     return Status::Ok();
   }
   if (plan.empty()) return Status::Ok();
-  WEFT_RETURN_IF_ERROR(core::MarkPending(ctx.paths(), plan.command()));
+  // Only commands that keep state can leave it half-done (ns add/rm do not).
+  const bool stateful = ctx.HasStore();
+  if (stateful) WEFT_RETURN_IF_ERROR(core::MarkPending(ctx.paths(), plan.command()));
   Status s = ctx.engine().Apply(plan);
   // Applied or rolled back: either way nothing is half-done.
-  core::ClearPending(ctx.paths());
+  if (stateful) core::ClearPending(ctx.paths());
   return s;
 }
 
