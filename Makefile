@@ -3,7 +3,9 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build check demo bench install clean
+ASAN_BUILD ?= build-asan
+
+.PHONY: all deps build check check-fast check-asan lint demo bench install clean
 
 all: build
 
@@ -15,9 +17,22 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Every test: unit tests, kernel tests and end-to-end tests (the last two in
-# throwaway sandboxes; the machine's own network is never touched).
-check: build
+# throwaway sandboxes; the machine's own network is never touched), then the
+# same suite again built with AddressSanitizer and UndefinedBehaviorSanitizer.
+check: check-fast check-asan
+
+check-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# clang-tidy and cppcheck over the project's code.
+lint: build
+	scripts/lint $(BUILD)
 
 # The seed's walkthrough, in a throwaway sandbox.
 demo: build

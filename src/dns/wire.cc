@@ -366,6 +366,9 @@ Result<std::vector<uint8_t>> AdaptResponse(std::span<const uint8_t> response, co
   SetClientEdns(pkt, query, ext);
   std::vector<uint8_t> out = Finish(pkt, query.max_response_size);
   if (out.empty()) return Internal("cannot encode dns response");
+  // ldns accepts some upstream records it cannot write back in a form it
+  // would accept again (found by fuzzing); never pass such a packet on.
+  if (!ParsePacket(out)) return Internal("upstream response does not survive re-encoding");
   return out;
 }
 
