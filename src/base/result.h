@@ -48,7 +48,11 @@ class [[nodiscard]] Result {
 // WEFT_ASSIGN_OR_RETURN(auto x, Foo()); returns Foo()'s Status on failure.
 #define WEFT_ASSIGN_OR_RETURN(lhs, expr) \
   WEFT_ASSIGN_OR_RETURN_IMPL(WEFT_CONCAT(weft_result_, __LINE__), lhs, expr)
+// `tmp` is a name and `lhs` may be a declaration ("auto x"): neither can be
+// parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define WEFT_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                               \
   if (!tmp.ok()) return tmp.status();              \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

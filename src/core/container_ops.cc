@@ -423,7 +423,7 @@ Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Conta
   if (it == c.endpoints.end()) {
     return NotFound("container " + Quote(c.name) + " is not on network " + Quote(net.name));
   }
-  const store::Endpoint ep = *it;
+  const store::Endpoint& ep = *it;
   Plan plan("disconnect " + net.name + " " + c.name);
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   plan.Add({"remove-endpoint-record", "",

@@ -13,7 +13,7 @@ Step SysctlStep(std::string name, std::vector<std::pair<std::string, std::string
   auto previous = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
   return Step{
       std::move(name), explain,
-      [wanted, previous] {
+      [wanted = std::move(wanted), previous] {
         for (const auto& [k, v] : wanted) {
           auto old = kernel::ReadSysctl(k);
           if (!old.ok()) {

@@ -50,7 +50,7 @@ std::string Expr(const json& e, const Types& types);
 
 std::string Value(const json& e, const std::string& type) {
   if (e.is_string()) {
-    const std::string s = e.get<std::string>();
+    std::string s = e.get<std::string>();
     if (!s.empty() && s[0] == '@') return s;
     return type == "ifname" ? "\"" + s + "\"" : s;
   }

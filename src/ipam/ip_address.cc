@@ -81,7 +81,7 @@ IpAddress FromU128(U128 v, int family) {
   return IpAddress::FromBytes(family, bytes);
 }
 
-U128 LowOnes(int k) { return k >= 128 ? ~U128(0) : (U128(1) << k) - 1; }
+U128 LowOnes(int k) { return k >= 128 ? ~U128{0} : (U128{1} << k) - 1; }
 
 U128 HostMask(int bits, int length) { return LowOnes(bits - length); }
 

@@ -45,6 +45,7 @@ class IpAddress {
   // this + n; kInvalidArgument if the result passes the family's last address.
   Result<IpAddress> Add(uint64_t n) const;
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misfires on `= default`.
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
   friend bool operator==(const IpAddress&, const IpAddress&) = default;
 

@@ -78,7 +78,7 @@ IpAddress Prefix::Broadcast() const {
 }
 
 Result<IpAddress> Prefix::Nth(uint64_t n) const {
-  if (U128(n) > HostMask(address_.bit_length(), length_)) {
+  if (U128{n} > HostMask(address_.bit_length(), length_)) {
     return InvalidArgument("address #" + std::to_string(n) + " is outside subnet " + ToString());
   }
   return address_.Plus(n);
@@ -111,7 +111,7 @@ Result<Prefix> Prefix::Subdivide(int new_len, uint64_t index) const {
                            std::to_string(index));
   }
   int shift = bits - new_len;
-  U128 offset = shift >= 128 ? 0 : U128(index) << shift;  // /0 of v6: index 0
+  U128 offset = shift >= 128 ? 0 : U128{index} << shift;  // /0 of v6: index 0
   U128 v = internal::ToU128(address_) | offset;
   return Prefix(internal::FromU128(v, family()), new_len);
 }

@@ -63,7 +63,7 @@ class Prefix {
   friend bool operator==(const Prefix&, const Prefix&) = default;
 
  private:
-  Prefix(IpAddress address, int length) : address_(address), length_(length) {}
+  Prefix(const IpAddress& address, int length) : address_(address), length_(length) {}
 
   IpAddress address_;
   int length_ = 0;

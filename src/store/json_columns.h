@@ -15,13 +15,13 @@
 namespace weft::store {
 
 std::string EncodeStrings(const std::vector<std::string>& v);  // ["a","b"]
-Result<std::vector<std::string>> DecodeStrings(std::string_view json);
+Result<std::vector<std::string>> DecodeStrings(std::string_view text);
 
 std::string EncodeLabels(const std::map<std::string, std::string>& m);
-Result<std::map<std::string, std::string>> DecodeLabels(std::string_view json);
+Result<std::map<std::string, std::string>> DecodeLabels(std::string_view text);
 
 // [{"cidr":"10.0.0.0/24","gateway":"10.0.0.1"}]
 std::string EncodeSubnets(const std::vector<Subnet>& v);
-Result<std::vector<Subnet>> DecodeSubnets(std::string_view json);
+Result<std::vector<Subnet>> DecodeSubnets(std::string_view text);
 
 }  // namespace weft::store

@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -93,8 +95,19 @@ TEST_F(RouteTest, ListAgreesWithIp) {
   ASSERT_TRUE(
       AddRoute(sock(), {.family = AF_INET6, .dst = "default", .gateway = "fd00::1", .dev = "va"})
           .ok());
-  auto v4 = OurRoutes(AF_INET);
-  auto v6 = OurRoutes(AF_INET6);
+  // The kernel adds each link's fe80::/64 route when the link gets its
+  // carrier, asynchronously: compare once the table has settled (both views
+  // and the combined dump agree), for up to two seconds.
+  decltype(OurRoutes(AF_INET)) v4, v6;
+  for (int i = 0; i < 40; ++i) {
+    v4 = OurRoutes(AF_INET);
+    v6 = OurRoutes(AF_INET6);
+    if (v4 == IpRoutes("-4") && v6 == IpRoutes("-6") &&
+        OurRoutes(AF_UNSPEC).size() == v4.size() + v6.size()) {
+      break;
+    }
+    usleep(50000);
+  }
   EXPECT_EQ(v4, IpRoutes("-4"));
   EXPECT_EQ(v6, IpRoutes("-6"));
   EXPECT_TRUE(v4.count({"192.168.7.5/32", "", va_}));
