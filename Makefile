@@ -18,8 +18,9 @@ build: deps
 
 # Every test: unit tests, kernel tests and end-to-end tests (the last two in
 # throwaway sandboxes; the machine's own network is never touched), then the
-# same suite again built with AddressSanitizer and UndefinedBehaviorSanitizer.
-check: check-fast check-asan
+# static analysis (clang-tidy, cppcheck), and the same suite again built with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+check: check-fast lint check-asan
 
 check-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
