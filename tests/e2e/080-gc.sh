@@ -57,10 +57,14 @@ crash() {
 
 W="$WEFT"
 crash "network create" "$W network rm nc" network create nc --ipv6
+weft network create nr >/dev/null
+crash "network rm" "$W network create nr" network rm nr
 weft network create nf >/dev/null && weft create f1 --network nf >/dev/null
 crash "network rm --force" "$W network create nf && $W connect nf f1" network rm --force nf
 crash "create -p" "$W rm k" create k --network base --network other -p 9090:90
 crash "connect" "$W disconnect other p2" connect other p2
+crash "create (none)" "$W rm cn" create cn --network none
+crash "create (default network made on the way)" "$W rm cd && $W network rm weft" create cd
 weft connect other p2
 crash "disconnect" "$W connect other p2" disconnect other p2
 weft create r --network base -p 9191:91 >/dev/null
