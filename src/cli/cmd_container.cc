@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "cli/table.h"
 #include "core/container_ops.h"
+#include "cli/daemon_sync.h"
 #include "core/exec.h"
 #include "core/network_ops.h"
 #include "core/port_spec.h"
@@ -199,6 +200,7 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   exec->callback([&inv, name, argv] {
     inv.action = [name, argv](core::Context& ctx) -> Status {
       WEFT_ASSIGN_OR_RETURN(auto c, core::GetContainer(ctx, *name));
+      EnsureDaemon(ctx);  // exec replaces this process: no hook runs after
       return core::ExecInContainer(ctx.paths(), c, *argv);
     };
   });
@@ -213,10 +215,14 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
       WEFT_RETURN_IF_ERROR(ParsePublish(*publish, *spec));
       if (spec->name.empty()) spec->name = RandomName();
       WEFT_RETURN_IF_ERROR(CreateNow(ctx, *spec, false));
+      SyncDaemon(ctx);  // its name resolves before the command starts
       auto c = core::GetContainer(ctx, spec->name);
       Result<int> code = c.ok() ? core::RunInContainer(ctx.paths(), *c, *argv)
                                 : Result<int>(c.status());
-      if (*rm_after) WEFT_RETURN_IF_ERROR(RemoveNow(ctx, spec->name, false));
+      if (*rm_after) {
+        WEFT_RETURN_IF_ERROR(RemoveNow(ctx, spec->name, false));
+        SyncDaemon(ctx);  // std::exit below skips the usual hook
+      }
       if (!code.ok()) return code.status();
       std::fflush(stdout);
       std::exit(*code);

@@ -20,7 +20,8 @@ nlohmann::json NetworkJson(const store::Network& n, const std::vector<store::End
   }
   return {{"name", n.name},         {"driver", n.driver}, {"bridge", n.bridge},
           {"internal", n.internal}, {"icc", n.icc},       {"ipv6", n.ipv6},
-          {"mtu", n.mtu},           {"dns", n.dns},       {"subnets", subnets},
+          {"mtu", n.mtu},           {"dns", n.dns},       {"dns_enabled", n.dns_enabled},
+          {"subnets", subnets},
           {"containers", cs}};
 }
 
@@ -48,6 +49,8 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   create->add_option("--mtu", spec->mtu, "MTU of the bridge and its veths");
   create->add_option("--dns", spec->dns, "Upstream DNS server for this network (repeatable)")
       ->allow_extra_args(false);
+  create->add_flag("!--disable-dns", spec->dns_enabled,
+                   "No embedded DNS: containers get the host's resolvers instead");
   create->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   create->callback([&inv, spec, dry_run] {
     inv.action = [spec, dry_run](core::Context& ctx) -> Status {

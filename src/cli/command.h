@@ -24,6 +24,9 @@ struct Globals {
 struct Invocation {
   Globals globals;
   std::function<Status(core::Context&)> action;
+  // Whether weftd follows this command (see daemon_sync.h). Commands that
+  // never touch weft's networks (ns, debug) turn it off.
+  bool dns_aware = true;
 };
 
 // Each file cmd_*.cc registers one group of subcommands.
@@ -33,6 +36,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv);
 void AddContainerCommands(CLI::App& app, Invocation& inv);
 void AddDemoCommand(CLI::App& app, Invocation& inv);
 void AddAdminCommands(CLI::App& app, Invocation& inv);
+void AddDnsCommands(CLI::App& app, Invocation& inv);
 
 // Parses argv and runs the chosen command. Returns the process exit code.
 // Errors print one line, "weft: error: ...", on stderr.

@@ -58,6 +58,7 @@ Status Execute(core::Context& ctx, core::Plan& plan, bool dry_run) {
   Status s = ctx.engine().Apply(plan);
   // Applied or rolled back: either way nothing is half-done.
   if (stateful) core::ClearPending(ctx.paths());
+  if (s.ok()) ctx.mark_changed();
   return s;
 }
 
@@ -66,6 +67,7 @@ Result<FileLock> LockForChange(core::Context& ctx) {
   if (!ctx.dry_run()) {
     WEFT_ASSIGN_OR_RETURN(std::string why, core::RecoverIfNeeded(ctx));
     if (!why.empty()) {
+      ctx.mark_changed();
       std::fprintf(stderr, "weft: %s; cleaned up first (as weft gc does)\n", why.c_str());
     }
   }

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.h"
+#include "cli/daemon_sync.h"
 #include "core/fault.h"
 
 namespace weft::cli {
@@ -42,6 +43,7 @@ int Run(int argc, char** argv) {
   AddAdminCommands(app, inv);
   AddDemoCommand(app, inv);
   AddDebugCommands(app, inv);
+  AddDnsCommands(app, inv);
 
   try {
     app.parse(argc, argv);
@@ -83,8 +85,19 @@ int Run(int argc, char** argv) {
     PrintError("no command given");
     return 2;
   }
+  // Namespaces made with `weft ns` and debug commands are not weft
+  // networks: they never involve weftd.
+  inv.dns_aware = !app.got_subcommand("ns") && !app.got_subcommand("debug");
   Status s = inv.action(ctx);
   std::fflush(stdout);
+  if (inv.dns_aware) {
+    // weftd follows every change; any other command restarts it if it died.
+    if (ctx.changed()) {
+      SyncDaemon(ctx);
+    } else if (s.ok()) {
+      EnsureDaemon(ctx);
+    }
+  }
   if (!s.ok()) {
     PrintError(s.message());
     return 1;

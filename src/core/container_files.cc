@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace weft::core {
 namespace {
@@ -37,22 +38,48 @@ std::string HostsFile(const store::Container& c) {
   return out;
 }
 
-std::string ResolvConf(const std::string& host_resolv_conf) {
+std::string ResolvConf(const std::string& host_resolv_conf, const store::Network* first) {
+  std::vector<std::string> nameservers, search, options;
   std::istringstream in(host_resolv_conf);
-  std::string line, out = "# written by weft\n";
+  std::string line;
   while (std::getline(in, line)) {
     std::istringstream words(line);
     std::string key, value;
-    words >> key >> value;
-    if (key == "nameserver" && (value.rfind("127.", 0) == 0 || value == "::1")) continue;
-    if (key == "nameserver" || key == "search" || key == "domain" || key == "options") {
-      out += line + "\n";
+    words >> key;
+    if (key == "nameserver" && (words >> value)) {
+      if (value.rfind("127.", 0) != 0 && value != "::1") nameservers.push_back(value);
+    } else if (key == "search" || key == "domain") {
+      search.clear();  // the last of search/domain wins, as in glibc
+      while (words >> value) search.push_back(value);
+    } else if (key == "options") {
+      options.push_back(line);
     }
   }
+  if (first && first->dns_enabled) {
+    std::vector<std::string> gateways;
+    for (const auto& s : first->subnets) {
+      if (!s.gateway.empty()) gateways.push_back(s.gateway);
+    }
+    if (!gateways.empty()) {
+      nameservers = gateways;
+      search.insert(search.begin(), first->name);
+    }
+  } else if (first && !first->dns.empty()) {
+    nameservers = first->dns;
+  }
+  std::string out = "# written by weft\n";
+  for (const auto& n : nameservers) out += "nameserver " + n + "\n";
+  if (!search.empty()) {
+    out += "search";
+    for (const auto& d : search) out += " " + d;
+    out += "\n";
+  }
+  for (const auto& o : options) out += o + "\n";
   return out;
 }
 
-Status WriteContainerFiles(const std::string& dir, const store::Container& c) {
+Status WriteContainerFiles(const std::string& dir, const store::Container& c,
+                           const store::Network* first) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Internal("create " + dir + ": " + ec.message());
@@ -60,7 +87,7 @@ Status WriteContainerFiles(const std::string& dir, const store::Container& c) {
   std::stringstream host_conf;
   host_conf << host.rdbuf();
   WEFT_RETURN_IF_ERROR(WriteFile(dir + "/hosts", HostsFile(c)));
-  WEFT_RETURN_IF_ERROR(WriteFile(dir + "/resolv.conf", ResolvConf(host_conf.str())));
+  WEFT_RETURN_IF_ERROR(WriteFile(dir + "/resolv.conf", ResolvConf(host_conf.str(), first)));
   return WriteFile(dir + "/hostname", (c.hostname.empty() ? c.name : c.hostname) + "\n");
 }
 

@@ -130,17 +130,31 @@ Status PlanRecordEndpoint(Plan& plan, Context& ctx, const store::Endpoint& ep) {
   return Status::Ok();
 }
 
+// The network whose DNS settings a container's resolv.conf follows.
+std::optional<store::Network> FirstNetwork(const Snapshot& snap, const store::Container& c) {
+  if (c.endpoints.empty()) return std::nullopt;
+  const store::Network* n = snap.FindNetwork(c.endpoints.front().network);
+  if (!n) return std::nullopt;
+  return *n;
+}
+
 // Writes the container's /etc files for `c`; undo restores `previous`'s, or
 // removes them for a new container.
-void PlanFiles(Plan& plan, Context& ctx, const store::Container& c,
+void PlanFiles(Plan& plan, Context& ctx, const Snapshot& snap, const store::Container& c,
                const store::Container* previous = nullptr) {
   std::string dir = ctx.paths().container_dir(c.name);
   std::optional<store::Container> prev;
-  if (previous) prev = *previous;
+  std::optional<store::Network> prev_first;
+  if (previous) {
+    prev = *previous;
+    prev_first = FirstNetwork(snap, *previous);
+  }
   plan.Add({"write-container-files", "",
-            [dir, c] { return WriteContainerFiles(dir, c); },
-            [dir, prev] {
-              if (prev) return WriteContainerFiles(dir, *prev);
+            [dir, c, first = FirstNetwork(snap, c)] {
+              return WriteContainerFiles(dir, c, first ? &*first : nullptr);
+            },
+            [dir, prev, prev_first] {
+              if (prev) return WriteContainerFiles(dir, *prev, prev_first ? &*prev_first : nullptr);
               std::error_code ec;
               std::filesystem::remove_all(dir, ec);
               return Status::Ok();
@@ -302,7 +316,7 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
 
   if (nets[0] == "host") {
     c.mode = "host";
-    PlanFiles(plan, ctx, c);
+    PlanFiles(plan, ctx, snap, c);
   } else {
     c.mode = nets[0] == "none" ? "none" : "bridge";
     c.netns_path = ctx.paths().netns_path(spec.name);
@@ -369,7 +383,7 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
       c.endpoints.push_back(ep);
     }
   }
-  if (c.mode != "host") PlanFiles(plan, ctx, c);
+  if (c.mode != "host") PlanFiles(plan, ctx, snap, c);
   if (!c.ports.empty()) {
     WEFT_RETURN_IF_ERROR(CheckPorts(session, snap, c));
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, c, false));
@@ -408,7 +422,7 @@ Result<Plan> PlanConnect(Context& ctx, SessionPtr session, const std::string& ne
                                               c->endpoints.empty()));
   store::Container updated = *c;
   updated.endpoints.push_back(ep);
-  PlanFiles(plan, ctx, updated, c);
+  PlanFiles(plan, ctx, snap, updated, c);
   if (!updated.ports.empty()) {
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, updated, false));
   }
@@ -442,7 +456,8 @@ Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Conta
   drivers::PlanDetach(plan, session, drivers::AttachmentFor(c, net, ep, had_default));
   store::Container updated = c;
   updated.endpoints.erase(updated.endpoints.begin() + (it - c.endpoints.begin()));
-  PlanFiles(plan, ctx, updated, &c);
+  WEFT_ASSIGN_OR_RETURN(Snapshot files_snap, Load(ctx));
+  PlanFiles(plan, ctx, files_snap, updated, &c);
   return plan;
 }
 
@@ -470,7 +485,9 @@ Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::st
               std::filesystem::remove_all(files, ec);
               return Status::Ok();
             },
-            [files, c] { return WriteContainerFiles(files, c); }});
+            [files, c, first = FirstNetwork(snap, c)] {
+              return WriteContainerFiles(files, c, first ? &*first : nullptr);
+            }});
   for (size_t i = 0; i < c.endpoints.size(); ++i) {
     const store::Network* net = snap.FindNetwork(c.endpoints[i].network);
     if (!net) continue;

@@ -51,6 +51,11 @@ class Context {
   void set_dry_run(bool dry_run) { dry_run_ = dry_run; }
   bool dry_run() const { return dry_run_; }
 
+  // Set once this command has changed weft's state (a plan applied, or a
+  // clean-up after a dead command), so weftd must re-read it.
+  void mark_changed() { changed_ = true; }
+  bool changed() const { return changed_; }
+
   // Opens (creating if needed) the state store.
   Result<store::Store*> Store();
   // True when a store exists, so read-only commands need not create one.
@@ -66,6 +71,7 @@ class Context {
   Engine engine_;
   std::unique_ptr<store::Store> store_;
   bool dry_run_ = false;
+  bool changed_ = false;
 };
 
 }  // namespace weft::core

@@ -146,7 +146,12 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
   net.internal = spec.internal;
   net.icc = spec.icc;
   net.mtu = spec.mtu;
-  net.dns = spec.dns;
+  for (const auto& server : spec.dns) {
+    auto ip = ipam::IpAddress::Parse(server);
+    if (!ip.ok()) return InvalidArgument("invalid --dns server \"" + server + "\": not an IP address");
+    net.dns.push_back(ip->ToString());
+  }
+  net.dns_enabled = spec.dns_enabled;
   net.created_unix = std::time(nullptr);
 
   std::vector<ipam::Prefix> subnets;

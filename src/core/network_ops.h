@@ -23,7 +23,8 @@ struct NetworkSpec {
   bool internal = false;
   bool icc = true;
   uint32_t mtu = 0;  // 0 = kernel default
-  std::vector<std::string> dns;
+  std::vector<std::string> dns;  // upstream resolvers for the network's DNS
+  bool dns_enabled = true;       // weftd serves container names on the gateway
 };
 
 // Where automatic subnets come from. Defaults: 10.89.0.0/16 in /24s and a ULA

@@ -17,6 +17,8 @@ struct Endpoint {
   std::string network;
   std::vector<std::string> names;  // container name + aliases
   std::string ipv4, ipv6;
+
+  bool operator==(const Endpoint&) const = default;
 };
 
 // An IPv4 (size 4) or IPv6 (size 16) address in network byte order. A plain

@@ -87,8 +87,13 @@ Responder::Outcome Responder::Handle(std::span<const uint8_t> packet, const Clie
       return Outcome::kReply;
     }
   }
-  if (!upstream_.has_servers()) {
+  if (zone_ && answer_.local) {
     *reply = BuildError(*query, Rcode::kNxDomain);
+    return Outcome::kReply;
+  }
+  if (!upstream_.has_servers()) {
+    // Nowhere to forward (an internal network, or no resolvers on the host).
+    *reply = BuildError(*query, Rcode::kRefused);
     return Outcome::kReply;
   }
   if (auto hit = cache_.Lookup(*query)) {

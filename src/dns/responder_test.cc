@@ -64,7 +64,7 @@ TEST_F(ResponderTest, ZoneChangeForgetsMemorisedAnswers) {
   ASSERT_THAT(m.answer, SizeIs(1));
   EXPECT_EQ(m.answer[0].rdata, "10.0.0.77");
   responder_.PublishZone(*Zone::Build({}));
-  EXPECT_EQ(Ask(MakeQuery("web1.", kTypeA, 4)).rcode, 3);  // no upstream: NXDOMAIN
+  EXPECT_EQ(Ask(MakeQuery("web1.", kTypeA, 4)).rcode, 5);  // no upstream: REFUSED
 }
 
 TEST_F(ResponderTest, ScopeIsPartOfTheMemo) {

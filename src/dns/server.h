@@ -20,6 +20,12 @@ struct ListenAddress {
   std::string address;
   uint16_t port = 53;  // 0: an ephemeral port, the same for UDP and TCP
   std::string network;
+  // If set, only packets that arrived on this interface (SO_BINDTODEVICE):
+  // a network's DNS answers its bridge, not whoever can route to the
+  // gateway address. The interface must exist.
+  std::string device;
+  // Bind even if `address` is not (yet) on any interface (IP_FREEBIND).
+  bool freebind = false;
 };
 
 // weft's embedded DNS server: answers container names from the current Zone

@@ -297,12 +297,14 @@ TEST_F(ServerTest, LocalAnswersOverUdp) {
       Decode(UdpAsk("127.0.0.1", port(), MakeQuery("4.0.0.10.in-addr.arpa.", kTypePtr))).answer,
       ElementsAre(testing::Field(&Record::rdata, "web3.front.")));
 
-  // NODATA, and NXDOMAIN (no upstream configured).
+  // NODATA, and REFUSED for other names (no upstream configured).
   Message nodata = Decode(UdpAsk("127.0.0.1", port(), MakeQuery("web2.", kTypeAaaa)));
   EXPECT_EQ(nodata.rcode, 0);
   EXPECT_THAT(nodata.answer, IsEmpty());
-  EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("nosuch.", kTypeA))).rcode, 3);
-  // Scoped: db is on back only.
+  EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("nosuch.", kTypeA))).rcode, 5);
+  // Names under a network are weft's: NXDOMAIN, not forwarded.
+  EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("nosuch.front.", kTypeA))).rcode, 3);
+  // Scoped: db is on back only; it is weft's name, so NXDOMAIN.
   EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("db.", kTypeA))).rcode, 3);
   EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("db.back.", kTypeA))).rcode, 3);
 }
@@ -337,7 +339,7 @@ TEST_F(ServerTest, LocalAnswersOverTcpPipelined) {
   ASSERT_THAT(replies, SizeIs(3));
   EXPECT_THAT(Rdata(Decode(replies[0])), ElementsAre("10.0.0.2"));
   EXPECT_EQ(Decode(replies[1]).answer.size(), 3u);
-  EXPECT_EQ(Decode(replies[2]).rcode, 3);
+  EXPECT_EQ(Decode(replies[2]).rcode, 5);  // not weft's, no upstream: REFUSED
   EXPECT_EQ(Decode(replies[2]).id, 3);
 }
 
@@ -363,13 +365,15 @@ TEST_F(ServerTest, LargeAnswerTruncatedOverUdpWholeOverTcp) {
 
 TEST_F(ServerTest, ZoneUpdateVisibleOnNextQuery) {
   StartServer();
-  EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("fresh.", kTypeA))).rcode, 3);
+  // No upstream here: names that are not weft's are REFUSED.
+  EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("fresh.", kTypeA))).rcode, 5);
   server_->SetZone(*Zone::Build({{"fresh", "front", {"fresh"}, "10.0.0.50", ""}}));
   EXPECT_THAT(Rdata(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("fresh.", kTypeA)))),
               ElementsAre("10.0.0.50"));
-  EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("web1.", kTypeA))).rcode, 3);
+  EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("web1.", kTypeA))).rcode, 5);
+  EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("web1.front.", kTypeA))).rcode, 3);
   server_->SetZone(*Zone::Build({}));
-  EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("fresh.", kTypeA))).rcode, 3);
+  EXPECT_EQ(Decode(UdpAsk("127.0.0.1", port(), MakeQuery("fresh.", kTypeA))).rcode, 5);
 }
 
 TEST_F(ServerTest, MalformedQueries) {

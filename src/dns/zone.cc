@@ -135,11 +135,13 @@ Zone::Scope Zone::ScopeOf(const std::vector<std::string>& networks,
 
 void Zone::Find(std::string_view qname, uint16_t qtype, const Scope& scope, Answer* out) const {
   out->found_name = false;
+  out->local = false;
   out->addresses.clear();
   out->ptr_target = {};
 
   auto name = names_.find(qname);
   if (name != names_.end()) {
+    out->local = true;
     const NetAddresses* arrival = nullptr;
     for (const NetAddresses& na : name->second.by_network) {
       if (scope.arrival_ == static_cast<int64_t>(na.network)) arrival = &na;
@@ -165,11 +167,19 @@ void Zone::Find(std::string_view qname, uint16_t qtype, const Scope& scope, Answ
 
   auto ptr = ptrs_.find(qname);
   if (ptr != ptrs_.end()) {
+    out->local = true;
     for (const PtrRecord& p : ptr->second) {
       if (!scope.Contains(p.network)) continue;
       out->found_name = true;
       if (qtype == kTypePtr) out->ptr_target = p.target;
       return;
+    }
+  }
+  if (!out->local) {
+    // SOMETHING.NETWORK: the last label names a weft network.
+    size_t dot = qname.rfind('.');
+    if (dot != std::string_view::npos && network_ids_.count(qname.substr(dot + 1)) != 0) {
+      out->local = true;
     }
   }
 }

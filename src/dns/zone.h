@@ -58,6 +58,11 @@ class Zone {
   // with the same object. Reuse one object to avoid allocation.
   struct Answer {
     bool found_name = false;
+    // The name is weft's even though this client may not see it: a
+    // container name or alias on any network, anything under a network's
+    // name, or a container address's reverse name. Such names are answered
+    // NXDOMAIN, never forwarded (container names must not leak upstream).
+    bool local = false;
     std::vector<IpBytes> addresses;
     std::string_view ptr_target;  // points into the Zone
   };

@@ -62,6 +62,27 @@ TEST(ZoneTest, ScopedByNetwork) {
   EXPECT_TRUE(z->Lookup("web", kTypeA, {"front", "back"}).found_name);
 }
 
+TEST(ZoneTest, WeftNamesOutOfScopeAreLocal) {
+  auto z = TestZone();
+  std::vector<uint32_t> storage;
+  Zone::Scope front = z->ScopeOf({"front"}, &storage);
+  Zone::Answer a;
+  z->Find("db", kTypeA, front, &a);  // on back only
+  EXPECT_FALSE(a.found_name);
+  EXPECT_TRUE(a.local);
+  z->Find("nosuch.back", kTypeA, front, &a);  // under a network's name
+  EXPECT_FALSE(a.found_name);
+  EXPECT_TRUE(a.local);
+  z->Find("2.0.1.10.in-addr.arpa", kTypePtr, front, &a);  // db's address
+  EXPECT_FALSE(a.found_name);
+  EXPECT_TRUE(a.local);
+  z->Find("example.org", kTypeA, front, &a);  // the world's: forwarded
+  EXPECT_FALSE(a.local);
+  z->Find("web1", kTypeA, front, &a);
+  EXPECT_TRUE(a.found_name);
+  EXPECT_TRUE(a.local);
+}
+
 TEST(ZoneTest, ArrivalNetworkWinsForNamesOnSeveralNetworks) {
   auto z = TestZone();
   auto client = ParseIp("10.9.9.9");  // unknown client: arrival network only

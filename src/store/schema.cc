@@ -54,7 +54,12 @@ CREATE TABLE ports (
 CREATE INDEX ports_container ON ports(container);
 )sql";
 
-constexpr std::string_view kMigrations[] = {kV1};
+// v2: a network's embedded DNS can be turned off (network create --disable-dns).
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE networks ADD COLUMN dns_enabled INTEGER NOT NULL DEFAULT 1;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kV1, kV2};
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "store/sqlite_store.h"
@@ -88,6 +89,30 @@ TEST_F(SqliteMigrationTest, UpgradesOldVersionAndRefusesNewer) {
                                                path + " has schema version " + version +
                                                " but this weft only knows versions up to " + known +
                                                "; it was written by a newer weft");
+}
+
+TEST_F(SqliteMigrationTest, V1NetworksGainDnsEnabledTrue) {
+  std::string path = Path("weft.db");
+  {
+    // A database written by a weft that knew only schema v1.
+    SqliteOptions v1;
+    v1.migrations = SchemaMigrations().subspan(0, 1);
+    auto store = OpenSqliteStore(path, v1);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+  }
+  std::string sql = "sqlite3 " + path +
+                    " \"INSERT INTO networks VALUES ('old', 'bridge', 'weft0', 0, 0, 1, 0, "
+                    "'[]', '[]', '{}', 1)\"";
+  ASSERT_EQ(std::system(sql.c_str()), 0);
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  std::optional<Network> n;
+  ASSERT_TRUE((*store)->View([&](Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(n, tx.GetNetwork("old"));
+    return Status::Ok();
+  }).ok());
+  ASSERT_TRUE(n.has_value());
+  EXPECT_TRUE(n->dns_enabled);
 }
 
 TEST_F(SqliteMigrationTest, FailedMigrationRollsBack) {

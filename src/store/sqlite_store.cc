@@ -169,7 +169,7 @@ bool HostIpsOverlap(std::string_view a, std::string_view b) {
 
 constexpr std::string_view kNetworkCols =
     "name, driver, bridge, internal, ipv6, icc, mtu, subnets, dns, labels, "
-    "created_unix";
+    "created_unix, dns_enabled";
 constexpr std::string_view kContainerCols = "name, netns_path, mode, hostname, created_unix";
 constexpr std::string_view kEndpointCols =
     "container, network, ifname, host_ifname, mac, ipv4, ipv6, aliases";
@@ -192,6 +192,7 @@ Result<Network> ReadNetwork(const Query& q) {
   WEFT_ASSIGN_OR_RETURN(n.dns, DecodeStrings(q.ColText(8)));
   WEFT_ASSIGN_OR_RETURN(n.labels, DecodeLabels(q.ColText(9)));
   n.created_unix = q.ColInt(10);
+  n.dns_enabled = q.ColInt(11) != 0;
   return n;
 }
 
@@ -255,17 +256,18 @@ class SqliteTx final : public Tx {
   Status PutNetwork(const Network& n) override {
     WEFT_RETURN_IF_ERROR(CheckWritable());
     Query q(db_, "INSERT INTO networks(" + std::string(kNetworkCols) +
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT(name) DO UPDATE SET driver = excluded.driver, "
                      "bridge = excluded.bridge, internal = excluded.internal, "
                      "ipv6 = excluded.ipv6, icc = excluded.icc, mtu = excluded.mtu, "
                      "subnets = excluded.subnets, dns = excluded.dns, "
                      "labels = excluded.labels, "
-                     "created_unix = excluded.created_unix");
+                     "created_unix = excluded.created_unix, "
+                     "dns_enabled = excluded.dns_enabled");
     q.Text(n.name).Text(n.driver).Text(n.bridge).Int(n.internal).Int(n.ipv6);
     q.Int(n.icc).Int(n.mtu).Text(EncodeSubnets(n.subnets));
     q.Text(EncodeStrings(n.dns)).Text(EncodeLabels(n.labels));
-    q.Int(n.created_unix);
+    q.Int(n.created_unix).Int(n.dns_enabled);
     return q.Run();
   }
 

@@ -92,6 +92,7 @@ TEST_F(SqliteStoreTest, NetworkRoundTrip) {
   n.subnets = {{"10.89.1.0/24", "10.89.1.1"}, {"fd89:7765:6674:1::/64", ""}};
   n.dns = {"1.1.1.1", "9.9.9.9"};
   n.labels = {{"app", "shop"}, {"tier", "front"}};
+  n.dns_enabled = false;
   n.created_unix = 1700000000;
   Write([&](Tx& tx) { return tx.PutNetwork(n); });
   auto got = Read<std::optional<Network>>([](Tx& tx) { return tx.GetNetwork("web"); });

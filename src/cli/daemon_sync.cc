@@ -1,0 +1,81 @@
+#include "cli/daemon_sync.h"
+
+#include <spdlog/spdlog.h>
+
+#include "control/client.h"
+#include "control/launcher.h"
+
+namespace weft::cli {
+namespace {
+
+void Warn(const Status& s) { spdlog::warn("DNS not updated: {}", s.message()); }
+
+}  // namespace
+
+control::DaemonFiles DaemonFilesOf(const core::Context& ctx) {
+  return control::DaemonFiles{ctx.paths().state_dir};
+}
+
+Result<bool> NeedsDaemon(core::Context& ctx) {
+  if (ctx.dry_run() || !ctx.HasStore()) return false;
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  bool needed = false;
+  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(auto networks, tx.ListNetworks());
+    for (const auto& n : networks) {
+      bool has_gateway = false;
+      for (const auto& s : n.subnets) has_gateway |= !s.gateway.empty();
+      needed |= n.driver == "bridge" && n.dns_enabled && has_gateway;
+    }
+    return Status::Ok();
+  }));
+  return needed;
+}
+
+void EnsureDaemon(core::Context& ctx) {
+  auto needed = NeedsDaemon(ctx);
+  if (!needed.ok()) return Warn(needed.status());
+  if (!*needed) return;
+  control::LaunchOptions launch;
+  launch.files = DaemonFilesOf(ctx);
+  if (auto r = control::EnsureDaemon(launch); !r.ok()) Warn(r.status());
+}
+
+void SyncDaemon(core::Context& ctx) {
+  auto needed = NeedsDaemon(ctx);
+  if (!needed.ok()) return Warn(needed.status());
+  const control::DaemonFiles files = DaemonFilesOf(ctx);
+  const nlohmann::json reload = {{"op", "reload"}};
+  if (!*needed) {
+    // Nothing to serve: a running daemon re-reads, then stops by itself.
+    auto r = control::Call(files.socket(), reload);
+    if (!r.ok() && r.status().code() != Code::kUnavailable) Warn(r.status());
+    return;
+  }
+  // A reload may meet a daemon on its way out (it stopped serving just
+  // before this command added a network): then start a fresh one, which
+  // reads the state as it starts.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto r = control::Call(files.socket(), reload);
+    if (r.ok() && !r->value("exiting", false)) return;
+    if (!r.ok() && r.status().code() != Code::kUnavailable) return Warn(r.status());
+    control::LaunchOptions launch;
+    launch.files = files;
+    auto started = control::EnsureDaemon(launch);
+    if (!started.ok()) return Warn(started.status());
+  }
+}
+
+Result<nlohmann::json> DaemonStatus(core::Context& ctx) {
+  auto r = control::Call(DaemonFilesOf(ctx).socket(), {{"op", "status"}});
+  if (!r.ok() && r.status().code() == Code::kUnavailable) {
+    return nlohmann::json{{"running", false}};
+  }
+  if (!r.ok()) return r.status();
+  nlohmann::json j = *r;
+  j.erase("ok");
+  j["running"] = true;
+  return j;
+}
+
+}  // namespace weft::cli

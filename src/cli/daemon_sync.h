@@ -1,0 +1,34 @@
+#pragma once
+
+// Keeping weftd (the DNS daemon) in step with weft's state. Networking never
+// waits on DNS: failures here are warnings on stderr, never errors, and
+// nothing here runs unless some network has DNS enabled.
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "control/daemon_files.h"
+#include "core/context.h"
+
+namespace weft::cli {
+
+control::DaemonFiles DaemonFilesOf(const core::Context& ctx);
+
+// Whether any network needs weftd: a bridge network with DNS enabled.
+// False when there is no store yet.
+Result<bool> NeedsDaemon(core::Context& ctx);
+
+// If a network needs weftd, makes sure it runs (starting it if it died or
+// never ran). For commands that change nothing, and before `exec`/`run`.
+void EnsureDaemon(core::Context& ctx);
+
+// After a command changed state: has weftd re-read it and waits until the
+// change is live (the next DNS query sees it), starting weftd if a network
+// needs it; if none does, a running weftd re-reads and stops.
+void SyncDaemon(core::Context& ctx);
+
+// What `weft dns status` shows: the daemon's status reply, or
+// {"running": false} when no daemon answers.
+Result<nlohmann::json> DaemonStatus(core::Context& ctx);
+
+}  // namespace weft::cli

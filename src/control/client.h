@@ -1,0 +1,33 @@
+#pragma once
+
+// The weft side of weftd's control socket.
+//
+// Protocol: a unix stream socket; each request is one JSON object on one
+// line, answered by one JSON object on one line. Every reply has "ok"; a
+// failed request has "ok": false and "error" (one line of text).
+//   {"op":"ping"}    -> {"ok":true,"pid":N}
+//   {"op":"reload"}  -> {"ok":true,"generation":N,"exiting":bool}
+//       re-reads the state store; the reply comes after every change is
+//       live, so the next DNS query sees it. "exiting": nothing left to
+//       serve, so the daemon stops.
+//   {"op":"status"}  -> {"ok":true,"pid":N,"generation":N,"names":N,
+//                        "networks":[{"name","bridge","listen":[..],
+//                        "upstreams":[..],"forward":bool,"error":""}]}
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace weft::control {
+
+// Sends `request` to the daemon listening on `socket_path` and returns its
+// reply. kUnavailable when nothing listens there (no socket file, connection
+// refused) or the daemon does not answer within `timeout`; kInternal for a
+// reply that is not JSON; the daemon's own error text for "ok": false.
+Result<nlohmann::json> Call(const std::string& socket_path, const nlohmann::json& request,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+}  // namespace weft::control

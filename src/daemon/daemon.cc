@@ -1,0 +1,356 @@
+#include "daemon/daemon.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "store/sqlite_store.h"
+
+namespace weft::daemon {
+namespace {
+
+using Json = nlohmann::json;
+
+Json Error(const std::string& message) { return {{"ok", false}, {"error", message}}; }
+
+std::string ListenText(const std::string& ip, uint16_t port) {
+  bool v6 = ip.find(':') != std::string::npos;
+  return (v6 ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
+}
+
+std::string UpstreamText(const dns::ServerAddress& a) { return ListenText(a.ip, a.port); }
+
+// One control connection: reads a request line, answers it, repeats.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  using Handler = std::function<Json(const Json&)>;
+  using AfterReply = std::function<void()>;
+
+  Session(asio::local::stream_protocol::socket socket, Handler handle, AfterReply after)
+      : socket_(std::move(socket)),
+        in_(64 * 1024),
+        handle_(std::move(handle)),
+        after_(std::move(after)) {}
+
+  void Read() {
+    asio::async_read_until(socket_, in_, '\n',
+                           [self = shared_from_this()](asio::error_code ec, size_t n) {
+                             if (!ec) self->OnLine(n);
+                           });
+  }
+
+ private:
+  void OnLine(size_t n) {
+    std::string line(asio::buffers_begin(in_.data()), asio::buffers_begin(in_.data()) + n - 1);
+    in_.consume(n);
+    Json request = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    Json reply = request.is_object() ? handle_(request) : Error("request is not a JSON object");
+    out_ = reply.dump() + "\n";
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](asio::error_code ec, size_t) {
+                        self->after_();
+                        if (!ec) self->Read();
+                      });
+  }
+
+  asio::local::stream_protocol::socket socket_;
+  asio::streambuf in_;
+  std::string out_;
+  Handler handle_;
+  AfterReply after_;
+};
+
+// Whether the peer of a control connection may talk to us: root, or the
+// user the daemon runs as.
+bool PeerAllowed(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
+  return cred.uid == 0 || cred.uid == ::geteuid();
+}
+
+}  // namespace
+
+Daemon::Daemon(const Options& options)
+    : options_(options),
+      acceptor_(control_io_),
+      signals_(control_io_, SIGTERM, SIGINT, SIGHUP),
+      resync_timer_(control_io_) {}
+
+Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
+  std::unique_ptr<Daemon> d(new Daemon(options));
+  const control::DaemonFiles& files = options.files;
+  std::error_code fs_ec;
+  std::filesystem::create_directories(files.state_dir, fs_ec);
+  if (fs_ec) return Internal("create " + files.state_dir + ": " + fs_ec.message());
+
+  // One daemon per state directory: the pid file's lock says who.
+  d->pid_lock_ = UniqueFd(::open(files.pid().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!d->pid_lock_.valid()) return StatusFromErrno("open " + files.pid(), errno);
+  if (::flock(d->pid_lock_.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) return StatusFromErrno("lock " + files.pid(), errno);
+    std::ifstream f(files.pid());
+    std::string pid;
+    f >> pid;
+    return AlreadyExists("weftd is already running" + (pid.empty() ? "" : " (pid " + pid + ")"));
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(d->pid_lock_.get(), 0) != 0 ||
+      ::pwrite(d->pid_lock_.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    return StatusFromErrno("write " + files.pid(), errno);
+  }
+
+  WEFT_RETURN_IF_ERROR(d->OpenControlSocket());
+  d->dns_work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+      d->dns_io_.get_executor());
+  d->dns_thread_ = std::thread([io = &d->dns_io_] { io->run(); });
+  WEFT_RETURN_IF_ERROR(d->Reload());
+  return d;
+}
+
+Status Daemon::OpenControlSocket() {
+  const std::string path = options_.files.socket();
+  ::unlink(path.c_str());  // a dead daemon's; we hold the pid lock
+  asio::error_code ec;
+  asio::local::stream_protocol::endpoint ep(path);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) {
+    mode_t old = ::umask(077);  // born 0600: no window where others may connect
+    acceptor_.bind(ep, ec);
+    ::umask(old);
+  }
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return StatusFromErrno("control socket " + path, ec.value());
+  ::chmod(path.c_str(), 0600);
+  return Status::Ok();
+}
+
+Daemon::~Daemon() { Shutdown(); }
+
+void Daemon::Shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  asio::error_code ec;
+  if (acceptor_.is_open()) {
+    acceptor_.close(ec);
+    ::unlink(options_.files.socket().c_str());
+  }
+  signals_.cancel(ec);
+  resync_timer_.cancel();
+  active_.clear();  // each Server's destructor posts the closing of its sockets
+  dns_work_.reset();
+  // After the closes (the loop runs posted work in order), stop the loop
+  // even if some upstream query still has a timer pending.
+  asio::post(dns_io_, [io = &dns_io_] { io->stop(); });
+  if (dns_thread_.joinable()) dns_thread_.join();
+  if (pid_lock_.valid()) {
+    ::unlink(options_.files.pid().c_str());
+    pid_lock_.Reset();
+  }
+  control_io_.stop();
+}
+
+void Daemon::Run() {
+  Accept();
+  ScheduleResync();
+  WaitForSignal();
+  if (!stopping_) control_io_.run();
+  Shutdown();
+}
+
+void Daemon::WaitForSignal() {
+  signals_.async_wait([this](asio::error_code ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {  // a reload request by signal
+      if (Status s = Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
+      WaitForSignal();
+      return;
+    }
+    spdlog::info("signal {}: stopping", sig);
+    Shutdown();
+  });
+}
+
+void Daemon::Accept() {
+  acceptor_.async_accept([this](asio::error_code ec, asio::local::stream_protocol::socket s) {
+    if (ec) return;  // closed
+    if (PeerAllowed(s.native_handle())) {
+      auto session = std::make_shared<Session>(
+          std::move(s), [this](const Json& r) { return Handle(r); },
+          [this] {
+            if (idle_ && options_.exit_when_idle) Shutdown();
+          });
+      session->Read();
+    }
+    Accept();
+  });
+}
+
+void Daemon::ScheduleResync() {
+  resync_timer_.expires_after(options_.resync);
+  resync_timer_.async_wait([this](asio::error_code ec) {
+    if (ec) return;
+    if (Status s = Reload(); !s.ok()) spdlog::warn("resync: {}", s.message());
+    if (idle_ && options_.exit_when_idle) {
+      spdlog::info("no network needs DNS any more: stopping");
+      Shutdown();
+      return;
+    }
+    ScheduleResync();
+  });
+}
+
+Json Daemon::Handle(const Json& request) {
+  const std::string op = request.value("op", "");
+  if (op == "ping") return {{"ok", true}, {"pid", ::getpid()}};
+  if (op == "status") return StatusJson();
+  if (op == "reload") {
+    Status s = Reload();
+    if (!s.ok()) return Error(s.message());
+    bool exiting = idle_ && options_.exit_when_idle;
+    if (exiting) {
+      // Refuse new connections now, so a weft that needs us again starts a
+      // fresh daemon instead of talking to this one on its way out.
+      asio::error_code ec;
+      acceptor_.close(ec);
+      ::unlink(options_.files.socket().c_str());
+    }
+    return {{"ok", true}, {"generation", generation_}, {"exiting", exiting}};
+  }
+  return Error("unknown op \"" + op + "\"");
+}
+
+Result<std::vector<dns::ServerAddress>> Daemon::HostUpstreams() const {
+  std::ifstream f(options_.resolv_conf);
+  if (!f) return std::vector<dns::ServerAddress>{};  // no resolv.conf: no upstream
+  std::stringstream text;
+  text << f.rdbuf();
+  return dns::ParseResolvConf(text.str());
+}
+
+void Daemon::StartServer(Active& a) {
+  a.server.reset();
+  a.error.clear();
+  a.listen.clear();
+  if (options_.bind_to_bridge) {
+    a.ifindex = ::if_nametoindex(a.config.bridge.c_str());
+    if (a.ifindex == 0) {
+      a.error = "bridge " + a.config.bridge + " does not exist";
+      return;
+    }
+  }
+  dns::Server::Options so;
+  for (const auto& gw : a.config.gateways) {
+    so.listen.push_back({gw, options_.port, a.config.network,
+                         options_.bind_to_bridge ? a.config.bridge : "", /*freebind=*/true});
+  }
+  so.upstreams = a.config.upstreams;
+  so.zone = zone_;
+  auto server = dns::Server::Create(dns_io_, so);
+  if (!server.ok()) {
+    a.error = server.status().message();
+    spdlog::warn("network {}: {}", a.config.network, a.error);
+    return;
+  }
+  a.server = std::move(server).value();
+  for (size_t i = 0; i < a.config.gateways.size(); ++i) {
+    a.listen.push_back(ListenText(a.config.gateways[i], a.server->port(i)));
+  }
+  spdlog::info("network {}: serving on {}", a.config.network, fmt::join(a.listen, ", "));
+}
+
+Status Daemon::Reload() {
+  std::vector<store::Network> networks;
+  std::vector<store::Container> containers;
+  if (::access(options_.files.db().c_str(), F_OK) == 0) {
+    if (!store_) {
+      WEFT_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(options_.files.db()));
+    }
+    WEFT_RETURN_IF_ERROR(store_->View([&](store::Tx& tx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(networks, tx.ListNetworks());
+      WEFT_ASSIGN_OR_RETURN(containers, tx.ListContainers());
+      return Status::Ok();
+    }));
+  }
+  WEFT_ASSIGN_OR_RETURN(auto host_upstreams, HostUpstreams());
+  DnsConfig config = BuildDnsConfig(networks, containers, host_upstreams);
+
+  bool zone_changed = false;
+  if (!zone_ || config.endpoints != endpoints_) {
+    WEFT_ASSIGN_OR_RETURN(zone_, dns::Zone::Build(config.endpoints));
+    endpoints_ = config.endpoints;
+    zone_changed = true;
+  }
+
+  // Servers whose network is gone or changed (or whose bridge was made
+  // anew, or that failed to start) go; the sockets of the others stay.
+  std::map<std::string, const NetworkDns*> wanted;
+  for (const auto& n : config.networks) wanted[n.network] = &n;
+  bool closed_any = false;
+  for (auto it = active_.begin(); it != active_.end();) {
+    auto w = wanted.find(it->first);
+    const Active& a = it->second;
+    bool keep = w != wanted.end() && *w->second == a.config && a.server &&
+                (!options_.bind_to_bridge || ::if_nametoindex(a.config.bridge.c_str()) == a.ifindex);
+    if (keep) {
+      ++it;
+    } else {
+      closed_any |= a.server != nullptr;
+      it = active_.erase(it);
+    }
+  }
+  if (closed_any) {
+    // Wait until the loop thread has closed those sockets, so their
+    // addresses can be bound again below.
+    std::promise<void> done;
+    asio::post(dns_io_, [&done] { done.set_value(); });
+    done.get_future().wait();
+  }
+  for (const auto& n : config.networks) {
+    if (active_.count(n.network)) continue;
+    Active a;
+    a.config = n;
+    StartServer(a);
+    active_.emplace(n.network, std::move(a));
+  }
+  if (zone_changed) {
+    for (auto& [name, a] : active_) {
+      if (a.server) a.server->SetZone(zone_);
+    }
+  }
+  ++generation_;
+  idle_ = config.networks.empty();
+  return Status::Ok();
+}
+
+Json Daemon::StatusJson() const {
+  Json nets = Json::array();
+  for (const auto& [name, a] : active_) {
+    Json ups = Json::array();
+    for (const auto& u : a.config.upstreams) ups.push_back(UpstreamText(u));
+    nets.push_back({{"name", name},
+                    {"bridge", a.config.bridge},
+                    {"listen", a.listen},
+                    {"upstreams", ups},
+                    {"forward", a.config.forward},
+                    {"error", a.error}});
+  }
+  return {{"ok", true},
+          {"pid", ::getpid()},
+          {"generation", generation_},
+          {"names", zone_ ? zone_->name_count() : 0},
+          {"networks", nets}};
+}
+
+}  // namespace weft::daemon

@@ -1,0 +1,75 @@
+#include "daemon/dns_config.h"
+
+#include <algorithm>
+#include <set>
+
+namespace weft::daemon {
+
+DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
+                         const std::vector<store::Container>& containers,
+                         const std::vector<dns::ServerAddress>& host_upstreams) {
+  DnsConfig out;
+  std::set<std::string> gateways;  // canonical text
+  for (const auto& n : networks) {
+    for (const auto& s : n.subnets) {
+      if (auto ip = dns::ParseIp(s.gateway)) gateways.insert(dns::IpToString(*ip));
+    }
+  }
+  auto is_gateway = [&](const dns::ServerAddress& a) {
+    auto ip = dns::ParseIp(a.ip);
+    return ip && gateways.count(dns::IpToString(*ip)) != 0;
+  };
+
+  std::set<std::string> served;
+  for (const auto& n : networks) {
+    if (n.driver != "bridge" || !n.dns_enabled) continue;
+    NetworkDns d;
+    d.network = n.name;
+    d.bridge = n.bridge;
+    for (const auto& s : n.subnets) {
+      if (!s.gateway.empty()) d.gateways.push_back(s.gateway);
+    }
+    if (d.gateways.empty()) continue;
+    d.forward = !n.internal;
+    if (d.forward) {
+      std::vector<dns::ServerAddress> from;
+      if (n.dns.empty()) {
+        from = host_upstreams;
+      } else {
+        for (const auto& server : n.dns) {
+          if (auto a = dns::ParseServerAddress(server); a.ok()) from.push_back(*a);
+        }
+      }
+      for (const auto& a : from) {
+        if (!is_gateway(a)) d.upstreams.push_back(a);
+      }
+    }
+    served.insert(n.name);
+    out.networks.push_back(std::move(d));
+  }
+  std::sort(out.networks.begin(), out.networks.end(),
+            [](const NetworkDns& a, const NetworkDns& b) { return a.network < b.network; });
+
+  for (const auto& c : containers) {
+    for (const auto& e : c.endpoints) {
+      if (!served.count(e.network)) continue;
+      dns::Endpoint ep;
+      ep.container = c.name;
+      ep.network = e.network;
+      ep.names.push_back(c.name);
+      for (const auto& a : e.aliases) {
+        if (std::find(ep.names.begin(), ep.names.end(), a) == ep.names.end()) ep.names.push_back(a);
+      }
+      ep.ipv4 = e.ipv4;
+      ep.ipv6 = e.ipv6;
+      out.endpoints.push_back(std::move(ep));
+    }
+  }
+  std::sort(out.endpoints.begin(), out.endpoints.end(),
+            [](const dns::Endpoint& a, const dns::Endpoint& b) {
+              return std::tie(a.network, a.container) < std::tie(b.network, b.container);
+            });
+  return out;
+}
+
+}  // namespace weft::daemon
