@@ -4,8 +4,9 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 
-.PHONY: all deps build check check-fast check-asan lint demo bench install clean
+.PHONY: all deps build check check-fast check-asan check-tsan lint demo bench install clean
 
 all: build
 
@@ -20,7 +21,7 @@ build: deps
 # throwaway sandboxes; the machine's own network is never touched), then the
 # static analysis (clang-tidy, cppcheck), and the same suite again built with
 # AddressSanitizer and UndefinedBehaviorSanitizer.
-check: check-fast lint check-asan
+check: check-fast lint check-asan check-tsan
 
 check-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -33,6 +34,14 @@ check-asan: deps
 	  ctest --output-on-failure -j $(JOBS) -E '^(fuzz/|e2e/075-ports-scale)'
 # (The fuzzer has its own sanitizers; the 200-port scale test exercises no
 # code the other tests do not, and takes minutes under ASan.)
+
+# ThreadSanitizer over the code that runs threads: weftd's daemon and DNS
+# server (their unit tests start the real event loops and control socket).
+check-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_TSAN=ON
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target weft_dns_tests weft_daemon_tests
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -R '^unit/weft_(dns|daemon)$$'
 
 # clang-tidy and cppcheck over the project's code.
 lint: build

@@ -2,6 +2,7 @@
 // Every step prints what it does, the command it runs, and what it proves;
 // the exit status is 0 only if every proof held.
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -97,7 +98,13 @@ class Demo {
             "which c1 echoes back.");
     Check("TCP data crossed c2 -> c1 -> c2", ProveTcp());
 
-    Section("5. Out to the world through NAT",
+    Section("5. Containers find each other by name",
+            "weftd, weft's daemon, answers DNS on the gateway for the network's containers\n"
+            "(weft started it with the network). Each container's resolv.conf points there.");
+    Weft({"exec", "c2", "--", "cat", "/etc/resolv.conf"});
+    Check("c2 resolved the name c1 to c1's address, through its resolv.conf", ProveDns());
+
+    Section("6. Out to the world through NAT",
             "A server in the outside namespace listens on " + std::string(kUplinkOutside) +
                 ":80. The outside knows no route\n"
                 "to the container subnet; it can answer only because the host masquerades the\n"
@@ -106,7 +113,7 @@ class Demo {
               std::string(kUplinkHost),
           ProveNat());
 
-    Section("6. Clean-up", "Removing the containers and the network deletes every veth, bridge,\n"
+    Section("7. Clean-up", "Removing the containers and the network deletes every veth, bridge,\n"
                            "address and rule weft made.");
     Weft({"rm", "c1", "c2"});
     Weft({"network", "rm", "demo"});
@@ -237,6 +244,37 @@ class Demo {
                 r.received.c_str(), r.peer.c_str(), r.reply.c_str());
     if (r.received != msg || r.reply != msg) return Internal("payload mismatch");
     if (r.peer != ip2) return Internal("c1 saw " + r.peer + ", not c2's " + ip2);
+    return Status::Ok();
+  }
+
+  // Runs `weft exec c2 -- getent ahostsv4 c1` and checks that the answer
+  // is c1's address: glibc, the container's resolv.conf and weftd at work.
+  Status ProveDns() {
+    WEFT_ASSIGN_OR_RETURN(std::string ip1, AddressOf("c1"));
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return StatusFromErrno("pipe", errno);
+    std::fflush(stdout);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::dup2(p[1], 1);
+      char self[] = "/proc/self/exe", exec[] = "exec", c2[] = "c2", dash[] = "--",
+           getent[] = "getent", db[] = "ahostsv4", c1[] = "c1";
+      char* argv[] = {self, exec, c2, dash, getent, db, c1, nullptr};
+      ::execv(self, argv);
+      ::_exit(127);
+    }
+    ::close(p[1]);
+    std::string out;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(p[0], buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+    ::close(p[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    std::string first = out.substr(0, out.find('\n'));
+    std::printf("  getent ahostsv4 c1 (in c2): %s\n", first.c_str());
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return Internal("getent found nothing");
+    if (out.rfind(ip1 + " ", 0) != 0) return Internal("answer was not c1's address " + ip1);
     return Status::Ok();
   }
 

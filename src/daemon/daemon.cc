@@ -39,7 +39,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Session(asio::local::stream_protocol::socket socket, Handler handle, AfterReply after)
       : socket_(std::move(socket)),
-        in_(64 * 1024),
+        in_(size_t{64} * 1024),
         handle_(std::move(handle)),
         after_(std::move(after)) {}
 
@@ -136,6 +136,7 @@ Status Daemon::OpenControlSocket() {
   return Status::Ok();
 }
 
+// NOLINTNEXTLINE(bugprone-exception-escape): Shutdown() throws only on OOM or a failed join
 Daemon::~Daemon() { Shutdown(); }
 
 void Daemon::Shutdown() {

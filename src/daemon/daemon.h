@@ -46,7 +46,7 @@ class Daemon {
   // Takes the pid lock (kAlreadyExists "weftd is already running (pid N)"),
   // binds the control socket, loads the state and starts answering DNS.
   static Result<std::unique_ptr<Daemon>> Start(const Options& options);
-  ~Daemon();
+  ~Daemon();  // NOLINT(bugprone-exception-escape): as Shutdown()
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 

@@ -29,9 +29,7 @@ int ExitCodeFor(const weft::Status& s) {
 // that hangs up must not kill us.
 void SetUpSignals() { std::signal(SIGPIPE, SIG_IGN); }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   CLI::App app("weftd: weft's host daemon (embedded DNS for container networks)", "weftd");
   Daemon::Options options;
   options.files.state_dir = "/var/lib/weft";
@@ -123,4 +121,15 @@ int main(int argc, char** argv) {
   (*daemon)->Run();
   spdlog::info("stopped");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weftd: error: %s\n", e.what());
+    return 1;
+  }
 }
