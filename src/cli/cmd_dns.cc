@@ -15,15 +15,20 @@ void AddDnsCommands(CLI::App& app, Invocation& inv) {
   CLI::App* status = dns->add_subcommand("status", "Show what weftd serves, on which addresses");
   status->callback([&inv] {
     inv.action = [&inv](core::Context& ctx) -> Status {
-      // Like every weft command, this (re)starts weftd if a network needs it.
+      // Like every weft command, this (re)starts weftd if a network needs it,
+      // here before asking it (and only here: no second try after).
+      inv.dns_aware = false;
       EnsureDaemon(ctx);
       WEFT_ASSIGN_OR_RETURN(nlohmann::json j, DaemonStatus(ctx));
+      WEFT_ASSIGN_OR_RETURN(bool needed, NeedsDaemon(ctx));
+      j["needed"] = needed;
       if (inv.globals.json) {
         PrintJson(j);
         return Status::Ok();
       }
       if (!j.value("running", false)) {
-        std::cout << "weftd: not running (no network has DNS enabled)\n";
+        std::cout << (needed ? "weftd: not running, and it could not be started (see the warning)\n"
+                             : "weftd: not running (no network has DNS enabled)\n");
         return Status::Ok();
       }
       std::cout << "weftd: running, pid " << j.value("pid", 0) << ", "

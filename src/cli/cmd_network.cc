@@ -49,10 +49,12 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   create->add_option("--mtu", spec->mtu, "MTU of the bridge and its veths");
   create->add_option("--dns", spec->dns, "Upstream DNS server for this network (repeatable)")
       ->allow_extra_args(false);
-  create->add_flag("!--disable-dns", spec->dns_enabled,
-                   "No embedded DNS: containers get the host's resolvers instead");
+  auto disable_dns = std::make_shared<bool>(false);
+  create->add_flag("--disable-dns", *disable_dns,
+                   "No embedded DNS: containers get the network's --dns or the host's resolvers");
   create->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
-  create->callback([&inv, spec, dry_run] {
+  create->callback([&inv, spec, dry_run, disable_dns] {
+    spec->dns_enabled = !*disable_dns;
     inv.action = [spec, dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));

@@ -57,7 +57,13 @@ void SyncDaemon(core::Context& ctx) {
   // reads the state as it starts.
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto r = control::Call(files.socket(), reload);
-    if (r.ok() && !r->value("exiting", false)) return;
+    if (r.ok() && !r->value("exiting", false)) {
+      for (const auto& e : r->value("errors", nlohmann::json::array())) {
+        spdlog::warn("DNS for network {} is not served: {}", e.value("network", "?"),
+                     e.value("error", "?"));
+      }
+      return;
+    }
     if (!r.ok() && r.status().code() != Code::kUnavailable) return Warn(r.status());
     control::LaunchOptions launch;
     launch.files = files;

@@ -6,10 +6,12 @@
 // line, answered by one JSON object on one line. Every reply has "ok"; a
 // failed request has "ok": false and "error" (one line of text).
 //   {"op":"ping"}    -> {"ok":true,"pid":N}
-//   {"op":"reload"}  -> {"ok":true,"generation":N,"exiting":bool}
+//   {"op":"reload"}  -> {"ok":true,"generation":N,"exiting":bool,
+//                        "errors":[{"network","error"}]}
 //       re-reads the state store; the reply comes after every change is
 //       live, so the next DNS query sees it. "exiting": nothing left to
-//       serve, so the daemon stops.
+//       serve, so the daemon stops. "errors": networks not served (their
+//       sockets could not be bound), retried at every reload.
 //   {"op":"status"}  -> {"ok":true,"pid":N,"generation":N,"names":N,
 //                        "networks":[{"name","bridge","listen":[..],
 //                        "upstreams":[..],"forward":bool,"error":""}]}

@@ -19,9 +19,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The last lines of the daemon's log, for an error message.
-std::string LogTail(const std::string& path) {
+// The size of the daemon's log now, so that an error quotes only what the
+// daemon we start writes.
+std::streamoff LogSize(const std::string& path) {
+  std::ifstream f(path, std::ios::ate);
+  return f ? static_cast<std::streamoff>(f.tellg()) : 0;
+}
+
+// The last non-empty line the log gained after `from`.
+std::string LogTail(const std::string& path, std::streamoff from) {
   std::ifstream f(path);
+  f.seekg(from);
   std::string line, last;
   while (std::getline(f, line)) {
     if (!line.empty()) last = line;
@@ -77,19 +85,22 @@ Result<nlohmann::json> EnsureDaemon(const LaunchOptions& options) {
   const std::string weftd = options.weftd.empty() ? FindWeftd() : options.weftd;
   const auto deadline = Clock::now() + options.deadline;
   const nlohmann::json ping = {{"op", "ping"}};
-  int last_exit = 0;
   for (int attempt = 0;; ++attempt) {
     auto reply = Call(options.files.socket(), ping, std::chrono::seconds(2));
     if (reply.ok()) return reply;
     if (reply.status().code() != Code::kUnavailable) return reply.status();
-    if (Clock::now() >= deadline) {
-      std::string why = last_exit == 127 ? " (cannot run " + weftd + ")" : "";
-      return Unavailable("weftd did not start" + why + LogTail(options.files.log()));
+    if (Clock::now() >= deadline) return Unavailable("weftd did not come up in time");
+    const std::streamoff log_from = LogSize(options.files.log());
+    WEFT_ASSIGN_OR_RETURN(int exit, Spawn(weftd, options.files));
+    if (exit == 0) continue;  // it serves now
+    if (exit == 3) {
+      // Another weftd holds the pid lock (starting, or on its way out):
+      // wait for it and ask again.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 + 10 * attempt));
+      continue;
     }
-    // Exit 0: it serves now. Otherwise another weftd holds the pid lock
-    // (starting, or on its way out); wait for it and ask again.
-    WEFT_ASSIGN_OR_RETURN(last_exit, Spawn(weftd, options.files));
-    if (last_exit != 0) std::this_thread::sleep_for(std::chrono::milliseconds(20 + 10 * attempt));
+    if (exit == 127) return Unavailable("cannot run " + weftd);
+    return Unavailable("weftd failed to start" + LogTail(options.files.log(), log_from));
   }
 }
 

@@ -96,15 +96,18 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
   if (fs_ec) return Internal("create " + files.state_dir + ": " + fs_ec.message());
 
   // One daemon per state directory: the pid file's lock says who.
-  d->pid_lock_ = UniqueFd(::open(files.pid().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!d->pid_lock_.valid()) return StatusFromErrno("open " + files.pid(), errno);
-  if (::flock(d->pid_lock_.get(), LOCK_EX | LOCK_NB) != 0) {
+  // Held in a local until locked: a daemon that failed to lock must not
+  // remove the pid file of the one that holds it.
+  UniqueFd lock(::open(files.pid().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!lock.valid()) return StatusFromErrno("open " + files.pid(), errno);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) return StatusFromErrno("lock " + files.pid(), errno);
     std::ifstream f(files.pid());
     std::string pid;
     f >> pid;
     return AlreadyExists("weftd is already running" + (pid.empty() ? "" : " (pid " + pid + ")"));
   }
+  d->pid_lock_ = std::move(lock);
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(d->pid_lock_.get(), 0) != 0 ||
       ::pwrite(d->pid_lock_.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
@@ -227,7 +230,11 @@ Json Daemon::Handle(const Json& request) {
       acceptor_.close(ec);
       ::unlink(options_.files.socket().c_str());
     }
-    return {{"ok", true}, {"generation", generation_}, {"exiting", exiting}};
+    Json errors = Json::array();
+    for (const auto& [name, a] : active_) {
+      if (!a.error.empty()) errors.push_back({{"network", name}, {"error", a.error}});
+    }
+    return {{"ok", true}, {"generation", generation_}, {"exiting", exiting}, {"errors", errors}};
   }
   return Error("unknown op \"" + op + "\"");
 }

@@ -145,6 +145,11 @@ TEST_F(DaemonTest, OnlyOneDaemonPerStateDir) {
   EXPECT_EQ(second.status().code(), Code::kAlreadyExists);
   EXPECT_THAT(second.status().message(),
               HasSubstr("already running (pid " + std::to_string(getpid()) + ")"));
+  // The refused one leaves the running one's files alone, so a third is
+  // refused too.
+  EXPECT_EQ(access(options_.files.pid().c_str(), F_OK), 0);
+  EXPECT_EQ(access(options_.files.socket().c_str(), F_OK), 0);
+  EXPECT_EQ(Daemon::Start(options_).status().code(), Code::kAlreadyExists);
 }
 
 TEST_F(DaemonTest, ControlSocketIsPrivateAndStopsWhenIdle) {

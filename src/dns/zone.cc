@@ -176,11 +176,10 @@ void Zone::Find(std::string_view qname, uint16_t qtype, const Scope& scope, Answ
     }
   }
   if (!out->local) {
-    // SOMETHING.NETWORK: the last label names a weft network.
+    // NETWORK itself, or SOMETHING.NETWORK: the last label names a weft network.
     size_t dot = qname.rfind('.');
-    if (dot != std::string_view::npos && network_ids_.count(qname.substr(dot + 1)) != 0) {
-      out->local = true;
-    }
+    std::string_view last = dot == std::string_view::npos ? qname : qname.substr(dot + 1);
+    out->local = network_ids_.count(last) != 0;
   }
 }
 

@@ -59,8 +59,8 @@ class Zone {
   struct Answer {
     bool found_name = false;
     // The name is weft's even though this client may not see it: a
-    // container name or alias on any network, anything under a network's
-    // name, or a container address's reverse name. Such names are answered
+    // container name or alias on any network, a network's name or anything
+    // under it, or a container address's reverse name. Such names are answered
     // NXDOMAIN, never forwarded (container names must not leak upstream).
     bool local = false;
     std::vector<IpBytes> addresses;

@@ -76,6 +76,8 @@ TEST(ZoneTest, WeftNamesOutOfScopeAreLocal) {
   z->Find("2.0.1.10.in-addr.arpa", kTypePtr, front, &a);  // db's address
   EXPECT_FALSE(a.found_name);
   EXPECT_TRUE(a.local);
+  z->Find("back", kTypeA, front, &a);  // a network's own name
+  EXPECT_TRUE(a.local);
   z->Find("example.org", kTypeA, front, &a);  // the world's: forwarded
   EXPECT_FALSE(a.local);
   z->Find("web1", kTypeA, front, &a);
