@@ -54,8 +54,14 @@ demo: build
 bench: build
 	bench/run $(BUILD)
 
+# Also installs weft as a CNI plugin ("type": "weft") where runtimes look:
+# /opt/cni/bin (containerd, cnitool) and /usr/lib/cni (Debian's podman).
+# Symlinks, not copies: weft finds weftd next to its real path.
 install: build
 	cmake --install $(BUILD) --prefix /usr/local
+	install -d $(DESTDIR)/opt/cni/bin $(DESTDIR)/usr/lib/cni
+	ln -sf /usr/local/bin/weft $(DESTDIR)/opt/cni/bin/weft
+	ln -sf /usr/local/bin/weft $(DESTDIR)/usr/lib/cni/weft
 
 clean:
 	rm -rf $(BUILD)

@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/cni_main.h"
 #include "cli/command.h"
 #include "cli/daemon_sync.h"
 #include "core/fault.h"
@@ -25,6 +26,10 @@ void PrintError(const std::string& message) {
 }  // namespace
 
 int Run(int argc, char** argv) {
+  // Run by a container runtime as a CNI plugin (installed as /opt/cni/bin/weft).
+  if (const char* cni = std::getenv("CNI_COMMAND"); cni != nullptr && *cni != '\0') {
+    return RunCniPlugin();
+  }
   CLI::App app("weft: container networking on the kernel's own primitives", "weft");
   app.require_subcommand(1);
   app.fallthrough();

@@ -1,5 +1,7 @@
 #include "core/container_ops.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
@@ -16,6 +18,7 @@
 #include "ipam/allocator.h"
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
+#include "kernel/netlink/route.h"
 #include "kernel/netns/netns.h"
 #include "kernel/sysctl.h"
 
@@ -104,11 +107,13 @@ Result<std::vector<std::string>> UsedOn(Context& ctx, const std::string& network
 Result<store::Endpoint> PlanEndpoint(Plan& plan, Context& ctx, SessionPtr session,
                                      const store::Container& c, const store::Network& net,
                                      const std::string& ip, const std::string& ip6,
-                                     const std::vector<std::string>& aliases, bool default_route) {
+                                     const std::vector<std::string>& aliases, bool default_route,
+                                     const std::string& ifname = "", const std::string& mac = "") {
   store::Endpoint ep;
   ep.container = c.name;
   ep.network = net.name;
-  ep.ifname = NextIfname(c);
+  ep.ifname = ifname.empty() ? NextIfname(c) : ifname;
+  ep.mac = mac;
   ep.host_ifname = drivers::HostIfname(c.name, net.name);
   ep.aliases = aliases;
   std::vector<std::string> used;
@@ -271,6 +276,32 @@ Status PlanContainerFirewall(Plan& plan, SessionPtr session, const Snapshot& sna
                       BuildFirewallModel(snap.networks, after));
 }
 
+// Checks a runtime's namespace for a new container: it exists and has no
+// interface named spec.ifname. Returns whether the first network should add
+// default routes: not when the namespace already has one (CNI's conventions:
+// the runtime's first network keeps the default route).
+Result<bool> CheckExternalNetns(const SessionPtr& session, const ContainerSpec& spec) {
+  const std::string& path = spec.external_netns;
+  if (!netns::OpenByPath(path).ok()) {
+    return NotFound("network namespace " + path + " does not exist");
+  }
+  WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
+  const std::string ifname = spec.ifname.empty() ? "eth0" : spec.ifname;
+  WEFT_ASSIGN_OR_RETURN(auto links, netlink::ListLinks(*sock));
+  for (const auto& l : links) {
+    if (l.name == ifname) {
+      return AlreadyExists("interface " + ifname + " already exists in " + path);
+    }
+  }
+  for (int family : {AF_INET, AF_INET6}) {
+    WEFT_ASSIGN_OR_RETURN(auto routes, netlink::ListRoutes(*sock, family));
+    for (const auto& r : routes) {
+      if (r.dst == "default") return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<store::Container> GetContainer(Context& ctx, const std::string& name) {
@@ -310,6 +341,7 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
   store::Container c;
   c.name = spec.name;
   c.hostname = spec.hostname;
+  bool default_route = true;
   c.ports = spec.ports;
   c.created_unix = std::time(nullptr);
   Plan plan("create " + spec.name);
@@ -317,6 +349,24 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
   if (nets[0] == "host") {
     c.mode = "host";
     PlanFiles(plan, ctx, snap, c);
+  } else if (!spec.external_netns.empty()) {
+    if (nets[0] == "none") return InvalidArgument("a runtime's namespace needs a bridge network");
+    c.mode = "bridge";
+    c.netns_path = spec.external_netns;
+    c.external_netns = true;
+    c.cni_container_id = spec.cni_container_id;
+    WEFT_ASSIGN_OR_RETURN(default_route, CheckExternalNetns(session, spec));
+    const std::string path = c.netns_path;
+    plan.Add({"netns-lo-up",
+              "nsenter --net=" + path + " ip link set lo up\nnsenter --net=" + path +
+                  " sysctl -qw net.ipv6.conf.default.accept_dad=0",
+              [session, path] {
+                WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
+                WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, "lo", true));
+                WEFT_ASSIGN_OR_RETURN(int fd, session->NetnsFd(path));
+                return kernel::WriteSysctlIn(fd, "net.ipv6.conf.default.accept_dad", "0");
+              },
+              nullptr});
   } else {
     c.mode = nets[0] == "none" ? "none" : "bridge";
     c.netns_path = ctx.paths().netns_path(spec.name);
@@ -359,12 +409,14 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
     for (size_t i = 0; i < nets.size(); ++i) {
       const store::Network* net = snap.FindNetwork(nets[i]);
       store::Network created;
-      if (!net && nets[i] == kDefaultNetwork) {
+      const bool make = i == 0 && spec.new_network.has_value();
+      if (!net && (nets[i] == kDefaultNetwork || make)) {
         // The default network comes into being with its first container.
         WEFT_ASSIGN_OR_RETURN(auto occ, ReadOccupied(ctx, *session));
         WEFT_ASSIGN_OR_RETURN(auto pools, PoolsFromEnv());
         NetworkSpec ns;
-        ns.name = kDefaultNetwork;
+        if (make) ns = *spec.new_network;
+        ns.name = nets[i];
         WEFT_ASSIGN_OR_RETURN(created, ResolveNetwork(ns, occ, pools));
         Plan np("network create " + created.name);
         WEFT_RETURN_IF_ERROR(PlanNetworkCreate(np, ctx, session, created));
@@ -379,7 +431,8 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
       if (!net) return NotFound("no network " + Quote(nets[i]));
       WEFT_ASSIGN_OR_RETURN(
           auto ep, PlanEndpoint(plan, ctx, session, c, *net, i == 0 ? spec.ip : "",
-                                i == 0 ? spec.ip6 : "", spec.aliases, i == 0));
+                                i == 0 ? spec.ip6 : "", spec.aliases, i == 0 && default_route,
+                                i == 0 ? spec.ifname : "", i == 0 ? spec.mac : ""));
       c.endpoints.push_back(ep);
     }
   }
@@ -494,7 +547,8 @@ Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::st
     drivers::PlanDetach(plan, session,
                         drivers::AttachmentFor(c, *net, c.endpoints[i], i == 0));
   }
-  if (!c.netns_path.empty()) {
+  // A runtime's namespace is the runtime's to delete.
+  if (!c.netns_path.empty() && !c.external_netns) {
     const std::string dir = ctx.paths().netns_dir;
     plan.Add({"delete-netns", "ip netns delete " + name,
               [session, dir, name, path = c.netns_path, marker = ctx.paths().netns_marker(name)] {

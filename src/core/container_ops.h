@@ -4,11 +4,13 @@
 // A weft container is a named network namespace (<netns-dir>/<NAME>) with
 // one endpoint per network it is attached to.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/context.h"
 #include "core/kernel_session.h"
+#include "core/network_ops.h"
 #include "core/plan.h"
 #include "store/model.h"
 
@@ -26,6 +28,20 @@ struct ContainerSpec {
   std::string hostname;
   std::vector<std::string> aliases;
   std::vector<store::PortMapping> ports;  // published ports (ParsePortSpec)
+
+  // A namespace that belongs to someone else (a CNI runtime's CNI_NETNS).
+  // Non-empty: weft uses it as it is, neither creates nor deletes it, and
+  // writes no ownership marker; it must exist. The first network's default
+  // routes are left out when the namespace already has one (a runtime's
+  // second network), and an existing interface named `ifname` is refused.
+  std::string external_netns;
+  std::string cni_container_id;  // recorded with the container (CNI_CONTAINERID)
+  // Overrides for the first network's endpoint: the interface inside the
+  // container ("" = eth0) and its MAC ("" = the kernel's choice).
+  std::string ifname, mac;
+  // When set and the first network does not exist, it is created from this
+  // (name = networks[0]) in the same plan, as the default network is.
+  std::optional<NetworkSpec> new_network;
 };
 
 Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const ContainerSpec& spec);

@@ -73,6 +73,7 @@ Status AttachNow(const SessionPtr& session, const Attachment& a) {
   spec.name = a.host_ifname;
   spec.peer_name = a.ifname;
   spec.peer_netns_fd = ns_fd;
+  spec.peer_mac = a.mac;
   spec.mtu = a.mtu;
   spec.alias = a.tag;
   spec.master = a.bridge;
@@ -107,7 +108,8 @@ Status ConfigureNow(const SessionPtr& session, const Attachment& a) {
 std::string AttachExplain(const Attachment& a) {
   std::string e = "ip link add " + a.host_ifname;
   if (a.mtu) e += fmt::format(" mtu {}", a.mtu);
-  e += fmt::format(" type veth peer name {} netns {}\n", a.ifname, a.netns_name);
+  e += fmt::format(" type veth peer name {}{} netns {}\n", a.ifname,
+                   a.mac.empty() ? "" : " address " + a.mac, a.netns_name);
   e += fmt::format("ip link set {} alias \"{}\"\n", a.host_ifname, a.tag);
   e += fmt::format("ip link set {} master {} up\n", a.host_ifname, a.bridge);
   e += fmt::format("bridge link set dev {} hairpin on", a.host_ifname);
@@ -158,6 +160,7 @@ Attachment AttachmentFor(const store::Container& c, const store::Network& net,
   a.netns_name = c.name;
   a.bridge = net.bridge;
   a.ifname = ep.ifname;
+  a.mac = ep.mac;
   a.host_ifname = ep.host_ifname;
   a.mtu = net.mtu;
   a.default_route = default_route && !net.internal;

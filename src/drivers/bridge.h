@@ -28,6 +28,7 @@ struct Attachment {
   std::string netns_name;  // for explanations: ip -n NAME
   std::string bridge;
   std::string ifname;       // inside: eth0, eth1, ...
+  std::string mac;          // of the inner end; "" = the kernel's choice
   std::string host_ifname;  // outside: veth + hash
   uint32_t mtu = 0;
   std::string ipv4_cidr, gateway4;  // "10.89.0.2/24", "10.89.0.1" or ""

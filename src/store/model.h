@@ -61,6 +61,12 @@ struct Container {
   std::string mode = "bridge";  // bridge | none | host
   std::string hostname;
   int64_t created_unix = 0;
+  // The namespace at netns_path belongs to someone else (a CNI runtime):
+  // weft neither creates nor deletes it.
+  bool external_netns = false;
+  // For a CNI attachment: the runtime's CNI_CONTAINERID ("" otherwise). The
+  // attachment is (cni_container_id, its endpoint's ifname, network).
+  std::string cni_container_id;
   // Filled by reads (Tx::GetContainer, Tx::ListContainers) sorted by network
   // and by (protocol, host_ip, host_port); ignored by Tx::PutContainer.
   std::vector<Endpoint> endpoints;

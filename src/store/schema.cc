@@ -59,7 +59,14 @@ constexpr std::string_view kV2 = R"sql(
 ALTER TABLE networks ADD COLUMN dns_enabled INTEGER NOT NULL DEFAULT 1;
 )sql";
 
-constexpr std::string_view kMigrations[] = {kV1, kV2};
+// v3: CNI attachments. A container whose namespace belongs to the runtime
+// (weft neither creates nor deletes it), and the runtime's container id.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE containers ADD COLUMN external_netns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE containers ADD COLUMN cni_container_id TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::string_view kMigrations[] = {kV1, kV2, kV3};
 
 }  // namespace
 

@@ -130,6 +130,35 @@ TEST_F(SqliteMigrationTest, FailedMigrationRollsBack) {
   EXPECT_TRUE(store.ok()) << store.status().message();
 }
 
+// A v2 database (before CNI attachments) keeps its containers, which read
+// as weft's own namespaces.
+TEST_F(SqliteMigrationTest, V3KeepsV2ContainersAsOwnNamespaces) {
+  std::string path = Path("v2.db");
+  auto all = SchemaMigrations();
+  ASSERT_GE(all.size(), 3u);
+  // Version 2 as shipped, plus a container row written the v2 way.
+  std::string v2_with_row = std::string(all[1]) +
+                            "INSERT INTO containers(name, netns_path, mode, hostname, "
+                            "created_unix) VALUES ('old', '/run/netns/old', 'bridge', '', 1);";
+  std::vector<std::string_view> v2 = {all[0], v2_with_row};
+  SqliteOptions old;
+  old.migrations = v2;
+  ASSERT_TRUE(OpenSqliteStore(path, old).ok());
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  std::optional<Container> got;
+  ASSERT_TRUE((*store)
+                  ->View([&](Tx& tx) -> Status {
+                    WEFT_ASSIGN_OR_RETURN(got, tx.GetContainer("old"));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->netns_path, "/run/netns/old");
+  EXPECT_FALSE(got->external_netns);
+  EXPECT_EQ(got->cni_container_id, "");
+}
+
 TEST_F(SqliteMigrationTest, RefusesFilesThatAreNotDatabases) {
   std::string path = Path("junk.db");
   std::ofstream(path) << std::string(4096, 'x');

@@ -170,7 +170,8 @@ bool HostIpsOverlap(std::string_view a, std::string_view b) {
 constexpr std::string_view kNetworkCols =
     "name, driver, bridge, internal, ipv6, icc, mtu, subnets, dns, labels, "
     "created_unix, dns_enabled";
-constexpr std::string_view kContainerCols = "name, netns_path, mode, hostname, created_unix";
+constexpr std::string_view kContainerCols =
+    "name, netns_path, mode, hostname, created_unix, external_netns, cni_container_id";
 constexpr std::string_view kEndpointCols =
     "container, network, ifname, host_ifname, mac, ipv4, ipv6, aliases";
 constexpr std::string_view kPortCols = "container, protocol, host_ip, host_port, container_port";
@@ -203,6 +204,8 @@ Container ReadContainer(const Query& q) {
   c.mode = q.ColText(2);
   c.hostname = q.ColText(3);
   c.created_unix = q.ColInt(4);
+  c.external_netns = q.ColInt(5) != 0;
+  c.cni_container_id = q.ColText(6);
   return c;
 }
 
@@ -321,12 +324,14 @@ class SqliteTx final : public Tx {
   Status PutContainer(const Container& c) override {
     WEFT_RETURN_IF_ERROR(CheckWritable());
     Query q(db_, "INSERT INTO containers(" + std::string(kContainerCols) +
-                     ") VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
                      "netns_path = excluded.netns_path, mode = excluded.mode, "
                      "hostname = excluded.hostname, "
-                     "created_unix = excluded.created_unix");
+                     "created_unix = excluded.created_unix, "
+                     "external_netns = excluded.external_netns, "
+                     "cni_container_id = excluded.cni_container_id");
     q.Text(c.name).Text(c.netns_path).Text(c.mode).Text(c.hostname);
-    q.Int(c.created_unix);
+    q.Int(c.created_unix).Int(c.external_netns).Text(c.cni_container_id);
     return q.Run();
   }
 

@@ -161,6 +161,8 @@ TEST_F(SqliteStoreTest, ContainerRoundTripWithEndpointsAndPorts) {
   c.mode = "bridge";
   c.hostname = "web1.local";
   c.created_unix = 42;
+  c.external_netns = true;
+  c.cni_container_id = "default-web1";
   Endpoint eb = MakeEndpoint("web1", "b", "10.0.0.9", "fd00::9");
   eb.ifname = "eth1";
   eb.host_ifname = "veth123";

@@ -49,7 +49,7 @@ snapshot_sans_ids() {
   ip -6 -j route show | jq -cS 'map(del(.flags)) | sort_by([.dst, .dev]) | .[]'
   nft -j list ruleset | jq -cS 'walk(if type == "object" then del(.handle) | (if .elem then .elem |= sort_by(tostring) else . end) else . end) | .nftables[]' | sort
   ls -1 "$WEFT_NETNS_DIR"
-  if [[ -f $WEFT_STATE_DIR/weft.db ]]; then sqlite3 "$WEFT_STATE_DIR/weft.db" .dump | sed -E "s/,[0-9]{10}(,[01])?\)/,TIME\1)/" | grep -v host_identity | sort; fi
+  if [[ -f $WEFT_STATE_DIR/weft.db ]]; then sqlite3 "$WEFT_STATE_DIR/weft.db" .dump | sed -E "s/,[0-9]{10}(,[01])?(,[01],'[^']*')?\)/,TIME\1\2)/" | grep -v host_identity | sort; fi
 }
 
 # make_outside: an "outside world" namespace behind the host's uplink.

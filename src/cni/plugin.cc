@@ -1,0 +1,352 @@
+#include "cni/plugin.h"
+
+#include <sys/socket.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "cni/result.h"
+#include "cni/version.h"
+#include "core/container_ops.h"
+#include "core/gc.h"
+#include "core/network_ops.h"
+#include "drivers/bridge.h"
+#include "ipam/prefix.h"
+#include "kernel/netlink/addr.h"
+#include "kernel/netlink/link.h"
+#include "kernel/netlink/route.h"
+#include "kernel/netns/netns.h"
+
+namespace weft::cni {
+namespace {
+
+using nlohmann::json;
+
+Reply Fail(Error e) { return {nullptr, std::move(e)}; }
+Reply Fail(int code, std::string msg) { return Fail(Error{code, std::move(msg), ""}); }
+Reply Done(json out = nullptr) { return {std::move(out), std::nullopt}; }
+
+std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+
+// Takes the state lock and, like the CLI's mutating commands, first cleans
+// up after a weft command that died or a restart.
+Result<FileLock> LockForChange(core::Context& ctx) {
+  WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
+  WEFT_ASSIGN_OR_RETURN(std::string why, core::RecoverIfNeeded(ctx));
+  if (!why.empty()) {
+    ctx.mark_changed();
+    spdlog::warn("{}; cleaned up first (as weft gc does)", why);
+  }
+  return lock;
+}
+
+// Applies a plan with the pending marker, as cli::Execute does.
+Status Apply(core::Context& ctx, core::Plan& plan) {
+  if (plan.empty()) return Status::Ok();
+  WEFT_RETURN_IF_ERROR(core::MarkPending(ctx.paths(), plan.command()));
+  Status s = ctx.engine().Apply(plan);
+  core::ClearPending(ctx.paths());
+  if (s.ok()) ctx.mark_changed();
+  return s;
+}
+
+struct Found {
+  store::Container container;
+  store::Endpoint endpoint;
+};
+
+// The attachment (container id, ifname) on `network`, if weft has one.
+std::optional<Found> FindAttachment(const std::vector<store::Container>& containers,
+                                    const std::string& id, const std::string& ifname,
+                                    const std::string& network) {
+  for (const auto& c : containers) {
+    if (!c.external_netns || c.cni_container_id != id) continue;
+    for (const auto& e : c.endpoints) {
+      if (e.ifname == ifname && e.network == network) return Found{c, e};
+    }
+  }
+  return std::nullopt;
+}
+
+const store::Network* FindNetwork(const std::vector<store::Network>& nets,
+                                  const std::string& name) {
+  for (const auto& n : nets) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+// A config that names subnets must agree with an existing network.
+std::optional<Error> CheckSubnets(const Config& c, const store::Network& net) {
+  for (const auto& want : c.subnets) {
+    auto p = ipam::Prefix::Parse(want);
+    if (!p.ok()) return Error{kInvalidConfig, "subnet: " + p.status().message(), ""};
+    bool found = std::any_of(net.subnets.begin(), net.subnets.end(), [&](const store::Subnet& s) {
+      auto q = ipam::Prefix::Parse(s.cidr);
+      return q.ok() && q->ToString() == p->ToString();
+    });
+    if (!found) {
+      std::string have;
+      for (const auto& s : net.subnets) have += (have.empty() ? "" : ", ") + s.cidr;
+      return Error{kInvalidConfig,
+                   "network " + Quote(net.name) + " exists with subnets " + have +
+                       ", not the config's " + p->ToString(),
+                   ""};
+    }
+  }
+  return std::nullopt;
+}
+
+std::string PrefixLength(const std::string& cidr) { return cidr.substr(cidr.find('/')); }
+
+// The result of an attachment as the kernel and the store have it now.
+Result<json> DescribeAttachment(const Request& req, const store::Container& c,
+                                const store::Endpoint& ep, const store::Network& net) {
+  core::KernelSession session;
+  WEFT_ASSIGN_OR_RETURN(auto* host, session.Host());
+  WEFT_ASSIGN_OR_RETURN(auto bridge, netlink::GetLink(*host, net.bridge));
+  WEFT_ASSIGN_OR_RETURN(auto veth, netlink::GetLink(*host, ep.host_ifname));
+  WEFT_ASSIGN_OR_RETURN(auto* inside, session.In(c.netns_path));
+  WEFT_ASSIGN_OR_RETURN(auto inner, netlink::GetLink(*inside, ep.ifname));
+  Attachment a;
+  a.interfaces.push_back({bridge.name, bridge.mac, "", bridge.mtu});
+  a.interfaces.push_back({veth.name, veth.mac, "", veth.mtu});
+  a.interfaces.push_back({inner.name, inner.mac, req.env.netns, inner.mtu});
+  for (const auto& sn : net.subnets) {
+    bool v6 = sn.cidr.find(':') != std::string::npos;
+    const std::string& addr = v6 ? ep.ipv6 : ep.ipv4;
+    if (addr.empty()) continue;
+    a.ips.push_back({addr + PrefixLength(sn.cidr), sn.gateway, 2});
+  }
+  for (int family : {AF_INET, AF_INET6}) {
+    WEFT_ASSIGN_OR_RETURN(auto routes, netlink::ListRoutes(*inside, family));
+    for (const auto& r : routes) {
+      if (r.dst != "default" || r.oif != inner.index) continue;
+      a.routes.push_back({family == AF_INET ? "0.0.0.0/0" : "::/0", r.gateway});
+    }
+  }
+  if (net.dns_enabled) {
+    for (const auto& sn : net.subnets) {
+      if (!sn.gateway.empty()) a.nameservers.push_back(sn.gateway);
+    }
+    if (!a.nameservers.empty()) a.search.push_back(net.name);
+  }
+  return BuildResult(req.config.cni_version, a, req.config.prev_result);
+}
+
+Reply Add(core::Context& ctx, const Request& req) {
+  const Env& env = req.env;
+  const Config& cfg = req.config;
+  if (!netns::OpenByPath(env.netns).ok()) {
+    return Fail(kInvalidEnvironment, "CNI_NETNS: network namespace " + env.netns +
+                                         " does not exist");
+  }
+  auto lock = LockForChange(ctx);
+  if (!lock.ok()) return Fail(FromStatus(lock.status()));
+  std::vector<store::Network> nets;
+  std::vector<store::Container> containers;
+  if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) return Fail(FromStatus(s));
+  if (FindAttachment(containers, env.container_id, env.ifname, cfg.network)) {
+    return Fail(kConflict, "container " + env.container_id + " already has " + env.ifname +
+                               " on network " + Quote(cfg.network) + " (DEL it first)");
+  }
+  core::ContainerSpec spec;
+  AttachmentId id{env.container_id, env.ifname};
+  spec.name = ContainerName(id);
+  auto taken = [&](const std::string& name) {
+    return std::any_of(containers.begin(), containers.end(),
+                       [&](const store::Container& c) { return c.name == name; });
+  };
+  if (taken(spec.name)) spec.name = ContainerName(id, true);
+  spec.networks = {cfg.network};
+  spec.ip = cfg.ip4;
+  spec.ip6 = cfg.ip6;
+  spec.aliases = cfg.aliases;
+  spec.ports = cfg.ports;
+  spec.external_netns = env.netns;
+  spec.cni_container_id = env.container_id;
+  spec.ifname = env.ifname;
+  // A MAC chosen here (not by the kernel) is recorded, so gc re-creates the
+  // interface as it was.
+  spec.mac = cfg.mac.empty() ? drivers::RandomMac() : cfg.mac;
+  if (const store::Network* net = FindNetwork(nets, cfg.network)) {
+    if (auto e = CheckSubnets(cfg, *net)) return Fail(*e);
+  } else {
+    core::NetworkSpec ns;
+    ns.subnets = cfg.subnets;
+    ns.ipv6 = cfg.ipv6;
+    ns.internal = cfg.internal;
+    ns.mtu = cfg.mtu;
+    spec.new_network = ns;
+  }
+  auto session = std::make_shared<core::KernelSession>();
+  auto plan = core::PlanCreateContainer(ctx, session, spec);
+  if (!plan.ok()) return Fail(FromStatus(plan.status()));
+  if (Status s = Apply(ctx, *plan); !s.ok()) return Fail(FromStatus(s));
+  auto c = core::GetContainer(ctx, spec.name);
+  if (!c.ok()) return Fail(FromStatus(c.status()));
+  nets.clear();
+  containers.clear();
+  if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) return Fail(FromStatus(s));
+  const store::Network* net = FindNetwork(nets, cfg.network);
+  if (!net || c->endpoints.empty()) return Fail(kInternal, "attachment vanished after ADD");
+  auto out = DescribeAttachment(req, *c, c->endpoints.front(), *net);
+  if (!out.ok()) return Fail(FromStatus(out.status().Wrap("reading the new attachment")));
+  return Done(*out);
+}
+
+// Removes whole CNI containers (each one attachment); keeps going after an
+// error and reports them all.
+Status RemoveAttachments(core::Context& ctx, const std::vector<store::Container>& doomed) {
+  StatusList errors;
+  for (const auto& c : doomed) {
+    auto session = std::make_shared<core::KernelSession>();
+    auto plan = core::PlanRemoveContainer(ctx, session, c.name);
+    if (!plan.ok()) {
+      errors.Add(plan.status());
+      continue;
+    }
+    errors.Add(Apply(ctx, *plan).Wrap("remove attachment " + c.name));
+  }
+  return errors.ToStatus();
+}
+
+Reply Del(core::Context& ctx, const Request& req) {
+  // Nothing was ever added on this host.
+  if (!ctx.HasStore()) return Done();
+  auto lock = LockForChange(ctx);
+  if (!lock.ok()) return Fail(FromStatus(lock.status()));
+  std::vector<store::Network> nets;
+  std::vector<store::Container> containers;
+  if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) return Fail(FromStatus(s));
+  auto found =
+      FindAttachment(containers, req.env.container_id, req.env.ifname, req.config.network);
+  // Already gone (a repeated DEL, no ADD, or gc forgot it with its netns).
+  if (!found) return Done();
+  if (Status s = RemoveAttachments(ctx, {found->container}); !s.ok()) return Fail(FromStatus(s));
+  return Done();
+}
+
+Reply Gc(core::Context& ctx, const Request& req) {
+  if (!ctx.HasStore()) return Done();
+  auto lock = LockForChange(ctx);
+  if (!lock.ok()) return Fail(FromStatus(lock.status()));
+  std::vector<store::Network> nets;
+  std::vector<store::Container> containers;
+  if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) return Fail(FromStatus(s));
+  const auto& valid = req.config.valid_attachments;
+  std::vector<store::Container> stale;
+  for (const auto& c : containers) {
+    if (!c.external_netns || c.cni_container_id.empty()) continue;
+    for (const auto& e : c.endpoints) {
+      if (e.network != req.config.network) continue;
+      AttachmentId id{c.cni_container_id, e.ifname};
+      if (std::find(valid.begin(), valid.end(), id) == valid.end()) {
+        spdlog::info("gc: removing attachment {} {} ({})", id.container_id, id.ifname, c.name);
+        stale.push_back(c);
+      }
+      break;
+    }
+  }
+  if (Status s = RemoveAttachments(ctx, stale); !s.ok()) return Fail(FromStatus(s));
+  return Done();
+}
+
+// CHECK: the attachment is as ADD left it. Reads only.
+Reply Check(core::Context& ctx, const Request& req) {
+  const Env& env = req.env;
+  const std::string what = "container " + env.container_id + " " + env.ifname + " on network " +
+                           Quote(req.config.network);
+  if (!ctx.HasStore()) return Fail(kUnknownContainer, "weft has no attachment for " + what);
+  std::vector<store::Network> nets;
+  std::vector<store::Container> containers;
+  if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) return Fail(FromStatus(s));
+  auto found = FindAttachment(containers, env.container_id, env.ifname, req.config.network);
+  if (!found) return Fail(kUnknownContainer, "weft has no attachment for " + what);
+  const store::Container& c = found->container;
+  const store::Endpoint& ep = found->endpoint;
+  const store::Network* net = FindNetwork(nets, ep.network);
+  if (!net) return Fail(kCheckFailed, "network " + Quote(ep.network) + " is gone");
+  auto failed = [&](const std::string& m) { return Fail(kCheckFailed, what + ": " + m); };
+  if (c.netns_path != env.netns) {
+    return failed("it was added in " + c.netns_path + ", not " + env.netns);
+  }
+  if (!netns::OpenByPath(c.netns_path).ok()) return failed(c.netns_path + " is gone");
+  core::KernelSession session;
+  auto host = session.Host();
+  if (!host.ok()) return Fail(FromStatus(host.status()));
+  auto bridge = netlink::GetLink(**host, net->bridge);
+  if (!bridge.ok() || !bridge->up) return failed("bridge " + net->bridge + " is missing or down");
+  auto veth = netlink::GetLink(**host, ep.host_ifname);
+  if (!veth.ok() || veth->master != bridge->index || !veth->up) {
+    return failed("host interface " + ep.host_ifname + " is missing, down or not on " +
+                  net->bridge);
+  }
+  auto inside = session.In(c.netns_path);
+  if (!inside.ok()) return Fail(FromStatus(inside.status()));
+  auto inner = netlink::GetLink(**inside, ep.ifname);
+  if (!inner.ok()) return failed("interface " + ep.ifname + " is missing");
+  if (!inner->up) return failed("interface " + ep.ifname + " is down");
+  if (!ep.mac.empty() && inner->mac != ep.mac) {
+    return failed("interface " + ep.ifname + " has MAC " + inner->mac + ", not " + ep.mac);
+  }
+  auto addrs = netlink::ListAddresses(**inside);
+  if (!addrs.ok()) return Fail(FromStatus(addrs.status()));
+  std::vector<std::string> want;
+  for (const auto& sn : net->subnets) {
+    const std::string& a = sn.cidr.find(':') != std::string::npos ? ep.ipv6 : ep.ipv4;
+    if (!a.empty()) want.push_back(a + PrefixLength(sn.cidr));
+  }
+  // prevResult's addresses on this interface must be weft's.
+  const json& prev = req.config.prev_result;
+  if (prev.is_object() && prev.contains("ips") && prev["ips"].is_array() &&
+      prev.contains("interfaces") && prev["interfaces"].is_array()) {
+    for (const auto& ip : prev["ips"]) {
+      if (!ip.contains("interface") || !ip["interface"].is_number_integer()) continue;
+      size_t i = ip["interface"].get<size_t>();
+      if (i >= prev["interfaces"].size()) continue;
+      const json& itf = prev["interfaces"][i];
+      if (itf.value("name", "") != ep.ifname || itf.value("sandbox", "") != env.netns) continue;
+      std::string address = ip.value("address", "");
+      if (std::find(want.begin(), want.end(), address) == want.end()) {
+        return failed("prevResult has address " + address + ", which weft did not assign");
+      }
+    }
+  }
+  for (const auto& w : want) {
+    bool there = std::any_of(addrs->begin(), addrs->end(), [&](const netlink::AddrInfo& a) {
+      return a.ifindex == inner->index && a.cidr == w;
+    });
+    if (!there) return failed("interface " + ep.ifname + " lacks address " + w);
+  }
+  return Done();
+}
+
+// STATUS: weft can serve ADD when its state store opens and reads.
+Reply StatusCmd(core::Context& ctx) {
+  if (!ctx.HasStore()) return Done();
+  std::vector<store::Network> nets;
+  std::vector<store::Container> containers;
+  if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) {
+    return Fail(kNotAvailable, "weft's state store is not usable: " + s.message());
+  }
+  return Done();
+}
+
+}  // namespace
+
+Reply Run(core::Context& ctx, const Request& req) {
+  const std::string& cmd = req.env.command;
+  if (cmd == "VERSION") return Done(VersionJson(req.config.cni_version));
+  if (auto e = CheckVersion(cmd, req.config.cni_version)) return Fail(*e);
+  if (cmd == "ADD") return Add(ctx, req);
+  if (cmd == "DEL") return Del(ctx, req);
+  if (cmd == "CHECK") return Check(ctx, req);
+  if (cmd == "GC") return Gc(ctx, req);
+  if (cmd == "STATUS") return StatusCmd(ctx);
+  return Fail(kInvalidEnvironment, "CNI_COMMAND: unknown command " + Quote(cmd));
+}
+
+}  // namespace weft::cni
