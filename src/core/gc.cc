@@ -120,12 +120,38 @@ Result<Plan> PlanGc(Context& ctx, SessionPtr session) {
     by_name[n.name] = &n;
     if (!present.count(n.bridge)) drivers::PlanBridgeCreate(plan, session, n);
   }
+  std::map<std::string, int> index_of;  // link name -> ifindex
+  std::map<std::string, int> master_of;  // link name -> its master's ifindex
+  for (const auto& l : links) {
+    index_of[l.name] = l.index;
+    master_of[l.name] = l.master;
+  }
   for (const auto& c : live) {
     for (size_t i = 0; i < c.endpoints.size(); ++i) {
       const auto& e = c.endpoints[i];
       auto net = by_name.find(e.network);
-      if (net == by_name.end() || present.count(e.host_ifname)) continue;
-      drivers::PlanAttach(plan, session, drivers::AttachmentFor(c, *net->second, e, i == 0));
+      if (net == by_name.end()) continue;
+      const std::string& bridge = net->second->bridge;
+      if (!present.count(e.host_ifname)) {
+        drivers::PlanAttach(plan, session, drivers::AttachmentFor(c, *net->second, e, i == 0));
+        continue;
+      }
+      // A veth that survived its bridge (deleted, maybe re-created above)
+      // is plugged back in.
+      auto bridge_index = index_of.find(bridge);
+      if (bridge_index != index_of.end() && master_of[e.host_ifname] == bridge_index->second) {
+        continue;
+      }
+      plan.Add({"gc-reattach-veth",
+                "ip link set " + e.host_ifname + " master " + bridge + " up\nbridge link set dev " +
+                    e.host_ifname + " hairpin on",
+                [session, veth = e.host_ifname, bridge] {
+                  WEFT_ASSIGN_OR_RETURN(auto* h, session->Host());
+                  WEFT_RETURN_IF_ERROR(netlink::SetLinkMaster(*h, veth, bridge));
+                  WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*h, veth, true));
+                  return netlink::SetBridgePortHairpin(*h, veth, true);
+                },
+                nullptr});
     }
   }
 

@@ -110,6 +110,15 @@ Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session) {
       if (it == by_name.end()) {
         r.problems.push_back("container " + c.name + ": veth " + e.host_ifname + " (network " +
                              e.network + ") is missing");
+        continue;
+      }
+      for (const auto& n : networks) {
+        if (n.name != e.network) continue;
+        auto bridge = by_name.find(n.bridge);
+        if (bridge != by_name.end() && it->second.master != bridge->second.index) {
+          r.problems.push_back("container " + c.name + ": veth " + e.host_ifname +
+                               " is not on bridge " + n.bridge);
+        }
       }
     }
   }

@@ -33,6 +33,7 @@ inline constexpr std::array kStepNames = {
     std::string_view("gc-forget-container"),
     std::string_view("gc-delete-netns"),
     std::string_view("gc-delete-link"),
+    std::string_view("gc-reattach-veth"),
 };
 
 inline bool IsKnownStep(std::string_view name) {

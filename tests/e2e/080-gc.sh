@@ -80,6 +80,17 @@ msg=$(weft create fine --network base 2>&1 >/dev/null)
 weft rm fine
 ok "the next command cleans up after a killed one"
 
+# A bridge deleted under weft's feet: status says so, gc re-creates it and
+# plugs the surviving veths back in.
+bridge=$(weft network inspect base | jq -r .bridge)
+ip link del "$bridge"
+weft status >/dev/null 2>&1 && fail "status missed the deleted bridge"
+weft gc >/dev/null
+weft status >/dev/null || fail "status not clean after gc re-made $bridge"
+[[ $(weft gc) == "nothing to do" ]] || fail "gc after re-attaching is not idempotent"
+alive || fail "p2 cannot reach p1 after gc re-made $bridge"
+ok "a deleted bridge is re-made by gc with its veths plugged back in"
+
 # Reboot: a fresh network namespace and netns dir, the same state dir.
 nets=$(weft network ls --json | jq length)
 leases_before=$(sqlite3 "$WEFT_STATE_DIR/weft.db" 'select count(*) from endpoints')
