@@ -42,8 +42,15 @@ class Cache {
 
   // The cached answer to `query`, made for it (its id and spelling, TTLs
   // reduced by the entry's age, its EDNS and size limit), or nullopt when
-  // there is none or it has expired (expired entries are dropped).
-  std::optional<std::vector<uint8_t>> Lookup(const Query& query);
+  // there is none or it has expired (expired entries are dropped). If
+  // `fresh_until` is given, it is set to when this answer goes stale: when
+  // the entry's age reaches the next whole second (TTLs would change) or the
+  // entry expires, whichever is first.
+  std::optional<std::vector<uint8_t>> Lookup(
+      const Query& query, std::chrono::steady_clock::time_point* fresh_until = nullptr);
+
+  // The cache's clock (Options::clock).
+  std::chrono::steady_clock::time_point Now() const { return options_.clock(); }
 
   size_t size() const { return map_.size(); }
   void Clear();
@@ -65,7 +72,6 @@ class Cache {
 
   // Writes the key of (qname, qtype, qclass) into key_scratch_.
   std::string_view KeyOf(std::string_view qname, uint16_t qtype, uint16_t qclass);
-  std::chrono::steady_clock::time_point Now() const { return options_.clock(); }
 
   Options options_;
   Lru lru_;

@@ -8,6 +8,8 @@ namespace {
 // Names shared by more containers than this are built per query instead of
 // memoised (one stored answer per rotation).
 constexpr size_t kMaxMemoVariants = 16;
+constexpr size_t kMaxMemoPacket = AnswerMemo::kMaxPacket;
+constexpr size_t kMaxCacheMemo = 4096;
 
 std::string PendingKey(const Query& q) {
   std::string key = q.qname;
@@ -38,6 +40,7 @@ void Responder::RefreshZone() {
     seen_generation_ = published_generation_.load(std::memory_order_relaxed);
   }
   memo_.Clear();
+  cache_memo_.clear();
   // `old` (maybe the last reference) is freed here, outside the lock.
 }
 
@@ -50,6 +53,22 @@ Responder::Outcome Responder::Handle(std::span<const uint8_t> packet, const Clie
     if (!client.tcp && memo_.Lookup(scope, packet, rotation_, reply)) {
       ++rotation_;
       return Outcome::kReply;
+    }
+  }
+  // A repeated question for a cached forwarded name: the stored answer with
+  // this query's id, while its TTLs still hold.
+  const bool memoisable = !client.tcp && packet.size() >= 12 && packet.size() <= kMaxMemoPacket;
+  if (memoisable && !cache_memo_.empty()) {
+    cache_memo_key_.assign(reinterpret_cast<const char*>(packet.data()) + 2, packet.size() - 2);
+    auto hit = cache_memo_.find(cache_memo_key_);
+    if (hit != cache_memo_.end()) {
+      if (cache_.Now() < hit->second.fresh_until) {
+        reply->assign(hit->second.reply.begin(), hit->second.reply.end());
+        (*reply)[0] = packet[0];
+        (*reply)[1] = packet[1];
+        return Outcome::kReply;
+      }
+      cache_memo_.erase(hit);
     }
   }
   auto parsed = ParseQuery(packet);
@@ -96,8 +115,15 @@ Responder::Outcome Responder::Handle(std::span<const uint8_t> packet, const Clie
     *reply = BuildError(*query, Rcode::kRefused);
     return Outcome::kReply;
   }
-  if (auto hit = cache_.Lookup(*query)) {
+  std::chrono::steady_clock::time_point fresh_until;
+  if (auto hit = cache_.Lookup(*query, &fresh_until)) {
     *reply = std::move(*hit);
+    if (memoisable && reply->size() >= 2) {
+      if (cache_memo_.size() >= kMaxCacheMemo) cache_memo_.clear();
+      cache_memo_.insert_or_assign(
+          std::string(reinterpret_cast<const char*>(packet.data()) + 2, packet.size() - 2),
+          FreshAnswer{*reply, fresh_until});
+    }
     return Outcome::kReply;
   }
   return Outcome::kForward;

@@ -102,6 +102,16 @@ class Responder {
   Upstream upstream_;
   Zone::Answer answer_;  // reused across queries
   AnswerMemo memo_;      // UDP answers from zone_
+  // UDP answers from the cache, keyed by the query's bytes after the id,
+  // each valid until its TTLs would change (Cache::Lookup's fresh_until).
+  // Forwarded names are the same for every client, so no scope in the key.
+  // Cleared with the zone (a name may have become a container's).
+  struct FreshAnswer {
+    std::vector<uint8_t> reply;
+    std::chrono::steady_clock::time_point fresh_until;
+  };
+  std::unordered_map<std::string, FreshAnswer> cache_memo_;
+  std::string cache_memo_key_;  // scratch
   size_t rotation_ = 0;
   bool shut_down_ = false;
   std::unordered_map<std::string, std::vector<Waiter>> pending_;

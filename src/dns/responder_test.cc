@@ -113,5 +113,50 @@ TEST_F(ResponderTest, ForwardsUnknownNamesWhenUpstreamsExist) {
   EXPECT_EQ(q.id, 5);
 }
 
+TEST_F(ResponderTest, CachedAnswersAreMemoisedOnlyWhileTheirTtlHolds) {
+  auto now = std::chrono::steady_clock::now();
+  Responder::Options o;
+  o.upstream.servers = {{"127.0.0.1", 9}};  // never contacted: nothing runs io_
+  o.cache.clock = [&now] { return now; };
+  Responder r(io_, o);
+  r.PublishZone(*Zone::Build({{"web1", "front", {"web1"}, "10.0.0.2", ""}}));
+  // What the upstream said about example.com, 10 s to live.
+  Message upstream;
+  upstream.id = 1;
+  upstream.qr = upstream.rd = upstream.ra = true;
+  upstream.question = {{"example.com.", kTypeA, kClassIn, 0, ""}};
+  upstream.answer = {{"example.com.", kTypeA, kClassIn, 10, "192.0.2.1"}};
+  ASSERT_TRUE(r.cache().Insert(*ParseQuery(MakeQuery("example.com.", kTypeA, 1)),
+                               *EncodeMessage(upstream)));
+
+  Responder::Client client{"front", *ParseIp("10.0.0.99"), false};
+  auto ask = [&](uint16_t id, Responder::Outcome want) {
+    Query q;
+    std::vector<uint8_t> reply;
+    EXPECT_EQ(r.Handle(MakeQuery("example.com.", kTypeA, id), client, &q, &reply), want);
+    if (want != Responder::Outcome::kReply) return Message{};
+    auto m = DecodeMessage(reply);
+    EXPECT_TRUE(m.ok());
+    return m.ok() ? *m : Message{};
+  };
+  for (uint16_t id : {7, 8}) {  // built, then from the memo: same answer, own id
+    Message m = ask(id, Responder::Outcome::kReply);
+    EXPECT_EQ(m.id, id);
+    ASSERT_THAT(m.answer, SizeIs(1));
+    EXPECT_EQ(m.answer[0].ttl, 10u);
+  }
+  now += std::chrono::milliseconds(2500);  // the TTL must count down, not stick
+  for (uint16_t id : {9, 10}) EXPECT_EQ(ask(id, Responder::Outcome::kReply).answer[0].ttl, 8u);
+  now += std::chrono::seconds(8);  // expired: asks upstream again
+  ask(11, Responder::Outcome::kForward);
+
+  // A name that becomes a container's is answered from the zone at once.
+  ASSERT_TRUE(r.cache().Insert(*ParseQuery(MakeQuery("example.com.", kTypeA, 1)),
+                               *EncodeMessage(upstream)));
+  EXPECT_EQ(ask(12, Responder::Outcome::kReply).answer[0].rdata, "192.0.2.1");
+  r.PublishZone(*Zone::Build({{"x", "front", {"example.com"}, "10.0.0.7", ""}}));
+  EXPECT_EQ(ask(13, Responder::Outcome::kReply).answer[0].rdata, "10.0.0.7");
+}
+
 }  // namespace
 }  // namespace weft::dns
