@@ -303,6 +303,16 @@ bool ParseConfig(const json& j, const std::map<std::string, std::string>& args, 
       return false;
     }
   }
+  // The container's own name: podman (and Kubernetes runtimes) pass it only
+  // as K8S_POD_NAME in CNI_ARGS. It becomes a DNS name like an alias (names
+  // may be shared, so this cannot clash); one that is not a valid name is
+  // left out rather than failing the ADD.
+  if (auto it = args.find("K8S_POD_NAME"); it != args.end() &&
+                                            core::ValidateName("alias", it->second).ok() &&
+                                            std::find(c->aliases.begin(), c->aliases.end(),
+                                                      it->second) == c->aliases.end()) {
+    c->aliases.push_back(it->second);
+  }
   return true;
 }
 

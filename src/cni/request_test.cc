@@ -103,6 +103,17 @@ TEST(Request, AliasesAsListOrPodmanMap) {
             kInvalidConfig);
 }
 
+TEST(Request, PodNameFromCniArgsIsADnsName) {
+  Env env = AddEnv();
+  env.args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=c1";
+  Request r = MustParse(env, R"({"name":"n","runtimeConfig":{"aliases":{"n":["web","c1"]}}})");
+  EXPECT_EQ(r.config.aliases, (std::vector<std::string>{"web", "c1"}));  // not twice
+  r = MustParse(env, R"({"name":"n"})");
+  EXPECT_EQ(r.config.aliases, (std::vector<std::string>{"c1"}));
+  env.args = "K8S_POD_NAME=not a name";  // left out, not an error
+  EXPECT_TRUE(MustParse(env, R"({"name":"n"})").config.aliases.empty());
+}
+
 TEST(Request, ValidAttachmentsUnderEitherKey) {
   Env env{"GC", "", "", "", "", ""};
   Request r = MustParse(env, R"({"cniVersion":"1.1.0","name":"n","cni.dev/valid-attachments":[{"containerID":"a","ifname":"eth0"}]})");
