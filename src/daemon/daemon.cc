@@ -7,14 +7,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/docker_backend.h"
+#include "daemon/http.h"
 #include "store/sqlite_store.h"
 
 namespace weft::daemon {
@@ -71,6 +75,70 @@ class Session : public std::enable_shared_from_this<Session> {
   AfterReply after_;
 };
 
+// One connection on the Docker plugin socket: HTTP/1.1 requests, one at a
+// time, each answered by the driver (on the control thread).
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  using Handler = std::function<docker::Driver::Reply(const http::Request&)>;
+
+  HttpSession(asio::local::stream_protocol::socket socket, Handler handle)
+      : socket_(std::move(socket)), handle_(std::move(handle)) {}
+
+  void Read() {
+    socket_.async_read_some(asio::buffer(buf_),
+                            [self = shared_from_this()](asio::error_code ec, size_t n) {
+                              if (ec) return;
+                              self->pending_.append(self->buf_.data(), n);
+                              self->Process();
+                            });
+  }
+
+ private:
+  void Process() {
+    size_t used = parser_.Feed(pending_);
+    pending_.erase(0, used);
+    switch (parser_.state()) {
+      case http::Parser::State::kNeedMore:
+        Read();
+        return;
+      case http::Parser::State::kError: {
+        nlohmann::json err = {{"Err", parser_.error()}};
+        Write(http::Response(parser_.error_status(), docker::kContentType, err.dump(), false),
+              false);
+        return;
+      }
+      case http::Parser::State::kDone: {
+        docker::Driver::Reply r = handle_(parser_.request());
+        bool keep = parser_.request().keep_alive;
+        Write(http::Response(r.status, docker::kContentType, r.body, keep), keep);
+        return;
+      }
+    }
+  }
+
+  void Write(std::string out, bool keep_alive) {
+    out_ = std::move(out);
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this(), keep_alive](asio::error_code ec, size_t) {
+                        if (ec) return;
+                        if (!keep_alive) {
+                          asio::error_code ignored;
+                          self->socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+                          return;
+                        }
+                        self->parser_.Reset();
+                        self->Process();  // a pipelined request may be waiting
+                      });
+  }
+
+  asio::local::stream_protocol::socket socket_;
+  std::array<char, 4096> buf_{};
+  std::string pending_;  // read, not yet parsed; at most one read's worth
+  std::string out_;
+  http::Parser parser_;
+  Handler handle_;
+};
+
 // Whether the peer of a control connection may talk to us: root, or the
 // user the daemon runs as.
 bool PeerAllowed(int fd) {
@@ -85,6 +153,7 @@ bool PeerAllowed(int fd) {
 Daemon::Daemon(const Options& options)
     : options_(options),
       acceptor_(control_io_),
+      docker_acceptor_(control_io_),
       signals_(control_io_, SIGTERM, SIGINT, SIGHUP),
       resync_timer_(control_io_) {}
 
@@ -115,6 +184,17 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
   }
 
   WEFT_RETURN_IF_ERROR(d->OpenControlSocket());
+  if (!options.docker_socket.empty()) {
+    core::Paths paths;
+    paths.state_dir = files.state_dir;
+    paths.netns_dir = options.netns_dir;
+    Daemon* self = d.get();
+    d->docker_backend_ = std::make_unique<docker::CoreBackend>(paths, [self] {
+      if (Status s = self->Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
+    });
+    d->docker_driver_ = std::make_unique<docker::Driver>(*d->docker_backend_);
+    WEFT_RETURN_IF_ERROR(d->OpenDockerSocket());
+  }
   d->dns_work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
       d->dns_io_.get_executor());
   d->dns_thread_ = std::thread([io = &d->dns_io_] { io->run(); });
@@ -139,6 +219,42 @@ Status Daemon::OpenControlSocket() {
   return Status::Ok();
 }
 
+Status Daemon::OpenDockerSocket() {
+  const std::string& path = options_.docker_socket;
+  std::error_code fs_ec;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, fs_ec);
+  if (fs_ec) return Internal("create " + dir.string() + ": " + fs_ec.message());
+  // A stale socket of a dead weftd; a live one holds the pid lock we hold.
+  ::unlink(path.c_str());
+  asio::error_code ec;
+  asio::local::stream_protocol::endpoint ep(path);
+  docker_acceptor_.open(ep.protocol(), ec);
+  if (!ec) {
+    mode_t old = ::umask(077);  // dockerd runs as root
+    docker_acceptor_.bind(ep, ec);
+    ::umask(old);
+  }
+  if (!ec) docker_acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return StatusFromErrno("docker plugin socket " + path, ec.value());
+  ::chmod(path.c_str(), 0600);
+  spdlog::info("serving Docker's network driver API on {}", path);
+  return Status::Ok();
+}
+
+void Daemon::AcceptDocker() {
+  docker_acceptor_.async_accept([this](asio::error_code ec,
+                                       asio::local::stream_protocol::socket s) {
+    if (ec) return;  // closed
+    if (PeerAllowed(s.native_handle())) {
+      auto session = std::make_shared<HttpSession>(
+          std::move(s), [this](const http::Request& r) { return docker_driver_->Handle(r); });
+      session->Read();
+    }
+    AcceptDocker();
+  });
+}
+
 // NOLINTNEXTLINE(bugprone-exception-escape): Shutdown() throws only on OOM or a failed join
 Daemon::~Daemon() { Shutdown(); }
 
@@ -149,6 +265,10 @@ void Daemon::Shutdown() {
   if (acceptor_.is_open()) {
     acceptor_.close(ec);
     ::unlink(options_.files.socket().c_str());
+  }
+  if (docker_acceptor_.is_open()) {
+    docker_acceptor_.close(ec);
+    ::unlink(options_.docker_socket.c_str());
   }
   signals_.cancel(ec);
   resync_timer_.cancel();
@@ -167,6 +287,7 @@ void Daemon::Shutdown() {
 
 void Daemon::Run() {
   Accept();
+  if (docker_acceptor_.is_open()) AcceptDocker();
   ScheduleResync();
   WaitForSignal();
   if (!stopping_) control_io_.run();

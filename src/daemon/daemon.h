@@ -13,6 +13,7 @@
 #include "base/unique_fd.h"
 #include "control/daemon_files.h"
 #include "daemon/dns_config.h"
+#include "daemon/docker_driver.h"
 #include "dns/asio.h"
 #include "dns/server.h"
 #include "dns/zone.h"
@@ -26,8 +27,9 @@ namespace weft::daemon {
 // (see control/client.h for the protocol) on a second thread, the one that
 // calls Run().
 //
-// State comes only from weft's store, which the daemon reads and never
-// writes: Reload() (on request, on SIGHUP and every `resync` period) makes
+// State comes only from weft's store, which the DNS side reads and never
+// writes (only the opt-in Docker driver, Options::docker_socket, changes it,
+// through weft's own planning): Reload() (on request, on SIGHUP and every `resync` period) makes
 // the servers and the zone match it. A reload swaps the zone without
 // touching the sockets, so no query is dropped; only a network whose own
 // settings changed (gateways, upstreams, a re-created bridge) has its server
@@ -41,6 +43,11 @@ class Daemon {
     std::chrono::milliseconds resync{2000};
     uint16_t port = 53;
     bool bind_to_bridge = true;  // SO_BINDTODEVICE; tests without a bridge turn it off
+    // Docker's remote network driver API on this unix socket ("" = off;
+    // docs/INTEGRATIONS.md "Docker"). Served on the control thread; it
+    // changes weft's state through weft's own planning (core), then reloads.
+    std::string docker_socket;
+    std::string netns_dir = "/run/netns";  // weft's, for the Docker driver's plans
   };
 
   // Takes the pid lock (kAlreadyExists "weftd is already running (pid N)"),
@@ -73,7 +80,9 @@ class Daemon {
 
   explicit Daemon(const Options& options);
   Status OpenControlSocket();
+  Status OpenDockerSocket();
   void Accept();
+  void AcceptDocker();
   void ScheduleResync();
   void WaitForSignal();
   void Shutdown();
@@ -84,6 +93,9 @@ class Daemon {
   UniqueFd pid_lock_;
   asio::io_context control_io_;
   asio::local::stream_protocol::acceptor acceptor_;
+  asio::local::stream_protocol::acceptor docker_acceptor_;
+  std::unique_ptr<docker::Backend> docker_backend_;
+  std::unique_ptr<docker::Driver> docker_driver_;
   asio::signal_set signals_;
   asio::steady_timer resync_timer_;
 

@@ -44,6 +44,15 @@ int Main(int argc, char** argv) {
                  "Where the host's resolvers are listed (default /etc/resolv.conf)");
   app.add_option("--log-file", log_file, "Append the log here (default: stderr)");
   app.add_flag("--debug", debug, "Verbose log");
+  app.add_option("--docker-plugin-socket", options.docker_socket,
+                 "Serve Docker's remote network driver API (driver \"weft\") on this socket; "
+                 "off unless given (the usual path: /run/docker/plugins/weft.sock)");
+  bool docker_plugin = false;
+  app.add_flag("--docker-plugin", docker_plugin,
+               "Same as --docker-plugin-socket /run/docker/plugins/weft.sock");
+  app.add_option("--netns-dir", options.netns_dir,
+                 "Where weft keeps container namespaces (default /run/netns)")
+      ->envname("WEFT_NETNS_DIR");
   app.add_option("--resync-ms", resync_ms, "How often to re-read the state on its own")
       ->check(CLI::Range(100, 3600000));
   try {
@@ -52,6 +61,14 @@ int Main(int argc, char** argv) {
     return app.exit(e);
   }
   options.resync = std::chrono::milliseconds(resync_ms);
+  if (docker_plugin && options.docker_socket.empty()) {
+    options.docker_socket = "/run/docker/plugins/weft.sock";
+  }
+  if (!options.docker_socket.empty() && !foreground) {
+    std::fprintf(stderr, "weftd: error: the Docker plugin needs --foreground (a supervised, "
+                         "long-running weftd; see contrib/systemd/weftd.service)\n");
+    return 2;
+  }
   options.exit_when_idle = !foreground;
   SetUpSignals();
 

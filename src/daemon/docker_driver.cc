@@ -1,0 +1,284 @@
+#include "daemon/docker_driver.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <spdlog/spdlog.h>
+
+namespace weft::daemon::docker {
+namespace {
+
+using Json = nlohmann::json;
+
+Driver::Reply Ok(const Json& body = Json::object()) { return {200, body.dump()}; }
+Driver::Reply Err(const std::string& message) {
+  // Docker reads {"Err": ...}; a 200 with Err is a failure too, but a
+  // non-200 status makes it plain to anything else that reads the log.
+  return {500, Json{{"Err", message}}.dump()};
+}
+Driver::Reply Err(const Status& s) { return Err(s.message()); }
+
+bool IsHexId(const std::string& s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c)) && !std::isupper(static_cast<unsigned char>(c));
+         });
+}
+
+// A string field that must be present (required) and a string.
+Result<std::string> StringField(const Json& body, const char* key, bool required) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) {
+    if (required) return InvalidArgument(std::string(key) + " is missing");
+    return std::string();
+  }
+  if (!it->is_string()) return InvalidArgument(std::string(key) + " is not a string");
+  return it->get<std::string>();
+}
+
+Result<std::string> IdField(const Json& body, const char* key) {
+  WEFT_ASSIGN_OR_RETURN(std::string id, StringField(body, key, true));
+  if (!IsHexId(id)) return InvalidArgument(std::string(key) + " is not 64 hex digits");
+  return id;
+}
+
+// A CIDR's address ("172.18.0.1/16" -> "172.18.0.1").
+std::string Address(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
+
+Status ParseIpamData(const Json& body, const char* key, NetworkRequest& out) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return Status::Ok();
+  if (!it->is_array()) return InvalidArgument(std::string(key) + " is not a list");
+  for (const Json& d : *it) {
+    if (!d.is_object()) return InvalidArgument(std::string(key) + " holds a non-object");
+    WEFT_ASSIGN_OR_RETURN(std::string pool, StringField(d, "Pool", true));
+    WEFT_ASSIGN_OR_RETURN(std::string gw, StringField(d, "Gateway", false));
+    if (pool.find('/') == std::string::npos) {
+      return InvalidArgument(std::string(key) + " Pool " + pool + " is not a CIDR");
+    }
+    out.subnets.push_back(pool);
+    if (!gw.empty()) out.gateways.push_back(Address(gw));
+  }
+  return Status::Ok();
+}
+
+const char* ProtoName(int proto) {
+  switch (proto) {
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 132: return "sctp";
+    default: return nullptr;
+  }
+}
+
+Status ParsePortMap(const Json& options, std::vector<store::PortMapping>& out) {
+  auto it = options.find("com.docker.network.portmap");
+  if (it == options.end() || it->is_null()) return Status::Ok();
+  if (!it->is_array()) return InvalidArgument("com.docker.network.portmap is not a list");
+  for (const Json& b : *it) {
+    if (!b.is_object()) return InvalidArgument("com.docker.network.portmap holds a non-object");
+    auto num = [&](const char* k) -> Result<int64_t> {
+      auto f = b.find(k);
+      if (f == b.end() || f->is_null()) return int64_t{0};
+      if (!f->is_number_integer()) return InvalidArgument(std::string("port binding ") + k + " is not an integer");
+      return f->get<int64_t>();
+    };
+    WEFT_ASSIGN_OR_RETURN(int64_t proto, num("Proto"));
+    WEFT_ASSIGN_OR_RETURN(int64_t port, num("Port"));
+    WEFT_ASSIGN_OR_RETURN(int64_t host_port, num("HostPort"));
+    WEFT_ASSIGN_OR_RETURN(int64_t host_end, num("HostPortEnd"));
+    WEFT_ASSIGN_OR_RETURN(std::string host_ip, StringField(b, "HostIP", false));
+    const char* name = ProtoName(static_cast<int>(proto));
+    if (!name) return InvalidArgument("port binding: unknown protocol " + std::to_string(proto));
+    if (port < 1 || port > 65535) return InvalidArgument("port binding: bad container port");
+    if (host_port == 0) continue;  // exposed, not published: nothing to do
+    if (host_end == 0) host_end = host_port;
+    if (host_port < 1 || host_end > 65535 || host_end < host_port) {
+      return InvalidArgument("port binding: bad host port range");
+    }
+    if (host_end != host_port) {
+      return InvalidArgument("port binding: host port ranges are not supported");
+    }
+    out.push_back({name, host_ip, static_cast<uint16_t>(host_port), static_cast<uint16_t>(port)});
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string NetworkName(const std::string& network_id) {
+  return "docker-" + network_id.substr(0, 12);
+}
+
+Result<NetworkRequest> ParseCreateNetwork(const Json& body) {
+  if (!body.is_object()) return InvalidArgument("request body is not a JSON object");
+  NetworkRequest r;
+  WEFT_ASSIGN_OR_RETURN(r.network_id, IdField(body, "NetworkID"));
+  r.name = NetworkName(r.network_id);
+  WEFT_RETURN_IF_ERROR(ParseIpamData(body, "IPv4Data", r));
+  size_t v4 = r.subnets.size();
+  WEFT_RETURN_IF_ERROR(ParseIpamData(body, "IPv6Data", r));
+  r.ipv6 = r.subnets.size() > v4;
+  if (v4 == 0) return InvalidArgument("IPv4Data names no pool (weft networks need IPv4)");
+  auto opts = body.find("Options");
+  if (opts != body.end() && !opts->is_null()) {
+    if (!opts->is_object()) return InvalidArgument("Options is not an object");
+    if (auto i = opts->find("com.docker.network.internal"); i != opts->end()) {
+      if (!i->is_boolean()) return InvalidArgument("com.docker.network.internal is not a bool");
+      r.internal = i->get<bool>();
+    }
+    if (auto g = opts->find("com.docker.network.generic"); g != opts->end() && !g->is_null()) {
+      if (!g->is_object()) return InvalidArgument("com.docker.network.generic is not an object");
+      for (const auto& [k, v] : g->items()) {
+        if (!v.is_string()) return InvalidArgument("option " + k + " is not a string");
+        r.generic[k] = v.get<std::string>();
+      }
+    }
+  }
+  for (const auto& [k, v] : r.generic) {
+    return InvalidArgument("unknown option " + k + " (weft's Docker driver takes no -o options)");
+  }
+  return r;
+}
+
+Result<Endpoint> ParseCreateEndpoint(const Json& body) {
+  if (!body.is_object()) return InvalidArgument("request body is not a JSON object");
+  Endpoint e;
+  WEFT_ASSIGN_OR_RETURN(e.network_id, IdField(body, "NetworkID"));
+  WEFT_ASSIGN_OR_RETURN(e.endpoint_id, IdField(body, "EndpointID"));
+  auto itf = body.find("Interface");
+  if (itf != body.end() && !itf->is_null()) {
+    if (!itf->is_object()) return InvalidArgument("Interface is not an object");
+    WEFT_ASSIGN_OR_RETURN(e.address, StringField(*itf, "Address", false));
+    WEFT_ASSIGN_OR_RETURN(e.address6, StringField(*itf, "AddressIPv6", false));
+    WEFT_ASSIGN_OR_RETURN(e.mac, StringField(*itf, "MacAddress", false));
+  }
+  if (e.address.empty()) {
+    return InvalidArgument("Interface.Address is empty (weft's driver needs Docker's IPAM address)");
+  }
+  auto opts = body.find("Options");
+  if (opts != body.end() && !opts->is_null()) {
+    if (!opts->is_object()) return InvalidArgument("Options is not an object");
+    WEFT_RETURN_IF_ERROR(ParsePortMap(*opts, e.ports));
+  }
+  return e;
+}
+
+Driver::Reply Driver::Handle(const http::Request& request) {
+  if (request.method != "POST") return {405, Json{{"Err", "only POST is served"}}.dump()};
+  std::string method = request.target.substr(1);
+  Json body;  // null: empty body
+  if (!std::all_of(request.body.begin(), request.body.end(),
+                   [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; })) {
+    body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded()) return {400, Json{{"Err", "request body is not JSON"}}.dump()};
+  }
+  return Call(method, body);
+}
+
+Driver::Reply Driver::Call(const std::string& method, const Json& body) {
+  spdlog::debug("docker: {}", method);
+  if (method == "Plugin.Activate") return Ok({{"Implements", {"NetworkDriver"}}});
+  if (method == "NetworkDriver.GetCapabilities") {
+    return Ok({{"Scope", "local"}, {"ConnectivityScope", "local"}});
+  }
+  if (method == "NetworkDriver.CreateNetwork") {
+    auto r = ParseCreateNetwork(body);
+    if (!r.ok()) return Err(r.status());
+    if (Status s = backend_.CreateNetwork(*r); !s.ok()) return Err(s);
+    spdlog::info("docker: network {} is weft network {}", r->network_id.substr(0, 12), r->name);
+    return Ok();
+  }
+  if (method == "NetworkDriver.DeleteNetwork") {
+    if (!body.is_object()) return Err("request body is not a JSON object");
+    auto id = IdField(body, "NetworkID");
+    if (!id.ok()) return Err(id.status());
+    for (const auto& [eid, e] : endpoints_) {
+      if (e.network_id == *id) return Err("network has endpoint " + eid.substr(0, 12));
+    }
+    Status s = backend_.DeleteNetwork(*id);
+    if (!s.ok() && s.code() != Code::kNotFound) return Err(s);
+    return Ok();  // already gone is fine: Docker retries deletions
+  }
+  if (method == "NetworkDriver.CreateEndpoint") return CreateEndpoint(body);
+  if (method == "NetworkDriver.DeleteEndpoint") return DeleteEndpoint(body);
+  if (method == "NetworkDriver.Join") return Join(body);
+  if (method == "NetworkDriver.Leave") return Leave(body);
+  if (method == "NetworkDriver.EndpointOperInfo") {
+    if (!body.is_object()) return Err("request body is not a JSON object");
+    auto id = IdField(body, "EndpointID");
+    if (!id.ok()) return Err(id.status());
+    auto it = endpoints_.find(*id);
+    if (it == endpoints_.end()) return Err("no endpoint " + id->substr(0, 12));
+    return Ok({{"Value", Json::object()}});
+  }
+  if (method == "NetworkDriver.DiscoverNew" || method == "NetworkDriver.DiscoverDelete") {
+    return Ok();  // node discovery: local scope, nothing to do
+  }
+  if (method == "NetworkDriver.ProgramExternalConnectivity" ||
+      method == "NetworkDriver.RevokeExternalConnectivity") {
+    return Ok();  // weft's NAT is the network's, set up with it
+  }
+  return {404, Json{{"Err", "unknown method " + method}}.dump()};
+}
+
+Driver::Reply Driver::CreateEndpoint(const Json& body) {
+  auto e = ParseCreateEndpoint(body);
+  if (!e.ok()) return Err(e.status());
+  if (endpoints_.count(e->endpoint_id)) return Err("endpoint exists");
+  if (Status s = backend_.CheckNetwork(e->network_id); !s.ok()) return Err(s);
+  endpoints_.emplace(e->endpoint_id, *e);
+  // Never echo what Docker assigned ("Cannot be modified"); nothing to add.
+  return Ok();
+}
+
+Driver::Reply Driver::DeleteEndpoint(const Json& body) {
+  if (!body.is_object()) return Err("request body is not a JSON object");
+  auto id = IdField(body, "EndpointID");
+  if (!id.ok()) return Err(id.status());
+  auto it = endpoints_.find(*id);
+  if (it == endpoints_.end()) return Ok();  // already gone
+  if (!it->second.sandbox.empty()) {
+    // Docker always Leaves first; if not, undo the Join now.
+    if (Status s = backend_.Leave(it->second); !s.ok() && s.code() != Code::kNotFound) {
+      return Err(s);
+    }
+  }
+  endpoints_.erase(it);
+  return Ok();
+}
+
+Driver::Reply Driver::Join(const Json& body) {
+  if (!body.is_object()) return Err("request body is not a JSON object");
+  auto id = IdField(body, "EndpointID");
+  if (!id.ok()) return Err(id.status());
+  auto sandbox = StringField(body, "SandboxKey", true);
+  if (!sandbox.ok()) return Err(sandbox.status());
+  auto it = endpoints_.find(*id);
+  if (it == endpoints_.end()) return Err("no endpoint " + id->substr(0, 12));
+  if (!it->second.sandbox.empty()) return Err("endpoint already joined");
+  Endpoint e = it->second;
+  e.sandbox = *sandbox;
+  auto r = backend_.Join(e);
+  if (!r.ok()) return Err(r.status());
+  it->second.sandbox = e.sandbox;
+  Json out = {{"InterfaceName", {{"SrcName", r->src_name}, {"DstPrefix", "eth"}}}};
+  if (!r->gateway.empty()) out["Gateway"] = r->gateway;
+  if (!r->gateway6.empty()) out["GatewayIPv6"] = r->gateway6;
+  // Without a gateway Docker adds docker_gwbridge unless told not to.
+  if (r->disable_gateway_service || r->gateway.empty()) out["DisableGatewayService"] = true;
+  return Ok(out);
+}
+
+Driver::Reply Driver::Leave(const Json& body) {
+  if (!body.is_object()) return Err("request body is not a JSON object");
+  auto id = IdField(body, "EndpointID");
+  if (!id.ok()) return Err(id.status());
+  auto it = endpoints_.find(*id);
+  if (it == endpoints_.end()) return Err("no endpoint " + id->substr(0, 12));
+  if (it->second.sandbox.empty()) return Ok();
+  if (Status s = backend_.Leave(it->second); !s.ok() && s.code() != Code::kNotFound) return Err(s);
+  it->second.sandbox.clear();
+  return Ok();
+}
+
+}  // namespace weft::daemon::docker
