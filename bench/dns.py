@@ -51,6 +51,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -76,7 +77,7 @@ LOCAL_NAME = "web"
 KINDS = {"local": LOCAL_NAME, "forwarded": EXT_NAME}
 GOAL_QPS_RATIO, GOAL_P99_MS = 1.2, 1.0
 HERE = os.path.abspath(__file__)
-TMP = tempfile.mkdtemp(prefix="bench-dns-")
+TMP = ""  # made by main (not by the query/probe subcommands)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -521,10 +522,12 @@ def summarize(slices):
 # ---- main ----
 
 def main():
+    global TMP
     if os.environ.get("WEFT_SANDBOX") != "1":
         sys.exit("bench/dns: run me inside tests/sandbox (tests/sandbox python3 bench/dns.py)")
     if os.cpu_count() < 2:
         sys.exit("bench/dns: needs 2 cores (server and client on separate cores)")
+    TMP = tempfile.mkdtemp(prefix="bench-dns-")
     wanted = os.environ.get("BENCH_DNS_SERVERS", "weftd,aardvark,dnsmasq").split(",")
     weft = os.environ.get("WEFT", "")
     weftd = os.environ.get("WEFTD") or (os.path.join(os.path.dirname(weft), "weftd") if weft else "")
@@ -685,6 +688,7 @@ def main():
         if getattr(s, "proc", None):
             s.proc.terminate()
     upstream.proc.terminate()
+    shutil.rmtree(TMP, ignore_errors=True)  # dnsperf -v output: megabytes per run
 
 
 if __name__ == "__main__":
