@@ -23,6 +23,8 @@ nlohmann::json ContainerJson(const store::Container& c) {
   for (const auto& e : c.endpoints) {
     nets.push_back({{"network", e.network}, {"interface", e.ifname}, {"ipv4", e.ipv4},
                     {"ipv6", e.ipv6}, {"host_interface", e.host_ifname}, {"aliases", e.aliases}});
+    // A runtime (Docker) moved and renamed it; weft named it in the host.
+    if (e.handoff) nets.back()["handed_off"] = true;
   }
   nlohmann::json ports = nlohmann::json::array();
   for (const auto& p : c.ports) {

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/table.h"
+#include "core/apply.h"
 #include "core/gc.h"
 
 namespace weft::cli {
@@ -51,27 +52,12 @@ Status Execute(core::Context& ctx, core::Plan& plan, bool dry_run) {
     std::cout << plan.Explain();
     return Status::Ok();
   }
-  if (plan.empty()) return Status::Ok();
-  // Only commands that keep state can leave it half-done (ns add/rm do not).
-  const bool stateful = ctx.HasStore();
-  if (stateful) WEFT_RETURN_IF_ERROR(core::MarkPending(ctx.paths(), plan.command()));
-  Status s = ctx.engine().Apply(plan);
-  // Applied or rolled back: either way nothing is half-done.
-  if (stateful) core::ClearPending(ctx.paths());
-  if (s.ok()) ctx.mark_changed();
-  return s;
+  return core::ApplyPlan(ctx, plan);
 }
 
 Result<FileLock> LockForChange(core::Context& ctx) {
-  WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
-  if (!ctx.dry_run()) {
-    WEFT_ASSIGN_OR_RETURN(std::string why, core::RecoverIfNeeded(ctx));
-    if (!why.empty()) {
-      ctx.mark_changed();
-      std::fprintf(stderr, "weft: %s; cleaned up first (as weft gc does)\n", why.c_str());
-    }
-  }
-  return lock;
+  return core::LockForChange(
+      ctx, [](const std::string& why) { std::fprintf(stderr, "weft: %s\n", why.c_str()); });
 }
 
 }  // namespace weft::cli

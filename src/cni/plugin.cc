@@ -9,6 +9,7 @@
 
 #include "cni/result.h"
 #include "cni/version.h"
+#include "core/apply.h"
 #include "core/container_ops.h"
 #include "core/gc.h"
 #include "core/network_ops.h"
@@ -30,26 +31,8 @@ Reply Done(json out = nullptr) { return {std::move(out), std::nullopt}; }
 
 std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
-// Takes the state lock and, like the CLI's mutating commands, first cleans
-// up after a weft command that died or a restart.
 Result<FileLock> LockForChange(core::Context& ctx) {
-  WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
-  WEFT_ASSIGN_OR_RETURN(std::string why, core::RecoverIfNeeded(ctx));
-  if (!why.empty()) {
-    ctx.mark_changed();
-    spdlog::warn("{}; cleaned up first (as weft gc does)", why);
-  }
-  return lock;
-}
-
-// Applies a plan with the pending marker, as cli::Execute does.
-Status Apply(core::Context& ctx, core::Plan& plan) {
-  if (plan.empty()) return Status::Ok();
-  WEFT_RETURN_IF_ERROR(core::MarkPending(ctx.paths(), plan.command()));
-  Status s = ctx.engine().Apply(plan);
-  core::ClearPending(ctx.paths());
-  if (s.ok()) ctx.mark_changed();
-  return s;
+  return core::LockForChange(ctx, [](const std::string& why) { spdlog::warn("{}", why); });
 }
 
 struct Found {
@@ -184,7 +167,7 @@ Reply Add(core::Context& ctx, const Request& req) {
   auto session = std::make_shared<core::KernelSession>();
   auto plan = core::PlanCreateContainer(ctx, session, spec);
   if (!plan.ok()) return Fail(FromStatus(plan.status()));
-  if (Status s = Apply(ctx, *plan); !s.ok()) return Fail(FromStatus(s));
+  if (Status s = core::ApplyPlan(ctx, *plan); !s.ok()) return Fail(FromStatus(s));
   auto c = core::GetContainer(ctx, spec.name);
   if (!c.ok()) return Fail(FromStatus(c.status()));
   nets.clear();
@@ -208,7 +191,7 @@ Status RemoveAttachments(core::Context& ctx, const std::vector<store::Container>
       errors.Add(plan.status());
       continue;
     }
-    errors.Add(Apply(ctx, *plan).Wrap("remove attachment " + c.name));
+    errors.Add(core::ApplyPlan(ctx, *plan).Wrap("remove attachment " + c.name));
   }
   return errors.ToStatus();
 }

@@ -108,8 +108,10 @@ Result<store::Endpoint> PlanEndpoint(Plan& plan, Context& ctx, SessionPtr sessio
                                      const store::Container& c, const store::Network& net,
                                      const std::string& ip, const std::string& ip6,
                                      const std::vector<std::string>& aliases, bool default_route,
-                                     const std::string& ifname = "", const std::string& mac = "") {
+                                     const std::string& ifname = "", const std::string& mac = "",
+                                     bool handoff = false) {
   store::Endpoint ep;
+  ep.handoff = handoff;
   ep.container = c.name;
   ep.network = net.name;
   ep.ifname = ifname.empty() ? NextIfname(c) : ifname;
@@ -349,6 +351,15 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
   if (nets[0] == "host") {
     c.mode = "host";
     PlanFiles(plan, ctx, snap, c);
+  } else if (spec.handoff) {
+    if (nets.size() != 1 || nets[0] == "none") {
+      return InvalidArgument("a handed-off interface needs exactly one bridge network");
+    }
+    if (spec.ifname.empty()) return InvalidArgument("a handed-off interface needs a name");
+    c.mode = "bridge";
+    c.netns_path = spec.external_netns;
+    c.external_netns = true;
+    default_route = false;  // the runtime routes
   } else if (!spec.external_netns.empty()) {
     if (nets[0] == "none") return InvalidArgument("a runtime's namespace needs a bridge network");
     c.mode = "bridge";
@@ -432,7 +443,8 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
       WEFT_ASSIGN_OR_RETURN(
           auto ep, PlanEndpoint(plan, ctx, session, c, *net, i == 0 ? spec.ip : "",
                                 i == 0 ? spec.ip6 : "", spec.aliases, i == 0 && default_route,
-                                i == 0 ? spec.ifname : "", i == 0 ? spec.mac : ""));
+                                i == 0 ? spec.ifname : "", i == 0 ? spec.mac : "",
+                                spec.handoff));
       c.endpoints.push_back(ep);
     }
   }
@@ -448,6 +460,29 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
             },
             [store, name = c.name] {
               return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); });
+            }});
+  return plan;
+}
+
+Result<Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
+                               const std::string& netns_path) {
+  WEFT_ASSIGN_OR_RETURN(store::Container c, GetContainer(ctx, container));
+  if (!c.external_netns || c.endpoints.empty() || !c.endpoints.front().handoff) {
+    return FailedPrecondition("container " + Quote(container) +
+                              " has no interface handed off to a runtime");
+  }
+  if (!netns::OpenByPath(netns_path).ok()) {
+    return NotFound("network namespace " + netns_path + " does not exist");
+  }
+  Plan plan("join " + container);
+  if (c.netns_path == netns_path) return plan;
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  store::Container before = c, after = c;
+  after.netns_path = netns_path;
+  plan.Add({"record-sandbox", "",
+            [store, after] { return store->Update([&](store::Tx& tx) { return tx.PutContainer(after); }); },
+            [store, before] {
+              return store->Update([&](store::Tx& tx) { return tx.PutContainer(before); });
             }});
   return plan;
 }

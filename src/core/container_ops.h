@@ -39,12 +39,24 @@ struct ContainerSpec {
   // Overrides for the first network's endpoint: the interface inside the
   // container ("" = eth0) and its MAC ("" = the kernel's choice).
   std::string ifname, mac;
+  // Hand the first (only) network's inner end to a runtime instead of
+  // configuring it: it stays in the host namespace as `ifname`, down and
+  // unaddressed (Docker moves it into its sandbox and configures it). Needs
+  // `ifname`; external_netns may be "" until the runtime names its sandbox
+  // (PlanRecordSandbox).
+  bool handoff = false;
   // When set and the first network does not exist, it is created from this
   // (name = networks[0]) in the same plan, as the default network is.
   std::optional<NetworkSpec> new_network;
 };
 
 Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const ContainerSpec& spec);
+
+// Records `netns_path` as the namespace of a container made with
+// ContainerSpec::handoff (Docker's Join names its sandbox after
+// CreateEndpoint). Store only: the runtime moves the interface itself.
+Result<Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
+                               const std::string& netns_path);
 
 // Attaches an existing container to one more network.
 Result<Plan> PlanConnect(Context& ctx, SessionPtr session, const std::string& network,

@@ -64,7 +64,10 @@ Result<Plan> PlanGc(Context& ctx, SessionPtr session) {
   // 1. Containers whose namespace is gone are dead: forget them.
   std::vector<store::Container> live;
   for (const auto& c : containers) {
-    if (c.mode == "host" || netns::OpenByPath(c.netns_path).ok()) {
+    // A handed-off endpoint not yet joined (Docker's CreateEndpoint before
+    // Join) has no namespace yet.
+    if (c.mode == "host" || (c.external_netns && c.netns_path.empty()) ||
+        netns::OpenByPath(c.netns_path).ok()) {
       live.push_back(c);
       continue;
     }

@@ -102,7 +102,8 @@ Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session) {
     }
   }
   for (const auto& c : containers) {
-    if (c.mode != "host" && !netns::OpenByPath(c.netns_path).ok()) {
+    if (c.mode != "host" && !(c.external_netns && c.netns_path.empty()) &&
+        !netns::OpenByPath(c.netns_path).ok()) {
       r.problems.push_back("container " + c.name + ": namespace " + c.netns_path + " is missing");
     }
     for (const auto& e : c.endpoints) {

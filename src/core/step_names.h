@@ -21,6 +21,7 @@ inline constexpr std::array kStepNames = {
     std::string_view("write-container-files"),
     std::string_view("record-container"),
     std::string_view("record-endpoint"),
+    std::string_view("record-sandbox"),
     std::string_view("remove-endpoint-record"),
     std::string_view("remove-container-record"),
     std::string_view("remove-network-record"),

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -17,6 +18,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/fault.h"
 #include "daemon/docker_backend.h"
 #include "daemon/http.h"
 #include "store/sqlite_store.h"
@@ -188,8 +190,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
     core::Paths paths;
     paths.state_dir = files.state_dir;
     paths.netns_dir = options.netns_dir;
+    // WEFT_FAULT=STEP:fail|kill applies to the driver's plans as to weft's
+    // (tests fail each step of CreateEndpoint, Join, ...).
+    const char* fault_spec = std::getenv("WEFT_FAULT");
+    WEFT_ASSIGN_OR_RETURN(auto fault, core::ParseFault(fault_spec ? fault_spec : ""));
     Daemon* self = d.get();
-    d->docker_backend_ = std::make_unique<docker::CoreBackend>(paths, [self] {
+    d->docker_backend_ = std::make_unique<docker::CoreBackend>(paths, fault, [self] {
       if (Status s = self->Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
     });
     d->docker_driver_ = std::make_unique<docker::Driver>(*d->docker_backend_);

@@ -2,38 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/gc.h"
+#include "core/apply.h"
+#include "core/container_ops.h"
 #include "core/network_ops.h"
+#include "drivers/bridge.h"
 
 namespace weft::daemon::docker {
 namespace {
 
-// The state lock, after cleaning up behind a weft command that died (as
-// the CLI's mutating commands do).
-Result<FileLock> LockForChange(core::Context& ctx) {
-  WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
-  WEFT_ASSIGN_OR_RETURN(std::string why, core::RecoverIfNeeded(ctx));
-  if (!why.empty()) {
-    ctx.mark_changed();
-    spdlog::warn("docker: {}; cleaned up first (as weft gc does)", why);
-  }
-  return lock;
-}
-
-// Applies a plan with the pending marker, as the CLI's Execute does.
-Status Apply(core::Context& ctx, core::Plan& plan) {
-  if (plan.empty()) return Status::Ok();
-  WEFT_RETURN_IF_ERROR(core::MarkPending(ctx.paths(), plan.command()));
-  Status s = ctx.engine().Apply(plan);
-  core::ClearPending(ctx.paths());
-  if (s.ok()) ctx.mark_changed();
-  return s;
-}
-
-}  // namespace
-
-Result<store::Network> CoreBackend::FindNetwork(core::Context& ctx,
-                                                const std::string& network_id) {
+// The weft network recorded for a Docker network (kNotFound if none).
+Result<store::Network> FindNetwork(core::Context& ctx, const std::string& network_id) {
   std::vector<store::Network> nets;
   std::vector<store::Container> containers;
   if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
@@ -44,10 +22,42 @@ Result<store::Network> CoreBackend::FindNetwork(core::Context& ctx,
   return NotFound("weft has no network for Docker network " + network_id.substr(0, 12));
 }
 
-Status CoreBackend::CreateNetwork(const NetworkRequest& request) {
-  core::Context ctx(paths_, std::nullopt);
+// The weft container standing for a Docker endpoint (kNotFound if none).
+Result<store::Container> FindEndpoint(core::Context& ctx, const std::string& endpoint_id) {
+  const std::string name = EndpointName(endpoint_id);
+  if (!ctx.HasStore()) return NotFound("weft has no endpoint " + endpoint_id.substr(0, 12));
+  auto c = core::GetContainer(ctx, name);
+  if (!c.ok()) {
+    if (c.status().code() == Code::kNotFound) {
+      return NotFound("weft has no endpoint " + endpoint_id.substr(0, 12));
+    }
+    return c.status();
+  }
+  if (c->endpoints.size() != 1 || !c->endpoints[0].handoff) {
+    return FailedPrecondition("weft container " + name + " is not a Docker endpoint");
+  }
+  return *c;
+}
+
+// "172.18.0.2/16" -> "172.18.0.2".
+std::string Bare(const std::string& cidr) { return cidr.substr(0, cidr.find('/')); }
+
+}  // namespace
+
+Status CoreBackend::Change(const std::function<Status(core::Context&)>& change) {
+  core::Context ctx(paths_, fault_);
   Status s = [&]() -> Status {
-    WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
+    WEFT_ASSIGN_OR_RETURN(auto lock, core::LockForChange(ctx, [](const std::string& why) {
+                            spdlog::warn("docker: {}", why);
+                          }));
+    return change(ctx);
+  }();
+  if (ctx.changed() && changed_) changed_();
+  return s;
+}
+
+Status CoreBackend::CreateNetwork(const NetworkRequest& request) {
+  return Change([&](core::Context& ctx) -> Status {
     auto existing = FindNetwork(ctx, request.network_id);
     if (existing.ok()) return Status::Ok();  // a repeated CreateNetwork
     if (existing.status().code() != Code::kNotFound) return existing.status();
@@ -64,40 +74,101 @@ Status CoreBackend::CreateNetwork(const NetworkRequest& request) {
     net.labels[kNetworkIdLabel] = request.network_id;
     core::Plan plan("network create " + net.name + " (docker)");
     WEFT_RETURN_IF_ERROR(core::PlanNetworkCreate(plan, ctx, session, net));
-    return Apply(ctx, plan);
-  }();
-  if (ctx.changed() && changed_) changed_();
-  return s;
+    return core::ApplyPlan(ctx, plan);
+  });
 }
 
 Status CoreBackend::DeleteNetwork(const std::string& network_id) {
-  core::Context ctx(paths_, std::nullopt);
-  if (!ctx.HasStore()) return NotFound("weft has no networks");
-  Status s = [&]() -> Status {
-    WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
+  if (!core::Context(paths_, std::nullopt).HasStore()) return NotFound("weft has no networks");
+  return Change([&](core::Context& ctx) -> Status {
     WEFT_ASSIGN_OR_RETURN(auto net, FindNetwork(ctx, network_id));
+    std::vector<store::Network> nets;
+    std::vector<store::Container> containers;
+    WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
+    std::string users;
+    for (const auto& c : containers) {
+      for (const auto& e : c.endpoints) {
+        if (e.network == net.name) users += (users.empty() ? "" : ", ") + c.name;
+      }
+    }
+    if (!users.empty()) {
+      // Docker's own words for it, with weft's names for the endpoints.
+      return FailedPrecondition("network " + net.name + " has active endpoints (" + users + ")");
+    }
     auto session = std::make_shared<core::KernelSession>();
     WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanNetworkRemove(ctx, session, net.name, false));
-    return Apply(ctx, plan);
-  }();
-  if (ctx.changed() && changed_) changed_();
-  return s;
+    return core::ApplyPlan(ctx, plan);
+  });
 }
 
-Status CoreBackend::CheckNetwork(const std::string& network_id) {
+Status CoreBackend::CreateEndpoint(const Endpoint& e) {
+  return Change([&](core::Context& ctx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(auto net, FindNetwork(ctx, e.network_id));
+    core::ContainerSpec spec;
+    spec.name = EndpointName(e.endpoint_id);
+    spec.networks = {net.name};
+    // Docker's IPAM chose the addresses; weft records them as static ones
+    // (so its own IPAM never hands them out) and refuses a clash.
+    spec.ip = Bare(e.address);
+    spec.ip6 = Bare(e.address6);
+    spec.mac = e.mac;
+    spec.ports = e.ports;
+    spec.handoff = true;
+    spec.ifname = drivers::HandoffIfname(spec.name, net.name);
+    auto session = std::make_shared<core::KernelSession>();
+    WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanCreateContainer(ctx, session, spec));
+    return core::ApplyPlan(ctx, plan);
+  });
+}
+
+Status CoreBackend::DeleteEndpoint(const std::string& endpoint_id) {
+  if (!core::Context(paths_, std::nullopt).HasStore()) return NotFound("weft has no endpoints");
+  return Change([&](core::Context& ctx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(ctx, endpoint_id));
+    auto session = std::make_shared<core::KernelSession>();
+    WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRemoveContainer(ctx, session, c.name));
+    return core::ApplyPlan(ctx, plan);
+  });
+}
+
+Status CoreBackend::CheckEndpoint(const std::string& endpoint_id) {
   core::Context ctx(paths_, std::nullopt);
-  return FindNetwork(ctx, network_id).status();
+  return FindEndpoint(ctx, endpoint_id).status();
 }
 
-Result<JoinReply> CoreBackend::Join(const Endpoint& /*endpoint*/) {
-  // Docker moves the driver's SrcName from the host namespace into the
-  // sandbox; weft's bridge driver makes the inner end inside the
-  // container's namespace. The plan path that leaves it in the host
-  // namespace is not written yet (docs/DECISIONS.md).
-  return FailedPrecondition(
-      "weft's Docker driver cannot attach containers yet (Join is not implemented)");
+Result<JoinReply> CoreBackend::Join(const std::string& endpoint_id, const std::string& sandbox) {
+  JoinReply reply;
+  Status s = Change([&](core::Context& ctx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(ctx, endpoint_id));
+    const store::Endpoint& ep = c.endpoints[0];
+    WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRecordSandbox(ctx, c.name, sandbox));
+    WEFT_RETURN_IF_ERROR(core::ApplyPlan(ctx, plan));
+    std::vector<store::Network> nets;
+    std::vector<store::Container> containers;
+    WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
+    reply.src_name = ep.ifname;
+    for (const auto& n : nets) {
+      if (n.name != ep.network) continue;
+      // An internal network has no way out: no default route, and no
+      // docker_gwbridge either.
+      reply.disable_gateway_service = n.internal;
+      if (n.internal) break;
+      for (const auto& sn : n.subnets) {
+        const bool v6 = sn.cidr.find(':') != std::string::npos;
+        if (!v6 && !ep.ipv4.empty()) reply.gateway = sn.gateway;
+        if (v6 && !ep.ipv6.empty()) reply.gateway6 = sn.gateway;
+      }
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return reply;
 }
 
-Status CoreBackend::Leave(const Endpoint& /*endpoint*/) { return Status::Ok(); }
+Status CoreBackend::Leave(const std::string& endpoint_id) {
+  // Docker moves the interface back to the host namespace under its old
+  // name; DeleteEndpoint removes it with the rest.
+  return CheckEndpoint(endpoint_id);
+}
 
 }  // namespace weft::daemon::docker

@@ -109,6 +109,10 @@ std::string NetworkName(const std::string& network_id) {
   return "docker-" + network_id.substr(0, 12);
 }
 
+std::string EndpointName(const std::string& endpoint_id) {
+  return "docker-" + endpoint_id.substr(0, 12);
+}
+
 Result<NetworkRequest> ParseCreateNetwork(const Json& body) {
   if (!body.is_object()) return InvalidArgument("request body is not a JSON object");
   NetworkRequest r;
@@ -192,24 +196,34 @@ Driver::Reply Driver::Call(const std::string& method, const Json& body) {
     if (!body.is_object()) return Err("request body is not a JSON object");
     auto id = IdField(body, "NetworkID");
     if (!id.ok()) return Err(id.status());
-    for (const auto& [eid, e] : endpoints_) {
-      if (e.network_id == *id) return Err("network has endpoint " + eid.substr(0, 12));
-    }
     Status s = backend_.DeleteNetwork(*id);
     if (!s.ok() && s.code() != Code::kNotFound) return Err(s);
     return Ok();  // already gone is fine: Docker retries deletions
   }
-  if (method == "NetworkDriver.CreateEndpoint") return CreateEndpoint(body);
-  if (method == "NetworkDriver.DeleteEndpoint") return DeleteEndpoint(body);
+  if (method == "NetworkDriver.CreateEndpoint") {
+    auto e = ParseCreateEndpoint(body);
+    if (!e.ok()) return Err(e.status());
+    if (Status s = backend_.CreateEndpoint(*e); !s.ok()) return Err(s);
+    // Never echo what Docker assigned ("Cannot be modified"); nothing to add.
+    return Ok();
+  }
   if (method == "NetworkDriver.Join") return Join(body);
-  if (method == "NetworkDriver.Leave") return Leave(body);
-  if (method == "NetworkDriver.EndpointOperInfo") {
+  // The rest name an endpoint and only that.
+  const bool by_endpoint = method == "NetworkDriver.DeleteEndpoint" ||
+                           method == "NetworkDriver.Leave" ||
+                           method == "NetworkDriver.EndpointOperInfo";
+  if (by_endpoint) {
     if (!body.is_object()) return Err("request body is not a JSON object");
     auto id = IdField(body, "EndpointID");
     if (!id.ok()) return Err(id.status());
-    auto it = endpoints_.find(*id);
-    if (it == endpoints_.end()) return Err("no endpoint " + id->substr(0, 12));
-    return Ok({{"Value", Json::object()}});
+    if (method == "NetworkDriver.EndpointOperInfo") {
+      if (Status s = backend_.CheckEndpoint(*id); !s.ok()) return Err(s);
+      return Ok({{"Value", Json::object()}});
+    }
+    Status s = method == "NetworkDriver.Leave" ? backend_.Leave(*id) : backend_.DeleteEndpoint(*id);
+    // Docker repeats deletions after a crash; an endpoint already gone is fine.
+    if (!s.ok() && s.code() != Code::kNotFound) return Err(s);
+    return Ok();
   }
   if (method == "NetworkDriver.DiscoverNew" || method == "NetworkDriver.DiscoverDelete") {
     return Ok();  // node discovery: local scope, nothing to do
@@ -221,64 +235,21 @@ Driver::Reply Driver::Call(const std::string& method, const Json& body) {
   return {404, Json{{"Err", "unknown method " + method}}.dump()};
 }
 
-Driver::Reply Driver::CreateEndpoint(const Json& body) {
-  auto e = ParseCreateEndpoint(body);
-  if (!e.ok()) return Err(e.status());
-  if (endpoints_.count(e->endpoint_id)) return Err("endpoint exists");
-  if (Status s = backend_.CheckNetwork(e->network_id); !s.ok()) return Err(s);
-  endpoints_.emplace(e->endpoint_id, *e);
-  // Never echo what Docker assigned ("Cannot be modified"); nothing to add.
-  return Ok();
-}
-
-Driver::Reply Driver::DeleteEndpoint(const Json& body) {
-  if (!body.is_object()) return Err("request body is not a JSON object");
-  auto id = IdField(body, "EndpointID");
-  if (!id.ok()) return Err(id.status());
-  auto it = endpoints_.find(*id);
-  if (it == endpoints_.end()) return Ok();  // already gone
-  if (!it->second.sandbox.empty()) {
-    // Docker always Leaves first; if not, undo the Join now.
-    if (Status s = backend_.Leave(it->second); !s.ok() && s.code() != Code::kNotFound) {
-      return Err(s);
-    }
-  }
-  endpoints_.erase(it);
-  return Ok();
-}
-
 Driver::Reply Driver::Join(const Json& body) {
   if (!body.is_object()) return Err("request body is not a JSON object");
   auto id = IdField(body, "EndpointID");
   if (!id.ok()) return Err(id.status());
   auto sandbox = StringField(body, "SandboxKey", true);
   if (!sandbox.ok()) return Err(sandbox.status());
-  auto it = endpoints_.find(*id);
-  if (it == endpoints_.end()) return Err("no endpoint " + id->substr(0, 12));
-  if (!it->second.sandbox.empty()) return Err("endpoint already joined");
-  Endpoint e = it->second;
-  e.sandbox = *sandbox;
-  auto r = backend_.Join(e);
+  if (sandbox->empty() || (*sandbox)[0] != '/') return Err("SandboxKey is not an absolute path");
+  auto r = backend_.Join(*id, *sandbox);
   if (!r.ok()) return Err(r.status());
-  it->second.sandbox = e.sandbox;
   Json out = {{"InterfaceName", {{"SrcName", r->src_name}, {"DstPrefix", "eth"}}}};
   if (!r->gateway.empty()) out["Gateway"] = r->gateway;
   if (!r->gateway6.empty()) out["GatewayIPv6"] = r->gateway6;
   // Without a gateway Docker adds docker_gwbridge unless told not to.
   if (r->disable_gateway_service || r->gateway.empty()) out["DisableGatewayService"] = true;
   return Ok(out);
-}
-
-Driver::Reply Driver::Leave(const Json& body) {
-  if (!body.is_object()) return Err("request body is not a JSON object");
-  auto id = IdField(body, "EndpointID");
-  if (!id.ok()) return Err(id.status());
-  auto it = endpoints_.find(*id);
-  if (it == endpoints_.end()) return Err("no endpoint " + id->substr(0, 12));
-  if (it->second.sandbox.empty()) return Ok();
-  if (Status s = backend_.Leave(it->second); !s.ok() && s.code() != Code::kNotFound) return Err(s);
-  it->second.sandbox.clear();
-  return Ok();
 }
 
 }  // namespace weft::daemon::docker

@@ -36,13 +36,12 @@ struct NetworkRequest {
   std::map<std::string, std::string> generic;  // -o k=v
 };
 
-// CreateEndpoint, decoded and kept until Join.
+// CreateEndpoint, decoded.
 struct Endpoint {
   std::string network_id, endpoint_id;
   std::string address, address6;  // as Docker's IPAM gave them ("172.18.0.2/16")
   std::string mac;                 // "" = none given
   std::vector<store::PortMapping> ports;  // com.docker.network.portmap
-  std::string sandbox;  // SandboxKey once joined
 };
 
 struct JoinReply {
@@ -51,20 +50,27 @@ struct JoinReply {
   bool disable_gateway_service = false;  // internal networks: no docker_gwbridge
 };
 
+// What the protocol changes in weft. Every endpoint lives in weft's store
+// (not in the driver), so a restarted weftd serves Docker's later calls.
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual Status CreateNetwork(const NetworkRequest& request) = 0;
   // kNotFound when weft has no network for it.
   virtual Status DeleteNetwork(const std::string& network_id) = 0;
-  // kNotFound when weft has no network for it.
-  virtual Status CheckNetwork(const std::string& network_id) = 0;
-  virtual Result<JoinReply> Join(const Endpoint& endpoint) = 0;
-  virtual Status Leave(const Endpoint& endpoint) = 0;
+  // Makes the endpoint's interface (kNotFound: no such network).
+  virtual Status CreateEndpoint(const Endpoint& endpoint) = 0;
+  // kNotFound when weft has no such endpoint.
+  virtual Status DeleteEndpoint(const std::string& endpoint_id) = 0;
+  virtual Status CheckEndpoint(const std::string& endpoint_id) = 0;
+  virtual Result<JoinReply> Join(const std::string& endpoint_id, const std::string& sandbox) = 0;
+  virtual Status Leave(const std::string& endpoint_id) = 0;
 };
 
 // The weft network name for a Docker network id.
 std::string NetworkName(const std::string& network_id);
+// The weft container that stands for a Docker endpoint.
+std::string EndpointName(const std::string& endpoint_id);
 
 // Decoders, exposed for the tests. Each checks types strictly.
 Result<NetworkRequest> ParseCreateNetwork(const nlohmann::json& body);
@@ -83,16 +89,11 @@ class Driver {
   // The JSON-level handler: method "NetworkDriver.Join", body (null when empty).
   Reply Call(const std::string& method, const nlohmann::json& body);
 
-  const std::map<std::string, Endpoint>& endpoints() const { return endpoints_; }
 
  private:
-  Reply CreateEndpoint(const nlohmann::json& body);
-  Reply DeleteEndpoint(const nlohmann::json& body);
   Reply Join(const nlohmann::json& body);
-  Reply Leave(const nlohmann::json& body);
 
   Backend& backend_;
-  std::map<std::string, Endpoint> endpoints_;  // by EndpointID
 };
 
 }  // namespace weft::daemon::docker

@@ -1,6 +1,8 @@
 #include "daemon/docker_driver.h"
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -22,27 +24,41 @@ class FakeBackend : public Backend {
   }
   Status DeleteNetwork(const std::string& id) override {
     deleted.push_back(id);
+    for (const auto& [eid, e] : endpoints) {
+      if (e.network_id == id) return FailedPrecondition("network has endpoints");
+    }
     return delete_status;
   }
-  Status CheckNetwork(const std::string& id) override {
-    for (const auto& r : created) {
-      if (r.network_id == id) return Status::Ok();
-    }
-    return NotFound("no such network");
-  }
-  Result<JoinReply> Join(const Endpoint& e) override {
-    joined.push_back(e);
-    if (!join_status.ok()) return join_status;
-    return JoinReply{"vethd0001", "172.18.0.1", "", false};
-  }
-  Status Leave(const Endpoint& e) override {
-    left.push_back(e);
+  Status CreateEndpoint(const Endpoint& e) override {
+    bool known = false;
+    for (const auto& r : created) known |= r.network_id == e.network_id;
+    if (!known) return NotFound("no such network");
+    if (endpoints.count(e.endpoint_id)) return AlreadyExists("endpoint exists");
+    endpoints[e.endpoint_id] = e;
     return Status::Ok();
+  }
+  Status DeleteEndpoint(const std::string& id) override {
+    return endpoints.erase(id) ? Status::Ok() : NotFound("no endpoint");
+  }
+  Status CheckEndpoint(const std::string& id) override {
+    return endpoints.count(id) ? Status::Ok() : NotFound("no endpoint");
+  }
+  Result<JoinReply> Join(const std::string& id, const std::string& sandbox) override {
+    if (!endpoints.count(id)) return NotFound("no endpoint");
+    if (!join_status.ok()) return join_status;
+    joined.emplace_back(id, sandbox);
+    return JoinReply{"wd00000001", "172.18.0.1", "", false};
+  }
+  Status Leave(const std::string& id) override {
+    left.push_back(id);
+    return CheckEndpoint(id);
   }
 
   std::vector<NetworkRequest> created;
   std::vector<std::string> deleted;
-  std::vector<Endpoint> joined, left;
+  std::map<std::string, Endpoint> endpoints;
+  std::vector<std::pair<std::string, std::string>> joined;
+  std::vector<std::string> left;
   Status create_status = Status::Ok(), delete_status = Status::Ok(), join_status = Status::Ok();
 };
 
@@ -162,8 +178,8 @@ TEST(DockerDriver, EndpointLifecycle) {
   ASSERT_EQ(r.status, 200) << r.body;
   // Never echo back what Docker assigned.
   EXPECT_EQ(Body(r), Json::object());
-  ASSERT_EQ(d.endpoints().count(kEp1), 1U);
-  const Endpoint& e = d.endpoints().at(kEp1);
+  ASSERT_EQ(b.endpoints.count(kEp1), 1U);
+  const Endpoint& e = b.endpoints.at(kEp1);
   EXPECT_EQ(e.address, "172.18.0.2/16");
   ASSERT_EQ(e.ports.size(), 1U);  // HostPort 0 is exposed, not published
   EXPECT_EQ(e.ports[0], (store::PortMapping{"tcp", "", 8080, 80}));
@@ -172,19 +188,27 @@ TEST(DockerDriver, EndpointLifecycle) {
 
   r = d.Call("NetworkDriver.EndpointOperInfo", {{"NetworkID", kNet}, {"EndpointID", kEp1}});
   EXPECT_EQ(Body(r), Json::parse(R"({"Value":{}})"));
+  r = d.Call("NetworkDriver.EndpointOperInfo", {{"NetworkID", kNet}, {"EndpointID", kEp2}});
+  EXPECT_NE(r.status, 200);
 
-  // The network has an endpoint: Docker would not delete it, and neither do we.
-  EXPECT_NE(d.Call("NetworkDriver.DeleteNetwork", {{"NetworkID", kNet}}).status, 200);
+  // The network has an endpoint: the backend refuses, and the error reaches Docker.
+  r = d.Call("NetworkDriver.DeleteNetwork", {{"NetworkID", kNet}});
+  EXPECT_NE(r.status, 200);
+  EXPECT_EQ(Body(r)["Err"], "network has endpoints");
 
   Json join = {{"NetworkID", kNet}, {"EndpointID", kEp1}, {"SandboxKey", "/run/netns/c1"},
                {"Options", Json::object()}};
   r = d.Call("NetworkDriver.Join", join);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(Body(r), Json::parse(R"({"InterfaceName":{"SrcName":"vethd0001","DstPrefix":"eth"},
+  EXPECT_EQ(Body(r), Json::parse(R"({"InterfaceName":{"SrcName":"wd00000001","DstPrefix":"eth"},
                                      "Gateway":"172.18.0.1"})"));
   ASSERT_EQ(b.joined.size(), 1U);
-  EXPECT_EQ(b.joined[0].sandbox, "/run/netns/c1");
-  EXPECT_NE(d.Call("NetworkDriver.Join", join).status, 200);  // joined already
+  EXPECT_EQ(b.joined[0], std::make_pair(kEp1, std::string("/run/netns/c1")));
+  join["SandboxKey"] = "relative/path";
+  EXPECT_NE(d.Call("NetworkDriver.Join", join).status, 200);
+  join["EndpointID"] = kEp2;
+  join["SandboxKey"] = "/run/netns/c2";
+  EXPECT_NE(d.Call("NetworkDriver.Join", join).status, 200);  // no such endpoint
 
   EXPECT_EQ(d.Call("NetworkDriver.Leave", {{"NetworkID", kNet}, {"EndpointID", kEp1}}).status,
             200);
@@ -192,12 +216,13 @@ TEST(DockerDriver, EndpointLifecycle) {
   EXPECT_EQ(
       d.Call("NetworkDriver.DeleteEndpoint", {{"NetworkID", kNet}, {"EndpointID", kEp1}}).status,
       200);
-  EXPECT_EQ(b.left.size(), 1U);  // left already
-  EXPECT_TRUE(d.endpoints().empty());
-  // Repeated deletes are fine.
+  EXPECT_TRUE(b.endpoints.empty());
+  // Repeated deletes and leaves (Docker after a crash) are fine.
   EXPECT_EQ(
       d.Call("NetworkDriver.DeleteEndpoint", {{"NetworkID", kNet}, {"EndpointID", kEp1}}).status,
       200);
+  EXPECT_EQ(d.Call("NetworkDriver.Leave", {{"NetworkID", kNet}, {"EndpointID", kEp1}}).status,
+            200);
   EXPECT_EQ(d.Call("NetworkDriver.DeleteNetwork", {{"NetworkID", kNet}}).status, 200);
   b.delete_status = NotFound("gone");
   EXPECT_EQ(d.Call("NetworkDriver.DeleteNetwork", {{"NetworkID", kNet}}).status, 200);
@@ -205,7 +230,9 @@ TEST(DockerDriver, EndpointLifecycle) {
 
 TEST(DockerDriver, JoinWithoutGatewayDisablesTheGatewayService) {
   class NoGateway : public FakeBackend {
-    Result<JoinReply> Join(const Endpoint&) override { return JoinReply{"vethx", "", "", true}; }
+    Result<JoinReply> Join(const std::string&, const std::string&) override {
+      return JoinReply{"wdx", "", "", true};
+    }
   } b;
   Driver d(b);
   ASSERT_EQ(d.Call("NetworkDriver.CreateNetwork", CreateNetworkBody()).status, 200);
@@ -214,9 +241,10 @@ TEST(DockerDriver, JoinWithoutGatewayDisablesTheGatewayService) {
   auto r = d.Call("NetworkDriver.Join",
                   {{"NetworkID", kNet}, {"EndpointID", kEp2}, {"SandboxKey", "/x"}});
   EXPECT_EQ(Body(r)["DisableGatewayService"], true);
+  EXPECT_FALSE(Body(r).contains("Gateway"));
 }
 
-TEST(DockerDriver, FailedJoinLeavesTheEndpointUnjoined) {
+TEST(DockerDriver, FailedJoinIsAnErr) {
   FakeBackend b;
   b.join_status = FailedPrecondition("no");
   Driver d(b);
@@ -226,7 +254,7 @@ TEST(DockerDriver, FailedJoinLeavesTheEndpointUnjoined) {
   auto r = d.Call("NetworkDriver.Join",
                   {{"NetworkID", kNet}, {"EndpointID", kEp1}, {"SandboxKey", "/x"}});
   EXPECT_EQ(Body(r)["Err"], "no");
-  EXPECT_TRUE(d.endpoints().at(kEp1).sandbox.empty());
+  EXPECT_TRUE(b.joined.empty());
 }
 
 TEST(DockerDriver, RejectsBadEndpoints) {
@@ -243,7 +271,7 @@ TEST(DockerDriver, RejectsBadEndpoints) {
   for (const Json& body : {noaddr, badport, range, badtype}) {
     EXPECT_NE(d.Call("NetworkDriver.CreateEndpoint", body).status, 200) << body.dump();
   }
-  EXPECT_TRUE(d.endpoints().empty());
+  EXPECT_TRUE(b.endpoints.empty());
 }
 
 TEST(DockerDriver, HandleHttp) {

@@ -68,11 +68,12 @@ std::string BridgeExplain(const store::Network& net, const std::string& mac) {
 
 Status AttachNow(const SessionPtr& session, const Attachment& a) {
   WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
-  WEFT_ASSIGN_OR_RETURN(int ns_fd, session->NetnsFd(a.netns_path));
   netlink::VethSpec spec;
+  if (!a.handoff) {
+    WEFT_ASSIGN_OR_RETURN(spec.peer_netns_fd, session->NetnsFd(a.netns_path));
+  }
   spec.name = a.host_ifname;
   spec.peer_name = a.ifname;
-  spec.peer_netns_fd = ns_fd;
   spec.peer_mac = a.mac;
   spec.mtu = a.mtu;
   spec.alias = a.tag;
@@ -108,8 +109,9 @@ Status ConfigureNow(const SessionPtr& session, const Attachment& a) {
 std::string AttachExplain(const Attachment& a) {
   std::string e = "ip link add " + a.host_ifname;
   if (a.mtu) e += fmt::format(" mtu {}", a.mtu);
-  e += fmt::format(" type veth peer name {}{} netns {}\n", a.ifname,
-                   a.mac.empty() ? "" : " address " + a.mac, a.netns_name);
+  e += fmt::format(" type veth peer name {}{}{}\n", a.ifname,
+                   a.mac.empty() ? "" : " address " + a.mac,
+                   a.handoff ? "" : " netns " + a.netns_name);
   e += fmt::format("ip link set {} alias \"{}\"\n", a.host_ifname, a.tag);
   e += fmt::format("ip link set {} master {} up\n", a.host_ifname, a.bridge);
   e += fmt::format("bridge link set dev {} hairpin on", a.host_ifname);
@@ -142,14 +144,24 @@ std::string RandomMac() {
                      byte(rd), byte(rd));
 }
 
-std::string HostIfname(const std::string& container, const std::string& network) {
-  // FNV-1a: stable across runs and builds (std::hash is not guaranteed to be).
+namespace {
+// FNV-1a: stable across runs and builds (std::hash is not guaranteed to be).
+uint32_t NameHash(const std::string& container, const std::string& network) {
   uint32_t h = 2166136261u;
   for (char c : container + '\0' + network) {
     h ^= static_cast<uint8_t>(c);
     h *= 16777619u;
   }
-  return fmt::format("veth{:08x}", h);
+  return h;
+}
+}  // namespace
+
+std::string HostIfname(const std::string& container, const std::string& network) {
+  return fmt::format("veth{:08x}", NameHash(container, network));
+}
+
+std::string HandoffIfname(const std::string& container, const std::string& network) {
+  return fmt::format("wd{:08x}", NameHash(container, network));
 }
 
 Attachment AttachmentFor(const store::Container& c, const store::Network& net,
@@ -164,6 +176,7 @@ Attachment AttachmentFor(const store::Container& c, const store::Network& net,
   a.host_ifname = ep.host_ifname;
   a.mtu = net.mtu;
   a.default_route = default_route && !net.internal;
+  a.handoff = ep.handoff;
   a.tag = "weft container " + c.name + " network " + net.name;
   for (const auto& sn : net.subnets) {
     std::string len = sn.cidr.substr(sn.cidr.find('/'));
@@ -197,6 +210,7 @@ void PlanBridgeDelete(core::Plan& plan, core::SessionPtr session, const store::N
 void PlanAttach(core::Plan& plan, core::SessionPtr session, const Attachment& a) {
   plan.Add({"create-veth", AttachExplain(a), [=] { return AttachNow(session, a); },
             [=] { return DeleteLinkNow(session, a.host_ifname); }});
+  if (a.handoff) return;  // the runtime configures the inner end
   // Undo is the veth's: deleting the pair removes the inner end's config.
   plan.Add({"configure-interface", ConfigureExplain(a), [=] { return ConfigureNow(session, a); },
             nullptr});
@@ -207,7 +221,7 @@ void PlanDetach(core::Plan& plan, core::SessionPtr session, const Attachment& a)
             [=] { return DeleteLinkNow(session, a.host_ifname); },
             [=] {
               WEFT_RETURN_IF_ERROR(AttachNow(session, a));
-              return ConfigureNow(session, a);
+              return a.handoff ? Status::Ok() : ConfigureNow(session, a);
             }});
 }
 

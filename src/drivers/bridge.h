@@ -35,6 +35,10 @@ struct Attachment {
   std::string ipv6_cidr, gateway6;
   bool default_route = false;  // add default routes via the gateways
   std::string tag;             // alias on the host end, marks it as weft's
+  // The inner end stays in the host namespace as `ifname`, down and
+  // unaddressed, for a runtime (Docker) to move into its sandbox and
+  // configure itself; netns_path is not entered.
+  bool handoff = false;
 };
 
 // The attachment of container `c`'s endpoint `ep` on `net`: addresses with
@@ -46,6 +50,7 @@ Attachment AttachmentFor(const store::Container& c, const store::Network& net,
 // Steps that create the veth pair (peer made directly inside the container
 // namespace), enslave the host end, then address the inner end, bring it up
 // and add default routes. Addresses are usable at once (IPv6 without DAD).
+// A handed-off attachment gets the pair only, its inner end in the host.
 void PlanAttach(core::Plan& plan, core::SessionPtr session, const Attachment& a);
 
 // Steps that delete the veth pair; undo re-attaches it.
@@ -56,5 +61,9 @@ std::string RandomMac();
 
 // The host end's name for (container, network): "veth" + 8 hex digits.
 std::string HostIfname(const std::string& container, const std::string& network);
+
+// A handed-off inner end's name in the host namespace for (container,
+// network): "wd" + the same 8 hex digits as HostIfname.
+std::string HandoffIfname(const std::string& container, const std::string& network);
 
 }  // namespace weft::drivers

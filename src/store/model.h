@@ -52,6 +52,10 @@ struct Endpoint {
   std::string ipv4;  // bare addresses, "" if none
   std::string ipv6;
   std::vector<std::string> aliases;
+  // Handed off: weft left the veth's inner end in the host namespace, named
+  // `ifname`, unaddressed and down, for a runtime (Docker) to move into its
+  // sandbox and configure. weft never enters the namespace for it.
+  bool handoff = false;
   bool operator==(const Endpoint&) const = default;
 };
 

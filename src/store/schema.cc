@@ -66,7 +66,13 @@ ALTER TABLE containers ADD COLUMN external_netns INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE containers ADD COLUMN cni_container_id TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::string_view kMigrations[] = {kV1, kV2, kV3};
+// v4: Docker endpoints, whose inner end weft hands to dockerd in the host
+// namespace (Endpoint::handoff).
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE endpoints ADD COLUMN handoff INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

@@ -159,6 +159,40 @@ TEST_F(SqliteMigrationTest, V3KeepsV2ContainersAsOwnNamespaces) {
   EXPECT_EQ(got->cni_container_id, "");
 }
 
+// A v3 database (before Docker endpoints) keeps its endpoints, which read as
+// configured by weft inside the namespace (not handed off).
+TEST_F(SqliteMigrationTest, V4KeepsV3EndpointsAsNotHandedOff) {
+  std::string path = Path("v3.db");
+  auto all = SchemaMigrations();
+  ASSERT_GE(all.size(), 4u);
+  std::string v3_with_rows =
+      std::string(all[2]) +
+      "INSERT INTO networks(name, driver, bridge, internal, ipv6, icc, mtu, subnets, dns, "
+      "labels, created_unix) VALUES ('n', 'bridge', 'weft0', 0, 0, 1, 0, "
+      "'[{\"cidr\":\"10.0.0.0/24\",\"gateway\":\"10.0.0.1\"}]', '[]', '{}', 1);"
+      "INSERT INTO containers(name, netns_path, mode, hostname, created_unix) "
+      "VALUES ('old', '/run/netns/old', 'bridge', '', 1);"
+      "INSERT INTO endpoints(container, network, ifname, host_ifname, mac, ipv4, ipv6, aliases) "
+      "VALUES ('old', 'n', 'eth0', 'veth1', '', '10.0.0.2', NULL, '[]');";
+  std::vector<std::string_view> v3 = {all[0], all[1], v3_with_rows};
+  SqliteOptions old;
+  old.migrations = v3;
+  ASSERT_TRUE(OpenSqliteStore(path, old).ok());
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  std::optional<Container> got;
+  ASSERT_TRUE((*store)
+                  ->View([&](Tx& tx) -> Status {
+                    WEFT_ASSIGN_OR_RETURN(got, tx.GetContainer("old"));
+                    return Status::Ok();
+                  })
+                  .ok());
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->endpoints.size(), 1u);
+  EXPECT_EQ(got->endpoints[0].ipv4, "10.0.0.2");
+  EXPECT_FALSE(got->endpoints[0].handoff);
+}
+
 TEST_F(SqliteMigrationTest, RefusesFilesThatAreNotDatabases) {
   std::string path = Path("junk.db");
   std::ofstream(path) << std::string(4096, 'x');

@@ -173,7 +173,7 @@ constexpr std::string_view kNetworkCols =
 constexpr std::string_view kContainerCols =
     "name, netns_path, mode, hostname, created_unix, external_netns, cni_container_id";
 constexpr std::string_view kEndpointCols =
-    "container, network, ifname, host_ifname, mac, ipv4, ipv6, aliases";
+    "container, network, ifname, host_ifname, mac, ipv4, ipv6, aliases, handoff";
 constexpr std::string_view kPortCols = "container, protocol, host_ip, host_port, container_port";
 
 std::string Select(std::string_view cols, std::string_view rest) {
@@ -219,6 +219,7 @@ Result<Endpoint> ReadEndpoint(const Query& q) {
   e.ipv4 = q.ColText(5);
   e.ipv6 = q.ColText(6);
   WEFT_ASSIGN_OR_RETURN(e.aliases, DecodeStrings(q.ColText(7)));
+  e.handoff = q.ColInt(8) != 0;
   return e;
 }
 
@@ -362,14 +363,15 @@ class SqliteTx final : public Tx {
       }
     }
     Query q(db_, "INSERT INTO endpoints(" + std::string(kEndpointCols) +
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT(container, network) DO UPDATE SET "
                      "ifname = excluded.ifname, host_ifname = excluded.host_ifname, "
                      "mac = excluded.mac, ipv4 = excluded.ipv4, "
-                     "ipv6 = excluded.ipv6, aliases = excluded.aliases");
+                     "ipv6 = excluded.ipv6, aliases = excluded.aliases, "
+                     "handoff = excluded.handoff");
     q.Text(e.container).Text(e.network).Text(e.ifname).Text(e.host_ifname);
     q.Text(e.mac).TextOrNull(e.ipv4).TextOrNull(e.ipv6);
-    q.Text(EncodeStrings(e.aliases));
+    q.Text(EncodeStrings(e.aliases)).Int(e.handoff);
     return q.Run();
   }
 

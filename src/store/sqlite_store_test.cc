@@ -168,6 +168,7 @@ TEST_F(SqliteStoreTest, ContainerRoundTripWithEndpointsAndPorts) {
   eb.host_ifname = "veth123";
   eb.mac = "02:42:0a:00:00:09";
   eb.aliases = {"web", "www"};
+  eb.handoff = true;
   Endpoint ea = MakeEndpoint("web1", "a", "10.0.0.2");
   PortMapping p80{"tcp", "", 8080, 80};
   PortMapping p53{"udp", "127.0.0.1", 5353, 53};

@@ -1,13 +1,15 @@
 # weftd as Docker's remote network driver (issue #7 item 2), driven the way
 # dockerd 20.10 drives it (docs/INTEGRATIONS.md "Docker"): HTTP POSTs with
 # JSON over /run/docker/plugins/weft.sock (the sandbox's private /run), by
-# curl. dockerd itself is not installed.
+# curl, so every call and its effect on weft is checked one by one.
 #
 # Covered: Activate, GetCapabilities, CreateNetwork (a real weft network on
 # Docker's subnet and gateway, with NAT and weftd's DNS on the gateway),
-# CreateEndpoint, EndpointOperInfo, Leave, DeleteEndpoint, DeleteNetwork
+# CreateEndpoint, EndpointOperInfo, Join, Leave, DeleteEndpoint, DeleteNetwork
 # (nothing left), Discover*, the HTTP parser's limits on a live socket.
-# Not yet: Join makes no interface (weft answers Err; see DECISIONS.md).
+# Join and Leave, with the interface moves dockerd makes done by `ip` (the
+# real dockerd is e2e 125), and a weftd restart between CreateEndpoint and
+# Join.
 source "$(dirname "$0")/lib.sh"
 
 WEFTD="$(dirname "$WEFT")/weftd"
@@ -101,33 +103,103 @@ ok "repeated CreateNetwork is a no-op; clashes and unknown -o options are refuse
 EP1=$(printf 'e1' | sha256sum | cut -c1-64)
 EP2=$(printf 'e2' | sha256sum | cut -c1-64)
 ep_body() {
-  echo '{"NetworkID":"'$NID'","EndpointID":"'$1'","Interface":{"Address":"'$2'","AddressIPv6":"","MacAddress":""},"Options":{"com.docker.network.endpoint.exposedports":[{"Proto":6,"Port":80}],"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}]}}'
+  echo '{"NetworkID":"'$NID'","EndpointID":"'$1'","Interface":{"Address":"'$2'","AddressIPv6":"","MacAddress":""},"Options":{"com.docker.network.endpoint.exposedports":[{"Proto":6,"Port":80}],"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":'$3',"HostPortEnd":'$3'}]}}'
 }
-expect_ok NetworkDriver.CreateEndpoint "$(ep_body "$EP1" 172.30.0.2/16)"
+expect_ok NetworkDriver.CreateEndpoint "$(ep_body "$EP1" 172.30.0.2/16 8080)"
 [[ $BODY == '{}' ]] || fail "CreateEndpoint must not echo Docker's values: $BODY"
-expect_ok NetworkDriver.CreateEndpoint "$(ep_body "$EP2" 172.30.0.3/16)"
+expect_err 'already published' NetworkDriver.CreateEndpoint "$(ep_body "$EP2" 172.30.0.3/16 8080)"
+expect_err 'already in use' NetworkDriver.CreateEndpoint "$(ep_body "$EP2" 172.30.0.2/16 8081)"
+expect_ok NetworkDriver.CreateEndpoint "$(ep_body "$EP2" 172.30.0.3/16 8081)"
 expect_ok NetworkDriver.EndpointOperInfo '{"NetworkID":"'$NID'","EndpointID":"'$EP1'"}'
 [[ $BODY == '{"Value":{}}' ]] || fail "EndpointOperInfo: $BODY"
 expect_err 'unknown|no network' NetworkDriver.CreateEndpoint \
   '{"NetworkID":"'$NID2'","EndpointID":"'$NID2'","Interface":{"Address":"10.0.0.2/24"}}'
-ok "CreateEndpoint x2, EndpointOperInfo"
+ok "CreateEndpoint x2 (a taken host port or address is refused), EndpointOperInfo"
 
+# CreateEndpoint made a weft container per endpoint, its veth pair in the
+# host namespace: host end on the bridge, the other end (Docker's SrcName)
+# down and unaddressed, and the published port's rules, before any Join.
+C1=docker-${EP1:0:12}
+c1=$(weft inspect "$C1") || fail "no weft container for endpoint 1"
+[[ $(jq -r '.networks[0].ipv4' <<<"$c1") == 172.30.0.2 ]] || fail "endpoint 1 address: $c1"
+SRC1=$(jq -r '.networks[0].interface' <<<"$c1")
+[[ $SRC1 == wd* ]] || fail "endpoint 1 interface: $c1"
+ip -j link show "$SRC1" | jq -e '.[0].operstate == "DOWN"' >/dev/null || fail "$SRC1 not down in the host"
+[[ $(ip -j addr show dev "$SRC1" | jq '[.[0].addr_info[] | select(.family == "inet")] | length') == 0 ]] ||
+  fail "$SRC1 has an address"
+nft list ruleset | grep -E '\b8080 : 172\.30\.0\.2\b' >/dev/null || fail "no map element for published port 8080: $(nft list ruleset)"
+ok "CreateEndpoint: veth pair in the host (other end $SRC1, down), address recorded, port 8080 published"
+
+# restart_weftd [VAR=VALUE...]: a new weftd (with that environment).
+restart_weftd() {
+  kill -TERM "$WEFTD_PID"
+  wait "$WEFTD_PID" || fail "weftd exited $?"
+  env "$@" "$WEFTD" --foreground --docker-plugin-socket "$SOCK" --state-dir "$WEFT_STATE_DIR" \
+    --resync-ms 500 2>>/run/weftd.log &
+  WEFTD_PID=$!
+  for _ in $(seq 100); do
+    [[ -S $SOCK ]] && break
+    sleep 0.05
+  done
+  [[ -S $SOCK ]] || fail "weftd did not restart: $(tail -5 /run/weftd.log)"
+}
+
+# A step that fails mid-plan leaves weft as it was (WEFT_FAULT reaches the
+# driver's plans too): a CreateEndpoint whose veth fails, a Join whose record
+# fails. And weftd forgets nothing across a restart: endpoints live in
+# weft's store.
+EP3=$(printf 'e3' | sha256sum | cut -c1-64)
+before=$(snapshot_sans_ids)
+restart_weftd WEFT_FAULT=create-veth:fail
+expect_err 'create-veth|injected' NetworkDriver.CreateEndpoint "$(ep_body "$EP3" 172.30.0.4/16 8082)"
+[[ $(snapshot_sans_ids) == "$before" ]] || fail "a failed CreateEndpoint changed weft: $(diff <(echo "$before") <(snapshot_sans_ids))"
+restart_weftd WEFT_FAULT=record-sandbox:fail
 ip netns add dc1
-expect_err 'not implemented' NetworkDriver.Join \
+expect_err 'record-sandbox|injected' NetworkDriver.Join \
   '{"NetworkID":"'$NID'","EndpointID":"'$EP1'","SandboxKey":"/run/netns/dc1","Options":{}}'
-ip netns del dc1
-ok "Join: refused with a clear Err (not implemented yet)"
+[[ $(weft inspect "$C1" | jq -r .netns) == "" ]] || fail "a failed Join recorded the sandbox"
+restart_weftd
+expect_ok NetworkDriver.EndpointOperInfo '{"NetworkID":"'$NID'","EndpointID":"'$EP1'"}'
+ok "failed CreateEndpoint and Join change nothing; a restarted weftd still knows the endpoints"
 
+# Join, then what dockerd does with the reply: move SrcName into the
+# sandbox, rename it eth0, address it, route via Gateway.
+expect_err 'SandboxKey' NetworkDriver.Join '{"NetworkID":"'$NID'","EndpointID":"'$EP1'","Options":{}}'
+expect_err 'no endpoint|weft has no' NetworkDriver.Join \
+  '{"NetworkID":"'$NID'","EndpointID":"'$NID2'","SandboxKey":"/run/netns/dc1","Options":{}}'
+expect_ok NetworkDriver.Join '{"NetworkID":"'$NID'","EndpointID":"'$EP1'","SandboxKey":"/run/netns/dc1","Options":{}}'
+jq -e --arg s "$SRC1" '.InterfaceName == {"SrcName": $s, "DstPrefix": "eth"} and .Gateway == "172.30.0.1"
+  and (has("DisableGatewayService") | not)' <<<"$BODY" >/dev/null || fail "Join reply: $BODY"
+[[ $(weft inspect "$C1" | jq -r .netns) == /run/netns/dc1 ]] || fail "the sandbox is not recorded"
+ip link set "$SRC1" netns dc1
+ip -n dc1 link set "$SRC1" name eth0
+ip -n dc1 addr add 172.30.0.2/16 dev eth0
+ip -n dc1 link set eth0 up
+ip -n dc1 link set lo up
+ip -n dc1 route add default via 172.30.0.1
+ip netns exec dc1 ping -c1 -W2 172.30.0.1 >/dev/null || fail "the joined sandbox cannot reach its gateway"
+weft status >/dev/null || fail "weft status unhealthy after Join: $(weft status)"
+ok "Join: SrcName $SRC1 and gateway; moved and addressed as dockerd does, the sandbox reaches 172.30.0.1"
+
+# Docker's Leave, then it moves the interface back under its old name.
 expect_err 'endpoint' NetworkDriver.DeleteNetwork '{"NetworkID":"'$NID'"}'
 expect_ok NetworkDriver.Leave '{"NetworkID":"'$NID'","EndpointID":"'$EP1'"}'
+ip -n dc1 link set eth0 down
+ip -n dc1 link set eth0 name "$SRC1"
+ip -n dc1 link set "$SRC1" netns 1
 for ep in "$EP1" "$EP2" "$EP2"; do
   expect_ok NetworkDriver.DeleteEndpoint '{"NetworkID":"'$NID'","EndpointID":"'$ep'"}'
 done
+expect_ok NetworkDriver.Leave '{"NetworkID":"'$NID'","EndpointID":"'$EP1'"}'
+ip netns del dc1
+[[ $(weft ps --json | jq 'length') == 0 ]] || fail "containers left: $(weft ps)"
+[[ -z $(ip -o link show type veth) ]] || fail "veths left: $(ip -o link show type veth)"
+! nft list ruleset | grep -E '\b808[01]\b' >/dev/null || fail "port 8080/8081 rules left"
 expect_ok NetworkDriver.DiscoverNew '{"DiscoveryType":1,"DiscoveryData":{"Address":"10.0.0.1","self":true}}'
 expect_ok NetworkDriver.DiscoverDelete '{"DiscoveryType":1,"DiscoveryData":{"Address":"10.0.0.1","self":true}}'
 call NetworkDriver.Nope '{}'
 [[ $CODE == 404 ]] || fail "unknown method: HTTP $CODE"
-ok "Leave, DeleteEndpoint (repeatable), Discover*, 404 for unknown methods"
+ok "Leave, DeleteEndpoint (repeatable; nothing left), Discover*, 404 for unknown methods"
 
 # The HTTP layer: malformed and oversized requests get an error status and
 # the connection closes; weftd keeps serving.
