@@ -196,16 +196,26 @@ Status RemoveAttachments(core::Context& ctx, const std::vector<store::Container>
   return errors.ToStatus();
 }
 
+// The state lock and every container, for the commands that remove.
+struct Locked {
+  FileLock lock;
+  std::vector<store::Container> containers;
+};
+Result<Locked> LockAndLoad(core::Context& ctx) {
+  WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
+  Locked out{std::move(lock), {}};
+  std::vector<store::Network> nets;
+  WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &out.containers));
+  return out;
+}
+
 Reply Del(core::Context& ctx, const Request& req) {
   // Nothing was ever added on this host.
   if (!ctx.HasStore()) return Done();
-  auto lock = LockForChange(ctx);
-  if (!lock.ok()) return Fail(FromStatus(lock.status()));
-  std::vector<store::Network> nets;
-  std::vector<store::Container> containers;
-  if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) return Fail(FromStatus(s));
-  auto found =
-      FindAttachment(containers, req.env.container_id, req.env.ifname, req.config.network);
+  auto locked = LockAndLoad(ctx);
+  if (!locked.ok()) return Fail(FromStatus(locked.status()));
+  auto found = FindAttachment(locked->containers, req.env.container_id, req.env.ifname,
+                              req.config.network);
   // Already gone (a repeated DEL, no ADD, or gc forgot it with its netns).
   if (!found) return Done();
   if (Status s = RemoveAttachments(ctx, {found->container}); !s.ok()) return Fail(FromStatus(s));
@@ -214,14 +224,11 @@ Reply Del(core::Context& ctx, const Request& req) {
 
 Reply Gc(core::Context& ctx, const Request& req) {
   if (!ctx.HasStore()) return Done();
-  auto lock = LockForChange(ctx);
-  if (!lock.ok()) return Fail(FromStatus(lock.status()));
-  std::vector<store::Network> nets;
-  std::vector<store::Container> containers;
-  if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) return Fail(FromStatus(s));
+  auto locked = LockAndLoad(ctx);
+  if (!locked.ok()) return Fail(FromStatus(locked.status()));
   const auto& valid = req.config.valid_attachments;
   std::vector<store::Container> stale;
-  for (const auto& c : containers) {
+  for (const auto& c : locked->containers) {
     if (!c.external_netns || c.cni_container_id.empty()) continue;
     for (const auto& e : c.endpoints) {
       if (e.network != req.config.network) continue;

@@ -304,6 +304,24 @@ Result<bool> CheckExternalNetns(const SessionPtr& session, const ContainerSpec& 
   return true;
 }
 
+// Brings lo up in the namespace at `path` and turns IPv6 duplicate address
+// detection off for the interfaces to come: addresses are unique by IPAM and
+// must be usable the moment weft returns (hairpin mode would also make a
+// container see its own probes). The explanation runs `ip` as `ip_in` and
+// other commands after `exec_in`.
+void PlanLoUp(Plan& plan, const SessionPtr& session, const std::string& path,
+              const std::string& ip_in, const std::string& exec_in) {
+  plan.Add({"netns-lo-up",
+            ip_in + " link set lo up\n" + exec_in + " sysctl -qw net.ipv6.conf.default.accept_dad=0",
+            [session, path] {
+              WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
+              WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, "lo", true));
+              WEFT_ASSIGN_OR_RETURN(int fd, session->NetnsFd(path));
+              return kernel::WriteSysctlIn(fd, "net.ipv6.conf.default.accept_dad", "0");
+            },
+            nullptr});
+}
+
 }  // namespace
 
 Result<store::Container> GetContainer(Context& ctx, const std::string& name) {
@@ -367,17 +385,8 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
     c.external_netns = true;
     c.cni_container_id = spec.cni_container_id;
     WEFT_ASSIGN_OR_RETURN(default_route, CheckExternalNetns(session, spec));
-    const std::string path = c.netns_path;
-    plan.Add({"netns-lo-up",
-              "nsenter --net=" + path + " ip link set lo up\nnsenter --net=" + path +
-                  " sysctl -qw net.ipv6.conf.default.accept_dad=0",
-              [session, path] {
-                WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
-                WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, "lo", true));
-                WEFT_ASSIGN_OR_RETURN(int fd, session->NetnsFd(path));
-                return kernel::WriteSysctlIn(fd, "net.ipv6.conf.default.accept_dad", "0");
-              },
-              nullptr});
+    const std::string enter = "nsenter --net=" + c.netns_path;
+    PlanLoUp(plan, session, c.netns_path, enter + " ip", enter);
   } else {
     c.mode = nets[0] == "none" ? "none" : "bridge";
     c.netns_path = ctx.paths().netns_path(spec.name);
@@ -401,19 +410,7 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
                 RemoveMarker(marker);
                 return Status::Ok();
               }});
-    // New interfaces skip IPv6 duplicate address detection: addresses are
-    // unique by IPAM, and must be usable the moment weft returns (hairpin
-    // mode would also make a container see its own probes).
-    plan.Add({"netns-lo-up",
-              "ip -n " + spec.name + " link set lo up\nip netns exec " + spec.name +
-                  " sysctl -qw net.ipv6.conf.default.accept_dad=0",
-              [session, path] {
-                WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
-                WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, "lo", true));
-                WEFT_ASSIGN_OR_RETURN(int fd, session->NetnsFd(path));
-                return kernel::WriteSysctlIn(fd, "net.ipv6.conf.default.accept_dad", "0");
-              },
-              nullptr});
+    PlanLoUp(plan, session, path, "ip -n " + spec.name, "ip netns exec " + spec.name);
   }
 
   if (c.mode == "bridge") {
