@@ -131,9 +131,16 @@ Status CoreBackend::DeleteEndpoint(const std::string& endpoint_id) {
   });
 }
 
-Status CoreBackend::CheckEndpoint(const std::string& endpoint_id) {
+Result<Endpoint> CoreBackend::InspectEndpoint(const std::string& endpoint_id) {
   core::Context ctx(paths_, std::nullopt);
-  return FindEndpoint(ctx, endpoint_id).status();
+  WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(ctx, endpoint_id));
+  Endpoint e;
+  e.endpoint_id = endpoint_id;
+  e.address = c.endpoints[0].ipv4;
+  e.address6 = c.endpoints[0].ipv6;
+  e.mac = c.endpoints[0].mac;
+  e.ports = c.ports;
+  return e;
 }
 
 Result<JoinReply> CoreBackend::Join(const std::string& endpoint_id, const std::string& sandbox) {
@@ -168,7 +175,7 @@ Result<JoinReply> CoreBackend::Join(const std::string& endpoint_id, const std::s
 Status CoreBackend::Leave(const std::string& endpoint_id) {
   // Docker moves the interface back to the host namespace under its old
   // name; DeleteEndpoint removes it with the rest.
-  return CheckEndpoint(endpoint_id);
+  return InspectEndpoint(endpoint_id).status();
 }
 
 }  // namespace weft::daemon::docker

@@ -103,6 +103,26 @@ Status ParsePortMap(const Json& options, std::vector<store::PortMapping>& out) {
   return Status::Ok();
 }
 
+// EndpointOperInfo's Value: the published ports as libnetwork's own bridge
+// driver reports them (com.docker.network.portmap, PortBinding with the
+// container's address), which is what `docker port` and `docker ps` show.
+Json OperInfo(const Endpoint& e) {
+  Json ports = Json::array();
+  for (const auto& p : e.ports) {
+    const int proto = p.protocol == "tcp" ? 6 : p.protocol == "udp" ? 17 : 132;
+    const bool v6 = p.host_ip.find(':') != std::string::npos;
+    ports.push_back({{"Proto", proto},
+                     {"IP", v6 ? e.address6 : e.address},
+                     {"Port", p.container_port},
+                     {"HostIP", p.host_ip},
+                     {"HostPort", p.host_port},
+                     {"HostPortEnd", p.host_port}});
+  }
+  Json value = Json::object();
+  if (!ports.empty()) value["com.docker.network.portmap"] = ports;
+  return value;
+}
+
 }  // namespace
 
 std::string NetworkName(const std::string& network_id) {
@@ -217,8 +237,9 @@ Driver::Reply Driver::Call(const std::string& method, const Json& body) {
     auto id = IdField(body, "EndpointID");
     if (!id.ok()) return Err(id.status());
     if (method == "NetworkDriver.EndpointOperInfo") {
-      if (Status s = backend_.CheckEndpoint(*id); !s.ok()) return Err(s);
-      return Ok({{"Value", Json::object()}});
+      auto e = backend_.InspectEndpoint(*id);
+      if (!e.ok()) return Err(e.status());
+      return Ok({{"Value", OperInfo(*e)}});
     }
     Status s = method == "NetworkDriver.Leave" ? backend_.Leave(*id) : backend_.DeleteEndpoint(*id);
     // Docker repeats deletions after a crash; an endpoint already gone is fine.

@@ -62,7 +62,9 @@ class Backend {
   virtual Status CreateEndpoint(const Endpoint& endpoint) = 0;
   // kNotFound when weft has no such endpoint.
   virtual Status DeleteEndpoint(const std::string& endpoint_id) = 0;
-  virtual Status CheckEndpoint(const std::string& endpoint_id) = 0;
+  // The endpoint as weft made it (kNotFound when unknown): its address and
+  // published ports, for EndpointOperInfo.
+  virtual Result<Endpoint> InspectEndpoint(const std::string& endpoint_id) = 0;
   virtual Result<JoinReply> Join(const std::string& endpoint_id, const std::string& sandbox) = 0;
   virtual Status Leave(const std::string& endpoint_id) = 0;
 };

@@ -40,8 +40,11 @@ class FakeBackend : public Backend {
   Status DeleteEndpoint(const std::string& id) override {
     return endpoints.erase(id) ? Status::Ok() : NotFound("no endpoint");
   }
-  Status CheckEndpoint(const std::string& id) override {
-    return endpoints.count(id) ? Status::Ok() : NotFound("no endpoint");
+  Result<Endpoint> InspectEndpoint(const std::string& id) override {
+    if (!endpoints.count(id)) return NotFound("no endpoint");
+    Endpoint e = endpoints.at(id);
+    e.address = e.address.substr(0, e.address.find('/'));
+    return e;
   }
   Result<JoinReply> Join(const std::string& id, const std::string& sandbox) override {
     if (!endpoints.count(id)) return NotFound("no endpoint");
@@ -51,7 +54,7 @@ class FakeBackend : public Backend {
   }
   Status Leave(const std::string& id) override {
     left.push_back(id);
-    return CheckEndpoint(id);
+    return InspectEndpoint(id).status();
   }
 
   std::vector<NetworkRequest> created;
@@ -186,8 +189,10 @@ TEST(DockerDriver, EndpointLifecycle) {
   EXPECT_NE(d.Call("NetworkDriver.CreateEndpoint", EndpointBody(kEp1, "172.18.0.2/16")).status,
             200);
 
+  // The published ports as Docker's bridge driver reports them (docker port).
   r = d.Call("NetworkDriver.EndpointOperInfo", {{"NetworkID", kNet}, {"EndpointID", kEp1}});
-  EXPECT_EQ(Body(r), Json::parse(R"({"Value":{}})"));
+  EXPECT_EQ(Body(r), Json::parse(R"({"Value":{"com.docker.network.portmap":[{"Proto":6,
+      "IP":"172.18.0.2","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}]}})"));
   r = d.Call("NetworkDriver.EndpointOperInfo", {{"NetworkID", kNet}, {"EndpointID", kEp2}});
   EXPECT_NE(r.status, 200);
 

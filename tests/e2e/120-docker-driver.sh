@@ -111,10 +111,11 @@ expect_err 'already published' NetworkDriver.CreateEndpoint "$(ep_body "$EP2" 17
 expect_err 'already in use' NetworkDriver.CreateEndpoint "$(ep_body "$EP2" 172.30.0.2/16 8081)"
 expect_ok NetworkDriver.CreateEndpoint "$(ep_body "$EP2" 172.30.0.3/16 8081)"
 expect_ok NetworkDriver.EndpointOperInfo '{"NetworkID":"'$NID'","EndpointID":"'$EP1'"}'
-[[ $BODY == '{"Value":{}}' ]] || fail "EndpointOperInfo: $BODY"
+jq -e '.Value["com.docker.network.portmap"] == [{"Proto":6,"IP":"172.30.0.2","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}]' \
+  <<<"$BODY" >/dev/null || fail "EndpointOperInfo: $BODY"
 expect_err 'unknown|no network' NetworkDriver.CreateEndpoint \
   '{"NetworkID":"'$NID2'","EndpointID":"'$NID2'","Interface":{"Address":"10.0.0.2/24"}}'
-ok "CreateEndpoint x2 (a taken host port or address is refused), EndpointOperInfo"
+ok "CreateEndpoint x2 (a taken host port or address is refused), EndpointOperInfo reports port 8080"
 
 # CreateEndpoint made a weft container per endpoint, its veth pair in the
 # host namespace: host end on the bridge, the other end (Docker's SrcName)
