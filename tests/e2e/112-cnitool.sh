@@ -41,17 +41,6 @@ source "$(dirname "$0")/lib.sh"
 T=/run/t112
 mkdir -p "$T"
 
-# need CMD-OR-PATH PACKAGE: is CMD installed (or PATH present)? If not: under
-# CI=true with PACKAGE in scripts/install-deps that is a failure; otherwise a
-# "skip:" line.
-need() {
-  if [[ $1 == /* ]]; then [[ -e $1 ]] && return 0; else command -v "$1" >/dev/null && return 0; fi
-  if [[ ${CI:-} == true ]] && grep -Eq "(^|[[:space:]])$2([[:space:]]|$)" "$WEFT_SRC/scripts/install-deps"; then
-    fail "$1 is not installed, but $2 is in scripts/install-deps (CI=true)"
-  fi
-  echo "skip: $1 not installed (Debian package $2; scripts/install-deps installs it)"
-  return 1
-}
 GOPATH_DEB=/usr/share/gocode
 need go golang-go || exit 0
 need "$GOPATH_DEB/src/github.com/containernetworking/cni/libcni" golang-github-appc-cni-dev || exit 0

@@ -21,16 +21,6 @@ source "$(dirname "$0")/lib.sh"
 T=/run/t115
 mkdir -p "$T"
 
-# need CMD PACKAGE: is CMD installed? If not: under CI=true with PACKAGE in
-# scripts/install-deps that is a failure; otherwise a "skip:" line.
-need() {
-  command -v "$1" >/dev/null && return 0
-  if [[ ${CI:-} == true ]] && grep -Eq "(^|[[:space:]])$2([[:space:]]|$)" "$WEFT_SRC/scripts/install-deps"; then
-    fail "$1 is not installed, but $2 is in scripts/install-deps (CI=true)"
-  fi
-  echo "skip: $1 not installed (Debian package $2; scripts/install-deps installs it)"
-  return 1
-}
 have_podman=0 have_ctr=0
 if need busybox busybox-static; then
   need podman podman && have_podman=1

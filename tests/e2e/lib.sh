@@ -119,3 +119,15 @@ container_ipv6() {
 canon() {
   python3 -c 'import ipaddress, sys; a = ipaddress.ip_address(sys.argv[1].strip("[]")); print(getattr(a, "ipv4_mapped", None) or a)' "$1"
 }
+
+# need CMD-OR-PATH PACKAGE: is CMD installed (or PATH present)? If not: under
+# CI=true with PACKAGE in scripts/install-deps that is a failure; otherwise a
+# "skip:" line. (Needs WEFT_SRC.)
+need() {
+  if [[ $1 == /* ]]; then [[ -e $1 ]] && return 0; else command -v "$1" >/dev/null && return 0; fi
+  if [[ ${CI:-} == true ]] && grep -Eq "(^|[[:space:]])$2([[:space:]]|$)" "$WEFT_SRC/scripts/install-deps"; then
+    fail "$1 is not installed, but $2 is in scripts/install-deps (CI=true)"
+  fi
+  echo "skip: $1 not installed (Debian package $2; scripts/install-deps installs it)"
+  return 1
+}
