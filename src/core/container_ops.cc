@@ -468,8 +468,10 @@ Result<Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
     return FailedPrecondition("container " + Quote(container) +
                               " has no interface handed off to a runtime");
   }
-  if (!netns::OpenByPath(netns_path).ok()) {
-    return NotFound("network namespace " + netns_path + " does not exist");
+  // Not checked for existence: dockerd names the sandbox at Join but
+  // bind-mounts it only later, from runc's prestart hook.
+  if (netns_path.empty() || netns_path[0] != '/') {
+    return InvalidArgument("sandbox path " + Quote(netns_path) + " is not absolute");
   }
   Plan plan("join " + container);
   if (c.netns_path == netns_path) return plan;

@@ -54,7 +54,8 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
 
 // Records `netns_path` as the namespace of a container made with
 // ContainerSpec::handoff (Docker's Join names its sandbox after
-// CreateEndpoint). Store only: the runtime moves the interface itself.
+// CreateEndpoint). Store only: the runtime moves the interface itself, and
+// the path need not exist yet (dockerd mounts it after Join).
 Result<Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
                                const std::string& netns_path);
 

@@ -101,8 +101,11 @@ Status CoreBackend::DeleteNetwork(const std::string& network_id) {
   });
 }
 
-Status CoreBackend::CreateEndpoint(const Endpoint& e) {
-  return Change([&](core::Context& ctx) -> Status {
+Result<std::string> CoreBackend::CreateEndpoint(const Endpoint& e) {
+  // Docker's bridge driver derives the MAC from the address; so does weft
+  // when Docker passes none (see MacForAddress).
+  const std::string chosen = e.mac.empty() ? MacForAddress(Bare(e.address)) : "";
+  Status s = Change([&](core::Context& ctx) -> Status {
     WEFT_ASSIGN_OR_RETURN(auto net, FindNetwork(ctx, e.network_id));
     core::ContainerSpec spec;
     spec.name = EndpointName(e.endpoint_id);
@@ -111,7 +114,7 @@ Status CoreBackend::CreateEndpoint(const Endpoint& e) {
     // (so its own IPAM never hands them out) and refuses a clash.
     spec.ip = Bare(e.address);
     spec.ip6 = Bare(e.address6);
-    spec.mac = e.mac;
+    spec.mac = e.mac.empty() ? chosen : e.mac;
     spec.ports = e.ports;
     spec.handoff = true;
     spec.ifname = drivers::HandoffIfname(spec.name, net.name);
@@ -119,6 +122,8 @@ Status CoreBackend::CreateEndpoint(const Endpoint& e) {
     WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanCreateContainer(ctx, session, spec));
     return core::ApplyPlan(ctx, plan);
   });
+  if (!s.ok()) return s;
+  return chosen;
 }
 
 Status CoreBackend::DeleteEndpoint(const std::string& endpoint_id) {

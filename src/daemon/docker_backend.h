@@ -31,7 +31,7 @@ class CoreBackend : public Backend {
 
   Status CreateNetwork(const NetworkRequest& request) override;
   Status DeleteNetwork(const std::string& network_id) override;
-  Status CreateEndpoint(const Endpoint& endpoint) override;
+  Result<std::string> CreateEndpoint(const Endpoint& endpoint) override;
   Status DeleteEndpoint(const std::string& endpoint_id) override;
   Result<Endpoint> InspectEndpoint(const std::string& endpoint_id) override;
   Result<JoinReply> Join(const std::string& endpoint_id, const std::string& sandbox) override;

@@ -1,8 +1,11 @@
 #include "daemon/docker_driver.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace weft::daemon::docker {
@@ -133,6 +136,13 @@ std::string EndpointName(const std::string& endpoint_id) {
   return "docker-" + endpoint_id.substr(0, 12);
 }
 
+std::string MacForAddress(const std::string& ipv4) {
+  in_addr a{};
+  if (ipv4.find('/') != std::string::npos || ::inet_pton(AF_INET, ipv4.c_str(), &a) != 1) return "";
+  const auto* b = reinterpret_cast<const unsigned char*>(&a.s_addr);
+  return fmt::format("02:42:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3]);
+}
+
 Result<NetworkRequest> ParseCreateNetwork(const Json& body) {
   if (!body.is_object()) return InvalidArgument("request body is not a JSON object");
   NetworkRequest r;
@@ -223,9 +233,11 @@ Driver::Reply Driver::Call(const std::string& method, const Json& body) {
   if (method == "NetworkDriver.CreateEndpoint") {
     auto e = ParseCreateEndpoint(body);
     if (!e.ok()) return Err(e.status());
-    if (Status s = backend_.CreateEndpoint(*e); !s.ok()) return Err(s);
-    // Never echo what Docker assigned ("Cannot be modified"); nothing to add.
-    return Ok();
+    auto mac = backend_.CreateEndpoint(*e);
+    if (!mac.ok()) return Err(mac.status());
+    // Only what Docker left empty may be returned ("Cannot be modified").
+    if (!e->mac.empty() || mac->empty()) return Ok();
+    return Ok({{"Interface", {{"MacAddress", *mac}}}});
   }
   if (method == "NetworkDriver.Join") return Join(body);
   // The rest name an endpoint and only that.

@@ -58,8 +58,9 @@ class Backend {
   virtual Status CreateNetwork(const NetworkRequest& request) = 0;
   // kNotFound when weft has no network for it.
   virtual Status DeleteNetwork(const std::string& network_id) = 0;
-  // Makes the endpoint's interface (kNotFound: no such network).
-  virtual Status CreateEndpoint(const Endpoint& endpoint) = 0;
+  // Makes the endpoint's interface (kNotFound: no such network). Returns the
+  // MAC weft chose when the request had none ("" otherwise).
+  virtual Result<std::string> CreateEndpoint(const Endpoint& endpoint) = 0;
   // kNotFound when weft has no such endpoint.
   virtual Status DeleteEndpoint(const std::string& endpoint_id) = 0;
   // The endpoint as weft made it (kNotFound when unknown): its address and
@@ -73,6 +74,11 @@ class Backend {
 std::string NetworkName(const std::string& network_id);
 // The weft container that stands for a Docker endpoint.
 std::string EndpointName(const std::string& endpoint_id);
+// The MAC Docker's own bridge driver gives an IPv4 address: 02:42 and the
+// address's four bytes ("10.77.0.2" -> "02:42:0a:4d:00:02"). A restarted
+// container gets its old address back with the same MAC, so its peers' ARP
+// entries stay right. "" for anything but an IPv4 address.
+std::string MacForAddress(const std::string& ipv4);
 
 // Decoders, exposed for the tests. Each checks types strictly.
 Result<NetworkRequest> ParseCreateNetwork(const nlohmann::json& body);

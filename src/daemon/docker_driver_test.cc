@@ -29,13 +29,13 @@ class FakeBackend : public Backend {
     }
     return delete_status;
   }
-  Status CreateEndpoint(const Endpoint& e) override {
+  Result<std::string> CreateEndpoint(const Endpoint& e) override {
     bool known = false;
     for (const auto& r : created) known |= r.network_id == e.network_id;
     if (!known) return NotFound("no such network");
     if (endpoints.count(e.endpoint_id)) return AlreadyExists("endpoint exists");
     endpoints[e.endpoint_id] = e;
-    return Status::Ok();
+    return e.mac.empty() ? std::string("02:42:ac:12:00:02") : std::string();
   }
   Status DeleteEndpoint(const std::string& id) override {
     return endpoints.erase(id) ? Status::Ok() : NotFound("no endpoint");
@@ -179,8 +179,8 @@ TEST(DockerDriver, EndpointLifecycle) {
   ASSERT_EQ(d.Call("NetworkDriver.CreateNetwork", CreateNetworkBody()).status, 200);
   auto r = d.Call("NetworkDriver.CreateEndpoint", EndpointBody(kEp1, "172.18.0.2/16"));
   ASSERT_EQ(r.status, 200) << r.body;
-  // Never echo back what Docker assigned.
-  EXPECT_EQ(Body(r), Json::object());
+  // Never echo back what Docker assigned; only the MAC it left empty.
+  EXPECT_EQ(Body(r), Json::parse(R"({"Interface":{"MacAddress":"02:42:ac:12:00:02"}})"));
   ASSERT_EQ(b.endpoints.count(kEp1), 1U);
   const Endpoint& e = b.endpoints.at(kEp1);
   EXPECT_EQ(e.address, "172.18.0.2/16");
@@ -231,6 +231,26 @@ TEST(DockerDriver, EndpointLifecycle) {
   EXPECT_EQ(d.Call("NetworkDriver.DeleteNetwork", {{"NetworkID", kNet}}).status, 200);
   b.delete_status = NotFound("gone");
   EXPECT_EQ(d.Call("NetworkDriver.DeleteNetwork", {{"NetworkID", kNet}}).status, 200);
+}
+
+TEST(DockerDriver, GivenMacIsNotEchoed) {
+  FakeBackend b;
+  Driver d(b);
+  ASSERT_EQ(d.Call("NetworkDriver.CreateNetwork", CreateNetworkBody()).status, 200);
+  Json body = EndpointBody(kEp1, "172.18.0.2/16");
+  body["Interface"]["MacAddress"] = "02:00:00:00:00:01";
+  auto r = d.Call("NetworkDriver.CreateEndpoint", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r), Json::object());
+  EXPECT_EQ(b.endpoints.at(kEp1).mac, "02:00:00:00:00:01");
+}
+
+TEST(DockerDriver, MacForAddressIsDockersBridgeMac) {
+  EXPECT_EQ(MacForAddress("172.18.0.2"), "02:42:ac:12:00:02");
+  EXPECT_EQ(MacForAddress("10.77.0.255"), "02:42:0a:4d:00:ff");
+  EXPECT_EQ(MacForAddress(""), "");
+  EXPECT_EQ(MacForAddress("fd00::2"), "");
+  EXPECT_EQ(MacForAddress("10.0.0.2/24"), "");
 }
 
 TEST(DockerDriver, JoinWithoutGatewayDisablesTheGatewayService) {

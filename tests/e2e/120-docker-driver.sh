@@ -106,7 +106,9 @@ ep_body() {
   echo '{"NetworkID":"'$NID'","EndpointID":"'$1'","Interface":{"Address":"'$2'","AddressIPv6":"","MacAddress":""},"Options":{"com.docker.network.endpoint.exposedports":[{"Proto":6,"Port":80}],"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":'$3',"HostPortEnd":'$3'}]}}'
 }
 expect_ok NetworkDriver.CreateEndpoint "$(ep_body "$EP1" 172.30.0.2/16 8080)"
-[[ $BODY == '{}' ]] || fail "CreateEndpoint must not echo Docker's values: $BODY"
+# Docker's values are never echoed; the MAC it left empty is Docker's own
+# bridge driver's choice, 02:42 + the IPv4 address.
+[[ $BODY == '{"Interface":{"MacAddress":"02:42:ac:1e:00:02"}}' ]] || fail "CreateEndpoint reply: $BODY"
 expect_err 'already published' NetworkDriver.CreateEndpoint "$(ep_body "$EP2" 172.30.0.3/16 8080)"
 expect_err 'already in use' NetworkDriver.CreateEndpoint "$(ep_body "$EP2" 172.30.0.2/16 8081)"
 expect_ok NetworkDriver.CreateEndpoint "$(ep_body "$EP2" 172.30.0.3/16 8081)"
@@ -125,6 +127,8 @@ c1=$(weft inspect "$C1") || fail "no weft container for endpoint 1"
 [[ $(jq -r '.networks[0].ipv4' <<<"$c1") == 172.30.0.2 ]] || fail "endpoint 1 address: $c1"
 SRC1=$(jq -r '.networks[0].interface' <<<"$c1")
 [[ $SRC1 == wd* ]] || fail "endpoint 1 interface: $c1"
+[[ $(ip -j link show "$SRC1" | jq -r '.[0].address') == 02:42:ac:1e:00:02 ]] ||
+  fail "$SRC1 does not have the MAC weft told Docker: $(ip link show "$SRC1")"
 ip -j link show "$SRC1" | jq -e '.[0].operstate == "DOWN"' >/dev/null || fail "$SRC1 not down in the host"
 [[ $(ip -j addr show dev "$SRC1" | jq '[.[0].addr_info[] | select(.family == "inet")] | length') == 0 ]] ||
   fail "$SRC1 has an address"
@@ -155,7 +159,6 @@ restart_weftd WEFT_FAULT=create-veth:fail
 expect_err 'create-veth|injected' NetworkDriver.CreateEndpoint "$(ep_body "$EP3" 172.30.0.4/16 8082)"
 [[ $(snapshot_sans_ids) == "$before" ]] || fail "a failed CreateEndpoint changed weft: $(diff <(echo "$before") <(snapshot_sans_ids))"
 restart_weftd WEFT_FAULT=record-sandbox:fail
-ip netns add dc1
 expect_err 'record-sandbox|injected' NetworkDriver.Join \
   '{"NetworkID":"'$NID'","EndpointID":"'$EP1'","SandboxKey":"/run/netns/dc1","Options":{}}'
 [[ $(weft inspect "$C1" | jq -r .netns) == "" ]] || fail "a failed Join recorded the sandbox"
@@ -163,12 +166,14 @@ restart_weftd
 expect_ok NetworkDriver.EndpointOperInfo '{"NetworkID":"'$NID'","EndpointID":"'$EP1'"}'
 ok "failed CreateEndpoint and Join change nothing; a restarted weftd still knows the endpoints"
 
-# Join, then what dockerd does with the reply: move SrcName into the
-# sandbox, rename it eth0, address it, route via Gateway.
+# Join, then what dockerd does with the reply: mount the sandbox (from runc's
+# hook, after Join: the path need not exist at Join), move SrcName into it,
+# rename it eth0, address it, route via Gateway.
 expect_err 'SandboxKey' NetworkDriver.Join '{"NetworkID":"'$NID'","EndpointID":"'$EP1'","Options":{}}'
 expect_err 'no endpoint|weft has no' NetworkDriver.Join \
   '{"NetworkID":"'$NID'","EndpointID":"'$NID2'","SandboxKey":"/run/netns/dc1","Options":{}}'
 expect_ok NetworkDriver.Join '{"NetworkID":"'$NID'","EndpointID":"'$EP1'","SandboxKey":"/run/netns/dc1","Options":{}}'
+ip netns add dc1
 jq -e --arg s "$SRC1" '.InterfaceName == {"SrcName": $s, "DstPrefix": "eth"} and .Gateway == "172.30.0.1"
   and (has("DisableGatewayService") | not)' <<<"$BODY" >/dev/null || fail "Join reply: $BODY"
 [[ $(weft inspect "$C1" | jq -r .netns) == /run/netns/dc1 ]] || fail "the sandbox is not recorded"
