@@ -205,7 +205,7 @@ EOF
   [[ -z $(db "SELECT ipv4 FROM endpoints WHERE ipv4 = '$ip1'") ]] || fail "c1's lease $ip1 is still held"
   [[ $(db "SELECT count(*) FROM ports") == 0 ]] || fail "ports left: $(db 'SELECT * FROM ports')"
   ! nft -j list ruleset | jq -e '[.. | numbers] | index(8080)' >/dev/null || fail "8080 still in the firewall"
-  ! nft list ruleset | grep -qF "$ip1" || fail "c1's address still in the firewall"
+  ! nft list ruleset | grep -F "$ip1" >/dev/null || fail "c1's address still in the firewall"
   [[ -z $(http_get outside 198.51.100.1 8080 2>/dev/null) ]] ||
     fail "8080 still answers after podman rm -f -t 0 c1"
   out=$(pexec c2 nslookup web1 10.89.5.1 2>&1) && fail "web1 still resolves after podman rm -f -t 0 c1: $out"
@@ -218,7 +218,7 @@ EOF
   [[ -z $(weft_veths) ]] || fail "veths left after podman rm -f -t 0 c2: $(weft_veths)"
   [[ $(db "SELECT count(*) FROM containers") == 0 && $(db "SELECT count(*) FROM endpoints") == 0 ]] ||
     fail "weft still records: $(db 'SELECT * FROM endpoints')"
-  ! nft list ruleset | grep -qF "$ip2" || fail "c2's address still in the firewall"
+  ! nft list ruleset | grep -F "$ip2" >/dev/null || fail "c2's address still in the firewall"
   [[ -z $(dig +short +tries=1 +time=1 @10.89.5.1 web2 2>/dev/null) ]] || fail "web2 still resolves"
   [[ -z $(ls -A /var/lib/cni/results 2>/dev/null) ]] || fail "libcni cache left: $(ls /var/lib/cni/results)"
   [[ -z $(podman ps -aq) ]] || fail "podman still has containers"
@@ -296,7 +296,7 @@ EOF
   [[ $RC == 0 && -z $OUT ]] || fail "CNI GC: rc $RC: $OUT"
   [[ $(db "SELECT count(*) FROM containers") == 0 ]] || fail "CNI GC left: $(db 'SELECT name FROM containers')"
   [[ -z $(weft_veths) ]] || fail "veths left: $(weft_veths)"
-  ! nft list ruleset | grep -qF "$t2" || fail "t2's address still in the firewall"
+  ! nft list ruleset | grep -F "$t2" >/dev/null || fail "t2's address still in the firewall"
   ok "ctr -d t2 killed: a CNI GC (libcni >= 1.2's, sent here by hand) with no valid attachment released $t2; nothing left"
 fi
 echo "PASS"

@@ -233,12 +233,12 @@ expect_ok NetworkDriver.DeleteNetwork '{"NetworkID":"'$NID'"}'
 [[ $(weft network ls --json | jq 'length') == 0 ]] || fail "networks left: $(weft network ls)"
 ! ip link show "$br" 2>/dev/null || fail "bridge $br left"
 [[ -z $(ip -o link show type bridge; ip -o link show type veth) ]] || fail "links left: $(ip -o link show)"
-! nft list ruleset | grep -qF "$NAME" || fail "rules left: $(nft list ruleset)"
+! nft list ruleset | grep -F "$NAME" >/dev/null || fail "rules left: $(nft list ruleset)"
 for _ in $(seq 50); do
   ss -Hlnup 'sport = :53' | grep -qF 172.30.0.1 || break
   sleep 0.1
 done
-! ss -Hlnup 'sport = :53' | grep -qF 172.30.0.1 || fail "DNS still on 172.30.0.1"
+! ss -Hlnup 'sport = :53' | grep -F 172.30.0.1 >/dev/null || fail "DNS still on 172.30.0.1"
 ok "DeleteNetwork (repeatable): no network, links, rules or DNS left"
 
 kill -TERM "$WEFTD_PID"

@@ -14,7 +14,8 @@
 # running containers; docker stop/start releases and re-joins an endpoint;
 # `-p 8080:80` is reachable from the outside (`docker port` cannot show it:
 # see below); an --internal network connects its containers but not the
-# outside; `docker rm -f` and `docker network rm` leave no veth, bridge, rule
+# outside; an --ipv6 network gives containers Docker's IPv6 addresses, which
+# reach each other and the outside (as the host); `docker rm -f` and `docker network rm` leave no veth, bridge, rule
 # or weft record; dockerd and weftd stop cleanly.
 #
 # Only the sandbox's mount namespace sees dockerd's paths: /etc/docker is a
@@ -256,7 +257,7 @@ docker rm -f c1 c2 web >/dev/null || fail "docker rm -f"
 [[ $(weft ps --json | jq length) == 0 ]] || fail "weft ps after docker rm -f: $(weft ps)"
 [[ -z $(host_veths) ]] || fail "veths left after docker rm -f: $(host_veths)"
 for a in "$ip1" "$ip2" "$ipw"; do
-  ! nft list ruleset | grep -qF "$a" || fail "$a still in the firewall"
+  ! nft list ruleset | grep -F "$a" >/dev/null || fail "$a still in the firewall"
 done
 ! nft -j list ruleset | jq -e '[.. | numbers] | index(8080)' >/dev/null || fail "8080 still in the firewall"
 [[ -z $(http_get outside 198.51.100.1 8080 2>/dev/null) ]] || fail "8080 still answers"
@@ -264,13 +265,13 @@ docker network rm wnet >/dev/null || fail "docker network rm wnet"
 [[ $(weft network ls --json | jq length) == 0 ]] || fail "weft networks left: $(weft network ls)"
 ! ip link show "$BR" >/dev/null 2>&1 || fail "bridge $BR left"
 [[ -z $(ip -o link show type bridge) ]] || fail "bridges left: $(ip -o link show type bridge)"
-! nft list ruleset | grep -qF "$NAME" || fail "rules for $NAME left: $(nft list ruleset)"
-! nft list ruleset | grep -qF 10.77.0. || fail "rules for 10.77.0.0/24 left: $(nft list ruleset)"
+! nft list ruleset | grep -F "$NAME" >/dev/null || fail "rules for $NAME left: $(nft list ruleset)"
+! nft list ruleset | grep -F 10.77.0. >/dev/null || fail "rules for 10.77.0.0/24 left: $(nft list ruleset)"
 for _ in $(seq 50); do
   ss -Hlnup 'sport = :53' | grep -qF 10.77.0.1 || break
   sleep 0.1
 done
-! ss -Hlnup 'sport = :53' | grep -qF 10.77.0.1 || fail "weftd still serves DNS on 10.77.0.1"
+! ss -Hlnup 'sport = :53' | grep -F 10.77.0.1 >/dev/null || fail "weftd still serves DNS on 10.77.0.1"
 st=$(weft status --json) || fail "weft status: $(weft status)"
 jq -e '.ok and .firewall.in_sync' <<<"$st" >/dev/null || fail "weft status: $st"
 ok "docker rm -f c1 c2 web, docker network rm wnet: no veth, bridge, rule, DNS listener or weft record left; weft status healthy"
@@ -298,8 +299,44 @@ docker network rm inet >/dev/null || fail "docker network rm inet"
 [[ $(weft network ls --json | jq length) == 0 && $(weft ps --json | jq length) == 0 ]] ||
   fail "weft still has: $(weft network ls; weft ps)"
 [[ -z $(host_veths) && -z $(ip -o link show type bridge) ]] || fail "links left: $(ip -br link)"
-! nft list ruleset | grep -qF 10.78.0. || fail "rules for 10.78.0.0/24 left"
+! nft list ruleset | grep -F 10.78.0. >/dev/null || fail "rules for 10.78.0.0/24 left"
 ok "docker rm -f i1 i2, docker network rm inet: nothing left"
+
+# === 7. a dual-stack network ====================================================
+serve_peer outside 2001:db8:100::2 7006
+DNID=$(docker network create -d weft --ipv6 --subnet 10.79.0.0/24 --subnet fd00:79::/64 dnet) ||
+  fail "create --ipv6: $DNID"
+DNAME=docker-${DNID:0:12}
+j=$(weft network inspect "$DNAME")
+jq -e '[.subnets[].subnet] == ["10.79.0.0/24", "fd00:79::/64"] and .ipv6' <<<"$j" >/dev/null ||
+  fail "weft network $DNAME is not Docker's dual-stack network: $j"
+for c in d1 d2; do
+  out=$(docker run -d --name "$c" --network dnet weft-test sleep 1000 2>&1) || fail "docker run --network dnet $c: $out"
+done
+d2v6=$(docker inspect -f '{{(index .NetworkSettings.Networks "dnet").GlobalIPv6Address}}' d2)
+[[ $d2v6 == fd00:79::* ]] || fail "d2 has no IPv6 address on dnet: '$d2v6'"
+weft ps --json | jq -e --arg a "$d2v6" 'map(.networks[] | select(.ipv6 == $a)) | length == 1' >/dev/null ||
+  fail "weft does not record d2's $d2v6: $(weft ps)"
+out=$(docker exec d1 ip -6 route)
+grep -q '^default via fd00:79::1' <<<"$out" || fail "d1 has no IPv6 default route via fd00:79::1: $out"
+# Docker adds the address with duplicate address detection: wait until it is usable.
+for _ in $(seq 50); do
+  docker exec d1 ping -6 -c1 -W1 "$d2v6" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+out=$(docker exec d1 ping -6 -c1 -W2 "$d2v6") || fail "d1 cannot ping d2 at $d2v6: $out"
+for _ in $(seq 25); do
+  out=$(echo x | docker exec -i d1 nc -w 3 2001:db8:100::2 7006 2>&1) && break
+  sleep 0.2
+done
+[[ $(canon "$out") == 2001:db8:100::1 ]] || fail "the outside saw d1's IPv6 traffic from '$out', not the host's 2001:db8:100::1"
+ok "--ipv6 dnet: d2 has $d2v6 (recorded by weft), d1 pings it and reaches the outside over IPv6 as the host (weft's NAT66)"
+docker rm -f d1 d2 >/dev/null || fail "docker rm -f d1 d2"
+docker network rm dnet >/dev/null || fail "docker network rm dnet"
+[[ $(weft network ls --json | jq length) == 0 && $(weft ps --json | jq length) == 0 ]] ||
+  fail "weft still has: $(weft network ls; weft ps)"
+! nft list ruleset | grep -F fd00:79: >/dev/null || fail "rules for fd00:79::/64 left"
+ok "docker rm -f d1 d2, docker network rm dnet: nothing left"
 
 # === stop dockerd and weftd ======================================================
 stop "$DOCKERD_PID" || fail "dockerd exited $? on SIGTERM: $(tail -5 "$T/dockerd.log")"
