@@ -366,12 +366,12 @@ Json Daemon::Handle(const Json& request) {
   return Error("unknown op \"" + op + "\"");
 }
 
-Result<std::vector<dns::ServerAddress>> Daemon::HostUpstreams() const {
+std::string Daemon::ReadResolvConf() const {
   std::ifstream f(options_.resolv_conf);
-  if (!f) return std::vector<dns::ServerAddress>{};  // no resolv.conf: no upstream
+  if (!f) return "";  // no resolv.conf: no upstream
   std::stringstream text;
   text << f.rdbuf();
-  return dns::ParseResolvConf(text.str());
+  return text.str();
 }
 
 void Daemon::StartServer(Active& a) {
@@ -406,20 +406,34 @@ void Daemon::StartServer(Active& a) {
 }
 
 Status Daemon::Reload() {
-  std::vector<store::Network> networks;
-  std::vector<store::Container> containers;
-  if (::access(options_.files.db().c_str(), F_OK) == 0) {
+  // Re-read the store and resolv.conf only when either changed since the
+  // last read (the 2 s resync mostly finds neither); the bridges are
+  // checked below every time.
+  Sources sources;
+  const bool have_db = ::access(options_.files.db().c_str(), F_OK) == 0;
+  if (!have_db) store_.reset();  // a state dir wiped: open the new one afresh
+  if (have_db) {
     if (!store_) {
       WEFT_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(options_.files.db()));
     }
-    WEFT_RETURN_IF_ERROR(store_->View([&](store::Tx& tx) -> Status {
-      WEFT_ASSIGN_OR_RETURN(networks, tx.ListNetworks());
-      WEFT_ASSIGN_OR_RETURN(containers, tx.ListContainers());
-      return Status::Ok();
-    }));
+    WEFT_ASSIGN_OR_RETURN(sources.store_changes, store_->OthersChangeCount());
   }
-  WEFT_ASSIGN_OR_RETURN(auto host_upstreams, HostUpstreams());
-  DnsConfig config = BuildDnsConfig(networks, containers, host_upstreams);
+  sources.resolv_conf = ReadResolvConf();
+  if (!sources_ || !(*sources_ == sources)) {
+    std::vector<store::Network> networks;
+    std::vector<store::Container> containers;
+    if (store_) {
+      WEFT_RETURN_IF_ERROR(store_->View([&](store::Tx& tx) -> Status {
+        WEFT_ASSIGN_OR_RETURN(networks, tx.ListNetworks());
+        WEFT_ASSIGN_OR_RETURN(containers, tx.ListContainers());
+        return Status::Ok();
+      }));
+    }
+    auto host_upstreams = dns::ParseResolvConf(sources.resolv_conf);
+    config_ = BuildDnsConfig(networks, containers, host_upstreams);
+    sources_ = sources;
+  }
+  const DnsConfig& config = config_;
 
   bool zone_changed = false;
   if (!zone_ || config.endpoints != endpoints_) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -86,7 +87,7 @@ class Daemon {
   void ScheduleResync();
   void WaitForSignal();
   void Shutdown();
-  Result<std::vector<dns::ServerAddress>> HostUpstreams() const;
+  std::string ReadResolvConf() const;
   void StartServer(Active& a);
 
   Options options_;
@@ -104,6 +105,15 @@ class Daemon {
   std::thread dns_thread_;
 
   std::unique_ptr<store::Store> store_;
+  // What the last configuration was read from: the store's change count
+  // (-1: no store) and resolv.conf's text. Equal: reuse config_.
+  struct Sources {
+    int64_t store_changes = -1;
+    std::string resolv_conf;
+    bool operator==(const Sources&) const = default;
+  };
+  std::optional<Sources> sources_;
+  DnsConfig config_;
   std::vector<dns::Endpoint> endpoints_;  // what zone_ was built from
   std::shared_ptr<const dns::Zone> zone_;
   std::map<std::string, Active> active_;  // by network name

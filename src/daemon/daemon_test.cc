@@ -193,6 +193,34 @@ TEST_F(DaemonTest, UpstreamsFollowTheHostResolvConf) {
   std::ofstream(options_.resolv_conf) << "nameserver 192.0.2.54\n";
   (*d)->Handle({{"op", "reload"}});
   EXPECT_THAT((*d)->StatusJson()["networks"][0]["upstreams"], ElementsAre("192.0.2.54:53"));
+  // Same size, written at once: still seen (the text is compared, not times).
+  std::ofstream(options_.resolv_conf) << "nameserver 192.0.2.55\n";
+  (*d)->Handle({{"op", "reload"}});
+  EXPECT_THAT((*d)->StatusJson()["networks"][0]["upstreams"], ElementsAre("192.0.2.55:53"));
+}
+
+// A reload with nothing changed keeps everything as it was (it reuses what
+// it read last: weftd's 2 s resync mostly finds nothing new), and a change
+// made through another connection to the store is still seen.
+TEST_F(DaemonTest, ReloadWithoutChangesKeepsServingAndSeesTheNextChange) {
+  auto d = Daemon::Start(options_);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  uint16_t port = Port(**d);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE((*d)->Handle({{"op", "reload"}})["ok"].get<bool>());
+  EXPECT_EQ(Port(**d), port);
+  EXPECT_THAT(Addresses(Ask(port, "web1")), ElementsAre("10.0.0.2"));
+  auto other = store::OpenSqliteStore(options_.files.db());
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)
+                  ->Update([](store::Tx& tx) -> Status {
+                    WEFT_ASSIGN_OR_RETURN(auto c, tx.GetContainer("web1"));
+                    store::Endpoint e = c->endpoints.at(0);
+                    e.ipv4 = "10.0.0.9";
+                    return tx.PutEndpoint(e);
+                  })
+                  .ok());
+  (*d)->Handle({{"op", "reload"}});
+  EXPECT_THAT(Addresses(Ask(port, "web1")), ElementsAre("10.0.0.9"));
 }
 
 }  // namespace

@@ -56,6 +56,35 @@ Status ChildWork(const std::string& path, int child) {
   return Status::Ok();
 }
 
+// weftd polls OthersChangeCount to skip re-reading an unchanged store.
+TEST(SqliteConcurrencyTest, OthersChangeCountMovesOnlyWithOthersCommits) {
+  TestTempDir dir;
+  const std::string path = dir.path() + "/weft.db";
+  auto reader = OpenSqliteStore(path);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  auto writer = OpenSqliteStore(path);
+  ASSERT_TRUE(writer.ok()) << writer.status().message();
+  auto put = [](Store& s, const std::string& name) {
+    return s.Update([&](Tx& tx) {
+      Network n;
+      n.name = name;
+      return tx.PutNetwork(n);
+    });
+  };
+  auto v0 = (*reader)->OthersChangeCount();
+  ASSERT_TRUE(v0.ok()) << v0.status().message();
+  EXPECT_EQ(*(*reader)->OthersChangeCount(), *v0);  // nothing happened
+  ASSERT_TRUE((*reader)->View([](Tx& tx) { return tx.ListNetworks().status(); }).ok());
+  EXPECT_EQ(*(*reader)->OthersChangeCount(), *v0);  // reads change nothing
+  ASSERT_TRUE(put(**reader, "own").ok());
+  EXPECT_EQ(*(*reader)->OthersChangeCount(), *v0);  // its own commit
+  ASSERT_TRUE(put(**writer, "other").ok());
+  auto v1 = (*reader)->OthersChangeCount();
+  ASSERT_TRUE(v1.ok());
+  EXPECT_NE(*v1, *v0);  // another Store's commit
+  EXPECT_EQ(*(*reader)->OthersChangeCount(), *v1);
+}
+
 TEST(SqliteConcurrencyTest, ForkedWritersLoseNothingAndNeverDuplicate) {
   TestTempDir dir;
   ASSERT_TRUE(dir.ok());

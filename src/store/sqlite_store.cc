@@ -551,6 +551,14 @@ class SqliteStore final : public Store {
   }
   Status View(const std::function<Status(Tx&)>& fn) override { return Run(fn, /*writable=*/false); }
 
+  Result<int64_t> OthersChangeCount() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Query q(db_.get(), "PRAGMA data_version");
+    WEFT_ASSIGN_OR_RETURN(auto v, QueryOneText(q));
+    if (!v) return Internal("PRAGMA data_version returned nothing");
+    return static_cast<int64_t>(std::stoll(*v));
+  }
+
  private:
   Status Run(const std::function<Status(Tx&)>& fn, bool writable) {
     if (owner_.load() == std::this_thread::get_id()) {

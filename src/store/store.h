@@ -92,6 +92,11 @@ class Store {
   // Runs fn in one read transaction: every read sees the same snapshot.
   // Same REQUIRES as Update.
   virtual Status View(const std::function<Status(Tx&)>& fn) = 0;
+  // A number that changes whenever another Store (in this process or any
+  // other) commits to the same database; commits through this Store do not
+  // change it. Equal values mean nothing changed in between (SQLite:
+  // PRAGMA data_version), so a reader that polls can skip re-reading.
+  virtual Result<int64_t> OthersChangeCount() = 0;
 };
 
 }  // namespace weft::store
