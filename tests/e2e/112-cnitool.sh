@@ -54,31 +54,6 @@ out=$(env GOENV=off GO111MODULE=off GOPATH=$GOPATH_DEB GOCACHE=$T/gocache GOTMPD
   fail "building cnitool over Debian's libcni failed: $out"
 ok "cnitool built over Debian's libcni $(dpkg-query -W -f='${Version}' golang-github-appc-cni-dev 2>/dev/null || echo '(version unknown)') with $(go version | awk '{print $3}') in $((SECONDS - start))s (GOPATH mode, offline)"
 
-# private_dir DIR: DIR exists in this mount namespace without the machine's
-# disk being written: if it is missing, its nearest existing parent gets an
-# overlay whose upper layer is on the sandbox's tmpfs (mounts below that parent
-# are carried over), and DIR is made in it. (As in 115.)
-private_dir() {
-  local dir=$1 p=$1
-  [[ -d $dir ]] && return 0
-  while [[ ! -d $p ]]; do p=$(dirname "$p"); done
-  local o n=0 sub
-  o=$T/overlay$(tr / _ <<<"$p")
-  mkdir -p "$o/up" "$o/work" "$o/keep"
-  mapfile -t subs < <(findmnt -R -n -r -o TARGET "$p" | tail -n +2)
-  for sub in "${subs[@]}"; do
-    if [[ -d $sub ]]; then mkdir "$o/keep/$n"; else : >"$o/keep/$n"; fi
-    mount -n --bind "$sub" "$o/keep/$n"
-    n=$((n + 1))
-  done
-  mount -n -t overlay overlay -o "lowerdir=$p,upperdir=$o/up,workdir=$o/work" "$p"
-  n=0
-  for sub in "${subs[@]}"; do
-    mount -n --bind "$o/keep/$n" "$sub"
-    n=$((n + 1))
-  done
-  mkdir -p "$dir"
-}
 private_dir /var/lib/cni
 mount -n -t tmpfs weft-cni-cache /var/lib/cni
 CACHE=/var/lib/cni/results

@@ -32,20 +32,8 @@ make_outside
 # runc puts containers in the machine's cgroup hierarchy (there is no private
 # one): podman's under /weft115-podman (conmon's under /libpod_parent), ctr's
 # namespace weft115 under /weft115. Removed when empty, as the test ends.
-drop_cgroups() {
-  local d pids
-  for d in /sys/fs/cgroup/*/weft115 /sys/fs/cgroup/*/weft115-podman /sys/fs/cgroup/*/libpod_parent; do
-    [[ -d $d ]] || continue
-    # After a failure containers still run there (they are the sandbox's own:
-    # it would kill them anyway, a moment later).
-    pids=$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -vx 0 | sort -u || true)
-    # shellcheck disable=SC2086 # one PID a word
-    [[ -n $pids ]] && kill -9 $pids 2>/dev/null && sleep 0.3
-    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-  done
-  return 0
-}
-trap drop_cgroups EXIT
+drop_115_cgroups() { drop_cgroups weft115 weft115-podman libpod_parent; }
+trap drop_115_cgroups EXIT
 db() { sqlite3 "$WEFT_STATE_DIR/weft.db" "$@"; }
 # http_get NS ADDR PORT: GET /index.html, prints the body (socat: Debian's
 # static busybox wget segfaults when run on the host).
@@ -55,31 +43,6 @@ http_get() {
 }
 weft_veths() { ip -j link show type veth | jq -r '[.[].ifname | select(. != "uplink0")] | sort | join(" ")'; }
 
-# private_dir DIR: DIR exists in this mount namespace without the machine's
-# disk being written: if it is missing, its nearest existing parent gets an
-# overlay whose upper layer is on the sandbox's tmpfs (mounts below that parent
-# are carried over), and DIR is made in it.
-private_dir() {
-  local dir=$1 p=$1
-  [[ -d $dir ]] && return 0
-  while [[ ! -d $p ]]; do p=$(dirname "$p"); done
-  local o n=0 sub
-  o=$T/overlay$(tr / _ <<<"$p")
-  mkdir -p "$o/up" "$o/work" "$o/keep"
-  mapfile -t subs < <(findmnt -R -n -r -o TARGET "$p" | tail -n +2)
-  for sub in "${subs[@]}"; do
-    if [[ -d $sub ]]; then mkdir "$o/keep/$n"; else : >"$o/keep/$n"; fi
-    mount -n --bind "$sub" "$o/keep/$n"
-    n=$((n + 1))
-  done
-  mount -n -t overlay overlay -o "lowerdir=$p,upperdir=$o/up,workdir=$o/work" "$p"
-  n=0
-  for sub in "${subs[@]}"; do
-    mount -n --bind "$o/keep/$n" "$sub"
-    n=$((n + 1))
-  done
-  mkdir -p "$dir"
-}
 
 # --- a busybox rootfs (static, so nothing else is needed) --------------------
 R=$T/rootfs

@@ -54,17 +54,6 @@ cip() { docker inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}
 
 DOCKERD_PID="" WEFTD_PID=""
 CGROUP=weft125-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
-drop_cgroups() {
-  local d pids
-  for d in /sys/fs/cgroup/*/"$CGROUP"; do
-    [[ -d $d ]] || continue
-    pids=$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -vx 0 | sort -u || true)
-    # shellcheck disable=SC2086 # one PID a word
-    [[ -n $pids ]] && kill -9 $pids 2>/dev/null && sleep 0.3
-    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-  done
-  return 0
-}
 # stop PID: SIGTERM, up to 20 s, then SIGKILL. Returns the exit status.
 stop() {
   local pid=$1 rc=0
@@ -86,7 +75,7 @@ finish() {
     stop "$DOCKERD_PID" || true
   fi
   [[ -n $WEFTD_PID ]] && { stop "$WEFTD_PID" || true; }
-  drop_cgroups
+  drop_cgroups "$CGROUP"
 }
 trap finish EXIT
 

@@ -131,3 +131,46 @@ need() {
   echo "skip: $1 not installed (Debian package $2; scripts/install-deps installs it)"
   return 1
 }
+
+# private_dir DIR (uses $T, the test's scratch dir on the sandbox's /run): DIR exists in this mount namespace without the machine's
+# disk being written: if it is missing, its nearest existing parent gets an
+# overlay whose upper layer is on the sandbox's tmpfs (mounts below that parent
+# are carried over), and DIR is made in it.
+private_dir() {
+  local dir=$1 p=$1
+  [[ -d $dir ]] && return 0
+  while [[ ! -d $p ]]; do p=$(dirname "$p"); done
+  local o n=0 sub
+  o=${T:?private_dir needs T, the scratch dir of the test}/overlay$(tr / _ <<<"$p")
+  mkdir -p "$o/up" "$o/work" "$o/keep"
+  mapfile -t subs < <(findmnt -R -n -r -o TARGET "$p" | tail -n +2)
+  for sub in "${subs[@]}"; do
+    if [[ -d $sub ]]; then mkdir "$o/keep/$n"; else : >"$o/keep/$n"; fi
+    mount -n --bind "$sub" "$o/keep/$n"
+    n=$((n + 1))
+  done
+  mount -n -t overlay overlay -o "lowerdir=$p,upperdir=$o/up,workdir=$o/work" "$p"
+  n=0
+  for sub in "${subs[@]}"; do
+    mount -n --bind "$o/keep/$n" "$sub"
+    n=$((n + 1))
+  done
+  mkdir -p "$dir"
+}
+
+# drop_cgroups NAME...: kills what still runs in the cgroups called NAME (in
+# every hierarchy; runtimes put containers in the machine's, there being no
+# private one) and removes them. For a test's EXIT trap; always returns 0.
+drop_cgroups() {
+  local name d pids
+  for name in "$@"; do
+    for d in /sys/fs/cgroup/*/"$name"; do
+      [[ -d $d ]] || continue
+      pids=$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -vx 0 | sort -u || true)
+      # shellcheck disable=SC2086 # one PID a word
+      [[ -n $pids ]] && kill -9 $pids 2>/dev/null && sleep 0.3
+      find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+  done
+  return 0
+}
