@@ -130,6 +130,27 @@ TEST_F(SqliteMigrationTest, FailedMigrationRollsBack) {
   EXPECT_TRUE(store.ok()) << store.status().message();
 }
 
+// Creates `path` with the `old` migrations only, opens it as weft does today
+// (migrating it) and reads container `name` back (nullopt on any failure,
+// reported as a test failure).
+std::optional<Container> UpgradeAndRead(const std::string& path,
+                                        const std::vector<std::string_view>& old,
+                                        const std::string& name) {
+  SqliteOptions options;
+  options.migrations = old;
+  EXPECT_TRUE(OpenSqliteStore(path, options).ok());
+  auto store = OpenSqliteStore(path);
+  EXPECT_TRUE(store.ok()) << store.status().message();
+  if (!store.ok()) return std::nullopt;
+  std::optional<Container> got;
+  Status s = (*store)->View([&](Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(got, tx.GetContainer(name));
+    return Status::Ok();
+  });
+  EXPECT_TRUE(s.ok()) << s.message();
+  return got;
+}
+
 // A v2 database (before CNI attachments) keeps its containers, which read
 // as weft's own namespaces.
 TEST_F(SqliteMigrationTest, V3KeepsV2ContainersAsOwnNamespaces) {
@@ -141,18 +162,7 @@ TEST_F(SqliteMigrationTest, V3KeepsV2ContainersAsOwnNamespaces) {
                             "INSERT INTO containers(name, netns_path, mode, hostname, "
                             "created_unix) VALUES ('old', '/run/netns/old', 'bridge', '', 1);";
   std::vector<std::string_view> v2 = {all[0], v2_with_row};
-  SqliteOptions old;
-  old.migrations = v2;
-  ASSERT_TRUE(OpenSqliteStore(path, old).ok());
-  auto store = OpenSqliteStore(path);
-  ASSERT_TRUE(store.ok()) << store.status().message();
-  std::optional<Container> got;
-  ASSERT_TRUE((*store)
-                  ->View([&](Tx& tx) -> Status {
-                    WEFT_ASSIGN_OR_RETURN(got, tx.GetContainer("old"));
-                    return Status::Ok();
-                  })
-                  .ok());
+  std::optional<Container> got = UpgradeAndRead(path, v2, "old");
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->netns_path, "/run/netns/old");
   EXPECT_FALSE(got->external_netns);
@@ -175,18 +185,7 @@ TEST_F(SqliteMigrationTest, V4KeepsV3EndpointsAsNotHandedOff) {
       "INSERT INTO endpoints(container, network, ifname, host_ifname, mac, ipv4, ipv6, aliases) "
       "VALUES ('old', 'n', 'eth0', 'veth1', '', '10.0.0.2', NULL, '[]');";
   std::vector<std::string_view> v3 = {all[0], all[1], v3_with_rows};
-  SqliteOptions old;
-  old.migrations = v3;
-  ASSERT_TRUE(OpenSqliteStore(path, old).ok());
-  auto store = OpenSqliteStore(path);
-  ASSERT_TRUE(store.ok()) << store.status().message();
-  std::optional<Container> got;
-  ASSERT_TRUE((*store)
-                  ->View([&](Tx& tx) -> Status {
-                    WEFT_ASSIGN_OR_RETURN(got, tx.GetContainer("old"));
-                    return Status::Ok();
-                  })
-                  .ok());
+  std::optional<Container> got = UpgradeAndRead(path, v3, "old");
   ASSERT_TRUE(got.has_value());
   ASSERT_EQ(got->endpoints.size(), 1u);
   EXPECT_EQ(got->endpoints[0].ipv4, "10.0.0.2");
