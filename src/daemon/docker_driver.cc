@@ -108,7 +108,9 @@ Status ParsePortMap(const Json& options, std::vector<store::PortMapping>& out) {
 
 // EndpointOperInfo's Value: the published ports as libnetwork's own bridge
 // driver reports them (com.docker.network.portmap, PortBinding with the
-// container's address), which is what `docker port` and `docker ps` show.
+// container's address). dockerd 20.10 reads this map only from its own
+// drivers (for a remote one it drops it while decoding), so `docker port`
+// stays empty there; see docs/INTEGRATIONS.md.
 Json OperInfo(const Endpoint& e) {
   Json ports = Json::array();
   for (const auto& p : e.ports) {

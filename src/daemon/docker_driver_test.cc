@@ -189,7 +189,7 @@ TEST(DockerDriver, EndpointLifecycle) {
   EXPECT_NE(d.Call("NetworkDriver.CreateEndpoint", EndpointBody(kEp1, "172.18.0.2/16")).status,
             200);
 
-  // The published ports as Docker's bridge driver reports them (docker port).
+  // The published ports as Docker's bridge driver reports them.
   r = d.Call("NetworkDriver.EndpointOperInfo", {{"NetworkID", kNet}, {"EndpointID", kEp1}});
   EXPECT_EQ(Body(r), Json::parse(R"({"Value":{"com.docker.network.portmap":[{"Proto":6,
       "IP":"172.18.0.2","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}]}})"));
