@@ -229,6 +229,10 @@ std::string Command(const json& cmd) {
     if (o.contains("comment")) out += " comment \"" + o.value("comment", "") + "\"";
     return out;
   }
+  if (kind == "rule" && verb == "delete" && o.contains("handle")) {
+    return "delete rule " + Where(o) + " " + o.value("chain", "") + " handle " +
+           std::to_string(o.value("handle", int64_t{0}));
+  }
   if (kind == "element") {
     // Without the set's type, ifname strings cannot be told apart; quote
     // nothing (fine for addresses, ports and protocols).

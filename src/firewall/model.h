@@ -16,6 +16,7 @@ struct NetworkRules {
   std::vector<std::string> subnets;  // CIDRs, IPv4 and/or IPv6
   bool internal = false;             // no traffic in or out of the bridge
   bool icc = true;                   // routed traffic within the bridge allowed
+  bool dns = false;                  // weftd answers DNS on the gateways (openings.h)
 };
 
 // One published port: host_ip:host_port -> container_ip:container_port.
