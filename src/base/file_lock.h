@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -15,6 +16,8 @@ class FileLock {
  public:
   // Creates the file (0600) if needed and blocks until the lock is held.
   static Result<FileLock> Acquire(const std::string& path);
+  // The same without waiting: an empty optional when another holds it.
+  static Result<std::optional<FileLock>> TryAcquire(const std::string& path);
 
   // A lock that holds nothing (for commands that change nothing).
   static FileLock None() { return FileLock(UniqueFd()); }

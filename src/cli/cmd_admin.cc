@@ -9,6 +9,18 @@
 #include "core/health.h"
 
 namespace weft::cli {
+namespace {
+
+nlohmann::json ForeignChainsJson(const core::HealthReport& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : r.dropping_chains) {
+    out.push_back({{"family", c.family}, {"table", c.table}, {"chain", c.chain}, {"hook", c.hook},
+                   {"why", c.why}, {"weft_rules_in", c.target}});
+  }
+  return out;
+}
+
+}  // namespace
 
 void AddAdminCommands(CLI::App& app, Invocation& inv) {
   auto dry_run = std::make_shared<bool>(false);
@@ -29,8 +41,13 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
       WEFT_RETURN_IF_ERROR(Execute(ctx, plan, *dry_run));
       if (!*dry_run) {
         for (const auto& s : plan.steps()) {
-          std::cout << (s.name == "reconcile-firewall" ? "rebuilt the nftables table inet weft\n"
-                                                       : "restored sysctls\n");
+          if (s.name == "reconcile-firewall") {
+            std::cout << "rebuilt the nftables table inet weft\n";
+          } else if (s.name == "reconcile-openings") {
+            std::cout << "restored weft's accept rules in other firewalls' chains\n";
+          } else {
+            std::cout << "restored sysctls\n";
+          }
         }
       }
       return Status::Ok();
@@ -69,7 +86,13 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
         PrintJson({{"ok", r.ok()},
                    {"firewall", {{"in_sync", r.firewall_in_sync}, {"differences", r.firewall_diff}}},
                    {"problems", r.problems},
-                   {"other_firewalls", r.other_firewalls}});
+                   {"other_firewalls", r.other_firewalls},
+                   {"foreign_chains", ForeignChainsJson(r)},
+                   {"openings", {{"in_sync", r.openings_in_sync()},
+                                 {"added", r.openings_added},
+                                 {"missing", r.openings_missing},
+                                 {"stale", r.openings_stale}}},
+                   {"legacy_iptables", r.legacy_advice}});
       } else {
         std::cout << "firewall (table inet weft): "
                   << (r.firewall_in_sync ? "matches the store" : "DIFFERS from the store") << "\n";
@@ -77,13 +100,27 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
         std::cout << "kernel objects and sysctls: "
                   << (r.problems.empty() ? "as the store says" : "PROBLEMS") << "\n";
         for (const auto& p : r.problems) std::cout << "  " << p << "\n";
-        std::cout << "other firewall managers: " << (r.other_firewalls.empty() ? "none found" : "")
+        std::cout << "other firewall managers: " << (r.other_firewalls.empty() && r.dropping_chains.empty() && r.legacy_advice.empty() ? "none found" : "")
                   << "\n";
         for (const auto& o : r.other_firewalls) std::cout << "  " << o << "\n";
+        for (const auto& c : r.dropping_chains) {
+          std::cout << "  " << c.family << " " << c.table << " chain " << c.chain << " (hook "
+                    << c.hook << ") would drop weft's traffic: " << c.why << "\n";
+        }
+        for (const auto& a : r.legacy_advice) std::cout << "  " << a << "\n";
+        if (!r.dropping_chains.empty() || !r.openings_in_sync()) {
+          std::cout << "weft's accept rules in those chains: "
+                    << (r.openings_in_sync() ? "in place" : "MISSING OR LEFT OVER; run weft reconcile")
+                    << "\n";
+        }
+        for (const auto& o : r.openings_added) std::cout << "  added: " << o << "\n";
+        for (const auto& o : r.openings_missing) std::cout << "  missing: " << o << "\n";
+        for (const auto& o : r.openings_stale) std::cout << "  left over: " << o << "\n";
       }
       if (!r.ok()) {
-        return FailedPrecondition(r.firewall_in_sync ? "the kernel differs from the store"
-                                                     : "the kernel differs from the store; run weft reconcile");
+        bool reconcilable = !r.firewall_in_sync || !r.openings_in_sync();
+        return FailedPrecondition(reconcilable ? "the kernel differs from the store; run weft reconcile"
+                                               : "the kernel differs from the store");
       }
       return Status::Ok();
     };

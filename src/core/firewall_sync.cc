@@ -7,6 +7,7 @@
 
 #include "core/sysctl_step.h"
 #include "firewall/explain.h"
+#include "firewall/openings.h"
 #include "firewall/ruleset.h"
 
 namespace weft::core {
@@ -22,6 +23,7 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
     r.bridge = n.bridge;
     r.internal = n.internal;
     r.icc = n.icc;
+    r.dns = n.dns_enabled;
     for (const auto& s : n.subnets) r.subnets.push_back(s.cidr);
     m.networks.push_back(std::move(r));
   }
@@ -58,7 +60,7 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
 namespace {
 
 auto NetworkKey(const firewall::NetworkRules& n) {
-  return std::tie(n.name, n.bridge, n.subnets, n.internal, n.icc);
+  return std::tie(n.name, n.bridge, n.subnets, n.internal, n.icc, n.dns);
 }
 
 auto PortKey(const firewall::PortRule& p) {
@@ -105,7 +107,48 @@ Status ApplyOrRebuild(const SessionPtr& session, const nlohmann::json& first,
   return fw->Apply(fallback);
 }
 
+// The explanation of a whole-table change: weft's table, then the openings
+// the current foreign ruleset needs (they are computed again when applied).
+std::string ExplainWithOpenings(const SessionPtr& session, const nlohmann::json& batch,
+                                const firewall::FirewallModel& model) {
+  std::string text = firewall::Explain(batch);
+  auto fw = session->Firewall();
+  if (!fw.ok()) return text;
+  auto ruleset = (*fw)->ListRuleset();
+  if (!ruleset.ok()) return text;
+  auto diff = firewall::DiffOpenings(model, *ruleset);
+  if (diff.in_sync()) return text;
+  return text + "# weft's accept rules in other firewalls' chains that would drop its traffic\n" +
+         firewall::Explain(diff.Batch());
+}
+
 }  // namespace
+
+Status ApplyWithOpenings(firewall::Backend& fw, const nlohmann::json& batch,
+                         const firewall::FirewallModel& model) {
+  Status last;
+  // A foreign manager may reload its rules between our listing and our
+  // transaction (the transaction then fails on a vanished chain or handle):
+  // list again and retry, a few times.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    WEFT_ASSIGN_OR_RETURN(auto ruleset, fw.ListRuleset());
+    nlohmann::json all = batch;
+    if (!all.contains("nftables")) all["nftables"] = nlohmann::json::array();
+    nlohmann::json openings = firewall::DiffOpenings(model, ruleset).Batch();
+    for (auto& cmd : openings["nftables"]) all["nftables"].push_back(std::move(cmd));
+    if (all["nftables"].empty()) return Status::Ok();
+    last = fw.Apply(all);
+    if (last.ok()) return last;
+  }
+  return last;
+}
+
+Result<bool> RepairOpenings(firewall::Backend& fw, const firewall::FirewallModel& model) {
+  WEFT_ASSIGN_OR_RETURN(auto ruleset, fw.ListRuleset());
+  if (firewall::DiffOpenings(model, ruleset).in_sync()) return false;
+  WEFT_RETURN_IF_ERROR(ApplyWithOpenings(fw, nlohmann::json::object(), model));
+  return true;
+}
 
 Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallModel& before,
                     const firewall::FirewallModel& after) {
@@ -128,14 +171,16 @@ Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallMode
               [session, backward, undo] { return ApplyOrRebuild(session, backward, undo); }});
     return Status::Ok();
   }
-  plan.Add({"apply-firewall", firewall::Explain(apply),
-            [session, apply] {
+  // Networks change: weft's table is rebuilt, and weft's accept rules in
+  // foreign chains that would drop its traffic follow, in one transaction.
+  plan.Add({"apply-firewall", ExplainWithOpenings(session, apply, after),
+            [session, apply, after] {
               WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
-              return fw->Apply(apply);
+              return ApplyWithOpenings(*fw, apply, after);
             },
-            [session, undo] {
+            [session, undo, before] {
               WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
-              return fw->Apply(undo);
+              return ApplyWithOpenings(*fw, undo, before);
             }});
   return Status::Ok();
 }

@@ -4,6 +4,7 @@
 
 #include "core/kernel_session.h"
 #include "core/plan.h"
+#include "firewall/backend.h"
 #include "firewall/model.h"
 #include "store/model.h"
 
@@ -18,6 +19,18 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
 // whole ruleset as nft commands.
 Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallModel& before,
                     const firewall::FirewallModel& after);
+
+// Applies `batch` (commands for weft's own table; may be empty) together
+// with the changes that bring weft's accept rules in foreign chains in line
+// with `model` (firewall/openings.h), as one transaction. Lists the ruleset
+// first; if the transaction fails (a foreign manager reloaded in between),
+// lists again and retries, up to three times.
+Status ApplyWithOpenings(firewall::Backend& fw, const nlohmann::json& batch,
+                         const firewall::FirewallModel& model);
+
+// Brings weft's accept rules in foreign chains in line with `model` if they
+// are not; returns whether it changed anything. For weftd's periodic check.
+Result<bool> RepairOpenings(firewall::Backend& fw, const firewall::FirewallModel& model);
 
 // Adds the step that turns on IPv4 (and with `ipv6`, IPv6) forwarding in
 // weft's namespace, and with `bridge_filter` makes bridged traffic pass the

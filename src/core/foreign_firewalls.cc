@@ -29,13 +29,8 @@ std::vector<std::string> ForeignFirewallsInRuleset(const nlohmann::json& ruleset
     std::string family = c.value("family", "");
     if (family == firewall::kTableFamily && table == firewall::kTableName) continue;
     std::string name = c.value("name", "");
-    std::string where = family + " " + table + " chain " + name;
     if (name.rfind("DOCKER", 0) == 0) note("Docker's chains (table " + family + " " + table + ")");
     if (name.rfind("ufw", 0) == 0) note("ufw's chains (table " + family + " " + table + ")");
-    if (c.value("hook", "") == "forward" && c.value("policy", "") == "drop") {
-      note("table " + where + " drops forwarded traffic by default (policy drop): "
-           "container traffic must also be accepted there");
-    }
   }
   return out;
 }

@@ -12,8 +12,8 @@
 namespace weft::core {
 
 // Reads a `list ruleset` JSON listing (libnftables) and returns one line per
-// finding: Docker's or ufw's or firewalld's tables and chains, and base
-// chains of other tables on the forward hook with policy drop.
+// finding: Docker's or ufw's or firewalld's tables and chains. (Which of
+// their chains would drop weft's traffic is firewall/openings.h's business.)
 std::vector<std::string> ForeignFirewallsInRuleset(const nlohmann::json& ruleset);
 
 // Legacy iptables tables loaded in this namespace (from

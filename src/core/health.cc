@@ -1,5 +1,6 @@
 #include "core/health.h"
 
+#include <fstream>
 #include <set>
 
 #include "core/firewall_sync.h"
@@ -54,6 +55,32 @@ std::vector<Sysctl> DriftedSysctls(const std::vector<store::Network>& networks) 
   for (const auto& s : WantedSysctls(networks)) {
     auto v = kernel::ReadSysctl(s.key);
     if (!v.ok() || *v != s.want) out.push_back(s);
+  }
+  return out;
+}
+
+// iptables-legacy's filter tables are out of nftables' reach: weft can only
+// say what a user would run.
+std::vector<std::string> LegacyAdvice(const std::vector<store::Network>& networks) {
+  std::vector<std::string> out;
+  for (auto [file, tool] : {std::pair{"/proc/net/ip_tables_names", "iptables-legacy"},
+                            std::pair{"/proc/net/ip6_tables_names", "ip6tables-legacy"}}) {
+    std::ifstream in(file);
+    std::string table;
+    bool filter = false;
+    while (in >> table) filter |= table == "filter";
+    if (!filter || networks.empty()) continue;
+    std::string cmds;
+    for (const auto& n : networks) {
+      cmds += std::string(cmds.empty() ? "" : "; ") + tool + " -I FORWARD -i " + n.bridge +
+              " -j ACCEPT; " + tool + " -I FORWARD -o " + n.bridge + " -j ACCEPT";
+      if (n.dns_enabled) {
+        cmds += std::string("; ") + tool + " -I INPUT -i " + n.bridge + " -p udp --dport 53 -j ACCEPT; " +
+                tool + " -I INPUT -i " + n.bridge + " -p tcp --dport 53 -j ACCEPT";
+      }
+    }
+    out.push_back(std::string(tool) + "'s filter table is loaded; weft cannot see or edit it. If its " +
+                  "FORWARD or INPUT chain drops, let weft's traffic through with: " + cmds);
   }
   return out;
 }
@@ -128,7 +155,13 @@ Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session) {
   }
   if (auto ruleset = fw->ListRuleset(); ruleset.ok()) {
     r.other_firewalls = ForeignFirewallsInRuleset(*ruleset);
+    auto openings = firewall::DiffOpenings(model, *ruleset);
+    r.dropping_chains = openings.chains;
+    for (const auto& o : openings.present) r.openings_added.push_back(firewall::Describe(o));
+    for (const auto& o : openings.missing) r.openings_missing.push_back(firewall::Describe(o));
+    for (const auto& o : openings.stale) r.openings_stale.push_back(firewall::Describe(o));
   }
+  r.legacy_advice = LegacyAdvice(networks);
   for (auto& line : ForeignFirewallsOnHost()) r.other_firewalls.push_back(std::move(line));
   return r;
 }
@@ -149,11 +182,18 @@ Status PlanReconcileSteps(Plan& plan, SessionPtr session,
   bool in_sync = (model.networks.empty() && model.ports.empty())
                      ? listing.is_null()
                      : firewall::DiffTable(batch, listing).empty();
-  if (!in_sync) {
-    plan.Add({"reconcile-firewall", firewall::Explain(batch),
-              [session, batch] {
+  if (in_sync) batch = {{"nftables", nlohmann::json::array()}};
+  // weft's accept rules in foreign chains (a dockerd, ufw or firewalld
+  // that started or reloaded after weft): re-planned from a fresh listing
+  // when applied.
+  WEFT_ASSIGN_OR_RETURN(auto ruleset, fw->ListRuleset());
+  auto openings = firewall::DiffOpenings(model, ruleset);
+  if (!in_sync || !openings.in_sync()) {
+    std::string explain = firewall::Explain(batch) + firewall::Explain(openings.Batch());
+    plan.Add({in_sync ? "reconcile-openings" : "reconcile-firewall", explain,
+              [session, batch, model] {
                 WEFT_ASSIGN_OR_RETURN(auto* f, session->Firewall());
-                return f->Apply(batch);
+                return ApplyWithOpenings(*f, batch, model);
               },
               nullptr});
   }

@@ -9,6 +9,7 @@
 #include "core/context.h"
 #include "core/kernel_session.h"
 #include "core/plan.h"
+#include "firewall/openings.h"
 #include "store/model.h"
 
 namespace weft::core {
@@ -18,16 +19,25 @@ struct HealthReport {
   std::vector<std::string> firewall_diff;   // one line per difference
   std::vector<std::string> problems;        // missing bridges, veths, namespaces, sysctls
   std::vector<std::string> other_firewalls; // managers that may interfere
-  bool ok() const { return firewall_in_sync && problems.empty(); }
+  // Foreign base chains that would drop weft's traffic, and weft's accept
+  // rules in them (firewall/openings.h): in place, missing, left over.
+  std::vector<firewall::ForeignChain> dropping_chains;
+  std::vector<std::string> openings_added, openings_missing, openings_stale;
+  // iptables-legacy tables weft cannot see or edit, with the commands that
+  // would let its traffic through them.
+  std::vector<std::string> legacy_advice;
+  bool openings_in_sync() const { return openings_missing.empty() && openings_stale.empty(); }
+  bool ok() const { return firewall_in_sync && openings_in_sync() && problems.empty(); }
 };
 
 // Reads the kernel (in weft's namespace and each container's) and the store.
 Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session);
 
-// Adds the steps that make the sysctls weft relies on and weft's nftables
-// table match these networks and containers, leaving out what already
-// matches (reconcile-sysctls, reconcile-firewall; neither has an undo: what
-// they replace is by definition not what the store says).
+// Adds the steps that make the sysctls weft relies on, weft's nftables
+// table and its accept rules in foreign chains match these networks and
+// containers, leaving out what already matches (reconcile-sysctls,
+// reconcile-firewall; neither has an undo: what they replace is by
+// definition not what the store says).
 Status PlanReconcileSteps(Plan& plan, SessionPtr session,
                           const std::vector<store::Network>& networks,
                           const std::vector<store::Container>& containers);

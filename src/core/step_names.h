@@ -31,6 +31,7 @@ inline constexpr std::array kStepNames = {
     std::string_view("remove-container-files"),
     std::string_view("reconcile-sysctls"),
     std::string_view("reconcile-firewall"),
+    std::string_view("reconcile-openings"),
     std::string_view("gc-forget-container"),
     std::string_view("gc-delete-netns"),
     std::string_view("gc-delete-link"),
