@@ -157,7 +157,8 @@ Daemon::Daemon(const Options& options)
       acceptor_(control_io_),
       docker_acceptor_(control_io_),
       signals_(control_io_, SIGTERM, SIGINT, SIGHUP),
-      resync_timer_(control_io_) {}
+      resync_timer_(control_io_),
+      openings_(options.files.state_dir + "/weft.lock") {}
 
 Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
   std::unique_ptr<Daemon> d(new Daemon(options));
@@ -333,6 +334,7 @@ void Daemon::ScheduleResync() {
   resync_timer_.async_wait([this](asio::error_code ec) {
     if (ec) return;
     if (Status s = Reload(); !s.ok()) spdlog::warn("resync: {}", s.message());
+    KeepOpenings();
     if (idle_ && options_.exit_when_idle) {
       spdlog::info("no network needs DNS any more: stopping");
       Shutdown();
@@ -483,6 +485,14 @@ Status Daemon::Reload() {
   return Status::Ok();
 }
 
+void Daemon::KeepOpenings() {
+  if (!options_.keep_openings || !store_) return;
+  Status s = openings_.Check(*store_);
+  std::string error = s.ok() ? "" : s.message();
+  if (!error.empty() && error != openings_error_) spdlog::warn("firewall openings: {}", error);
+  openings_error_ = error;
+}
+
 Json Daemon::StatusJson() const {
   Json nets = Json::array();
   for (const auto& [name, a] : active_) {
@@ -499,6 +509,7 @@ Json Daemon::StatusJson() const {
           {"pid", ::getpid()},
           {"generation", generation_},
           {"names", zone_ ? zone_->name_count() : 0},
+          {"firewall_repairs", openings_.repairs()},
           {"networks", nets}};
 }
 

@@ -15,6 +15,7 @@
 #include "control/daemon_files.h"
 #include "daemon/dns_config.h"
 #include "daemon/docker_driver.h"
+#include "daemon/openings_keeper.h"
 #include "dns/asio.h"
 #include "dns/server.h"
 #include "dns/zone.h"
@@ -49,6 +50,10 @@ class Daemon {
     // changes weft's state through weft's own planning (core), then reloads.
     std::string docker_socket;
     std::string netns_dir = "/run/netns";  // weft's, for the Docker driver's plans
+    // Keep weft's accept rules in other firewalls' chains in place on every
+    // resync (daemon/openings_keeper.h). weftd's main turns it on; off in
+    // unit tests, whose daemons must not write any namespace's firewall.
+    bool keep_openings = false;
   };
 
   // Takes the pid lock (kAlreadyExists "weftd is already running (pid N)"),
@@ -89,6 +94,7 @@ class Daemon {
   void Shutdown();
   std::string ReadResolvConf() const;
   void StartServer(Active& a);
+  void KeepOpenings();
 
   Options options_;
   UniqueFd pid_lock_;
@@ -105,6 +111,8 @@ class Daemon {
   std::thread dns_thread_;
 
   std::unique_ptr<store::Store> store_;
+  OpeningsKeeper openings_;
+  std::string openings_error_;  // the last one logged, so each is logged once
   // What the last configuration was read from: the store's change count
   // (-1: no store) and resolv.conf's text. Equal: reuse config_.
   struct Sources {

@@ -70,6 +70,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   options.exit_when_idle = !foreground;
+  options.keep_openings = true;
   SetUpSignals();
 
   // Daemonize before any thread exists: the parent waits on a pipe until
