@@ -18,108 +18,25 @@
 # reach each other and the outside (as the host); `docker rm -f` and `docker network rm` leave no veth, bridge, rule
 # or weft record; dockerd and weftd stop cleanly.
 #
-# Only the sandbox's mount namespace sees dockerd's paths: /etc/docker is a
-# tmpfs there, and dockerd is told to keep its key, data, exec root, socket
-# and pid file under /run/t125 (checked: nothing lands in /var/lib/docker).
-# runc puts containers in the machine's cgroup hierarchy (there is no private
-# one), under /weft125-<random> (--cgroup-parent; this run's own, so runs in
-# parallel never touch each other's), removed when empty as the test ends.
+# dockerd runs as tests/e2e/docker_lib.sh sets it up: its paths under
+# /run/t125, nothing on the machine's disk, containers in a cgroup of this
+# run's own.
 source "$(dirname "$0")/lib.sh"
 : "${WEFT_SRC:?WEFT_SRC must point at the weft source tree}"
 
 T=/run/t125
 mkdir -p "$T"
-
-need busybox busybox-static || exit 0
-need dockerd docker.io || exit 0
-# docker.io's client, of the daemon's version (another `docker` may come
-# first in PATH).
-DOCKER_BIN=/usr/bin/docker
-need "$DOCKER_BIN" docker.io || exit 0
-export DOCKER_HOST=unix://$T/docker.sock DOCKER_CONFIG=$T/client
-docker() { "$DOCKER_BIN" "$@"; }
-WEFTD="$(dirname "$WEFT")/weftd"
-SOCK=/run/docker/plugins/weft.sock
-db() { sqlite3 "$WEFT_STATE_DIR/weft.db" "$@"; }
-# http_get NS ADDR PORT: GET /index.html, prints the body.
-http_get() {
-  printf 'GET /index.html HTTP/1.0\r\n\r\n' |
-    timeout 6 ip netns exec "$1" socat -t3 -T3 - "TCP4:$2:$3,connect-timeout=2" | sed '1,/^\r\?$/d'
-}
-host_veths() { ip -j link show type veth | jq -r '[.[].ifname | select(. != "uplink0")] | sort | join(" ")'; }
-cip() { docker inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"; }
-
-[[ -e /var/lib/docker ]] && had_var_lib_docker=1 || had_var_lib_docker=0
-[[ -d /etc/docker ]] && mount -n -t tmpfs weft-etc-docker /etc/docker
-
-DOCKERD_PID="" WEFTD_PID=""
-CGROUP=weft125-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
-# stop PID: SIGTERM, up to 20 s, then SIGKILL. Returns the exit status.
-stop() {
-  local pid=$1 rc=0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  wait "$pid" || rc=$?
-  return $rc
-}
-finish() {
-  local rc=$?
-  if ((rc != 0)); then
-    echo "--- dockerd log (last 40 lines)" && tail -40 "$T/dockerd.log"
-    echo "--- weftd log (last 60 lines)" && tail -60 "$T/weftd.log"
-  fi >&2 2>/dev/null
-  if [[ -n $DOCKERD_PID ]] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
-    mapfile -t left < <(docker ps -aq 2>/dev/null)
-    ((${#left[@]} == 0)) || docker rm -f "${left[@]}" >/dev/null 2>&1 || true
-    stop "$DOCKERD_PID" || true
-  fi
-  [[ -n $WEFTD_PID ]] && { stop "$WEFTD_PID" || true; }
-  drop_cgroups "$CGROUP"
-}
-trap finish EXIT
+source "$(dirname "$0")/docker_lib.sh"
+docker_need || exit 0
+trap docker_finish EXIT
 
 make_outside
 serve_peer outside 198.51.100.2 7000
-
-# --- a busybox rootfs, imported as weft-test:latest -------------------------
-R=$T/rootfs
-mkdir -p "$R"/{bin,etc,proc,sys,dev,tmp,run,root,www}
-cp "$(command -v busybox)" "$R/bin/busybox"
-for a in sh ip ping nslookup nc wget httpd cat sleep echo; do ln -s busybox "$R/bin/$a"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
-printf 'root:x:0:\n' >"$R/etc/group"
-echo "hello from weft-test" >"$R/www/index.html"
-
-# --- weftd, the plugin ----------------------------------------------------------
-"$WEFTD" --foreground --docker-plugin --debug --state-dir "$WEFT_STATE_DIR" 2>"$T/weftd.log" &
-WEFTD_PID=$!
-for _ in $(seq 100); do
-  [[ -S $SOCK ]] && break
-  sleep 0.05
-done
-[[ -S $SOCK ]] || fail "weftd made no plugin socket: $(cat "$T/weftd.log")"
-
-# --- dockerd ------------------------------------------------------------------
-# Upstream DNS for Docker's embedded resolver: the outside namespace (no server
-# there), not the public resolvers Docker falls back to when resolv.conf, as
-# in the sandbox, is empty.
-cat >"$T/daemon.json" <<EOF
-{"deprecated-key-path": "$T/key.json", "cgroup-parent": "/$CGROUP", "dns": ["198.51.100.2"]}
-EOF
-dockerd --data-root "$T/data" --exec-root "$T/x" -H "$DOCKER_HOST" --pidfile "$T/docker.pid" \
-  --config-file "$T/daemon.json" --bridge=none --iptables=false --ip6tables=false \
-  --ip-forward=false --ip-masq=false --userland-proxy=false --storage-driver vfs \
-  >"$T/dockerd.log" 2>&1 &
-DOCKERD_PID=$!
-for _ in $(seq 150); do
-  docker version >/dev/null 2>&1 && break
-  kill -0 "$DOCKERD_PID" 2>/dev/null || fail "dockerd exited"
-  sleep 0.2
-done
-docker version >/dev/null 2>&1 || fail "dockerd did not come up"
-[[ $(docker info -f '{{.DockerRootDir}}') == "$T/data" ]] || fail "dockerd's root: $(docker info -f '{{.DockerRootDir}}')"
-tar -C "$R" -c . | docker import - weft-test:latest >/dev/null || fail "docker import"
+make_test_image
+start_weftd_plugin
+# dockerd adds no bridge or firewall rule of its own: weft does the networking.
+start_dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+  --userland-proxy=false
 out=$(docker run --rm --network none weft-test ip -o addr) || fail "docker run --network none: $out"
 ok "dockerd $(docker version -f '{{.Server.Version}}') in the sandbox (own containerd, vfs, runc); image imported; --network none runs"
 
