@@ -100,8 +100,8 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
         std::cout << "kernel objects and sysctls: "
                   << (r.problems.empty() ? "as the store says" : "PROBLEMS") << "\n";
         for (const auto& p : r.problems) std::cout << "  " << p << "\n";
-        std::cout << "other firewall managers: " << (r.other_firewalls.empty() && r.dropping_chains.empty() && r.legacy_advice.empty() ? "none found" : "")
-                  << "\n";
+        bool none = r.other_firewalls.empty() && r.dropping_chains.empty() && r.legacy_advice.empty();
+        std::cout << "other firewall managers:" << (none ? " none found" : "") << "\n";
         for (const auto& o : r.other_firewalls) std::cout << "  " << o << "\n";
         for (const auto& c : r.dropping_chains) {
           std::cout << "  " << c.family << " " << c.table << " chain " << c.chain << " (hook "
