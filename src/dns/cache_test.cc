@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "dns/test_query.h"
+
 namespace weft::dns {
 namespace {
 
@@ -21,14 +23,10 @@ class FakeClock {
   std::chrono::steady_clock::time_point now_{std::chrono::hours(1000)};
 };
 
-Query MakeQuery(const std::string& name, uint16_t type, uint16_t id) {
-  Message m;
-  m.id = id;
-  m.rd = true;
-  m.question = {{name, type, kClassIn, 0, ""}};
-  auto q = ParseQuery(*EncodeMessage(m));
+Query ParsedQuery(const std::string& name, uint16_t type, uint16_t id) {
+  auto q = ParseQuery(test_query::MakeQuery(name, type, id));
   EXPECT_TRUE(q.ok());
-  return *q;
+  return q.ok() ? *q : Query{};
 }
 
 std::vector<uint8_t> Positive(const std::string& name, uint32_t ttl) {
@@ -52,12 +50,12 @@ std::vector<uint8_t> NxDomain(const std::string& name, uint32_t soa_ttl, uint32_
 TEST(CacheTest, HitRewritesIdAndDecrementsTtl) {
   FakeClock clock;
   Cache cache({.clock = clock.AsClock()});
-  Query q1 = MakeQuery("a.example.", kTypeA, 1);
+  Query q1 = ParsedQuery("a.example.", kTypeA, 1);
   EXPECT_FALSE(cache.Lookup(q1).has_value());
   ASSERT_TRUE(cache.Insert(q1, Positive("a.example.", 100)));
 
   clock.Advance(seconds(30));
-  Query q2 = MakeQuery("A.Example.", kTypeA, 2);
+  Query q2 = ParsedQuery("A.Example.", kTypeA, 2);
   auto hit = cache.Lookup(q2);
   ASSERT_TRUE(hit.has_value());
   Message m = *DecodeMessage(*hit);
@@ -70,7 +68,7 @@ TEST(CacheTest, HitRewritesIdAndDecrementsTtl) {
 TEST(CacheTest, ExpiresAfterTtl) {
   FakeClock clock;
   Cache cache({.clock = clock.AsClock()});
-  Query q = MakeQuery("a.example.", kTypeA, 1);
+  Query q = ParsedQuery("a.example.", kTypeA, 1);
   ASSERT_TRUE(cache.Insert(q, Positive("a.example.", 10)));
   clock.Advance(seconds(9));
   EXPECT_TRUE(cache.Lookup(q).has_value());
@@ -82,17 +80,17 @@ TEST(CacheTest, ExpiresAfterTtl) {
 TEST(CacheTest, KeyedByTypeAndName) {
   FakeClock clock;
   Cache cache({.clock = clock.AsClock()});
-  ASSERT_TRUE(cache.Insert(MakeQuery("a.example.", kTypeA, 1), Positive("a.example.", 60)));
-  EXPECT_FALSE(cache.Lookup(MakeQuery("a.example.", kTypeAaaa, 1)).has_value());
-  EXPECT_FALSE(cache.Lookup(MakeQuery("b.example.", kTypeA, 1)).has_value());
+  ASSERT_TRUE(cache.Insert(ParsedQuery("a.example.", kTypeA, 1), Positive("a.example.", 60)));
+  EXPECT_FALSE(cache.Lookup(ParsedQuery("a.example.", kTypeAaaa, 1)).has_value());
+  EXPECT_FALSE(cache.Lookup(ParsedQuery("b.example.", kTypeA, 1)).has_value());
   // A response to another question is not stored under this one.
-  EXPECT_FALSE(cache.Insert(MakeQuery("c.example.", kTypeA, 1), Positive("a.example.", 60)));
+  EXPECT_FALSE(cache.Insert(ParsedQuery("c.example.", kTypeA, 1), Positive("a.example.", 60)));
 }
 
 TEST(CacheTest, NegativeCachingUsesSoa) {
   FakeClock clock;
   Cache cache({.clock = clock.AsClock()});
-  Query q = MakeQuery("nx.example.", kTypeA, 1);
+  Query q = ParsedQuery("nx.example.", kTypeA, 1);
   ASSERT_TRUE(cache.Insert(q, NxDomain("nx.example.", 300, 20)));
   clock.Advance(seconds(15));
   auto hit = cache.Lookup(q);
@@ -107,7 +105,7 @@ TEST(CacheTest, NegativeCachingUsesSoa) {
 TEST(CacheTest, UncacheableResponses) {
   FakeClock clock;
   Cache cache({.clock = clock.AsClock()});
-  Query q = MakeQuery("a.example.", kTypeA, 1);
+  Query q = ParsedQuery("a.example.", kTypeA, 1);
   Message nx;
   nx.qr = true;
   nx.rcode = 3;
@@ -123,8 +121,8 @@ TEST(CacheTest, UncacheableResponses) {
 TEST(CacheTest, ClampsTtls) {
   FakeClock clock;
   Cache cache({.max_ttl = 50, .max_negative_ttl = 5, .clock = clock.AsClock()});
-  Query q = MakeQuery("a.example.", kTypeA, 1);
-  Query nq = MakeQuery("nx.example.", kTypeA, 1);
+  Query q = ParsedQuery("a.example.", kTypeA, 1);
+  Query nq = ParsedQuery("nx.example.", kTypeA, 1);
   ASSERT_TRUE(cache.Insert(q, Positive("a.example.", 100000)));
   ASSERT_TRUE(cache.Insert(nq, NxDomain("nx.example.", 3600, 3600)));
   clock.Advance(seconds(5));
@@ -137,8 +135,8 @@ TEST(CacheTest, ClampsTtls) {
 TEST(CacheTest, EvictsLeastRecentlyUsed) {
   FakeClock clock;
   Cache cache({.max_entries = 2, .clock = clock.AsClock()});
-  Query a = MakeQuery("a.", kTypeA, 1), b = MakeQuery("b.", kTypeA, 1),
-        c = MakeQuery("c.", kTypeA, 1);
+  Query a = ParsedQuery("a.", kTypeA, 1), b = ParsedQuery("b.", kTypeA, 1),
+        c = ParsedQuery("c.", kTypeA, 1);
   ASSERT_TRUE(cache.Insert(a, Positive("a.", 60)));
   ASSERT_TRUE(cache.Insert(b, Positive("b.", 60)));
   EXPECT_TRUE(cache.Lookup(a).has_value());  // a is now most recent

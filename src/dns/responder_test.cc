@@ -3,19 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "dns/test_query.h"
+
 namespace weft::dns {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::SizeIs;
 
-std::vector<uint8_t> MakeQuery(const std::string& name, uint16_t type, uint16_t id) {
-  Message m;
-  m.id = id;
-  m.rd = true;
-  m.question = {{name, type, kClassIn, 0, ""}};
-  return *EncodeMessage(m);
-}
+using test_query::MakeQuery;
 
 class ResponderTest : public ::testing::Test {
  protected:

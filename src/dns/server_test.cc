@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "dns/test_query.h"
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -23,18 +25,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-std::vector<uint8_t> MakeQuery(const std::string& name, uint16_t type, uint16_t id = 7,
-                               uint16_t edns = 0) {
-  Message m;
-  m.id = id;
-  m.rd = true;
-  m.question = {{name, type, kClassIn, 0, ""}};
-  if (edns) {
-    m.edns = true;
-    m.edns_udp_size = edns;
-  }
-  return *EncodeMessage(m);
-}
+using test_query::MakeQuery;
 
 sockaddr_in Loopback(const char* ip, uint16_t port) {
   sockaddr_in sa{};
@@ -219,7 +210,7 @@ class FakeUpstream : public std::enable_shared_from_this<FakeUpstream> {
   std::array<uint8_t, 65536> buf_;
 };
 
-std::shared_ptr<const Zone> TestZone() {
+std::shared_ptr<const Zone> ServedZone() {
   std::vector<Endpoint> eps = {
       {"web1", "front", {"web1", "web"}, "10.0.0.2", "fd00::2"},
       {"web2", "front", {"web2", "web"}, "10.0.0.3", ""},
@@ -252,7 +243,7 @@ class ServerTest : public ::testing::Test {
     Server::Options o;
     o.listen = std::move(listen);
     o.upstreams = std::move(upstreams);
-    o.zone = TestZone();
+    o.zone = ServedZone();
     o.upstream_timeout = timeout;
     auto s = Server::Create(io_, o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "dns/test_query.h"
+
 namespace weft::dns {
 namespace {
 
@@ -10,21 +12,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-// A client query built with ldns (through EncodeMessage).
-std::vector<uint8_t> MakeQuery(const std::string& name, uint16_t type, uint16_t id = 0x1234,
-                               uint16_t edns_size = 0) {
-  Message m;
-  m.id = id;
-  m.rd = true;
-  m.question.push_back({name, type, kClassIn, 0, ""});
-  if (edns_size) {
-    m.edns = true;
-    m.edns_udp_size = edns_size;
-  }
-  auto bytes = EncodeMessage(m);
-  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
-  return *bytes;
-}
+using test_query::MakeQuery;
 
 Query MustParse(const std::vector<uint8_t>& bytes) {
   auto q = ParseQuery(bytes);

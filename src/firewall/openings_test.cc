@@ -29,7 +29,7 @@ json Rule(const std::string& family, const std::string& table, const std::string
 
 json Listing(std::vector<json> items) { return {{"nftables", items}}; }
 
-FirewallModel Model() {
+FirewallModel OpeningsModel() {
   FirewallModel m;
   m.networks.push_back({"n1", "weft0", {"10.89.0.0/24"}, false, true, true});
   m.networks.push_back({"v6", "weft1", {"10.89.1.0/24", "fd00::/64"}, false, true, false});
@@ -48,7 +48,7 @@ json DockerRuleset() {
 }
 
 TEST(Openings, DockerForwardDropGoesToDockerUser) {
-  auto d = DiffOpenings(Model(), DockerRuleset());
+  auto d = DiffOpenings(OpeningsModel(), DockerRuleset());
   ASSERT_EQ(d.chains.size(), 1u);
   EXPECT_EQ(d.chains[0].chain, "FORWARD");
   EXPECT_EQ(d.chains[0].why, "policy drop");
@@ -69,7 +69,7 @@ TEST(Openings, InputDropGetsDnsForNetworksWithDns) {
   // ufw's defaults: INPUT policy drop, jumps to its own chains.
   json r = Listing({Chain("ip", "filter", "INPUT", "input", "drop"),
                     Chain("ip", "filter", "ufw-before-input")});
-  auto d = DiffOpenings(Model(), r);
+  auto d = DiffOpenings(OpeningsModel(), r);
   ASSERT_EQ(d.chains.size(), 1u);
   // Only n1 has DNS: udp and tcp.
   ASSERT_EQ(d.missing.size(), 2u);
@@ -87,7 +87,7 @@ TEST(Openings, RejectReachedThroughAJumpCounts) {
                          json::array({{{"jump", {{"target", "filter_FWD_public"}}}}}), 7),
                     Rule("inet", "firewalld", "filter_FWD_public",
                          json::array({{{"reject", {{"type", "icmpx"}}}}}), 8)});
-  auto d = DiffOpenings(Model(), r);
+  auto d = DiffOpenings(OpeningsModel(), r);
   ASSERT_EQ(d.chains.size(), 1u);
   EXPECT_EQ(d.chains[0].why, "jumps to filter_FWD_public, which drops");
   EXPECT_EQ(d.chains[0].target, "filter_FORWARD");
@@ -100,7 +100,7 @@ TEST(Openings, ChainsThatNeverDropNeedNothing) {
                     Chain("bridge", "filter", "FORWARD", "forward", "drop"),
                     Chain("inet", "weft", "forward", "forward", "drop"),
                     Chain("inet", "weft-trace", "forward", "forward", "drop")});
-  auto d = DiffOpenings(Model(), r);
+  auto d = DiffOpenings(OpeningsModel(), r);
   EXPECT_TRUE(d.chains.empty());
   EXPECT_TRUE(d.in_sync());
   EXPECT_TRUE(d.Batch()["nftables"].empty());
@@ -108,7 +108,7 @@ TEST(Openings, ChainsThatNeverDropNeedNothing) {
 
 TEST(Openings, Ip6TablesOnlyForIpv6Networks) {
   json r = Listing({Chain("ip6", "filter", "FORWARD", "forward", "drop")});
-  auto d = DiffOpenings(Model(), r);
+  auto d = DiffOpenings(OpeningsModel(), r);
   ASSERT_EQ(d.missing.size(), 2u);
   for (const auto& o : d.missing) EXPECT_NE(o.comment.find("weft1"), std::string::npos);
 }
@@ -122,7 +122,7 @@ TEST(Openings, PresentStaleAndDuplicates) {
   items.push_back(Rule("ip", "filter", "DOCKER-USER", expr, 12, "weft opening: accept from weft9 (network gone)"));
   // Somebody else's rule with a similar comment is not weft's.
   items.push_back(Rule("ip", "filter", "DOCKER-USER", expr, 13, "weftish"));
-  auto d = DiffOpenings(Model(), r);
+  auto d = DiffOpenings(OpeningsModel(), r);
   ASSERT_EQ(d.present.size(), 1u);
   EXPECT_EQ(d.present[0].handle, 10);
   ASSERT_EQ(d.stale.size(), 2u);

@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-FirewallModel Model() {
+FirewallModel DiffModel() {
   FirewallModel m;
   m.networks.push_back({"a", "weft0", {"10.89.0.0/24"}, false, true});
   m.networks.push_back({"b", "weft1", {"10.90.0.0/24"}, false, true});
@@ -44,12 +44,12 @@ json ListingOf(const json& batch) {
 }
 
 TEST(DiffTableTest, MatchingListingHasNoDifferences) {
-  const json batch = *BuildRuleset(Model());
+  const json batch = *BuildRuleset(DiffModel());
   EXPECT_EQ(DiffTable(batch, ListingOf(batch)), std::vector<std::string>{});
 }
 
 TEST(DiffTableTest, AbsentTable) {
-  const json batch = *BuildRuleset(Model());
+  const json batch = *BuildRuleset(DiffModel());
   EXPECT_EQ(DiffTable(batch, json()), std::vector<std::string>{"table inet weft is missing"});
   EXPECT_EQ(DiffTable(DeleteTable(), json()), std::vector<std::string>{});
   EXPECT_EQ(DiffTable(DeleteTable(), ListingOf(batch)),
@@ -57,7 +57,7 @@ TEST(DiffTableTest, AbsentTable) {
 }
 
 TEST(DiffTableTest, ReportsChangedSetsAndRules) {
-  const json batch = *BuildRuleset(Model());
+  const json batch = *BuildRuleset(DiffModel());
   json listing = ListingOf(batch);
   json& items = listing["nftables"];
   for (json& item : items) {
@@ -82,7 +82,7 @@ TEST(DiffTableTest, ReportsChangedSetsAndRules) {
 }
 
 TEST(DiffTableTest, IgnoresOtherTablesInTheListing) {
-  const json batch = *BuildRuleset(Model());
+  const json batch = *BuildRuleset(DiffModel());
   json listing = ListingOf(batch);
   listing["nftables"].push_back(
       json::parse(R"({"chain": {"family": "ip", "table": "weft", "name": "x", "handle": 1}})"));
@@ -91,11 +91,11 @@ TEST(DiffTableTest, IgnoresOtherTablesInTheListing) {
 
 TEST(TableMatchesTest, UsesTheBackendListing) {
   FakeBackend backend;
-  auto matches = TableMatches(backend, Model());
+  auto matches = TableMatches(backend, DiffModel());
   ASSERT_TRUE(matches.ok());
   EXPECT_FALSE(*matches);
-  backend.set_listing(ListingOf(*BuildRuleset(Model())));
-  EXPECT_TRUE(*TableMatches(backend, Model()));
+  backend.set_listing(ListingOf(*BuildRuleset(DiffModel())));
+  EXPECT_TRUE(*TableMatches(backend, DiffModel()));
   EXPECT_TRUE(backend.applied().empty());  // read-only
 }
 

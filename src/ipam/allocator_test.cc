@@ -4,11 +4,13 @@
 
 #include <set>
 
+#include "ipam/test_values.h"
+
 namespace weft::ipam {
 namespace {
 
-IpAddress Ip(std::string_view s) { return *IpAddress::Parse(s); }
-Prefix P(std::string_view s) { return *Prefix::Parse(s); }
+using test_values::Ip;
+using test_values::P;
 
 auto UsedIn(const std::set<IpAddress>& used) {
   return [&used](const IpAddress& a) { return used.contains(a); };

@@ -4,10 +4,12 @@
 
 #include <unordered_set>
 
+#include "ipam/test_values.h"
+
 namespace weft::ipam {
 namespace {
 
-IpAddress Ip(std::string_view s) { return *IpAddress::Parse(s); }
+using test_values::Ip;
 
 TEST(IpAddressTest, ParsesAndPrintsBothFamilies) {
   auto v4 = IpAddress::Parse("10.0.0.1");

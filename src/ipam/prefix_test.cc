@@ -2,15 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "ipam/test_values.h"
+
 namespace weft::ipam {
 namespace {
 
-IpAddress Ip(std::string_view s) { return *IpAddress::Parse(s); }
-Prefix P(std::string_view s) {
-  auto r = Prefix::Parse(s);
-  EXPECT_TRUE(r.ok()) << s << ": " << r.status().message();
-  return r.ok() ? *r : Prefix();
-}
+using test_values::Ip;
+using test_values::P;
 
 TEST(PrefixTest, ParsesBothFamilies) {
   Prefix v4 = P("10.0.0.0/24");

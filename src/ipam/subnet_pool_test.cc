@@ -4,14 +4,12 @@
 
 #include <chrono>
 
+#include "ipam/test_values.h"
+
 namespace weft::ipam {
 namespace {
 
-Prefix P(std::string_view s) {
-  auto r = Prefix::Parse(s);
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  return r.ok() ? *r : Prefix();
-}
+using test_values::P;
 
 TEST(SubnetPoolTest, Defaults) {
   EXPECT_EQ(DefaultV4Pool().ToString(), "10.89.0.0/16");
