@@ -132,6 +132,22 @@ if need chromium chromium; then
   ok "chromium loads the page without a console error; screenshot $(stat -c %s "$T/g.png") bytes"
 fi
 
+# A command killed before it recorded its container leaves weft's namespace
+# (with weft's ownership marker) and a tagged veth on the bridge: both red.
+# graph only reads: it does not clean up behind the dead command.
+WEFT_FAULT=record-container:kill weft create k --network back >/dev/null 2>&1 && fail "fault did not kill"
+j=$(weft graph --json)
+jq -e '.unknown_namespaces[] | select(.name == "k") | .weft_marker and (.problems | index("made by weft for a container its store does not know") != null)' <<<"$j" >/dev/null ||
+  fail "namespace k: $(jq -c .unknown_namespaces <<<"$j")"
+kveth=$(jq -r '.stray_links[] | select(.peer_netns == "k") | .name' <<<"$j")
+[[ -n $kveth && $(jq -r .out_of_step <<<"$j") == 5 ]] || fail "k's veth as a stray: $(jq -c .stray_links <<<"$j")"
+weft graph >"$T/k.dot"
+grep -E '^ *"netns:k" \[' "$T/k.dot" | grep -q 'color="red"' || fail "netns:k not red"
+grep -q "\"stray:$kveth\" -- \"netns:k\" \[color=\"red\"" "$T/k.dot" || fail "stray $kveth -- netns:k edge"
+ip netns list | grep -qw k || fail "graph cleaned up namespace k"
+[[ -e $WEFT_STATE_DIR/pending ]] || fail "graph cleared the pending marker"
+ok "a dead create's namespace (weft's marker) and veth are red; graph left them alone"
+
 # WEFT_GRAPH_KEEP=DIR keeps the drawings to look at.
 if [[ -n ${WEFT_GRAPH_KEEP:-} ]]; then cp "$T"/g.svg "$T"/g.html "$T"/back.dot "$WEFT_GRAPH_KEEP"/ && { cp "$T"/g.png "$WEFT_GRAPH_KEEP"/ 2>/dev/null || true; }; fi
 ok "160-graph"
