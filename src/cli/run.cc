@@ -49,6 +49,7 @@ int Run(int argc, char** argv) {
   AddDemoCommand(app, inv);
   AddDebugCommands(app, inv);
   AddDnsCommands(app, inv);
+  AddGraphCommand(app, inv);
 
   try {
     app.parse(argc, argv);
@@ -91,8 +92,9 @@ int Run(int argc, char** argv) {
     return 2;
   }
   // Namespaces made with `weft ns` and debug commands are not weft
-  // networks: they never involve weftd.
-  inv.dns_aware = !app.got_subcommand("ns") && !app.got_subcommand("debug");
+  // networks: they never involve weftd. Read-only commands such as `graph`
+  // turn it off themselves.
+  if (app.got_subcommand("ns") || app.got_subcommand("debug")) inv.dns_aware = false;
   Status s = inv.action(ctx);
   std::fflush(stdout);
   if (inv.dns_aware) {

@@ -32,6 +32,9 @@ LinkInfo ToLinkInfo(rtnl_link* link) {
   info.mtu = rtnl_link_get_mtu(link);
   info.master = rtnl_link_get_master(link);
   if (const char* a = rtnl_link_get_ifalias(link)) info.alias = a;
+  info.link = static_cast<int>(rtnl_link_get_link(link));
+  int32_t nsid = -1;
+  if (rtnl_link_get_link_netnsid(link, &nsid) == 0) info.link_netnsid = nsid;
   return info;
 }
 

@@ -31,6 +31,11 @@ struct LinkInfo {
   uint32_t mtu = 0;
   int master = 0;     // ifindex of the master (bridge), 0 if none
   std::string alias;  // IFLA_IFALIAS, "" if none
+  // IFLA_LINK: for a veth, its peer's ifindex (in the peer's netns), 0 if
+  // none; link_netnsid is IFLA_LINK_NETNSID (-1 when the peer is in the
+  // same netns or the kernel gave none).
+  int link = 0;
+  int link_netnsid = -1;
 };
 
 // All links, sorted by index.

@@ -149,6 +149,33 @@ TEST_F(LinkTest, CreateVethWithPeerInAnotherNetns) {
   auto peer = GetLink(*other_sock, "eth0");
   ASSERT_TRUE(peer.ok()) << peer.status().ToString();
   EXPECT_EQ(peer->kind, "veth");
+
+  // Each end names the other by ifindex (IFLA_LINK), each in a namespace
+  // the other knows by an id (IFLA_LINK_NETNSID), as `ip -j link` says.
+  auto va = GetLink(sock(), "va");
+  ASSERT_TRUE(va.ok()) << va.status().ToString();
+  EXPECT_EQ(va->link, peer->index);
+  EXPECT_EQ(peer->link, va->index);
+  auto ip = IpLink("va");
+  ASSERT_TRUE(ip.contains("link_netnsid")) << ip.dump();
+  EXPECT_EQ(va->link_netnsid, ip["link_netnsid"].get<int>());
+  EXPECT_EQ(va->link, ip["link_index"].get<int>());
+  EXPECT_GE(peer->link_netnsid, 0);
+}
+
+TEST_F(LinkTest, VethEndsInOneNetnsNameEachOther) {
+  MakeVeth("va", "vb");
+  auto va = GetLink(sock(), "va");
+  auto vb = GetLink(sock(), "vb");
+  ASSERT_TRUE(va.ok() && vb.ok());
+  EXPECT_EQ(va->link, vb->index);
+  EXPECT_EQ(vb->link, va->index);
+  EXPECT_EQ(va->link_netnsid, -1);
+  ASSERT_TRUE(CreateBridge(sock(), {.name = "br0"}).ok());
+  auto br = GetLink(sock(), "br0");
+  ASSERT_TRUE(br.ok());
+  EXPECT_EQ(br->link, 0);
+  EXPECT_EQ(br->link_netnsid, -1);
 }
 
 TEST_F(LinkTest, UpDown) {
