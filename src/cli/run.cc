@@ -46,6 +46,7 @@ int Run(int argc, char** argv) {
   AddNetworkCommands(app, inv);
   AddContainerCommands(app, inv);
   AddAdminCommands(app, inv);
+  AddDoctorCommand(app, inv);
   AddDemoCommand(app, inv);
   AddDebugCommands(app, inv);
   AddDnsCommands(app, inv);
@@ -91,8 +92,10 @@ int Run(int argc, char** argv) {
     return 2;
   }
   // Namespaces made with `weft ns` and debug commands are not weft
-  // networks: they never involve weftd.
-  inv.dns_aware = !app.got_subcommand("ns") && !app.got_subcommand("debug");
+  // networks: they never involve weftd. doctor reports a dead weftd rather
+  // than restart it.
+  inv.dns_aware = !app.got_subcommand("ns") && !app.got_subcommand("debug") &&
+                  !app.got_subcommand("doctor");
   Status s = inv.action(ctx);
   std::fflush(stdout);
   if (inv.dns_aware) {
