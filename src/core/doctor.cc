@@ -239,12 +239,24 @@ Result<Diagnosis> Diagnose(Context& ctx, SessionPtr session, const WeftdProbe& w
   if (has_store) {
     WEFT_ASSIGN_OR_RETURN(auto plan, PlanGc(ctx, session));
     for (const auto& s : plan.steps()) {
-      if (auto f = GcStepFinding(s.name, s.explain)) d.findings.push_back(*f);
       if (s.name == "gc-forget-container") {
         // "# forget container NAME: ..."
         std::string rest = s.explain.substr(std::string("# forget container ").size());
         forgotten.insert(rest.substr(0, rest.find(':')));
       }
+    }
+    for (const auto& s : plan.steps()) {
+      // A dead container's veth may outlive its namespace for a moment
+      // (the kernel cleans namespaces up in the background), and its namespace
+      // marker goes with its record: one finding.
+      bool dead_containers = false;
+      for (const auto& c : forgotten) {
+        dead_containers |= (s.name == "gc-delete-link" &&
+                            s.explain.find("# weft container " + c + " network ") != std::string::npos) ||
+                           (s.name == "gc-delete-netns" && s.explain.ends_with(" " + c));
+      }
+      if (dead_containers) continue;
+      if (auto f = GcStepFinding(s.name, s.explain)) d.findings.push_back(*f);
     }
     if (std::ifstream pending(ctx.paths().pending()); pending) {
       std::string command;

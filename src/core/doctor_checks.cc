@@ -118,6 +118,9 @@ std::optional<Finding> GcStepFinding(const std::string& step, const std::string&
     // "# forget container C: its namespace P is gone"
     return fix("stale record: " + what.substr(what.rfind("# ", 0) == 0 ? 2 : 0));
   }
+  if (step == "gc-delete-netns" && what.rfind("# ", 0) == 0) {
+    return fix("a namespace marker left by a create that died (" + what.substr(2) + ")");
+  }
   if (step == "gc-delete-netns") {
     return fix("leaked namespace, made by weft for no container it knows (" + what + ")");
   }

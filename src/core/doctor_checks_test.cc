@@ -109,7 +109,12 @@ TEST(DoctorChecksTest, GcStepsBecomeFindingsButNotReconcileSteps) {
   EXPECT_EQ(f->problem, "stale record: forget container c1: its namespace /run/netns/c1 is gone");
   EXPECT_TRUE(Has(f->fix, "weft gc"));
   ASSERT_TRUE(GcStepFinding("gc-delete-link", "ip link delete vethX   # weft container c network n"));
-  ASSERT_TRUE(GcStepFinding("gc-delete-netns", "ip netns delete ghost"));
+  auto ns = GcStepFinding("gc-delete-netns", "ip netns delete ghost");
+  ASSERT_TRUE(ns);
+  EXPECT_EQ(ns->problem, "leaked namespace, made by weft for no container it knows (ip netns delete ghost)");
+  auto marker = GcStepFinding("gc-delete-netns", "# forget namespace marker ghost");
+  ASSERT_TRUE(marker);
+  EXPECT_EQ(marker->problem, "a namespace marker left by a create that died (forget namespace marker ghost)");
   EXPECT_FALSE(GcStepFinding("reconcile-firewall", "nft ..."));
   EXPECT_FALSE(GcStepFinding("reconcile-sysctls", "sysctl -w ..."));
 }
