@@ -14,7 +14,7 @@ namespace {
 
 // weftd gets this long to answer a ping: a live daemon answers in
 // microseconds; a hung one must not hang doctor.
-constexpr std::chrono::milliseconds kPingTimeout{1000};
+constexpr std::chrono::milliseconds kPingTimeout{2000};
 
 }  // namespace
 

@@ -1,12 +1,15 @@
 # weft doctor (issue #15, item 3): on a healthy host (a network, containers,
 # an uplink) it prints "no problems found" and exits 0; each fault people
 # report is found, by the right check, with a fix, and the exit status is
-# non-zero until the fault is undone: forwarding off, a foreign forward chain
+# non-zero until the fault is undone: forwarding off (IPv4; IPv6 only with an
+# IPv6 network), a foreign forward chain
 # with policy drop (a problem until `weft reconcile` adds weft's accept
 # rules, then a note), an uplink MTU below the bridge's, strict rp_filter
 # with asymmetric routes, a dead weftd (which doctor does not restart),
-# leaked veths (on a weft bridge by hand, or tagged as weft's), a leaked
-# namespace, a stale container record. Doctor changes nothing.
+# weft's table deleted, leaked veths (on a weft bridge by hand, or tagged as
+# weft's), a leaked namespace, a stale container record. Doctor changes
+# nothing. (A full conntrack table cannot be made here: the unit tests cover
+# that check.)
 source "$(dirname "$0")/lib.sh"
 
 alive() { [[ -r /proc/$1/stat ]] && ! awk '{ exit !($3 == "Z") }' "/proc/$1/stat"; }
@@ -64,6 +67,17 @@ text=$(weft doctor 2>/dev/null) && fail "doctor (text) exits 0 with forwarding o
 [[ $(cat /proc/sys/net/ipv4/ip_forward) == 0 ]] || fail "doctor changed ip_forward"
 echo 1 >/proc/sys/net/ipv4/ip_forward
 healthy "forwarding back on"
+
+# ... and IPv6's, once a network has IPv6
+weft network create n3 --subnet 10.95.0.0/24 --ipv6 --subnet fd95::/64 --disable-dns >/dev/null
+healthy "an IPv6 network"
+echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
+finds forwarding 'net.ipv6.conf.all.forwarding is 0.*n3' "IPv6 forwarding off with an IPv6 network"
+jq -e '[.findings[].problem | select(test("ipv4"))] | length == 0' <<<"$out" >/dev/null || fail "IPv6 off blames IPv4: $out"
+echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
+weft network rm n3 >/dev/null
+echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
+healthy "IPv6 forwarding off without an IPv6 network"
 
 # --- 3. (and 2.) a foreign forward chain with policy drop, before and after reconcile
 nft add table ip fw
@@ -123,6 +137,11 @@ healthy "weftd restarted by weft dns status"
 weft network rm n2 >/dev/null
 
 # --- 8. objects out of step -----------------------------------------------------------
+nft delete table inet weft
+finds out_of_step 'the nftables table inet weft differs from the store' "weft's table deleted"
+weft reconcile >/dev/null
+healthy "table rebuilt by weft reconcile"
+
 ip link add leak0 type veth peer name leak1
 ip link set leak0 master "$bridge" up
 finds out_of_step "link leak0 is on network n1's bridge $bridge but weft did not make it" "a veth added by hand to a weft bridge"
