@@ -66,18 +66,21 @@ void CheckForwarding(const std::vector<store::Network>& networks, Diagnosis& d) 
 void CheckFirewalls(const HealthReport& r, Diagnosis& d) {
   std::vector<firewall::ForeignChain> unhandled;
   for (const auto& c : r.dropping_chains) {
-    int missing = 0;
-    for (const auto& o : r.missing_openings) {
-      missing += o.family == c.family && o.table == c.table && o.chain == c.target;
-    }
-    if (auto f = ForeignChainFinding(c, missing)) {
+    auto in_chain = [&c](const std::vector<firewall::Opening>& rules) {
+      int n = 0;
+      for (const auto& o : rules) n += o.family == c.family && o.table == c.table && o.chain == c.target;
+      return n;
+    };
+    if (auto f = ForeignChainFinding(c, in_chain(r.missing_openings))) {
       d.findings.push_back(*f);
       unhandled.push_back(c);
-    } else {
+    } else if (in_chain(r.present_openings) > 0) {
       d.notes.push_back(c.family + " " + c.table + " chain " + c.chain + " (hook " + c.hook +
                         ") would drop weft's traffic (" + c.why +
                         "); handled: weft's accept rules are in " + c.target);
     }
+    // Else weft's networks need nothing there (an input chain and no
+    // network with DNS, an ip6 table and no IPv6 network): not in the way.
   }
   for (const auto& f : BrNetfilterFindings(Sysctl("net.bridge.bridge-nf-call-iptables"), unhandled)) {
     d.findings.push_back(f);
