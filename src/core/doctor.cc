@@ -297,6 +297,9 @@ Result<Diagnosis> Diagnose(Context& ctx, SessionPtr session, const WeftdProbe& w
   WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
   CheckLinks(*host, networks, containers, d);
   CheckConntrack(d);
+  // weftd may be waiting for the state lock (the Docker driver changes
+  // state under it): let go before asking it, or it could not answer.
+  lock = FileLock::None();
   CheckWeftd(networks, weftd, d);
   return d;
 }

@@ -116,7 +116,8 @@ std::optional<Finding> GcStepFinding(const std::string& step, const std::string&
   };
   if (step == "gc-forget-container") {
     // "# forget container C: its namespace P is gone"
-    return fix("stale record: " + what.substr(what.rfind("# ", 0) == 0 ? 2 : 0));
+    const std::string kForget = "# forget ";
+    return fix("stale record: " + (what.rfind(kForget, 0) == 0 ? what.substr(kForget.size()) : what));
   }
   if (step == "gc-delete-netns" && what.rfind("# ", 0) == 0) {
     return fix("a namespace marker left by a create that died (" + what.substr(2) + ")");

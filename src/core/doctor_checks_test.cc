@@ -106,7 +106,7 @@ TEST(DoctorChecksTest, GcStepsBecomeFindingsButNotReconcileSteps) {
   auto f = GcStepFinding("gc-forget-container", "# forget container c1: its namespace /run/netns/c1 is gone");
   ASSERT_TRUE(f);
   EXPECT_EQ(f->check, kCheckOutOfStep);
-  EXPECT_EQ(f->problem, "stale record: forget container c1: its namespace /run/netns/c1 is gone");
+  EXPECT_EQ(f->problem, "stale record: container c1: its namespace /run/netns/c1 is gone");
   EXPECT_TRUE(Has(f->fix, "weft gc"));
   ASSERT_TRUE(GcStepFinding("gc-delete-link", "ip link delete vethX   # weft container c network n"));
   auto ns = GcStepFinding("gc-delete-netns", "ip netns delete ghost");

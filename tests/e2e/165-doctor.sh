@@ -157,7 +157,7 @@ mkdir -p "$WEFT_STATE_DIR/netns-owned"
 : >"$WEFT_STATE_DIR/netns-owned/ghost"
 finds out_of_step 'leaked namespace.*ghost' "a namespace weft made for no container it knows"
 ip netns delete c2
-finds out_of_step 'stale record: forget container c2' "a container whose namespace is gone"
+finds out_of_step 'stale record: container c2: its namespace .* is gone' "a container whose namespace is gone"
 [[ $(jq '[.findings[] | select(.problem | test("c2"))] | length' <<<"$out") -eq 1 ]] ||
   fail "the dead container is reported more than once: $out"
 weft gc >/dev/null
