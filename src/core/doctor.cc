@@ -34,8 +34,8 @@ bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfin
 // The fix for one of CheckHealth's problems.
 std::string HealthFix(const std::string& problem) {
   if (StartsWith(problem, "sysctl ")) return "weft reconcile";
-  if (auto at = problem.find(": bridge "); at != std::string::npos &&
-                                           problem.size() > 8 && problem.ends_with(" is down")) {
+  if (auto at = problem.find(": bridge ");
+      at != std::string::npos && problem.size() > 8 && problem.ends_with(" is down")) {
     std::string bridge = problem.substr(at + 9, problem.size() - 8 - at - 9);
     return "ip link set dev " + bridge + " up";
   }
@@ -68,7 +68,8 @@ void CheckFirewalls(const HealthReport& r, Diagnosis& d) {
   for (const auto& c : r.dropping_chains) {
     auto in_chain = [&c](const std::vector<firewall::Opening>& rules) {
       int n = 0;
-      for (const auto& o : rules) n += o.family == c.family && o.table == c.table && o.chain == c.target;
+      for (const auto& o : rules)
+        n += o.family == c.family && o.table == c.table && o.chain == c.target;
       return n;
     };
     if (auto f = ForeignChainFinding(c, in_chain(r.missing_openings))) {
@@ -82,7 +83,8 @@ void CheckFirewalls(const HealthReport& r, Diagnosis& d) {
     // Else weft's networks need nothing there (an input chain and no
     // network with DNS, an ip6 table and no IPv6 network): not in the way.
   }
-  for (const auto& f : BrNetfilterFindings(Sysctl("net.bridge.bridge-nf-call-iptables"), unhandled)) {
+  for (const auto& f :
+       BrNetfilterFindings(Sysctl("net.bridge.bridge-nf-call-iptables"), unhandled)) {
     d.findings.push_back(f);
   }
   static const std::string kWith = "let weft's traffic through with: ";
@@ -102,7 +104,8 @@ void CheckFirewalls(const HealthReport& r, Diagnosis& d) {
 
 // The device of the preferred IPv4 default route (else IPv6's), or nullptr;
 // `v4_default_devs` gets every device an IPv4 default route leaves by.
-const netlink::LinkInfo* Uplink(netlink::Socket& host, const std::map<int, netlink::LinkInfo>& links,
+const netlink::LinkInfo* Uplink(netlink::Socket& host,
+                                const std::map<int, netlink::LinkInfo>& links,
                                 std::set<std::string>* v4_default_devs) {
   for (int family : {AF_INET, AF_INET6}) {
     auto routes = netlink::ListRoutes(host, family);
@@ -143,7 +146,8 @@ void CheckLinks(netlink::Socket& host, const std::vector<store::Network>& networ
     if (n.internal || it == index_of.end()) continue;
     NetworkMtu m{n.name, n.bridge, by_index[it->second].mtu, 0};
     for (const auto& [index, l] : by_index) {
-      if (l.master == it->second && l.kind == "veth") m.max_veth_mtu = std::max(m.max_veth_mtu, l.mtu);
+      if (l.master == it->second && l.kind == "veth")
+        m.max_veth_mtu = std::max(m.max_veth_mtu, l.mtu);
     }
     mtus.push_back(m);
   }
@@ -157,8 +161,9 @@ void CheckLinks(netlink::Socket& host, const std::vector<store::Network>& networ
     std::string devs;
     for (const auto& dev : defaults) devs += (devs.empty() ? "" : " and ") + dev;
     for (const auto& dev : defaults) {
-      if (auto f = RpFilterFinding(dev, "uplink", all, SysctlInt("net.ipv4.conf." + dev + ".rp_filter"),
-                                   "IPv4 default routes leave by " + devs)) {
+      if (auto f =
+              RpFilterFinding(dev, "uplink", all, SysctlInt("net.ipv4.conf." + dev + ".rp_filter"),
+                              "IPv4 default routes leave by " + devs)) {
         d.findings.push_back(*f);
       }
     }
@@ -175,8 +180,9 @@ void CheckLinks(netlink::Socket& host, const std::vector<store::Network>& networ
         }
       }
     }
-    if (auto f = RpFilterFinding(n.bridge, "network " + n.name + "'s bridge", all,
-                                 SysctlInt("net.ipv4.conf." + n.bridge + ".rp_filter"), asymmetric)) {
+    if (auto f =
+            RpFilterFinding(n.bridge, "network " + n.name + "'s bridge", all,
+                            SysctlInt("net.ipv4.conf." + n.bridge + ".rp_filter"), asymmetric)) {
       d.findings.push_back(*f);
     }
   }
@@ -192,10 +198,12 @@ void CheckLinks(netlink::Socket& host, const std::vector<store::Network>& networ
     for (const auto& [index, l] : by_index) {
       if (l.master != it->second || owned.count(l.name) || StartsWith(l.alias, "weft ")) continue;
       d.findings.push_back({kCheckOutOfStep,
-                            "link " + l.name + " is on network " + n.name + "'s bridge " + n.bridge +
+                            "link " + l.name + " is on network " + n.name + "'s bridge " +
+                                n.bridge +
                                 " but weft did not make it (a leftover, or attached by hand)",
-                            "ip link delete " + l.name + " if it is a leftover (weft gc leaves links "
-                            "it did not make alone)"});
+                            "ip link delete " + l.name +
+                                " if it is a leftover (weft gc leaves links "
+                                "it did not make alone)"});
     }
   }
 }
@@ -210,7 +218,8 @@ void CheckConntrack(Diagnosis& d) {
   }
 }
 
-void CheckWeftd(const std::vector<store::Network>& networks, const WeftdProbe& weftd, Diagnosis& d) {
+void CheckWeftd(const std::vector<store::Network>& networks, const WeftdProbe& weftd,
+                Diagnosis& d) {
   std::vector<std::string> dns;
   for (const auto& n : networks) {
     bool has_gateway = false;
@@ -254,9 +263,10 @@ Result<Diagnosis> Diagnose(Context& ctx, SessionPtr session, const WeftdProbe& w
       // marker goes with its record: one finding.
       bool dead_containers = false;
       for (const auto& c : forgotten) {
-        dead_containers |= (s.name == "gc-delete-link" &&
-                            s.explain.find("# weft container " + c + " network ") != std::string::npos) ||
-                           (s.name == "gc-delete-netns" && s.explain.ends_with(" " + c));
+        dead_containers |=
+            (s.name == "gc-delete-link" &&
+             s.explain.find("# weft container " + c + " network ") != std::string::npos) ||
+            (s.name == "gc-delete-netns" && s.explain.ends_with(" " + c));
       }
       if (dead_containers) continue;
       if (auto f = GcStepFinding(s.name, s.explain)) d.findings.push_back(*f);
@@ -274,10 +284,10 @@ Result<Diagnosis> Diagnose(Context& ctx, SessionPtr session, const WeftdProbe& w
     std::string more = r.firewall_diff.size() > 1
                            ? " (and " + std::to_string(r.firewall_diff.size() - 1) + " more)"
                            : "";
-    d.findings.push_back({kCheckOutOfStep,
-                          "the nftables table inet weft differs from the store: " +
-                              r.firewall_diff.front() + more,
-                          "weft reconcile"});
+    d.findings.push_back(
+        {kCheckOutOfStep,
+         "the nftables table inet weft differs from the store: " + r.firewall_diff.front() + more,
+         "weft reconcile"});
   }
   for (const auto& p : r.problems) {
     if (p.find("net.ipv4.ip_forward") != std::string::npos ||

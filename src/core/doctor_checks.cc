@@ -49,8 +49,8 @@ std::optional<Finding> ForeignChainFinding(const firewall::ForeignChain& chain,
   if (missing_openings == 0) return std::nullopt;
   return Finding{kCheckForeignFirewall,
                  ChainName(chain) + " drops weft's traffic (" + chain.why + ") and " +
-                     std::to_string(missing_openings) + " of weft's accept rules are missing from " +
-                     chain.target,
+                     std::to_string(missing_openings) +
+                     " of weft's accept rules are missing from " + chain.target,
                  "weft reconcile (inserts weft's own commented accept rules; nothing else of that "
                  "ruleset changes)"};
 }
@@ -77,10 +77,11 @@ std::vector<Finding> MtuFindings(const std::string& uplink, uint32_t uplink_mtu,
   return out;
 }
 
-std::optional<Finding> RpFilterFinding(const std::string& ifname, const std::string& role,
-                                       int all, int iface, const std::string& asymmetric) {
+std::optional<Finding> RpFilterFinding(const std::string& ifname, const std::string& role, int all,
+                                       int iface, const std::string& asymmetric) {
   if (std::max(all, iface) != 1 || asymmetric.empty()) return std::nullopt;
-  std::string key = all == 1 ? "net.ipv4.conf.all.rp_filter" : "net.ipv4.conf." + ifname + ".rp_filter";
+  std::string key =
+      all == 1 ? "net.ipv4.conf.all.rp_filter" : "net.ipv4.conf." + ifname + ".rp_filter";
   return Finding{kCheckRpFilter,
                  "strict reverse-path filtering (" + key + "=1) on " + role + " " + ifname +
                      " drops packets whose reply would leave by another interface: " + asymmetric,
@@ -112,12 +113,14 @@ std::optional<Finding> WeftdFinding(const std::vector<std::string>& dns_networks
 std::optional<Finding> GcStepFinding(const std::string& step, const std::string& explain) {
   const std::string what = FirstLine(explain);
   auto fix = [&](std::string problem) {
-    return Finding{kCheckOutOfStep, std::move(problem), "weft gc (weft gc --dry-run shows what it does)"};
+    return Finding{kCheckOutOfStep, std::move(problem),
+                   "weft gc (weft gc --dry-run shows what it does)"};
   };
   if (step == "gc-forget-container") {
     // "# forget container C: its namespace P is gone"
     const std::string kForget = "# forget ";
-    return fix("stale record: " + (what.rfind(kForget, 0) == 0 ? what.substr(kForget.size()) : what));
+    return fix("stale record: " +
+               (what.rfind(kForget, 0) == 0 ? what.substr(kForget.size()) : what));
   }
   if (step == "gc-delete-netns" && what.rfind("# ", 0) == 0) {
     return fix("a namespace marker left by a create that died (" + what.substr(2) + ")");

@@ -67,8 +67,8 @@ std::vector<Finding> MtuFindings(const std::string& uplink, uint32_t uplink_mtu,
 // drops a packet whose source is not routed back out of the interface it
 // came in on. `asymmetric` says why the reverse route may differ ("" when it
 // cannot: then strict is harmless and there is no finding).
-std::optional<Finding> RpFilterFinding(const std::string& ifname, const std::string& role,
-                                       int all, int iface, const std::string& asymmetric);
+std::optional<Finding> RpFilterFinding(const std::string& ifname, const std::string& role, int all,
+                                       int iface, const std::string& asymmetric);
 
 // 6. conntrack table fill: a finding at or above kConntrackFullPercent.
 inline constexpr int kConntrackFullPercent = 90;

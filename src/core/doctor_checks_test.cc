@@ -49,7 +49,7 @@ TEST(DoctorChecksTest, MtuLargerThanUplinkIsAFinding) {
   EXPECT_TRUE(Has(found[1].problem, "a veth on bridge weft2 has MTU 9000")) << found[1].problem;
   EXPECT_TRUE(Has(found[2].problem, "network empty")) << found[2].problem;
   EXPECT_TRUE(MtuFindings("uplink0", 1500, nets).size() == 1u);  // only the 9000 veth
-  EXPECT_TRUE(MtuFindings("", 0, nets).empty());                // no default route
+  EXPECT_TRUE(MtuFindings("", 0, nets).empty());                 // no default route
 }
 
 TEST(DoctorChecksTest, RpFilterStrictMattersOnlyWithAsymmetricRoutes) {
@@ -72,7 +72,8 @@ TEST(DoctorChecksTest, ForeignChainIsAProblemOnlyWithoutWeftsRules) {
   auto f = ForeignChainFinding(c, 2);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->check, kCheckForeignFirewall);
-  EXPECT_TRUE(Has(f->problem, "ip filter chain FORWARD (hook forward) drops weft's traffic (policy drop)"))
+  EXPECT_TRUE(
+      Has(f->problem, "ip filter chain FORWARD (hook forward) drops weft's traffic (policy drop)"))
       << f->problem;
   EXPECT_TRUE(Has(f->problem, "missing from DOCKER-USER")) << f->problem;
   EXPECT_TRUE(Has(f->fix, "weft reconcile")) << f->fix;
@@ -103,18 +104,22 @@ TEST(DoctorChecksTest, WeftdOnlyWhenNeededAndSilent) {
 }
 
 TEST(DoctorChecksTest, GcStepsBecomeFindingsButNotReconcileSteps) {
-  auto f = GcStepFinding("gc-forget-container", "# forget container c1: its namespace /run/netns/c1 is gone");
+  auto f = GcStepFinding("gc-forget-container",
+                         "# forget container c1: its namespace /run/netns/c1 is gone");
   ASSERT_TRUE(f);
   EXPECT_EQ(f->check, kCheckOutOfStep);
   EXPECT_EQ(f->problem, "stale record: container c1: its namespace /run/netns/c1 is gone");
   EXPECT_TRUE(Has(f->fix, "weft gc"));
-  ASSERT_TRUE(GcStepFinding("gc-delete-link", "ip link delete vethX   # weft container c network n"));
+  ASSERT_TRUE(
+      GcStepFinding("gc-delete-link", "ip link delete vethX   # weft container c network n"));
   auto ns = GcStepFinding("gc-delete-netns", "ip netns delete ghost");
   ASSERT_TRUE(ns);
-  EXPECT_EQ(ns->problem, "leaked namespace, made by weft for no container it knows (ip netns delete ghost)");
+  EXPECT_EQ(ns->problem,
+            "leaked namespace, made by weft for no container it knows (ip netns delete ghost)");
   auto marker = GcStepFinding("gc-delete-netns", "# forget namespace marker ghost");
   ASSERT_TRUE(marker);
-  EXPECT_EQ(marker->problem, "a namespace marker left by a create that died (forget namespace marker ghost)");
+  EXPECT_EQ(marker->problem,
+            "a namespace marker left by a create that died (forget namespace marker ghost)");
   EXPECT_FALSE(GcStepFinding("reconcile-firewall", "nft ..."));
   EXPECT_FALSE(GcStepFinding("reconcile-sysctls", "sysctl -w ..."));
 }
