@@ -137,6 +137,11 @@ healthy "weftd restarted by weft dns status"
 weft network rm n2 >/dev/null
 
 # --- 8. objects out of step -----------------------------------------------------------
+ip link set "$bridge" down
+finds out_of_step "network n1: bridge $bridge is down" "weft's bridge down"
+jq -e --arg f "ip link set dev $bridge up" 'any(.findings[]; .fix == $f)' <<<"$out" >/dev/null || fail "no 'ip link set up' fix: $out"
+ip link set "$bridge" up
+healthy "bridge up again"
 nft delete table inet weft
 finds out_of_step 'the nftables table inet weft differs from the store' "weft's table deleted"
 weft reconcile >/dev/null
