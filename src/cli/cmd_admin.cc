@@ -1,4 +1,4 @@
-// weft reconcile and weft status (alias doctor): keep the kernel in line
+// weft reconcile, weft gc and weft status: keep the kernel in line
 // with the store after a firewall reload, `nft flush ruleset` or a reboot.
 
 #include <iostream>
@@ -77,7 +77,6 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
 
   CLI::App* status = app.add_subcommand(
       "status", "Compare the kernel with the store; name other firewall managers");
-  status->alias("doctor");
   status->callback([&inv] {
     inv.action = [&inv](core::Context& ctx) -> Status {
       core::KernelSession session;

@@ -46,6 +46,7 @@ int Run(int argc, char** argv) {
   AddNetworkCommands(app, inv);
   AddContainerCommands(app, inv);
   AddAdminCommands(app, inv);
+  AddDoctorCommand(app, inv);
   AddDemoCommand(app, inv);
   AddDebugCommands(app, inv);
   AddDnsCommands(app, inv);
@@ -92,9 +93,11 @@ int Run(int argc, char** argv) {
     return 2;
   }
   // Namespaces made with `weft ns` and debug commands are not weft
-  // networks: they never involve weftd. Read-only commands such as `graph`
-  // turn it off themselves.
-  if (app.got_subcommand("ns") || app.got_subcommand("debug")) inv.dns_aware = false;
+  // networks: they never involve weftd. doctor reports a dead weftd rather
+  // than restart it; read-only commands such as `graph` turn it off themselves.
+  if (app.got_subcommand("ns") || app.got_subcommand("debug") || app.got_subcommand("doctor")) {
+    inv.dns_aware = false;
+  }
   Status s = inv.action(ctx);
   std::fflush(stdout);
   if (inv.dns_aware) {

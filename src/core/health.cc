@@ -159,6 +159,8 @@ Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session) {
     r.dropping_chains = openings.chains;
     for (const auto& o : openings.present) r.openings_added.push_back(firewall::Describe(o));
     for (const auto& o : openings.missing) r.openings_missing.push_back(firewall::Describe(o));
+    r.present_openings = openings.present;
+    r.missing_openings = openings.missing;
     for (const auto& o : openings.stale) r.openings_stale.push_back(firewall::Describe(o));
   }
   r.legacy_advice = LegacyAdvice(networks);

@@ -23,6 +23,8 @@ struct HealthReport {
   // rules in them (firewall/openings.h): in place, missing, left over.
   std::vector<firewall::ForeignChain> dropping_chains;
   std::vector<std::string> openings_added, openings_missing, openings_stale;
+  // openings_added and openings_missing as rules (for doctor).
+  std::vector<firewall::Opening> present_openings, missing_openings;
   // iptables-legacy tables weft cannot see or edit, with the commands that
   // would let its traffic through them.
   std::vector<std::string> legacy_advice;

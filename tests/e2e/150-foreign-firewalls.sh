@@ -89,6 +89,12 @@ jq -e '.openings.in_sync and (.openings.added | length) > 0 and ([.foreign_chain
   fail "weft status: $s"
 weft status | grep -q "ip filter chain FORWARD (hook forward) would drop weft's traffic: policy drop" || fail "status text: $(weft status)"
 ok "weft status names the dropping chains and what weft added"
+d=$(weft doctor --json) || fail "weft doctor with every chain opened: $d"
+for chain in 'ip filter chain FORWARD' 'ip filter chain INPUT' 'ip6 filter chain FORWARD' 'inet fwld chain filter_FORWARD'; do
+  jq -e --arg c "$chain" 'any(.notes[]; startswith($c + " ") and test("handled"))' <<<"$d" >/dev/null ||
+    fail "doctor has no 'handled' note for $chain: $d"
+done
+ok "weft doctor: no problems; Docker's, ufw's and firewalld's chains noted as handled"
 
 # --- the scenario is real: without weft's rules, traffic stops -----------------
 stop_weftd() {
@@ -107,6 +113,9 @@ rc=0
 out=$(weft status 2>&1) || rc=$?
 ((rc != 0)) || fail "weft status is happy with its accept rules gone"
 grep -q "missing: ip filter DOCKER-USER: accept from" <<<"$out" || fail "status does not say what is missing: $out"
+out=$(weft doctor --json 2>/dev/null) && fail "doctor is happy with weft's accept rules gone: $out"
+jq -e 'any(.findings[]; .check == "foreign_firewall" and (.problem | test("ip filter chain FORWARD .*missing from DOCKER-USER")))' \
+  <<<"$out" >/dev/null || fail "doctor does not name Docker's FORWARD chain: $out"
 weft reconcile >/dev/null 2>&1
 kill -CONT "$pid"
 why=$(works) || fail "after weft reconcile: $why"
@@ -146,6 +155,9 @@ if need iptables-legacy iptables; then
     fail "status says nothing of iptables-legacy: $out"
   out=$(weft status --json 2>/dev/null) || true
   jq -e '.legacy_iptables | length == 1' <<<"$out" >/dev/null || fail "legacy in --json: $out"
+  out=$(weft doctor --json 2>/dev/null) && fail "doctor is happy with iptables-legacy's filter table: $out"
+  jq -e 'any(.findings[]; .check == "foreign_firewall" and (.problem | test("iptables-legacy")) and (.fix | test("iptables-legacy -I FORWARD -i weft")))' \
+    <<<"$out" >/dev/null || fail "doctor says nothing of iptables-legacy: $out"
   iptables-legacy -P FORWARD ACCEPT
   ok "iptables-legacy: status says weft cannot edit it, with the commands to run"
 fi
