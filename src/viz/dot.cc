@@ -1,5 +1,7 @@
 #include "viz/dot.h"
 
+#include <fmt/format.h>
+
 #include <set>
 #include <sstream>
 
@@ -8,17 +10,11 @@ namespace {
 
 constexpr std::string_view kBadFill = "#fde8e8";
 
-std::string Join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
-  return out;
-}
-
 // Attributes for a node or edge, ok or out of step.
 std::string Style(bool bad, bool missing = false) {
   if (!bad) return "";
-  std::string s = ", color=\"" + std::string(kRed) + "\", fontcolor=\"" + std::string(kRed) +
-                  "\", penwidth=2";
+  std::string s =
+      ", color=\"" + std::string(kRed) + "\", fontcolor=\"" + std::string(kRed) + "\", penwidth=2";
   return s + (missing ? ", style=\"rounded,filled,dashed\"" : "") + ", fillcolor=\"" +
          std::string(kBadFill) + "\"";
 }
@@ -87,7 +83,9 @@ std::string RenderDot(const core::Topology& t) {
   Writer w;
   w.Line("graph [rankdir=LR, fontname=\"Helvetica\", fontsize=12, labelloc=t, label=" +
          DotQuote("weft topology on " + t.hostname) + ", nodesep=0.25, ranksep=0.5];");
-  w.Line("node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", fontsize=10];");
+  w.Line(
+      "node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", fontname=\"Helvetica\", "
+      "fontsize=10];");
   w.Line("edge [fontname=\"Helvetica\", fontsize=9];");
 
   w.Node("host", "host " + t.hostname, ", shape=box3d, fillcolor=\"#f3f3f3\", style=filled");
@@ -108,7 +106,7 @@ std::string RenderDot(const core::Topology& t) {
            "#eef4fb", bad);
     std::string label = "bridge " + n.bridge;
     for (const auto& s : n.subnets) label += "\n" + s;
-    if (!n.gateways.empty()) label += "\ngateway " + Join(n.gateways, ", ");
+    if (!n.gateways.empty()) label += "\ngateway " + fmt::format("{}", fmt::join(n.gateways, ", "));
     w.Node("bridge:" + n.name, WithProblems(label, n.problems),
            ", fillcolor=\"#dbe8f7\"" + Style(bad, !n.bridge_present));
     for (const auto& c : t.containers) {

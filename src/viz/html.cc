@@ -1,5 +1,7 @@
 #include "viz/html.h"
 
+#include <fmt/format.h>
+
 #include <sstream>
 #include <vector>
 
@@ -13,22 +15,17 @@ struct Row {
   std::vector<std::string> problems;
 };
 
-std::string Join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
-  return out;
-}
-
 std::vector<Row> Rows(const core::Topology& t) {
   std::vector<Row> rows;
   if (!t.uplink.name.empty()) {
-    std::string d = Join(t.uplink.addresses, ", ");
-    if (!t.uplink.gateways.empty()) d += "; default via " + Join(t.uplink.gateways, ", ");
+    std::string d = fmt::format("{}", fmt::join(t.uplink.addresses, ", "));
+    if (!t.uplink.gateways.empty())
+      d += "; default via " + fmt::format("{}", fmt::join(t.uplink.gateways, ", "));
     rows.push_back({"uplink", t.uplink.name, d, {}});
   }
   for (const auto& n : t.networks) {
-    std::string d = "bridge " + n.bridge + "; " + Join(n.subnets, ", ");
-    if (!n.gateways.empty()) d += "; gateway " + Join(n.gateways, ", ");
+    std::string d = "bridge " + n.bridge + "; " + fmt::format("{}", fmt::join(n.subnets, ", "));
+    if (!n.gateways.empty()) d += "; gateway " + fmt::format("{}", fmt::join(n.gateways, ", "));
     if (n.internal) d += "; internal";
     rows.push_back({"network", n.name, d, n.problems});
   }
@@ -39,18 +36,21 @@ std::vector<Row> Rows(const core::Topology& t) {
       std::string ed = "network " + e.network + "; host end " + e.host_ifname +
                        (e.host_mac.empty() ? "" : " " + e.host_mac) + "; inner end " + e.ifname +
                        (e.mac.empty() ? "" : " " + e.mac);
-      if (!e.addresses.empty()) ed += "; " + Join(e.addresses, ", ");
+      if (!e.addresses.empty()) ed += "; " + fmt::format("{}", fmt::join(e.addresses, ", "));
       rows.push_back({"veth pair", c.name + " " + e.ifname, ed, e.problems});
     }
     for (const auto& p : c.ports) {
-      rows.push_back({"published port", c.name,
+      rows.push_back({"published port",
+                      c.name,
                       p.protocol + " " + (p.host_ip.empty() ? "*" : p.host_ip) + ":" +
-                          std::to_string(p.host_port) + " \u2192 " + std::to_string(p.container_port),
+                          std::to_string(p.host_port) + " \u2192 " +
+                          std::to_string(p.container_port),
                       {}});
     }
   }
   for (const auto& s : t.strays) {
-    rows.push_back({"stray link", s.name,
+    rows.push_back({"stray link",
+                    s.name,
                     (s.kind.empty() ? "" : s.kind + " ") + s.mac + " on network " + s.network +
                         (s.peer_netns.empty() ? "" : "; peer in namespace " + s.peer_netns),
                     {"on a weft bridge, unknown to weft's store"}});
@@ -88,12 +88,23 @@ std::string HtmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -108,24 +119,31 @@ std::string RenderHtml(const core::Topology& t, std::string_view svg) {
   o << "<h1>" << HtmlEscape(title) << "</h1>\n";
   o << "<p class=\"summary" << (problems ? " bad" : "") << "\">" << t.networks.size()
     << " network(s), " << t.containers.size() << " container(s); "
-    << (problems ? std::to_string(problems) + " object(s) out of step between the kernel and the store, in red"
+    << (problems ? std::to_string(problems) +
+                       " object(s) out of step between the kernel and the store, in red"
                  : "the kernel and the store agree")
     << "</p>\n";
   o << "<div class=\"graph\">\n" << StripProlog(svg) << "\n</div>\n";
   o << "<h2>Legend</h2>\n<ul class=\"legend\">\n"
-    << "<li><span class=\"swatch\" style=\"background:#dbe8f7\"></span>network: bridge, subnets, gateway</li>\n"
-    << "<li><span class=\"swatch\" style=\"background:#ffffff\"></span>veth: host end (in the network) and inner end (in the container)</li>\n"
-    << "<li><span class=\"swatch\" style=\"background:#faeccb\"></span>container and its namespace</li>\n"
-    << "<li><span class=\"swatch\" style=\"background:#e3f5e1\"></span>published port (host address:port \u2192 container port)</li>\n"
+    << "<li><span class=\"swatch\" style=\"background:#dbe8f7\"></span>network: bridge, subnets, "
+       "gateway</li>\n"
+    << "<li><span class=\"swatch\" style=\"background:#ffffff\"></span>veth: host end (in the "
+       "network) and inner end (in the container)</li>\n"
+    << "<li><span class=\"swatch\" style=\"background:#faeccb\"></span>container and its "
+       "namespace</li>\n"
+    << "<li><span class=\"swatch\" style=\"background:#e3f5e1\"></span>published port (host "
+       "address:port \u2192 container port)</li>\n"
     << "<li><span class=\"swatch\" style=\"background:#fde8e8;border:2px solid " << kRed
     << "\"></span>out of step: missing (dashed), or unknown to weft's store</li>\n"
     << "</ul>\n";
-  o << "<h2>Objects</h2>\n<table>\n<thead><tr><th>kind</th><th>name</th><th>details</th><th>state</th></tr></thead>\n<tbody>\n";
+  o << "<h2>Objects</h2>\n<table>\n<thead><tr><th>kind</th><th>name</th><th>details</th><th>state</"
+       "th></tr></thead>\n<tbody>\n";
   for (const auto& r : Rows(t)) {
     bool bad = !r.problems.empty();
     o << "<tr" << (bad ? " class=\"bad\"" : "") << "><td>" << HtmlEscape(r.kind) << "</td><td>"
       << HtmlEscape(r.name) << "</td><td>" << HtmlEscape(r.details) << "</td><td>"
-      << (bad ? HtmlEscape(Join(r.problems, "; ")) : "ok") << "</td></tr>\n";
+      << (bad ? HtmlEscape(fmt::format("{}", fmt::join(r.problems, "; "))) : "ok")
+      << "</td></tr>\n";
   }
   o << "</tbody>\n</table>\n</body>\n</html>\n";
   return o.str();
