@@ -106,7 +106,7 @@ std::vector<Opening> Wanted(const FirewallModel& model, const ForeignChain& c) {
   for (const NetworkRules& n : model.networks) {
     if (c.family == "ip" && !HasFamily(n, false)) continue;
     if (c.family == "ip6" && !HasFamily(n, true)) continue;
-    auto add = [&](std::string what, json expr) {
+    auto add = [&](const std::string& what, json expr) {
       out.push_back({c.family, c.table, c.target,
                      std::string(kOpeningPrefix) + what + " (network " + n.name + ")",
                      std::move(expr)});
