@@ -10,12 +10,22 @@
 namespace weft::cli {
 namespace {
 
+std::string TypeName(firewall::TraceType t) {
+  switch (t) {
+    case firewall::TraceType::kRule: return "rule";
+    case firewall::TraceType::kPolicy: return "policy";
+    case firewall::TraceType::kReturn: return "return";
+    case firewall::TraceType::kUnspec: break;
+  }
+  return "unspec";
+}
+
 nlohmann::json TraceJson(const core::TraceResult& r) {
   nlohmann::json hops = nlohmann::json::array();
   for (const auto& h : r.report.hops) hops.push_back({{"where", h.where}, {"what", h.what}});
   nlohmann::json events = nlohmann::json::array();
   for (const auto& e : r.facts.events) {
-    nlohmann::json j = {{"table", e.table}, {"chain", e.chain}, {"type", static_cast<int>(e.type)}};
+    nlohmann::json j = {{"table", e.table}, {"chain", e.chain}, {"type", TypeName(e.type)}};
     if (e.rule_handle) j["handle"] = *e.rule_handle;
     if (e.verdict) j["verdict"] = firewall::VerdictName(*e.verdict);
     if (e.policy) j["policy"] = firewall::VerdictName(*e.policy);
@@ -46,11 +56,15 @@ void AddTraceCommand(CLI::App& app, Invocation& inv) {
                     "Container name, address or host, with :PORT and /tcp|udp|icmp "
                     "(default tcp with a port, icmp without)")
       ->required();
-  trace->callback([&inv, source, target] {
+  auto wait_ms = std::make_shared<int>(900);
+  trace->add_option("--wait", *wait_ms, "Milliseconds to wait for an answer (default 900)")
+      ->check(CLI::Range(50, 60000));
+  trace->callback([&inv, source, target, wait_ms] {
     inv.dns_aware = false;
-    inv.action = [&inv, source, target](core::Context& ctx) -> Status {
+    inv.action = [&inv, source, target, wait_ms](core::Context& ctx) -> Status {
       core::TraceRequest req;
       req.source = *source;
+      req.wait_ms = *wait_ms;
       WEFT_RETURN_IF_ERROR(core::ParseTraceTarget(*target, req));
       WEFT_ASSIGN_OR_RETURN(core::TraceResult r, core::Trace(ctx, req));
       if (inv.globals.json) {

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
@@ -291,14 +293,26 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
     for (const auto& l : inner_links) inner[l.index] = l.name;
     WEFT_ASSIGN_OR_RETURN(f.source_route, RouteIn(inside, src.container->name, dst.address, f.ifnames, &inner));
     src.address = f.source_route->prefsrc;
+    if (src.address.empty()) {
+      src.address = !src.container->endpoints.front().ipv4.empty() ? src.container->endpoints.front().ipv4
+                                                                   : src.container->endpoints.front().ipv6;
+    }
+    for (const auto& n : snap.networks) {
+      for (const auto& e : src.container->endpoints) {
+        if (e.network == n.name && n.internal) {
+          f.no_route_why = "network " + n.name + " is internal: it has no way out";
+        }
+      }
+    }
     f.source = src.label + (src.address.empty() ? "" : " (" + src.address + ")");
     if (!ShareNetwork(src.container, dst.container) && host_dst != "" &&
         f.source_route->type != RTN_LOCAL) {
       WEFT_ASSIGN_OR_RETURN(f.host_route, RouteIn(host, "host", host_dst, f.ifnames, nullptr));
     }
   } else {
+    // The host routes after its output chain's DNAT: said in that order.
     f.source = src.label;
-    WEFT_ASSIGN_OR_RETURN(f.source_route, RouteIn(host, "host", host_dst, f.ifnames, nullptr));
+    WEFT_ASSIGN_OR_RETURN(f.host_route, RouteIn(host, "host", host_dst, f.ifnames, nullptr));
   }
 
   // What weft's rules mean, by handle.
@@ -329,7 +343,9 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
     WEFT_RETURN_IF_ERROR(backend->Apply(firewall::TraceTablesBatch(match, f.outside))
                              .Wrap("add the trace tables"));
     TraceTablesGuard tables(backend.get());
-    if (interrupt.signal() == 0) {
+    if (f.source_route && f.source_route->type == RTN_UNREACHABLE) {
+      f.outcome = ProbeOutcome::kNotSent;  // the kernel would refuse to send it
+    } else if (interrupt.signal() == 0) {
       WEFT_RETURN_IF_ERROR(probe->Send());
       f.outcome = probe->Wait(req.wait_ms);
     }

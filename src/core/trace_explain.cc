@@ -38,7 +38,9 @@ class Explainer {
     if (f_.source_route) {
       Add(f_.source_route->where, RouteWords(*f_.source_route));
       if (f_.source_route->type == RTN_UNREACHABLE) {
-        return Finish("unreachable", "no route from " + f_.source + " to " + f_.source_route->dst);
+        std::string s = "no route from " + f_.source + " to " + f_.source_route->dst;
+        if (!f_.no_route_why.empty()) s += " (" + f_.no_route_why + ")";
+        return Finish("unreachable", s);
       }
     }
     for (size_t i = 0; i < f_.events.size(); ++i) {
@@ -57,7 +59,12 @@ class Explainer {
   }
 
  private:
+  // A hop said once: the handshake's last ACK or a retransmission is
+  // traced too and would repeat what the first packet showed.
   void Add(std::string where, std::string what) {
+    for (const Hop& h : report_.hops) {
+      if (h.where == where && h.what == what) return;
+    }
     report_.hops.push_back({std::move(where), std::move(what)});
   }
   TraceReport Finish(std::string result, std::string summary) {
@@ -144,6 +151,7 @@ class Explainer {
       return;
     }
     if (e.chain == "postrouting" && v == TraceVerdict::kAccept) {
+      HostRouteOnce();
       masqueraded_ = true;
       std::string s = "masquerade (" + comment + ", " + rule_ref + ")";
       if (f_.host_route && !f_.host_route->prefsrc.empty()) {
@@ -196,15 +204,17 @@ class Explainer {
   }
 
   TraceReport Outcome() {
+    const std::string who = f_.published_to.empty()
+                                ? f_.destination
+                                : f_.published_to + ", published on " + f_.destination;
     switch (f_.outcome) {
       case ProbeOutcome::kAnswered:
-        Add("destination", f_.destination + " answered");
-        return Finish("delivered", "delivered to " + f_.destination + " (it answered)");
+        Add("destination", who + " answered");
+        return Finish("delivered", "delivered to " + who + " (it answered)");
       case ProbeOutcome::kRefused: {
         const std::string why = f_.protocol + "/" + std::to_string(f_.port);
-        Add("destination", f_.destination + " refused: nothing listens on " + why);
-        return Finish("delivered",
-                      "delivered to " + f_.destination + " (refused: nothing listens on " + why + ")");
+        Add("destination", who + " refused: nothing listens on " + why);
+        return Finish("delivered", "delivered to " + who + " (refused: nothing listens on " + why + ")");
       }
       case ProbeOutcome::kUnreachable:
         Add("destination", "an ICMP unreachable came back");

@@ -48,6 +48,7 @@ struct TraceFacts {
   std::map<std::string, std::string> bridge_network;  // bridge -> network name
   std::map<std::string, std::string> port_owner;      // host veth -> "container c2"
   std::string published_to;  // "container c3 (10.89.1.2:80)" when DST:PORT is published
+  std::string no_route_why;  // said when the source has no route, e.g. "network lan is internal"
   bool outside = false;      // the destination is outside the machine: never sent there
   ProbeOutcome outcome = ProbeOutcome::kNoAnswer;
 };
