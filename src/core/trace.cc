@@ -346,7 +346,11 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
     if (f.source_route && f.source_route->type == RTN_UNREACHABLE) {
       f.outcome = ProbeOutcome::kNotSent;  // the kernel would refuse to send it
     } else if (interrupt.signal() == 0) {
-      WEFT_RETURN_IF_ERROR(probe->Send());
+      // EPERM from sending means a netfilter rule dropped the host's own
+      // packet on its way out: the trace events say which.
+      if (Status sent = probe->Send(); !sent.ok() && sent.code() != Code::kPermissionDenied) {
+        return sent;
+      }
       f.outcome = probe->Wait(req.wait_ms);
     }
     // Events are emitted as the packet is processed; drain what queued.
