@@ -29,8 +29,16 @@ json ProbeMatchExprs(const ProbeMatch& p) {
     return json::array({MatchStmt("==", PayloadExpr(p.protocol, "type"), "echo-request"),
                         MatchStmt("==", PayloadExpr(p.protocol, "id"), p.id)});
   }
-  return json::array(
+  json exprs = json::array(
       {MatchStmt("==", MetaExpr("l4proto"), p.protocol), MatchStmt("==", PayloadExpr("th", "sport"), p.id)});
+  if (p.protocol == "tcp") {
+    // Only the SYN: the handshake's last ACK (and the RST that closes the
+    // probe) use the same port but are not the probe.
+    exprs.push_back(MatchStmt(
+        "==", json{{"&", json::array({PayloadExpr("tcp", "flags"), json{{"|", json::array({"syn", "ack"})}}})}},
+        "syn"));
+  }
+  return exprs;
 }
 
 json TraceRule(std::string_view family, std::string_view chain, const ProbeMatch& p,

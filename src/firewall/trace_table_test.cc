@@ -21,12 +21,13 @@ TEST(TraceTableTest, MatchesOnlyTheProbeAndReplacesAStaleTable) {
     EXPECT_EQ(r["table"], "weft-trace");
     ++rules;
     const json& e = r["expr"];
-    ASSERT_EQ(e.size(), 3u);
+    ASSERT_EQ(e.size(), 4u);
     EXPECT_EQ(e[0]["match"]["right"], "tcp");
     EXPECT_EQ(e[1]["match"]["left"]["payload"]["field"], "sport");
     EXPECT_EQ(e[1]["match"]["right"], 45113);
-    if (e[2].contains("drop")) ++stops;
-    else EXPECT_EQ(e[2]["mangle"]["key"]["meta"]["key"], "nftrace");
+    EXPECT_EQ(e[2]["match"]["right"], "syn");  // the SYN only, not the ACK that follows
+    if (e[3].contains("drop")) ++stops;
+    else EXPECT_EQ(e[3]["mangle"]["key"]["meta"]["key"], "nftrace");
   }
   EXPECT_EQ(rules, 3);  // inet prerouting, inet output, bridge forward
   EXPECT_EQ(stops, 0);

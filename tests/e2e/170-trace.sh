@@ -85,6 +85,8 @@ t=$(trace c3 198.51.100.1:8080)
 [[ $(result "$t") == delivered ]] || fail "c3 -> published 8080: $(summary "$t")"
 has_hop "$t" prerouting "destination becomes container c2 ($c2_ip:80)" || fail "c3 -> 8080: DNAT not shown: $t"
 has_hop "$t" forward "published ports (rule forward #5)" || fail "c3 -> 8080: published-ports accept not shown: $t"
+# Only the SYN is the probe: the handshake's last ACK is not traced.
+has_hop "$t" forward "replies to allowed connections" && fail "c3 -> 8080: a later packet was traced: $t"
 ok "published port from the host and from another network: DNAT to c2 shown, delivered"
 
 # --- Blocked paths: the exact rule.
