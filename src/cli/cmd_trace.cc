@@ -12,10 +12,14 @@ namespace {
 
 std::string TypeName(firewall::TraceType t) {
   switch (t) {
-    case firewall::TraceType::kRule: return "rule";
-    case firewall::TraceType::kPolicy: return "policy";
-    case firewall::TraceType::kReturn: return "return";
-    case firewall::TraceType::kUnspec: break;
+    case firewall::TraceType::kRule:
+      return "rule";
+    case firewall::TraceType::kPolicy:
+      return "policy";
+    case firewall::TraceType::kReturn:
+      return "return";
+    case firewall::TraceType::kUnspec:
+      break;
   }
   return "unspec";
 }
@@ -52,9 +56,10 @@ void AddTraceCommand(CLI::App& app, Invocation& inv) {
   auto source = std::make_shared<std::string>();
   auto target = std::make_shared<std::string>();
   trace->add_option("SRC", *source, "Container name, address, or host")->required();
-  trace->add_option("DST", *target,
-                    "Container name, address or host, with :PORT and /tcp|udp|icmp "
-                    "(default tcp with a port, icmp without)")
+  trace
+      ->add_option("DST", *target,
+                   "Container name, address or host, with :PORT and /tcp|udp|icmp "
+                   "(default tcp with a port, icmp without)")
       ->required();
   auto wait_ms = std::make_shared<int>(900);
   trace->add_option("--wait", *wait_ms, "Milliseconds to wait for an answer (default 900)")

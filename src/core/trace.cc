@@ -62,13 +62,15 @@ bool IsLocal(netlink::Socket& host, const std::string& addr) {
   return r.ok() && r->type == RTN_LOCAL;
 }
 
-Result<TracePoint> ResolveSource(const Snapshot& s, netlink::Socket& host, const std::string& text) {
+Result<TracePoint> ResolveSource(const Snapshot& s, netlink::Socket& host,
+                                 const std::string& text) {
   TracePoint p;
   if (text == "host") {
     p.label = "host";
     return p;
   }
-  const store::Container* c = IsAddress(text) ? ContainerByAddress(s, text) : ContainerByName(s, text);
+  const store::Container* c =
+      IsAddress(text) ? ContainerByAddress(s, text) : ContainerByName(s, text);
   if (c != nullptr) {
     if (c->mode != "bridge" || c->endpoints.empty() || c->netns_path.empty()) {
       return InvalidArgument("container " + c->name + " has no bridge network to trace from");
@@ -101,8 +103,8 @@ std::string PickEndpointAddress(const store::Container& c, const store::Containe
   return !pick->ipv4.empty() ? pick->ipv4 : pick->ipv6;
 }
 
-Result<TracePoint> ResolveDestination(const Snapshot& s, netlink::Socket& host, const std::string& text,
-                                      const TracePoint& src) {
+Result<TracePoint> ResolveDestination(const Snapshot& s, netlink::Socket& host,
+                                      const std::string& text, const TracePoint& src) {
   TracePoint p;
   if (text == "host") {
     p.kind = TracePoint::kHost;
@@ -123,7 +125,8 @@ Result<TracePoint> ResolveDestination(const Snapshot& s, netlink::Socket& host, 
     p.label = "host (" + p.address + ")";
     return p;
   }
-  const store::Container* c = IsAddress(text) ? ContainerByAddress(s, text) : ContainerByName(s, text);
+  const store::Container* c =
+      IsAddress(text) ? ContainerByAddress(s, text) : ContainerByName(s, text);
   if (c != nullptr) {
     if (c->endpoints.empty()) return InvalidArgument("container " + c->name + " has no address");
     p.kind = TracePoint::kContainer;
@@ -184,7 +187,8 @@ class TraceTablesGuard {
   explicit TraceTablesGuard(firewall::Backend* backend) : backend_(backend) {}
   ~TraceTablesGuard() {
     if (backend_ == nullptr) return;
-    if (Status s = Remove(); !s.ok()) spdlog::error("weft trace: removing the trace tables: {}", s.ToString());
+    if (Status s = Remove(); !s.ok())
+      spdlog::error("weft trace: removing the trace tables: {}", s.ToString());
   }
   TraceTablesGuard(const TraceTablesGuard&) = delete;
   TraceTablesGuard& operator=(const TraceTablesGuard&) = delete;
@@ -277,7 +281,8 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
         if (pm.protocol != req.protocol || pm.host_port != req.port) continue;
         if (!pm.host_ip.empty() && pm.host_ip != dst.address && pm.host_ip != "0.0.0.0") continue;
         const std::string caddr = c.endpoints.empty() ? "" : c.endpoints.front().ipv4;
-        f.published_to = "container " + c.name + " (" + caddr + ":" + std::to_string(pm.container_port) + ")";
+        f.published_to =
+            "container " + c.name + " (" + caddr + ":" + std::to_string(pm.container_port) + ")";
         host_dst = caddr;
       }
     }
@@ -291,11 +296,13 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
     WEFT_ASSIGN_OR_RETURN(auto inner_links, netlink::ListLinks(inside));
     std::map<int, std::string> inner;
     for (const auto& l : inner_links) inner[l.index] = l.name;
-    WEFT_ASSIGN_OR_RETURN(f.source_route, RouteIn(inside, src.container->name, dst.address, f.ifnames, &inner));
+    WEFT_ASSIGN_OR_RETURN(f.source_route,
+                          RouteIn(inside, src.container->name, dst.address, f.ifnames, &inner));
     src.address = f.source_route->prefsrc;
     if (src.address.empty()) {
-      src.address = !src.container->endpoints.front().ipv4.empty() ? src.container->endpoints.front().ipv4
-                                                                   : src.container->endpoints.front().ipv6;
+      src.address = !src.container->endpoints.front().ipv4.empty()
+                        ? src.container->endpoints.front().ipv4
+                        : src.container->endpoints.front().ipv6;
     }
     for (const auto& n : snap.networks) {
       for (const auto& e : src.container->endpoints) {
@@ -340,8 +347,8 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
   std::vector<std::vector<uint8_t>> raw;
   {
     // From here until the guard's end, the trace tables exist.
-    WEFT_RETURN_IF_ERROR(backend->Apply(firewall::TraceTablesBatch(match, f.outside))
-                             .Wrap("add the trace tables"));
+    WEFT_RETURN_IF_ERROR(
+        backend->Apply(firewall::TraceTablesBatch(match, f.outside)).Wrap("add the trace tables"));
     TraceTablesGuard tables(backend.get());
     if (f.source_route && f.source_route->type == RTN_UNREACHABLE) {
       f.outcome = ProbeOutcome::kNotSent;  // the kernel would refuse to send it

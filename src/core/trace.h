@@ -27,7 +27,7 @@ struct TraceRequest {
   std::string destination;  // container name, address, or "host"
   std::string protocol;     // "tcp", "udp", "icmp", or "" (tcp with a port, else icmp)
   uint16_t port = 0;
-  int wait_ms = 900;        // how long to wait for an answer (below TCP's 1 s SYN retry)
+  int wait_ms = 900;  // how long to wait for an answer (below TCP's 1 s SYN retry)
 };
 
 struct TraceResult {

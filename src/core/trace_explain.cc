@@ -214,18 +214,21 @@ class Explainer {
       case ProbeOutcome::kRefused: {
         const std::string why = f_.protocol + "/" + std::to_string(f_.port);
         Add("destination", who + " refused: nothing listens on " + why);
-        return Finish("delivered", "delivered to " + who + " (refused: nothing listens on " + why + ")");
+        return Finish("delivered",
+                      "delivered to " + who + " (refused: nothing listens on " + why + ")");
       }
       case ProbeOutcome::kUnreachable:
         Add("destination", "an ICMP unreachable came back");
         return Finish("unreachable", f_.destination + " is unreachable (ICMP error)");
       case ProbeOutcome::kNotSent:
         return Finish("not sent", "the probe was not sent");
-      case ProbeOutcome::kNoAnswer: break;
+      case ProbeOutcome::kNoAnswer:
+        break;
     }
-    return Finish("no answer",
-                  "no answer from " + f_.destination +
-                      " and no rule dropped the probe on the host (lost or dropped at the destination)");
+    return Finish(
+        "no answer",
+        "no answer from " + f_.destination +
+            " and no rule dropped the probe on the host (lost or dropped at the destination)");
   }
 
   const TraceFacts& f_;
@@ -253,7 +256,8 @@ std::string DropMeaning(const std::string& comment, const std::string& in_networ
   }
   if (c == "no unsolicited inbound") {
     std::string s = "no unsolicited inbound traffic into network " + out_network;
-    if (facts.port != 0) s += " (" + facts.protocol + "/" + std::to_string(facts.port) + " is not published)";
+    if (facts.port != 0)
+      s += " (" + facts.protocol + "/" + std::to_string(facts.port) + " is not published)";
     return s;
   }
   return c.empty() ? "an uncommented rule" : c;

@@ -35,14 +35,14 @@ enum class ProbeOutcome {
 };
 
 struct TraceFacts {
-  std::string source;       // "container c1 (10.89.0.2)"
-  std::string destination;  // "container c2 (10.89.0.3)", "198.51.100.2 (outside)"
-  std::string protocol;     // tcp, udp, icmp, icmpv6
-  uint16_t port = 0;        // destination port (0 for icmp)
-  uint16_t probe_id = 0;    // the probe's source port / echo id
-  std::optional<RouteStep> source_route;  // in the source container's namespace
-  std::optional<RouteStep> host_route;    // in weft's (the host's) namespace
-  std::vector<firewall::TraceEvent> events;           // in arrival order
+  std::string source;                        // "container c1 (10.89.0.2)"
+  std::string destination;                   // "container c2 (10.89.0.3)", "198.51.100.2 (outside)"
+  std::string protocol;                      // tcp, udp, icmp, icmpv6
+  uint16_t port = 0;                         // destination port (0 for icmp)
+  uint16_t probe_id = 0;                     // the probe's source port / echo id
+  std::optional<RouteStep> source_route;     // in the source container's namespace
+  std::optional<RouteStep> host_route;       // in weft's (the host's) namespace
+  std::vector<firewall::TraceEvent> events;  // in arrival order
   std::map<uint64_t, firewall::RuleInfo> rules;       // weft's table, by handle
   std::map<uint32_t, std::string> ifnames;            // host ifindex -> name
   std::map<std::string, std::string> bridge_network;  // bridge -> network name
@@ -60,8 +60,9 @@ struct Hop {
 
 struct TraceReport {
   std::vector<Hop> hops;
-  std::string result;   // "delivered", "dropped", "leaves", "no answer", "unreachable"
-  std::string summary;  // one line, e.g. "dropped: isolation between networks n1 and n2 (rule forward #6)"
+  std::string result;  // "delivered", "dropped", "leaves", "no answer", "unreachable"
+  std::string
+      summary;  // one line, e.g. "dropped: isolation between networks n1 and n2 (rule forward #6)"
 };
 
 TraceReport ExplainTrace(const TraceFacts& facts);

@@ -86,7 +86,8 @@ TEST(TraceExplainTest, SameBridgeDropIsIccFalse) {
   f.events = {TraceOn(kBridge, "forward", 5, 6),
               Ev(kInet, "weft", "forward", TraceType::kRule, 25, TraceVerdict::kDrop, 3, 3)};
   const TraceReport r = ExplainTrace(f);
-  EXPECT_EQ(r.summary, "dropped: network n1 keeps its containers apart (--icc=false) (rule forward #6)");
+  EXPECT_EQ(r.summary,
+            "dropped: network n1 keeps its containers apart (--icc=false) (rule forward #6)");
   EXPECT_EQ(r.hops[1].where, "bridge");
   EXPECT_EQ(r.hops[1].what,
             "crosses the bridge from vethaaa (container c1) to vethbbb (container c2)");
@@ -96,27 +97,31 @@ TEST(TraceExplainTest, DeliveredWithinANetworkSaysEachHopOnce) {
   TraceFacts f = TwoNetworks();
   f.destination = "container c2 (10.89.0.3)";
   f.outcome = ProbeOutcome::kRefused;
-  const TraceEvent accept = Ev(kInet, "weft", "forward", TraceType::kRule, 20, TraceVerdict::kAccept, 3, 3);
+  const TraceEvent accept =
+      Ev(kInet, "weft", "forward", TraceType::kRule, 20, TraceVerdict::kAccept, 3, 3);
   f.events = {TraceOn(kBridge, "forward", 5, 6), accept, TraceOn(kBridge, "forward", 5, 6), accept};
   const TraceReport r = ExplainTrace(f);
   EXPECT_EQ(r.result, "delivered");
   EXPECT_EQ(r.summary,
             "delivered to container c2 (10.89.0.3) (refused: nothing listens on tcp/80)");
   ASSERT_EQ(r.hops.size(), 4u);  // route, bridge, forward accept, destination
-  EXPECT_EQ(r.hops[2].what,
-            "accepted: traffic within one network (icc) (rule forward #1), out by weft0 (network n1)");
+  EXPECT_EQ(
+      r.hops[2].what,
+      "accepted: traffic within one network (icc) (rule forward #1), out by weft0 (network n1)");
 }
 
 TEST(TraceExplainTest, OutsideShowsMasqueradeAndStopsAtTheUplink) {
   TraceFacts f = TwoNetworks();
   f.destination = "198.51.100.2 (outside the machine)";
   f.outside = true;
-  f.host_route = RouteStep{"host", "198.51.100.2", RTN_UNICAST, "198.51.100.2", "uplink0", "198.51.100.1"};
+  f.host_route =
+      RouteStep{"host", "198.51.100.2", RTN_UNICAST, "198.51.100.2", "uplink0", "198.51.100.1"};
   TraceEvent stop = Ev(kInet, "weft-trace", "stop", TraceType::kRule, 9, TraceVerdict::kDrop, 3, 2);
   stop.packet.saddr = "198.51.100.1";
   f.events = {TraceOn(kInet, "prerouting", 3),
               Ev(kInet, "weft", "forward", TraceType::kRule, 26, TraceVerdict::kAccept, 3, 2),
-              Ev(kInet, "weft", "postrouting", TraceType::kRule, 40, TraceVerdict::kAccept, 0, 2), stop};
+              Ev(kInet, "weft", "postrouting", TraceType::kRule, 40, TraceVerdict::kAccept, 0, 2),
+              stop};
   const TraceReport r = ExplainTrace(f);
   EXPECT_EQ(r.result, "leaves");
   EXPECT_EQ(r.summary, "leaves the machine by uplink0 as 198.51.100.1 (masquerade)");
@@ -124,7 +129,8 @@ TEST(TraceExplainTest, OutsideShowsMasqueradeAndStopsAtTheUplink) {
   for (const Hop& h : r.hops) {
     if (h.where == "postrouting") {
       EXPECT_EQ(h.what,
-                "masquerade (weft network n1, rule postrouting #1): source 10.89.0.2 becomes 198.51.100.1");
+                "masquerade (weft network n1, rule postrouting #1): source 10.89.0.2 becomes "
+                "198.51.100.1");
       masq = true;
     }
   }
@@ -143,11 +149,13 @@ TEST(TraceExplainTest, PublishedPortShowsTheDnatAndTheContainer) {
               Ev(kInet, "weft", "prerouting", TraceType::kRule, 50, TraceVerdict::kAccept)};
   const TraceReport r = ExplainTrace(f);
   EXPECT_EQ(r.result, "delivered");
-  EXPECT_EQ(r.hops[1].what,
-            "DNAT (published ports (ipv4, any host address), rule prerouting #1): destination becomes "
-            "container c2 (10.89.0.3:80)");
-  EXPECT_EQ(r.summary,
-            "delivered to container c2 (10.89.0.3:80), published on host (127.0.0.1) (it answered)");
+  EXPECT_EQ(
+      r.hops[1].what,
+      "DNAT (published ports (ipv4, any host address), rule prerouting #1): destination becomes "
+      "container c2 (10.89.0.3:80)");
+  EXPECT_EQ(
+      r.summary,
+      "delivered to container c2 (10.89.0.3:80), published on host (127.0.0.1) (it answered)");
 }
 
 TEST(TraceExplainTest, InternalAndUnpublishedDropsSayWhy) {
@@ -166,13 +174,16 @@ TEST(TraceExplainTest, NoRouteIsSaidWithoutSending) {
   f.outcome = ProbeOutcome::kNotSent;
   const TraceReport r = ExplainTrace(f);
   EXPECT_EQ(r.result, "unreachable");
-  EXPECT_EQ(r.summary, "no route from container c1 (10.89.0.2) to 10.89.1.2 (network lan is internal: it has no way out)");
+  EXPECT_EQ(r.summary,
+            "no route from container c1 (10.89.0.2) to 10.89.1.2 (network lan is internal: it has "
+            "no way out)");
 }
 
 TEST(TraceExplainTest, ForeignDropIsNotBlamedOnWeft) {
   TraceFacts f = TwoNetworks();
   f.events = {Ev(kInet, "filter", "FORWARD", TraceType::kRule, 7, TraceVerdict::kDrop)};
-  EXPECT_EQ(ExplainTrace(f).summary, "dropped by table filter chain FORWARD rule handle 7 (not weft's)");
+  EXPECT_EQ(ExplainTrace(f).summary,
+            "dropped by table filter chain FORWARD rule handle 7 (not weft's)");
 }
 
 TEST(TraceTargetTest, ParsesPortsProtocolsAndBrackets) {

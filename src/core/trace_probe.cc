@@ -66,7 +66,8 @@ Result<Probe> Probe::Open(int netns_fd, const ProbeSpec& spec) {
       type = SOCK_STREAM;
     } else if (spec.protocol == "icmp") {
       type = SOCK_RAW;
-      proto = dst.family == AF_INET ? static_cast<int>(IPPROTO_ICMP) : static_cast<int>(IPPROTO_ICMPV6);
+      proto =
+          dst.family == AF_INET ? static_cast<int>(IPPROTO_ICMP) : static_cast<int>(IPPROTO_ICMPV6);
     }
     UniqueFd fd(socket(dst.family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, proto));
     if (!fd.valid()) return StatusFromErrno("probe socket", errno);
@@ -166,7 +167,8 @@ ProbeOutcome Probe::Wait(int timeout_ms) {
     const uint16_t id = static_cast<uint16_t>(icmp[4] << 8 | icmp[5]);
     const bool reply = family_ == AF_INET ? icmp[0] == ICMP_ECHOREPLY : icmp[0] == ICMP6_ECHO_REPLY;
     if (reply && id == spec_.id) return ProbeOutcome::kAnswered;
-    const bool unreach = family_ == AF_INET ? icmp[0] == ICMP_DEST_UNREACH : icmp[0] == ICMP6_DST_UNREACH;
+    const bool unreach =
+        family_ == AF_INET ? icmp[0] == ICMP_DEST_UNREACH : icmp[0] == ICMP6_DST_UNREACH;
     if (unreach && static_cast<size_t>(got) >= off + 8 + 28) {
       // The quoted packet's echo id says whether it is about our probe.
       const uint8_t* quoted = icmp + 8;

@@ -110,9 +110,15 @@ Result<TraceEvent> DecodeTraceMessage(const uint8_t* data, size_t len) {
   Attr transport{0, nullptr, 0};
   bool ok = ForEachAttr(attrs, attrs_len, [&](const Attr& a) {
     switch (a.type) {
-      case NFTA_TRACE_TABLE: ev.table = Str(a); break;
-      case NFTA_TRACE_CHAIN: ev.chain = Str(a); break;
-      case NFTA_TRACE_RULE_HANDLE: ev.rule_handle = Be64(a); break;
+      case NFTA_TRACE_TABLE:
+        ev.table = Str(a);
+        break;
+      case NFTA_TRACE_CHAIN:
+        ev.chain = Str(a);
+        break;
+      case NFTA_TRACE_RULE_HANDLE:
+        ev.rule_handle = Be64(a);
+        break;
       case NFTA_TRACE_TYPE:
         if (auto v = Be32(a)) ev.type = static_cast<TraceType>(*v);
         break;
@@ -140,9 +146,14 @@ Result<TraceEvent> DecodeTraceMessage(const uint8_t* data, size_t len) {
           }
         });
         break;
-      case NFTA_TRACE_NETWORK_HEADER: DecodeNetworkHeader(a, ev.packet); break;
-      case NFTA_TRACE_TRANSPORT_HEADER: transport = a; break;
-      default: break;
+      case NFTA_TRACE_NETWORK_HEADER:
+        DecodeNetworkHeader(a, ev.packet);
+        break;
+      case NFTA_TRACE_TRANSPORT_HEADER:
+        transport = a;
+        break;
+      default:
+        break;
     }
   });
   if (!ok) return InvalidArgument("trace message: malformed attribute");
@@ -152,14 +163,22 @@ Result<TraceEvent> DecodeTraceMessage(const uint8_t* data, size_t len) {
 
 std::string VerdictName(TraceVerdict v) {
   switch (v) {
-    case TraceVerdict::kDrop: return "drop";
-    case TraceVerdict::kAccept: return "accept";
-    case TraceVerdict::kQueue: return "queue";
-    case TraceVerdict::kContinue: return "continue";
-    case TraceVerdict::kBreak: return "break";
-    case TraceVerdict::kJump: return "jump";
-    case TraceVerdict::kGoto: return "goto";
-    case TraceVerdict::kReturn: return "return";
+    case TraceVerdict::kDrop:
+      return "drop";
+    case TraceVerdict::kAccept:
+      return "accept";
+    case TraceVerdict::kQueue:
+      return "queue";
+    case TraceVerdict::kContinue:
+      return "continue";
+    case TraceVerdict::kBreak:
+      return "break";
+    case TraceVerdict::kJump:
+      return "jump";
+    case TraceVerdict::kGoto:
+      return "goto";
+    case TraceVerdict::kReturn:
+      return "return";
   }
   return "verdict " + std::to_string(static_cast<int32_t>(v));
 }

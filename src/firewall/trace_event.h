@@ -44,9 +44,9 @@ struct TraceEvent {
   std::string chain;
   std::optional<uint64_t> rule_handle;  // for kRule
   std::optional<TraceVerdict> verdict;
-  std::string jump_target;              // NFTA_VERDICT_CHAIN of a jump/goto
-  std::optional<TraceVerdict> policy;   // for kPolicy
-  uint32_t iif = 0;  // ifindex, 0 if absent
+  std::string jump_target;             // NFTA_VERDICT_CHAIN of a jump/goto
+  std::optional<TraceVerdict> policy;  // for kPolicy
+  uint32_t iif = 0;                    // ifindex, 0 if absent
   uint32_t oif = 0;
   uint32_t nfproto = 0;  // NFTA_TRACE_NFPROTO: the packet's family in inet tables
   TracePacket packet;

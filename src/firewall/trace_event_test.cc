@@ -30,7 +30,9 @@ class TraceMsgBuilder {
     if (len) std::memcpy(buf_.data() + at + NLA_HDRLEN, data, len);
     return *this;
   }
-  TraceMsgBuilder& Str(uint16_t type, const std::string& s) { return Raw(type, s.c_str(), s.size() + 1); }
+  TraceMsgBuilder& Str(uint16_t type, const std::string& s) {
+    return Raw(type, s.c_str(), s.size() + 1);
+  }
   TraceMsgBuilder& U32(uint16_t type, uint32_t v) {
     v = htonl(v);
     return Raw(type, &v, 4);
@@ -45,7 +47,8 @@ class TraceMsgBuilder {
     inner.U32(NFTA_VERDICT_CODE, static_cast<uint32_t>(code));
     if (!chain.empty()) inner.Str(NFTA_VERDICT_CHAIN, chain);
     const size_t skip = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg));
-    return Raw(NFTA_TRACE_VERDICT | NLA_F_NESTED, inner.buf_.data() + skip, inner.buf_.size() - skip);
+    return Raw(NFTA_TRACE_VERDICT | NLA_F_NESTED, inner.buf_.data() + skip,
+               inner.buf_.size() - skip);
   }
   std::vector<uint8_t> Done(uint16_t type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_TRACE) {
     nlmsghdr h{};
@@ -119,7 +122,8 @@ TEST(TraceEventTest, DecodesPolicyAndJumpTargets) {
   EXPECT_EQ(*ev->policy, TraceVerdict::kAccept);
   EXPECT_FALSE(ev->rule_handle.has_value());
 
-  auto jump = TraceMsgBuilder(1).U32(NFTA_TRACE_TYPE, NFT_TRACETYPE_RULE).Verdict(NFT_JUMP, "ports").Done();
+  auto jump =
+      TraceMsgBuilder(1).U32(NFTA_TRACE_TYPE, NFT_TRACETYPE_RULE).Verdict(NFT_JUMP, "ports").Done();
   ev = DecodeTraceMessage(jump.data(), jump.size());
   ASSERT_TRUE(ev.ok());
   EXPECT_EQ(*ev->verdict, TraceVerdict::kJump);
@@ -142,7 +146,9 @@ TEST(TraceEventTest, ReadsTheIcmpEchoIdAsTheSourcePort) {
 }
 
 TEST(TraceEventTest, RefusesOtherMessagesAndBrokenBytes) {
-  auto other = TraceMsgBuilder(1).Str(NFTA_TRACE_TABLE, "weft").Done((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE);
+  auto other = TraceMsgBuilder(1)
+                   .Str(NFTA_TRACE_TABLE, "weft")
+                   .Done((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE);
   EXPECT_FALSE(DecodeTraceMessage(other.data(), other.size()).ok());
 
   auto msg = TraceMsgBuilder(1).Str(NFTA_TRACE_TABLE, "weft").Done();

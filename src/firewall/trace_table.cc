@@ -7,9 +7,7 @@ namespace {
 
 using nlohmann::json;
 
-json TraceTable(std::string_view family) {
-  return {{"family", family}, {"name", kTraceTableName}};
-}
+json TraceTable(std::string_view family) { return {{"family", family}, {"name", kTraceTableName}}; }
 
 json TraceChain(std::string_view family, std::string_view name, std::string_view hook, int prio) {
   return {{"add",
@@ -29,20 +27,21 @@ json ProbeMatchExprs(const ProbeMatch& p) {
     return json::array({MatchStmt("==", PayloadExpr(p.protocol, "type"), "echo-request"),
                         MatchStmt("==", PayloadExpr(p.protocol, "id"), p.id)});
   }
-  json exprs = json::array(
-      {MatchStmt("==", MetaExpr("l4proto"), p.protocol), MatchStmt("==", PayloadExpr("th", "sport"), p.id)});
+  json exprs = json::array({MatchStmt("==", MetaExpr("l4proto"), p.protocol),
+                            MatchStmt("==", PayloadExpr("th", "sport"), p.id)});
   if (p.protocol == "tcp") {
     // Only the SYN: the handshake's last ACK (and the RST that closes the
     // probe) use the same port but are not the probe.
-    exprs.push_back(MatchStmt(
-        "==", json{{"&", json::array({PayloadExpr("tcp", "flags"), json{{"|", json::array({"syn", "ack"})}}})}},
-        "syn"));
+    exprs.push_back(MatchStmt("==",
+                              json{{"&", json::array({PayloadExpr("tcp", "flags"),
+                                                      json{{"|", json::array({"syn", "ack"})}}})}},
+                              "syn"));
   }
   return exprs;
 }
 
-json TraceRule(std::string_view family, std::string_view chain, const ProbeMatch& p,
-               json last, std::string_view comment) {
+json TraceRule(std::string_view family, std::string_view chain, const ProbeMatch& p, json last,
+               std::string_view comment) {
   json expr = ProbeMatchExprs(p);
   expr.push_back(std::move(last));
   return {{"add",
@@ -54,7 +53,9 @@ json TraceRule(std::string_view family, std::string_view chain, const ProbeMatch
               {"expr", std::move(expr)}}}}}};
 }
 
-json SetNftrace() { return {{"mangle", {{"key", {{"meta", {{"key", "nftrace"}}}}}, {"value", 1}}}}; }
+json SetNftrace() {
+  return {{"mangle", {{"key", {{"meta", {{"key", "nftrace"}}}}}, {"value", 1}}}};
+}
 
 constexpr int kBeforeEverything = -300;
 constexpr int kAfterSrcnat = 300;

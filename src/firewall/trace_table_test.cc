@@ -26,8 +26,10 @@ TEST(TraceTableTest, MatchesOnlyTheProbeAndReplacesAStaleTable) {
     EXPECT_EQ(e[1]["match"]["left"]["payload"]["field"], "sport");
     EXPECT_EQ(e[1]["match"]["right"], 45113);
     EXPECT_EQ(e[2]["match"]["right"], "syn");  // the SYN only, not the ACK that follows
-    if (e[3].contains("drop")) ++stops;
-    else EXPECT_EQ(e[3]["mangle"]["key"]["meta"]["key"], "nftrace");
+    if (e[3].contains("drop"))
+      ++stops;
+    else
+      EXPECT_EQ(e[3]["mangle"]["key"]["meta"]["key"], "nftrace");
   }
   EXPECT_EQ(rules, 3);  // inet prerouting, inet output, bridge forward
   EXPECT_EQ(stops, 0);

@@ -12,10 +12,10 @@
 namespace weft::netlink {
 
 struct RouteDecision {
-  uint8_t type = 0;       // RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ...
-  std::string gateway;    // "" when the destination is on the link
-  int oif = 0;            // ifindex of the device it leaves by (lo for local)
-  std::string prefsrc;    // the source address the kernel would pick, "" if none
+  uint8_t type = 0;     // RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ...
+  std::string gateway;  // "" when the destination is on the link
+  int oif = 0;          // ifindex of the device it leaves by (lo for local)
+  std::string prefsrc;  // the source address the kernel would pick, "" if none
   uint32_t table = 0;
 };
 

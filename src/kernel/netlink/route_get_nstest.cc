@@ -1,5 +1,3 @@
-#include "kernel/netlink/route_get.h"
-
 #include <gtest/gtest.h>
 #include <linux/rtnetlink.h>
 
@@ -8,6 +6,7 @@
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/route.h"
+#include "kernel/netlink/route_get.h"
 #include "support/ns_fixture.h"
 
 namespace weft::netlink {
