@@ -50,9 +50,7 @@ nlohmann::json TraceJson(const core::TraceResult& r) {
 
 void AddTraceCommand(CLI::App& app, Invocation& inv) {
   CLI::App* trace = app.add_subcommand(
-      "trace",
-      "Send one probe from SRC to DST and show its path: routes, bridge, weft's rules, NAT, "
-      "where it was delivered or dropped");
+      "trace", "Follow one real probe from SRC to DST: routes, bridge, rules hit, NAT, verdict");
   auto source = std::make_shared<std::string>();
   auto target = std::make_shared<std::string>();
   trace->add_option("SRC", *source, "Container name, address, or host")->required();
