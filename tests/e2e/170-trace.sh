@@ -87,7 +87,11 @@ has_hop "$t" prerouting "destination becomes container c2 ($c2_ip:80)" || fail "
 has_hop "$t" forward "published ports (rule forward #5)" || fail "c3 -> 8080: published-ports accept not shown: $t"
 # Only the SYN is the probe: the handshake's last ACK is not traced.
 has_hop "$t" forward "replies to allowed connections" && fail "c3 -> 8080: a later packet was traced: $t"
-ok "published port from the host and from another network: DNAT to c2 shown, delivered"
+t=$(trace host host:8081)
+[[ $(summary "$t") == "delivered to host (127.0.0.1) (refused: nothing listens on tcp/8081)" ]] ||
+  fail "host -> unpublished host:8081: $(summary "$t")"
+jq -e '.hops | any(.what | contains("DNAT")) | not' <<<"$t" >/dev/null || fail "unpublished 8081 shows a DNAT: $t"
+ok "published port from the host and from another network: DNAT to c2 shown, delivered; unpublished 8081: no DNAT"
 
 # --- Blocked paths: the exact rule.
 t=$(trace c1 c3:80)
@@ -126,11 +130,18 @@ expect_error "icmp has no port" weft trace c1 c2:80/icmp
 same_ruleset "refusals"
 
 # --- Interrupted: SIGINT while the probe is out removes the trace tables.
+# (The listing is read whole: grep -q closing the pipe early would fail it
+# under pipefail.)
+has_trace_tables() { [[ $(nft list tables) == *"inet weft-trace"* ]]; }
+wait_trace_tables() {
+  for _ in $(seq 100); do has_trace_tables && return 0; sleep 0.05; done
+  return 0
+}
 errfile=$(mktemp)
 "$WEFT" trace --wait 5000 c1 c3:80 >/dev/null 2>"$errfile" &
 pid=$!
-for _ in $(seq 100); do nft list tables | grep -q weft-trace && break; sleep 0.05; done
-nft list tables | grep -q "inet weft-trace" || fail "trace tables never appeared"
+wait_trace_tables
+has_trace_tables || fail "trace tables never appeared: $(cat "$errfile")"
 kill -INT $pid
 rc=0
 wait $pid || rc=$?
@@ -140,7 +151,7 @@ rm -f "$errfile"
 same_ruleset "SIGINT"
 "$WEFT" trace --wait 5000 c1 c3:80 >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 100); do nft list tables | grep -q weft-trace && break; sleep 0.05; done
+wait_trace_tables
 kill -TERM $pid
 wait $pid || true
 same_ruleset "SIGTERM"
@@ -150,10 +161,10 @@ ok "SIGINT and SIGTERM: the trace tables go, exit non-zero"
 # removes them.
 "$WEFT" trace --wait 5000 c1 c3:80 >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 100); do nft list tables | grep -q weft-trace && break; sleep 0.05; done
+wait_trace_tables
 kill -KILL $pid
 wait $pid || true
-nft list tables | grep -q "inet weft-trace" || fail "SIGKILL: expected the tables to be left behind"
+has_trace_tables || fail "SIGKILL: expected the tables to be left behind"
 t=$(trace c1 c2:80)
 [[ $(result "$t") == delivered ]] || fail "trace after a killed one: $(summary "$t")"
 ok "after a killed trace, the next one cleans up"
