@@ -373,7 +373,9 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
                        "; the trace tables were removed");
   }
 
-  // Keep the probe's packets: the trace ids of events carrying its id.
+  // Keep the probe's packets. Each chain traversal has its own trace id and
+  // only its first event carries the headers: keep the traversals whose
+  // headers show the probe's id.
   std::vector<firewall::TraceEvent> all;
   std::set<uint32_t> ids;
   for (const auto& m : raw) {

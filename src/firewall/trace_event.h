@@ -28,6 +28,8 @@ enum class TraceVerdict : int32_t {
 
 // The addresses and ports of the traced packet's headers, as they were when
 // the event was emitted (so after a DNAT the destination is the new one).
+// The kernel sends the headers only with the first event of each chain
+// traversal; later events of that traversal (same id) have them empty.
 struct TracePacket {
   std::string saddr;  // text form, "" if no network header
   std::string daddr;
