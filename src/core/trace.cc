@@ -312,7 +312,7 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
       }
     }
     f.source = src.label + (src.address.empty() ? "" : " (" + src.address + ")");
-    if (!ShareNetwork(src.container, dst.container) && host_dst != "" &&
+    if (!ShareNetwork(src.container, dst.container) && !host_dst.empty() &&
         f.source_route->type != RTN_LOCAL) {
       WEFT_ASSIGN_OR_RETURN(f.host_route, RouteIn(host, "host", host_dst, f.ifnames, nullptr));
     }

@@ -35,7 +35,7 @@ Result<std::vector<std::vector<uint8_t>>> NftraceSocket::Receive(int timeout_ms)
     return StatusFromErrno("poll netfilter socket", errno);
   }
   if (n == 0) return out;
-  std::vector<uint8_t> buf(64 * 1024);
+  std::vector<uint8_t> buf(size_t{64} * 1024);
   for (;;) {
     const ssize_t len = recv(fd_.get(), buf.data(), buf.size(), 0);
     if (len < 0) {
