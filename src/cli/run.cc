@@ -51,6 +51,7 @@ int Run(int argc, char** argv) {
   AddDebugCommands(app, inv);
   AddDnsCommands(app, inv);
   AddGraphCommand(app, inv);
+  AddTraceCommand(app, inv);
 
   try {
     app.parse(argc, argv);
