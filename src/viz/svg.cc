@@ -8,13 +8,9 @@
 namespace weft::viz {
 namespace {
 
-struct GvcDeleter {
-  void operator()(GVC_t* g) const { gvFreeContext(g); }
-};
 struct GraphDeleter {
   void operator()(Agraph_t* g) const { agclose(g); }
 };
-using GvcPtr = std::unique_ptr<GVC_t, GvcDeleter>;
 using GraphPtr = std::unique_ptr<Agraph_t, GraphDeleter>;
 
 std::string LastError() {
@@ -24,26 +20,37 @@ std::string LastError() {
   return s.empty() ? "unknown error" : s;
 }
 
+// One Graphviz context for the whole process, never freed: Graphviz 2.42's
+// pango text-layout plugin keeps a static pointer to the last font name it
+// measured, which lives in the context's font dictionary, so a render in a
+// second context after the first was freed reads freed memory (found by
+// AddressSanitizer). weft renders once per process; its tests render many
+// times.
+GVC_t* Context() {
+  static GVC_t* const gvc = gvContext();
+  return gvc;
+}
+
 }  // namespace
 
 Result<std::string> RenderSvg(std::string_view dot) {
   // Graphviz reports through its own error printer too; keep stderr for
   // weft's one-line errors and put Graphviz's words into the Status.
   agseterr(AGMAX);
-  GvcPtr gvc(gvContext());
-  if (!gvc) return Internal("graphviz: cannot make a context");
+  GVC_t* gvc = Context();
+  if (gvc == nullptr) return Internal("graphviz: cannot make a context");
   std::string text(dot);
   GraphPtr g(agmemread(text.c_str()));
   if (!g) return InvalidArgument("graphviz: cannot parse the DOT text: " + LastError());
-  if (gvLayout(gvc.get(), g.get(), "dot") != 0) {
+  if (gvLayout(gvc, g.get(), "dot") != 0) {
     return Internal("graphviz: dot layout failed (are its plugins configured? dot -c): " + LastError());
   }
   char* data = nullptr;
   unsigned int len = 0;
-  int rc = gvRenderData(gvc.get(), g.get(), "svg", &data, &len);
+  int rc = gvRenderData(gvc, g.get(), "svg", &data, &len);
   std::string out = (rc == 0 && data) ? std::string(data, len) : std::string();
   if (data) gvFreeRenderData(data);
-  gvFreeLayout(gvc.get(), g.get());
+  gvFreeLayout(gvc, g.get());
   if (rc != 0) return Internal("graphviz: svg rendering failed: " + LastError());
   return out;
 }
