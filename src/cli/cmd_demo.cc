@@ -28,6 +28,8 @@ namespace {
 
 constexpr const char* kUplinkHost = "198.51.100.1";
 constexpr const char* kUplinkOutside = "198.51.100.2";
+// Where section 7 draws the topology (in the directory the demo runs in).
+constexpr const char* kPicture = "weft-demo-topology.svg";
 
 // Enters new network, mount and PID namespaces with a private /run, then
 // re-runs `weft demo --in-sandbox` as PID 1 there. Everything the demo makes
@@ -113,10 +115,25 @@ class Demo {
               std::string(kUplinkHost),
           ProveNat());
 
-    Section("7. Clean-up", "Removing the containers and the network deletes every veth, bridge,\n"
+    Section("7. Seeing it: the topology and one packet's path",
+            "weft graph draws what the kernel and the store hold together (anything out of step\n"
+            "in red). weft trace sends one real probe and follows it with the kernel's own\n"
+            "tracing: routes, the bridge, each of weft's rules it meets, the NAT. A second\n"
+            "network, with c3 on it, shows a path that is blocked.");
+    Weft({"network", "create", "other"});
+    Weft({"create", "c3", "--network", "other"});
+    Weft({"graph", "-o", kPicture});
+    Check("c1 -> the outside is masqueraded and stops at the uplink (nothing is sent out)",
+          ProveTrace({"trace", "c1", std::string(kUplinkOutside) + ":80"},
+                     std::string("leaves the machine by uplink0 as ") + kUplinkHost));
+    Check("c1 -> c3 is dropped by the rule that isolates the two networks",
+          ProveTrace({"trace", "c1", "c3:80"}, "dropped: isolation between networks demo and other"));
+
+    Section("8. Clean-up", "Removing the containers and the networks deletes every veth, bridge,\n"
                            "address and rule weft made.");
-    Weft({"rm", "c1", "c2"});
+    Weft({"rm", "c1", "c2", "c3"});
     Weft({"network", "rm", "demo"});
+    Weft({"network", "rm", "other"});
     Check("no veth or bridge is left on the host", ProveClean());
 
     std::printf("\n%s: %d of %d proofs held.\n", failures_ == 0 ? "PASS" : "FAIL",
@@ -247,20 +264,20 @@ class Demo {
     return Status::Ok();
   }
 
-  // Runs `weft exec c2 -- getent ahostsv4 c1` and checks that the answer
-  // is c1's address: glibc, the container's resolv.conf and weftd at work.
-  Status ProveDns() {
-    WEFT_ASSIGN_OR_RETURN(std::string ip1, AddressOf("c1"));
+  // Runs `weft ARGS...` as a child and returns what it printed on stdout,
+  // or an error naming its exit status.
+  Result<std::string> Capture(std::vector<std::string> args) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) return StatusFromErrno("pipe", errno);
     std::fflush(stdout);
     pid_t pid = ::fork();
     if (pid == 0) {
       ::dup2(p[1], 1);
-      char self[] = "/proc/self/exe", exec[] = "exec", c2[] = "c2", dash[] = "--",
-           getent[] = "getent", db[] = "ahostsv4", c1[] = "c1";
-      char* argv[] = {self, exec, c2, dash, getent, db, c1, nullptr};
-      ::execv(self, argv);
+      std::string self = "/proc/self/exe";
+      std::vector<char*> argv = {self.data()};
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(self.c_str(), argv.data());
       ::_exit(127);
     }
     ::close(p[1]);
@@ -271,10 +288,35 @@ class Demo {
     ::close(p[0]);
     int status = 0;
     ::waitpid(pid, &status, 0);
-    std::string first = out.substr(0, out.find('\n'));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      return Internal("weft " + args[0] + " exited with status " +
+                      std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128));
+    }
+    return out;
+  }
+
+  // Runs `weft exec c2 -- getent ahostsv4 c1` and checks that the answer
+  // is c1's address: glibc, the container's resolv.conf and weftd at work.
+  Status ProveDns() {
+    WEFT_ASSIGN_OR_RETURN(std::string ip1, AddressOf("c1"));
+    auto out = Capture({"exec", "c2", "--", "getent", "ahostsv4", "c1"});
+    if (!out.ok()) return Internal("getent found nothing");
+    std::string first = out->substr(0, out->find('\n'));
     std::printf("  getent ahostsv4 c1 (in c2): %s\n", first.c_str());
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return Internal("getent found nothing");
-    if (out.rfind(ip1 + " ", 0) != 0) return Internal("answer was not c1's address " + ip1);
+    if (out->rfind(ip1 + " ", 0) != 0) return Internal("answer was not c1's address " + ip1);
+    return Status::Ok();
+  }
+
+  // Shows `weft trace ...` and checks its verdict (the last line).
+  Status ProveTrace(const std::vector<std::string>& args, const std::string& want) {
+    std::string line = "weft";
+    for (const auto& a : args) line += " " + a;
+    std::printf("\n$ %s\n", line.c_str());
+    WEFT_ASSIGN_OR_RETURN(std::string out, Capture(args));
+    std::printf("%s", out.c_str());
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    std::string verdict = out.substr(out.rfind('\n') + 1);
+    if (verdict.rfind(want, 0) != 0) return Internal("the trace said: " + verdict);
     return Status::Ok();
   }
 
