@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.sh"
 
 # A fresh namespace: only lo, down, and no routes.
 weft ns add a
-ip netns list | grep -qx 'a' || fail "ip netns list does not show a"
+ip netns list | has -x 'a' || fail "ip netns list does not show a"
 json=$(weft ns inspect a --json)
 [[ $(jq -r '.name' <<<"$json") == a ]] || fail "name"
 [[ $(jq -c '[.interfaces[].name]' <<<"$json") == '["lo"]' ]] || fail "interfaces: $json"
@@ -17,7 +17,7 @@ ok "fresh namespace shows only lo (down) and no routes"
 # weft sees namespaces made by ip netns, and ip netns sees weft's.
 ip netns add made-by-ip
 weft ns ls --json | jq -e 'map(.name) | index("made-by-ip") != null' >/dev/null || fail "ls misses made-by-ip"
-weft ns ls | grep -q '^a ' || fail "table ls misses a"
+weft ns ls | has '^a ' || fail "table ls misses a"
 ip link add v-ip type veth peer name v-in netns made-by-ip
 ip -n made-by-ip addr add 192.0.2.5/24 dev v-in
 ip -n made-by-ip link set v-in up
@@ -50,12 +50,12 @@ got_routes=$(jq -S ".routes | $norm" <<<"$host")
 ok "inspect host agrees with ip -j addr and ip -j route"
 
 # Text output shows the same picture.
-weft ns inspect host | grep -q 'br-test' || fail "text inspect misses br-test"
-weft ns inspect host | grep -q '10.66.0.0/16' || fail "text inspect misses the route"
+weft ns inspect host | has 'br-test' || fail "text inspect misses br-test"
+weft ns inspect host | has '10.66.0.0/16' || fail "text inspect misses the route"
 
 # Removal, and a clear error the second time.
 weft ns rm a
-ip netns list | grep -qx 'a' && fail "a still listed"
+ip netns list | has -x 'a' && fail "a still listed"
 [[ ! -e $WEFT_NETNS_DIR/a ]] || fail "file left behind"
 expect_error 'no network namespace "a"' weft ns rm a
 expect_error 'no network namespace "zz"' weft ns inspect zz
@@ -76,6 +76,6 @@ expect_error 'already exists' weft ns add made-by-ip
 # Usage errors are one line too.
 expect_error 'NAME' weft ns add
 expect_error '' weft no-such-command
-weft ns --help | grep -q inspect || fail "--help"
+weft ns --help | has inspect || fail "--help"
 weft ns inspect --help >/dev/null || fail "ns inspect --help"
 ok "010-ns"

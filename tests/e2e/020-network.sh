@@ -39,7 +39,7 @@ ok "given subnet/gateway/mtu; internal network has no masquerade"
 
 # ls shows all three; --json too.
 [[ $(weft network ls --json | jq -r 'map(.name) | join(",")') == n1,n2,n3 ]] || fail "ls --json"
-weft network ls | grep -q '^n3 ' || fail "ls table"
+weft network ls | has '^n3 ' || fail "ls table"
 
 # Bad input: one line, nothing changed.
 before=$(snapshot)

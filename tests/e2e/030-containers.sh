@@ -89,9 +89,9 @@ expect_error 'no free address' weft create t2 --network tiny
 
 # exec: the container's network, hostname, hosts and resolv.conf.
 [[ $(weft exec c1 -- hostname) == web ]] || fail "hostname"
-weft exec c1 -- cat /etc/hosts | grep -q "^$ip1	web c1$" || fail "hosts file: $(weft exec c1 -- cat /etc/hosts)"
+weft exec c1 -- cat /etc/hosts | has "^$ip1	web c1$" || fail "hosts file: $(weft exec c1 -- cat /etc/hosts)"
 weft exec c1 -- ip -j addr show dev eth0 | jq -e --arg a "$ip1" '.[0].addr_info | map(.local) | index($a) != null' >/dev/null || fail "exec sees eth0"
-weft exec c1 -- ls /sys/class/net | grep -qx eth0 || fail "/sys shows the container's links"
+weft exec c1 -- ls /sys/class/net | has -x eth0 || fail "/sys shows the container's links"
 ok "exec runs inside with its own hostname, /etc/hosts and /sys"
 
 # run: create + exec (+ rm).

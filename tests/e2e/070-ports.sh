@@ -17,7 +17,7 @@ for p in 7000 7001 7002; do
   ip netns exec web socat UDP4-RECVFROM:$p,fork SYSTEM:"head -c1 >/dev/null; echo udp$p from \$SOCAT_PEERADDR" &
 done
 for p in 7000 7001 7002; do
-  for _ in $(seq 100); do ip netns exec web ss -Huln "sport = :$p" | grep -q . && break; sleep 0.05; done
+  for _ in $(seq 100); do ip netns exec web ss -Huln "sport = :$p" | has . && break; sleep 0.05; done
 done
 udp_send() { printf x | timeout 5 ip netns exec "$1" socat -t3 -T3 - "UDP4:$2:$3"; }
 
@@ -45,7 +45,7 @@ ok "from the host: own address and localhost, tcp and udp"
 ok "from another container and from the owner itself (hairpin)"
 
 # ps and inspect show the mappings.
-weft ps | grep -q '\*:8080->80/tcp' || fail "ps lacks ports"
+weft ps | has '\*:8080->80/tcp' || fail "ps lacks ports"
 weft inspect web | jq -e '[.ports[] | select(.protocol=="udp")] | length == 3' >/dev/null || fail "inspect ports"
 
 # Unpublished ports are unreachable from outside, even routing straight to
@@ -104,7 +104,7 @@ weft status >/dev/null || fail "status reports drift before the flush"
 nft flush ruleset
 tcp_send outside 198.51.100.1 8080 x >/dev/null 2>&1 && fail "port still works after flush"
 weft status >/dev/null 2>&1 && fail "status misses the flush"
-weft reconcile | grep -q 'rebuilt' || fail "reconcile did not rebuild"
+weft reconcile | has 'rebuilt' || fail "reconcile did not rebuild"
 [[ -n $(tcp_send outside 198.51.100.1 8080 x) ]] || fail "port broken after reconcile"
 [[ $(tcp_send peer 198.51.100.2 80 x) == 198.51.100.1 ]] || fail "NAT broken after reconcile"
 rules=$(nft -j list ruleset)

@@ -30,7 +30,7 @@ start_dnsmasq() {
     --listen-address="$addr" --pid-file= --user=root --address=/#/ "$@" 2>>"/run/dnsmasq-$addr.log" &
   DNSMASQ_PID=$!
   for _ in $(seq 100); do
-    ip netns exec outside ss -Hlun "src $addr and sport = :53" | grep -q . && return 0
+    ip netns exec outside ss -Hlun "src $addr and sport = :53" | has . && return 0
     sleep 0.05
   done
   fail "dnsmasq on $addr did not start: $(cat "/run/dnsmasq-$addr.log")"
@@ -258,7 +258,7 @@ weft network create quiet --disable-dns >/dev/null
 weft create n1 --network quiet >/dev/null
 qgw4=$(gateway quiet 4)
 q_at n1 "$qgw4" n1 A; want_rcode NOREPLY
-ss -Hlun "sport = :53" | grep -qF "$qgw4" && fail "something listens on $qgw4:53 (--disable-dns): $(ss -Hlunp 'sport = :53')"
+ss -Hlun "sport = :53" | has -F "$qgw4" && fail "something listens on $qgw4:53 (--disable-dns): $(ss -Hlunp 'sport = :53')"
 ok "--disable-dns network: no DNS on its gateway"
 
 # --- weft dns status, against the kernel's sockets --------------------------------
@@ -275,7 +275,7 @@ jq -e '[.networks[].name] | sort == ["alt", "back", "front", "vault"]' <<<"$st" 
 for proto in u t; do
   socks=$(ss -Hl${proto}np "sport = :53")
   for a in "$gw4" "[$gw6]" "$bgw4" "[$bgw6]"; do
-    grep -F "$a" <<<"$socks" | grep -q "pid=$pid," || fail "weftd ($pid) not listening on $a:53 ($proto): $socks"
+    grep -F "$a" <<<"$socks" | has "pid=$pid," || fail "weftd ($pid) not listening on $a:53 ($proto): $socks"
   done
 done
 ok "weft dns status --json: running, pid, each network's listen addresses, upstreams, forward"
@@ -425,11 +425,11 @@ for n in front back alt vault; do weft network rm "$n"; done
 for _ in $(seq 100); do alive "$pid" || break; sleep 0.05; done
 alive "$pid" && fail "weftd $pid still runs with no DNS network left (only quiet, --disable-dns)"
 weft network rm quiet
-ps -eo comm | grep -qx weftd && fail "a weftd process remains: $(ps -eo pid,comm,args | grep weftd)"
+ps -eo comm | has -x weftd && fail "a weftd process remains: $(ps -eo pid,comm,args | grep weftd)"
 [[ -z $(ss -Hlunp "sport = :53") && -z $(ss -Hltnp "sport = :53") ]] || fail "something still listens on :53: $(ss -Hltunp 'sport = :53')"
-ss -Hlxp | grep -q weftd && fail "weftd's control socket still listens: $(ss -Hlxp | grep weftd)"
+ss -Hlxp | has weftd && fail "weftd's control socket still listens: $(ss -Hlxp | grep weftd)"
 st=$(weft dns status --json) || fail "weft dns status --json with no network failed"
 jq -e '.running == false' <<<"$st" >/dev/null || fail "dns status with no network: $st"
-ps -eo comm | grep -qx weftd && fail "weft dns status started weftd with no DNS network"
+ps -eo comm | has -x weftd && fail "weft dns status started weftd with no DNS network"
 kill "$DNSMASQ2"
 ok "100-dns"

@@ -321,7 +321,7 @@ CAP_ARGS='{"portMappings": [{"hostPort": 8112, "containerPort": 80, "protocol": 
 [[ $(container_ipv4 p0) == 10.112.10.42 ]] || fail "eth0 in p0 lacks 10.112.10.42"
 [[ $(jq -c '[.cniArgs, .capabilityArgs.portMappings[0].hostPort]' "$CACHE/weftports-$id-eth0") == '[[["IgnoreUnknown","1"],["IP","10.112.10.42"]],8112]' ]] ||
   fail "libcni's cache lacks the args: $(cat "$CACHE/weftports-$id-eth0")"
-"$WEFT" ps | grep -q "8112->80/tcp" || fail "weft ps shows no 8112->80/tcp: $("$WEFT" ps)"
+"$WEFT" ps | has "8112->80/tcp" || fail "weft ps shows no 8112->80/tcp: $("$WEFT" ps)"
 serve_echo p0 10.112.10.42 80
 [[ $(tcp_send outside 198.51.100.1 8112 hello) == hello ]] || fail "published port 8112 not reachable from outside"
 ok "CAP_ARGS portMappings (declared by the list) and CNI_ARGS IP=: p0 has 10.112.10.42, the outside reaches it on the host's 8112"

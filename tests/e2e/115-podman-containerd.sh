@@ -111,7 +111,7 @@ EOF
   pexec() { podman exec "$@"; }
 
   [[ $(podman info --format '{{.Host.NetworkBackend}}') == cni ]] || fail "podman does not use the CNI backend"
-  podman network ls --format '{{.Name}} {{.Driver}}' | grep -qx 'weftnet weft' ||
+  podman network ls --format '{{.Name}} {{.Driver}}' | has -x 'weftnet weft' ||
     fail "podman does not list weftnet (driver weft): $(podman network ls 2>&1)"
   ok "podman $(podman version --format '{{.Client.Version}}'): CNI backend, weftnet listed with driver weft"
 
@@ -132,7 +132,7 @@ EOF
     jq -e --arg a "web$n" --arg s "${!id:0:12}" 'index($a) != null and index($s) != null' <<<"${row##* }" >/dev/null ||
       fail "c$n's aliases in weft: ${row##* }"
   done
-  weft ps | grep -q "^cni-${id1:0:12}-eth0 *weftnet *eth0 *$ip1 .*8080->80/tcp" || fail "weft ps: $(weft ps)"
+  weft ps | has "^cni-${id1:0:12}-eth0 *weftnet *eth0 *$ip1 .*8080->80/tcp" || fail "weft ps: $(weft ps)"
   [[ $(ip -n "$(basename "$(podman inspect -f '{{.NetworkSettings.SandboxKey}}' c1)")" -j -4 addr show eth0 | jq -r '.[0].addr_info[0].local') == "$ip1" ]] ||
     fail "c1's eth0 (kernel) does not have $ip1"
   [[ $ip2 == 10.89.5.50 ]] || fail "podman --ip 10.89.5.50 gave c2 $ip2"

@@ -83,7 +83,7 @@ ok "CreateNetwork: weft network $NAME on bridge $br, 172.30.0.1/16, NAT"
 
 # weftd reloaded after its own change: DNS on the new gateway, at once.
 socks=$(ss -Hlnup 'sport = :53')
-grep -F 172.30.0.1 <<<"$socks" | grep -q "pid=$WEFTD_PID," || fail "weftd not serving DNS on 172.30.0.1: $socks"
+grep -F 172.30.0.1 <<<"$socks" | has "pid=$WEFTD_PID," || fail "weftd not serving DNS on 172.30.0.1: $socks"
 ok "weftd serves DNS on 172.30.0.1:53"
 
 # dockerd retries: a repeated CreateNetwork is a no-op.
@@ -235,7 +235,7 @@ expect_ok NetworkDriver.DeleteNetwork '{"NetworkID":"'$NID'"}'
 [[ -z $(ip -o link show type bridge; ip -o link show type veth) ]] || fail "links left: $(ip -o link show)"
 ! nft list ruleset | grep -F "$NAME" >/dev/null || fail "rules left: $(nft list ruleset)"
 for _ in $(seq 50); do
-  ss -Hlnup 'sport = :53' | grep -qF 172.30.0.1 || break
+  ss -Hlnup 'sport = :53' | has -F 172.30.0.1 || break
   sleep 0.1
 done
 ! ss -Hlnup 'sport = :53' | grep -F 172.30.0.1 >/dev/null || fail "DNS still on 172.30.0.1"

@@ -140,7 +140,7 @@ for _ in $(seq 50); do
 done
 [[ $body == "hello from weft-test" ]] || fail "the outside fetched '$body' from 198.51.100.1:8080"
 epw=$(docker inspect -f '{{(index .NetworkSettings.Networks "wnet").EndpointID}}' web)
-weft ps | grep -q "^docker-${epw:0:12} .*8080->80/tcp" || fail "weft ps does not show 8080->80/tcp: $(weft ps)"
+weft ps | has "^docker-${epw:0:12} .*8080->80/tcp" || fail "weft ps does not show 8080->80/tcp: $(weft ps)"
 # Not checked: `docker port web` (and docker ps's PORTS) stay empty. weftd's
 # EndpointOperInfo does answer com.docker.network.portmap, but dockerd 20.10
 # keeps it only if it is its own Go type ([]types.PortBinding), which JSON
@@ -174,7 +174,7 @@ docker network rm wnet >/dev/null || fail "docker network rm wnet"
 ! nft list ruleset | grep -F "$NAME" >/dev/null || fail "rules for $NAME left: $(nft list ruleset)"
 ! nft list ruleset | grep -F 10.77.0. >/dev/null || fail "rules for 10.77.0.0/24 left: $(nft list ruleset)"
 for _ in $(seq 50); do
-  ss -Hlnup 'sport = :53' | grep -qF 10.77.0.1 || break
+  ss -Hlnup 'sport = :53' | has -F 10.77.0.1 || break
   sleep 0.1
 done
 ! ss -Hlnup 'sport = :53' | grep -F 10.77.0.1 >/dev/null || fail "weftd still serves DNS on 10.77.0.1"

@@ -72,12 +72,12 @@ why=$(works) || fail "with foreign firewalls: $why"
 ok "with Docker's, ufw's and firewalld's default drops: ping (v4, v6, bridged), outside, published port, DNS all work"
 
 # What weft added, in the kernel's word.
-iptables -S DOCKER-USER | grep -q -- '-A DOCKER-USER -i weft[0-9]* .*--comment "weft opening: accept from' ||
+iptables -S DOCKER-USER | has -- '-A DOCKER-USER -i weft[0-9]* .*--comment "weft opening: accept from' ||
   fail "no accept in DOCKER-USER: $(iptables -S DOCKER-USER)"
-iptables -S FORWARD | grep -q weft && fail "weft wrote into FORWARD although DOCKER-USER exists: $(iptables -S FORWARD)"
-iptables -S INPUT | grep -q -- '-p udp .*--dport 53 .*"weft opening: accept DNS/udp' || fail "no DNS accept in INPUT: $(iptables -S INPUT)"
-ip6tables -S FORWARD | grep -q 'weft opening: accept to' || fail "no accept in ip6 FORWARD: $(ip6tables -S FORWARD)"
-nft list chain inet fwld filter_FORWARD | grep -q 'comment "weft opening: accept from' || fail "nothing in firewalld's chain"
+iptables -S FORWARD | has weft && fail "weft wrote into FORWARD although DOCKER-USER exists: $(iptables -S FORWARD)"
+iptables -S INPUT | has -- '-p udp .*--dport 53 .*"weft opening: accept DNS/udp' || fail "no DNS accept in INPUT: $(iptables -S INPUT)"
+ip6tables -S FORWARD | has 'weft opening: accept to' || fail "no accept in ip6 FORWARD: $(ip6tables -S FORWARD)"
+nft list chain inet fwld filter_FORWARD | has 'comment "weft opening: accept from' || fail "nothing in firewalld's chain"
 [[ $(iptables -S FORWARD | head -1) == "-P FORWARD DROP" ]] || fail "FORWARD's policy changed"
 # iptables (as dockerd and ufw use it) still reads and checks its table.
 iptables -C ufw-before-input -i lo -j ACCEPT || fail "iptables -C fails on a table weft wrote to"
@@ -87,7 +87,7 @@ ok "weft's rules: DOCKER-USER (not FORWARD), INPUT DNS, ip6 FORWARD, firewalld's
 s=$(weft status --json)
 jq -e '.openings.in_sync and (.openings.added | length) > 0 and ([.foreign_chains[] | .table + " " + .chain + " " + .why] | index("filter FORWARD policy drop") != null)' <<<"$s" >/dev/null ||
   fail "weft status: $s"
-weft status | grep -q "ip filter chain FORWARD (hook forward) would drop weft's traffic: policy drop" || fail "status text: $(weft status)"
+weft status | has "ip filter chain FORWARD (hook forward) would drop weft's traffic: policy drop" || fail "status text: $(weft status)"
 ok "weft status names the dropping chains and what weft added"
 d=$(weft doctor --json) || fail "weft doctor with every chain opened: $d"
 for chain in 'ip filter chain FORWARD' 'ip filter chain INPUT' 'ip6 filter chain FORWARD' 'inet fwld chain filter_FORWARD'; do
@@ -139,8 +139,8 @@ ok "weftd restores deleted rules by itself, once"
 # --- a firewall that appears after weft ----------------------------------------
 nft add table ip late
 nft add chain ip late late_fwd '{ type filter hook forward priority 5; policy drop; }'
-for _ in $(seq 100); do nft list chain ip late late_fwd | grep -q 'weft opening: accept to' && break; sleep 0.2; done
-nft list chain ip late late_fwd | grep -q 'weft opening: accept to' || fail "weftd did not open a chain that appeared later"
+for _ in $(seq 100); do nft list chain ip late late_fwd | has 'weft opening: accept to' && break; sleep 0.2; done
+nft list chain ip late late_fwd | has "weft opening: accept to" || fail "weftd did not open a chain that appeared later: $(nft list chain ip late late_fwd; tail -20 "$WEFT_STATE_DIR"/weftd.log; echo "{\"op\":\"status\"}" | socat - UNIX-CONNECT:"$WEFT_STATE_DIR/weftd.sock")"
 why=$(works) || fail "after a firewall appeared later: $why"
 ok "a forward-drop chain that appears later is opened by weftd within seconds"
 

@@ -49,8 +49,8 @@ works() {
   [[ $a == "$c2" ]] || { echo "c1 cannot resolve c2 through the gateway: '$a'"; return 1; }
 }
 why=$(works) || fail "under ufw: $why"
-iptables -S INPUT | grep -q '"weft opening: accept DNS/udp on' || fail "no DNS accept in INPUT: $(iptables -S INPUT)"
-iptables -S FORWARD | grep -q '"weft opening: accept from' || fail "no accept in FORWARD: $(iptables -S FORWARD)"
+iptables -S INPUT | has '"weft opening: accept DNS/udp on' || fail "no DNS accept in INPUT: $(iptables -S INPUT)"
+iptables -S FORWARD | has '"weft opening: accept from' || fail "no accept in FORWARD: $(iptables -S FORWARD)"
 ufw status verbose >/dev/null || fail "ufw cannot read its tables after weft wrote to them"
 ok "under ufw's defaults: ping, outside, published port, DNS; ufw status still works"
 

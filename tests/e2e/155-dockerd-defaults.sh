@@ -53,8 +53,8 @@ start_dockerd
 [[ $(iptables -S FORWARD | head -1) == "-P FORWARD DROP" ]] || fail "dockerd did not set FORWARD DROP: $(iptables -S FORWARD)"
 [[ $(cat /proc/sys/net/bridge/bridge-nf-call-iptables) == 1 ]] || fail "bridge-nf-call-iptables is off"
 ok "dockerd $(docker version -f '{{.Server.Version}}') with its defaults: FORWARD policy DROP, br_netfilter on"
-for _ in $(seq 100); do iptables -S DOCKER-USER | grep -q 'weft opening: accept to' && break; sleep 0.2; done
-iptables -S DOCKER-USER | grep -q 'weft opening: accept to' || fail "weftd did not open DOCKER-USER: $(iptables -S DOCKER-USER)"
+for _ in $(seq 100); do iptables -S DOCKER-USER | has 'weft opening: accept to' && break; sleep 0.2; done
+iptables -S DOCKER-USER | has 'weft opening: accept to' || fail "weftd did not open DOCKER-USER: $(iptables -S DOCKER-USER)"
 why=$(works early e1 e2 8082) || fail "after dockerd started: $why"
 ok "weftd put weft's accept rules in DOCKER-USER when dockerd appeared; the early network works"
 

@@ -46,7 +46,7 @@ stray_mac=$(ip -j link show vstray | jq -r '.[0].address')
 
 out=$(weft graph --format svg -o "$T/g.svg")
 [[ $out == "wrote $T/g.svg (svg): 2 network(s), 4 container(s), 3 out of step" ]] || fail "summary: $out"
-head -c 200 "$T/g.svg" | grep -q '<svg' || grep -q '^<svg' "$T/g.svg" || fail "not SVG"
+head -c 200 "$T/g.svg" | has '<svg' || has '^<svg' "$T/g.svg" || fail "not SVG"
 
 # Every object's name and address is in the drawing's text.
 python3 - "$T/g.svg" >"$T/svg.txt" <<'EOF'
@@ -142,9 +142,9 @@ jq -e '.unknown_namespaces[] | select(.name == "k") | .weft_marker and (.problem
 kveth=$(jq -r '.stray_links[] | select(.peer_netns == "k") | .name' <<<"$j")
 [[ -n $kveth && $(jq -r .out_of_step <<<"$j") == 5 ]] || fail "k's veth as a stray: $(jq -c .stray_links <<<"$j")"
 weft graph >"$T/k.dot"
-grep -E '^ *"netns:k" \[' "$T/k.dot" | grep -q 'color="red"' || fail "netns:k not red"
+grep -E '^ *"netns:k" \[' "$T/k.dot" | has 'color="red"' || fail "netns:k not red"
 grep -q "\"stray:$kveth\" -- \"netns:k\" \[color=\"red\"" "$T/k.dot" || fail "stray $kveth -- netns:k edge"
-ip netns list | grep -qw k || fail "graph cleaned up namespace k"
+ip netns list | has -w k || fail "graph cleaned up namespace k"
 [[ -e $WEFT_STATE_DIR/pending ]] || fail "graph cleared the pending marker"
 ok "a dead create's namespace (weft's marker) and veth are red; graph left them alone"
 

@@ -131,7 +131,7 @@ kill -9 "$pid"
 for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
 alive "$pid" && fail "weftd survived kill -9"
 finds weftd 'weftd does not answer on .*weftd.sock.*n2' "weftd killed"
-ps -eo comm | grep -qx weftd && fail "doctor restarted weftd"
+ps -eo comm | has -x weftd && fail "doctor restarted weftd"
 weft dns status >/dev/null
 healthy "weftd restarted by weft dns status"
 weft network rm n2 >/dev/null
@@ -170,5 +170,5 @@ healthy "after weft gc"
 ok "weft gc removed what doctor found; doctor is quiet again"
 
 # --- status is unchanged --------------------------------------------------------------
-weft status | grep -q '^firewall (table inet weft): matches the store$' || fail "weft status changed: $(weft status)"
+weft status | has '^firewall (table inet weft): matches the store$' || fail "weft status changed: $(weft status)"
 ok "weft status still reports as before"

@@ -73,6 +73,15 @@ make_outside() {
 # serve_peer NS ADDR PORT: a TCP server in NS that answers each connection
 # with the address it saw the client come from. Background; dies with the
 # sandbox.
+# has GREP-ARGS...: like `grep -q`, but reads all of its input first. With
+# pipefail, `producer | grep -q` fails when grep exits at the first match and
+# the producer, still writing, dies of SIGPIPE.
+has() {
+  local input
+  input=$(cat)
+  grep -q "$@" <<<"$input"
+}
+
 serve_peer() {
   local ns=$1 addr=$2 port=$3 proto=TCP4-LISTEN
   [[ $addr == *:* ]] && proto=TCP6-LISTEN
@@ -92,7 +101,7 @@ serve_echo() {
 wait_port() {
   local ns=$1 port=$2
   for _ in $(seq 100); do
-    ip netns exec "$ns" ss -Htln "sport = :$port" | grep -q . && return 0
+    ip netns exec "$ns" ss -Htln "sport = :$port" | has . && return 0
     sleep 0.05
   done
   fail "nothing listens on port $port in $ns"
