@@ -15,14 +15,6 @@ source "$(dirname "$0")/lib.sh"
 
 need iptables-nft iptables || exit 0
 
-# The foreign ruleset without what the kernel renumbers or counts, sorted:
-# equal means nobody else's rule or policy changed.
-foreign() {
-  nft -j list ruleset | jq -cS 'walk(if type == "object" then del(.handle) | del(.counter) else . end)
-    | .nftables[] | select(.metainfo == null) | select(to_entries[0].value | (.table // .name) != "weft")' | sort
-}
-weft_rules() { nft list ruleset 2>/dev/null | grep -c 'comment "weft opening: ' || true; }
-
 # --- the foreign firewalls, before weft --------------------------------------
 # dockerd's iptables defaults.
 iptables -P FORWARD DROP
@@ -44,7 +36,7 @@ ip6tables -P INPUT DROP
 nft add table inet fwld
 nft add chain inet fwld filter_FORWARD '{ type filter hook forward priority 10; policy drop; }'
 nft add rule inet fwld filter_FORWARD ct state established,related accept
-before=$(foreign)
+before=$(foreign_ruleset)
 iptables -S >/dev/null || fail "iptables cannot read its table before weft"
 
 make_outside
@@ -107,7 +99,7 @@ delete_ours() {
     while read -r fam tab ch h; do nft delete rule "$fam" "$tab" "$ch" handle "$h"; done
 }
 delete_ours
-[[ $(weft_rules) == 0 ]] || fail "could not delete weft's rules"
+[[ $(weft_openings) == 0 ]] || fail "could not delete weft's rules"
 ip netns exec c1 ping -c1 -W1 "$c2" >/dev/null && fail "c1 pings c2 without weft's accept rules: the test proves nothing"
 rc=0
 out=$(weft status 2>&1) || rc=$?
@@ -123,15 +115,15 @@ weft status >/dev/null || fail "status after reconcile: $(weft status)"
 ok "without weft's rules ping fails and status says what is missing; weft reconcile restores service"
 
 # --- weftd puts them back by itself -------------------------------------------
-n=$(weft_rules)
+n=$(weft_openings)
 stop_weftd
 delete_ours
 kill -CONT "$pid"
-for _ in $(seq 100); do [[ $(weft_rules) == "$n" ]] && break; sleep 0.2; done
-[[ $(weft_rules) == "$n" ]] || fail "weftd did not restore weft's rules: $(weft_rules) of $n"
+for _ in $(seq 100); do [[ $(weft_openings) == "$n" ]] && break; sleep 0.2; done
+[[ $(weft_openings) == "$n" ]] || fail "weftd did not restore weft's rules: $(weft_openings) of $n"
 why=$(works) || fail "after weftd's repair: $why"
 sleep 3  # two resync ticks: no rewrite storm
-[[ $(weft_rules) == "$n" ]] || fail "rules changed again without cause"
+[[ $(weft_openings) == "$n" ]] || fail "rules changed again without cause"
 jq -e '.firewall_repairs == 1' <<<"$(echo '{"op":"status"}' | socat - UNIX-CONNECT:"$WEFT_STATE_DIR/weftd.sock")" >/dev/null ||
   fail "weftd repaired other than once"
 ok "weftd restores deleted rules by itself, once"
@@ -165,7 +157,7 @@ fi
 # --- the last network goes: the foreign ruleset is as it was -------------------
 weft rm c1 c2 >/dev/null
 weft network rm n1 >/dev/null
-[[ $(weft_rules) == 0 ]] || fail "weft's rules left behind: $(nft list ruleset | grep 'weft opening: ')"
-after=$(foreign)
+[[ $(weft_openings) == 0 ]] || fail "weft's rules left behind: $(nft list ruleset | grep 'weft opening: ')"
+after=$(foreign_ruleset)
 [[ $after == "$before" ]] || fail "the foreign ruleset changed: $(diff <(echo "$before") <(echo "$after"))"
 ok "after the last network the foreign ruleset is exactly as before"

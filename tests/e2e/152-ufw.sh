@@ -18,17 +18,10 @@ mount -n --bind "$T/etc-ufw" /etc/ufw
 [[ -f /etc/default/ufw ]] && grep -q '^DEFAULT_FORWARD_POLICY="DROP"' /etc/default/ufw ||
   fail "/etc/default/ufw does not deny routed traffic: $(cat /etc/default/ufw)"
 
-foreign() {
-  nft -j list ruleset | jq -cS 'walk(if type == "object" then del(.handle) | del(.counter) else . end)
-    | .nftables[] | select(.metainfo == null) | select(to_entries[0].value | (.table // .name) != "weft")
-    | select((.rule.comment // "") | startswith("weft opening: ") | not)' | sort
-}
-weft_rules() { nft list ruleset 2>/dev/null | grep -c 'comment "weft opening: ' || true; }
-
 ufw --force enable >/dev/null || fail "ufw enable"
 [[ $(iptables -S INPUT | head -1) == "-P INPUT DROP" && $(iptables -S FORWARD | head -1) == "-P FORWARD DROP" ]] ||
   fail "ufw's defaults are not in force: $(iptables -S | head -3)"
-before=$(foreign)
+before=$(foreign_ruleset)
 ok "ufw $(ufw version | head -1 | awk '{print $2}') enabled in the sandbox: INPUT and FORWARD policy DROP"
 
 make_outside
@@ -56,12 +49,12 @@ ok "under ufw's defaults: ping, outside, published port, DNS; ufw status still w
 
 # wait_rules N: until weft has N rules in foreign chains (weftd's resync).
 wait_rules() {
-  for _ in $(seq 100); do [[ $(weft_rules) == "$1" ]] && return 0; sleep 0.2; done
+  for _ in $(seq 100); do [[ $(weft_openings) == "$1" ]] && return 0; sleep 0.2; done
   return 1
 }
-n=$(weft_rules)
+n=$(weft_openings)
 ufw reload >/dev/null || fail "ufw reload"
-wait_rules "$n" || fail "after ufw reload weftd did not restore weft's rules: $(weft_rules) of $n"
+wait_rules "$n" || fail "after ufw reload weftd did not restore weft's rules: $(weft_openings) of $n"
 why=$(works) || fail "after ufw reload: $why"
 ok "after ufw reload: weft's rules in place, traffic flows"
 ufw --force disable >/dev/null || fail "ufw disable"
@@ -71,14 +64,14 @@ why=$(works) || fail "after ufw disable: $why"
 ufw --force enable >/dev/null || fail "ufw enable"
 # (ufw's second enable writes two ip6 limit rules its first did not: compare
 # the end with what ufw made last, less weft's own rules.)
-before=$(foreign)
-wait_rules "$n" || fail "after ufw enable weftd did not restore weft's rules: $(weft_rules) of $n"
+before=$(foreign_ruleset)
+wait_rules "$n" || fail "after ufw enable weftd did not restore weft's rules: $(weft_openings) of $n"
 why=$(works) || fail "after ufw enable again: $why"
 ok "ufw disable: weft's rules go with the need; ufw enable: weftd puts them back"
 
 weft rm c1 c2 >/dev/null
 weft network rm n1 >/dev/null
-[[ $(weft_rules) == 0 ]] || fail "weft's rules left behind"
-after=$(foreign)
+[[ $(weft_openings) == 0 ]] || fail "weft's rules left behind"
+after=$(foreign_ruleset)
 [[ $after == "$before" ]] || fail "ufw's ruleset changed: $(diff <(echo "$before") <(echo "$after"))"
 ok "after the network went, ufw's ruleset is exactly as ufw made it"

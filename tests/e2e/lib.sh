@@ -82,6 +82,17 @@ has() {
   grep -q "$@" <<<"$input"
 }
 
+# foreign_ruleset: every table, chain and rule that is not weft's (its table
+# and its "weft opening: " rules in others' chains), without what the kernel
+# renumbers or counts, sorted: equal means nobody else's rule or policy changed.
+foreign_ruleset() {
+  nft -j list ruleset | jq -cS 'walk(if type == "object" then del(.handle) | del(.counter) else . end)
+    | .nftables[] | select(.metainfo == null) | select(to_entries[0].value | (.table // .name) != "weft")
+    | select((.rule.comment // "") | startswith("weft opening: ") | not)' | sort
+}
+# weft_openings: how many of weft's accept rules are in other tables' chains.
+weft_openings() { nft list ruleset 2>/dev/null | grep -c 'comment "weft opening: ' || true; }
+
 serve_peer() {
   local ns=$1 addr=$2 port=$3 proto=TCP4-LISTEN
   [[ $addr == *:* ]] && proto=TCP6-LISTEN
