@@ -10,6 +10,7 @@
 #include "cli/cni_main.h"
 #include "cli/command.h"
 #include "cli/daemon_sync.h"
+#include "cli/exit_code.h"
 #include "core/fault.h"
 
 namespace weft::cli {
@@ -71,7 +72,7 @@ int Run(int argc, char** argv) {
     }
     if (runs_command && !has_dashdash) m += " (put -- before the command to run: weft exec NAME -- CMD...)";
     PrintError(m);
-    return 2;
+    return kExitUsage;
   }
 
   auto logger = spdlog::stderr_color_mt("weft");
@@ -86,12 +87,12 @@ int Run(int argc, char** argv) {
   auto fault = core::ParseFault(fault_spec ? fault_spec : "");
   if (!fault.ok()) {
     PrintError(fault.status().message());
-    return 2;
+    return kExitUsage;
   }
   core::Context ctx(paths, *fault);
   if (!inv.action) {
     PrintError("no command given");
-    return 2;
+    return kExitUsage;
   }
   // Namespaces made with `weft ns` and debug commands are not weft
   // networks: they never involve weftd. doctor reports a dead weftd rather
@@ -111,7 +112,7 @@ int Run(int argc, char** argv) {
   }
   if (!s.ok()) {
     PrintError(s.message());
-    return 1;
+    return ExitCodeFor(s.code());
   }
   return 0;
 }

@@ -43,26 +43,26 @@ weft network ls | has '^n3 ' || fail "ls table"
 
 # Bad input: one line, nothing changed.
 before=$(snapshot)
-expect_error 'already exists' weft network create n1
+expect_error --rc 5 'already exists' weft network create n1
 expect_error 'overlaps network "n1"' weft network create x --subnet 10.89.0.128/25
 expect_error 'overlaps .* on the host' weft network create x --subnet 10.89.1.0/24
-expect_error 'invalid subnet' weft network create x --subnet 10.0.0.1/24
+expect_error --rc 3 'invalid subnet' weft network create x --subnet 10.0.0.1/24
 expect_error 'invalid' weft network create x --subnet nonsense
 expect_error 'not in any subnet' weft network create x --subnet 10.50.0.0/24 --gateway 10.51.0.1
 expect_error 'unknown network driver' weft network create x --driver macvlan
 expect_error 'longer than 63' weft network create "$(printf 'n%.0s' {1..64})"
 expect_error 'only letters' weft network create 'bad name'
 expect_error 'MTU' weft network create x --mtu 10
-expect_error 'no network "nope"' weft network rm nope
+expect_error --rc 4 'no network "nope"' weft network rm nope
 WEFT_SUBNET_POOL=10.200.0.0/24,24 weft network create p1 >/dev/null
 before=$(snapshot)
-expect_error 'no free /24' env WEFT_SUBNET_POOL=10.200.0.0/24,24 "$WEFT" network create p2
+expect_error --rc 7 'no free /24' env WEFT_SUBNET_POOL=10.200.0.0/24,24 "$WEFT" network create p2
 [[ $(snapshot) == "$before" ]] || fail "a refused command changed kernel or store"
 ok "bad input refused, nothing changed"
 
 # rm: bridge and rule go; refused while containers are attached unless --force.
 weft create c1 --network n1 >/dev/null
-expect_error 'containers attached \(c1\)' weft network rm n1
+expect_error --rc 6 'containers attached \(c1\)' weft network rm n1
 weft network rm --force n1
 ip link show "$br" 2>/dev/null && fail "bridge $br left behind"
 nft -j list chain inet weft postrouting | jq -e '[.nftables[].rule? | select(.) | select(.comment == "weft network n1")] | length == 0' >/dev/null || fail "n1 rule left"

@@ -14,18 +14,25 @@ fail() {
 }
 ok() { echo "ok: $*"; }
 
-# expect_error PATTERN CMD...: CMD must exit non-zero with exactly one line on
-# stderr, "weft: error: ...", matching PATTERN (grep -E).
+# expect_error [--rc N] PATTERN CMD...: CMD must exit non-zero (with --rc,
+# exactly N: docs/USAGE.md's exit codes) with exactly one line on stderr,
+# "weft: error: ...", matching PATTERN (grep -E).
 expect_error() {
+  local want_rc=""
+  if [[ $1 == --rc ]]; then
+    want_rc=$2
+    shift 2
+  fi
   local pattern=$1
   shift
   local err rc=0
   err=$("$@" 2>&1 >/dev/null) || rc=$?
   [[ $rc -ne 0 ]] || fail "expected failure: $*"
+  [[ -z $want_rc || $rc -eq $want_rc ]] || fail "'$*' exited $rc, want $want_rc ($err)"
   [[ $(printf '%s\n' "$err" | wc -l) -eq 1 ]] || fail "expected one error line from '$*', got: $err"
   [[ $err == "weft: error: "* ]] || fail "error line not prefixed 'weft: error:': $err"
   printf '%s\n' "$err" | grep -Eq -- "$pattern" || fail "error '$err' does not match /$pattern/"
-  ok "refused: $* -> ${err#weft: error: }"
+  ok "refused ($rc): $* -> ${err#weft: error: }"
 }
 
 # snapshot: the kernel's and the store's word on everything weft may change.
