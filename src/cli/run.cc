@@ -34,6 +34,7 @@ int Run(int argc, char** argv) {
   CLI::App app("weft: container networking on the kernel's own primitives", "weft");
   app.require_subcommand(1);
   app.fallthrough();
+  app.set_version_flag("--version", "weft " WEFT_VERSION);
   Invocation inv;
   Globals& g = inv.globals;
   app.add_option("--state-dir", g.state_dir, "State directory (default /var/lib/weft)")
