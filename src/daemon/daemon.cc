@@ -52,8 +52,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
       // weft's (tests fail each step of CreateEndpoint, Join, ...).
       const char* fault_spec = std::getenv("WEFT_FAULT");
       WEFT_ASSIGN_OR_RETURN(auto fault, core::ParseFault(fault_spec ? fault_spec : ""));
-      // Called inside the request's plan: HandleDocker reloads before it
-      // replies.
+      // Called on the worker, inside the request's plan: the event loop
+      // reloads before it replies (HandleDocker).
       Daemon* self = d.get();
       d->own_docker_backend_ = std::make_unique<docker::CoreBackend>(
           paths, fault, [self] { self->docker_changed_ = true; });
@@ -74,12 +74,25 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
 }
 
 void Daemon::HandleDocker(const http::Request& request, DockerListener::Respond respond) {
-  docker::Driver::Reply reply = docker_driver_->Handle(request);
-  // DNS follows before Docker hears back, as after a weft command.
-  if (std::exchange(docker_changed_, false)) {
-    if (Status s = Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
-  }
-  respond(reply);
+  struct Outcome {
+    docker::Driver::Reply reply;
+    bool changed = false;
+  };
+  worker_.Call(
+      loop_.get_executor(),
+      [this, request]() {  // on the worker
+        Outcome out;
+        out.reply = docker_driver_->Handle(request);
+        out.changed = std::exchange(docker_changed_, false);
+        return out;
+      },
+      [this, respond = std::move(respond)](const Outcome& out) {  // back on the loop
+        // DNS follows before Docker hears back, as after a weft command.
+        if (out.changed && !stopping_) {
+          if (Status s = Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
+        }
+        respond(out.reply);
+      });
 }
 
 // NOLINTNEXTLINE(bugprone-exception-escape): Shutdown() throws only on OOM or a failed join
@@ -93,6 +106,10 @@ void Daemon::Shutdown() {
   asio::error_code ec;
   signals_.cancel(ec);
   resync_timer_.cancel();
+  // A plan in progress finishes (the engine's own crash safety covers a
+  // kill, not a half-run plan we chose to cut); queued requests are
+  // dropped, and Docker sees their connections close.
+  worker_.Stop();
   dns_.Stop();
   pid_lock_.Release();
   loop_.stop();
@@ -136,12 +153,21 @@ void Daemon::ScheduleResync() {
 }
 
 void Daemon::KeepOpenings() {
-  if (!options_.keep_openings) return;
-  Result<bool> r = openings_.Check();
-  if (r.ok() && *r) ++firewall_repairs_;
-  std::string error = r.ok() ? "" : r.status().message();
-  if (!error.empty() && error != openings_error_) spdlog::warn("firewall openings: {}", error);
-  openings_error_ = error;
+  // One check at a time: a tick that finds the last one still queued or
+  // running (behind a slow Docker request) skips.
+  if (!options_.keep_openings || openings_busy_) return;
+  openings_busy_ = true;
+  worker_.Call(
+      loop_.get_executor(), [this] { return openings_.Check(); },  // on the worker
+      [this](const Result<bool>& r) {                               // back on the loop
+        openings_busy_ = false;
+        if (r.ok() && *r) ++firewall_repairs_;
+        std::string error = r.ok() ? "" : r.status().message();
+        if (!error.empty() && error != openings_error_) {
+          spdlog::warn("firewall openings: {}", error);
+        }
+        openings_error_ = error;
+      });
 }
 
 Status Daemon::Reload() { return dns_.Reload(); }

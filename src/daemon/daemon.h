@@ -15,6 +15,7 @@
 #include "daemon/docker_listener.h"
 #include "daemon/openings_keeper.h"
 #include "daemon/pid_lock.h"
+#include "daemon/worker.h"
 #include "dns/asio.h"
 
 namespace weft::daemon {
@@ -25,15 +26,18 @@ namespace weft::daemon {
 //   ControlServer   the root-only control socket (control/client.h's protocol)
 //   DockerListener  Docker's plugin socket and HTTP on it (opt-in)
 //   DnsSupervisor   one dns::Server per DNS-enabled network, on the DNS thread
+//   Worker          the one thread that runs plans (Docker requests, the
+//                   openings keeper); never the event loop
 //
-// and itself the pid lock, the signals and the resync timer. Two threads:
+// and itself the pid lock, the signals and the resync timer. Three threads:
 // the event loop (the one that calls Run(): control and Docker sockets,
-// signals, resync, DNS reloads, and for now the Docker driver's plans) and
-// the DNS thread (queries).
+// signals, resync, DNS reloads), the DNS thread (queries), the worker
+// (plans, which may setns() their thread and take seconds).
 //
 // State comes only from weft's store. The DNS side reads it and never
 // writes it; only the opt-in Docker driver (Options::docker_socket) and the
-// openings keeper change anything, through weft's own planning. Reload() (on request, on SIGHUP, every `resync` period, and
+// openings keeper change anything, on the worker, through weft's own
+// planning. Reload() (on request, on SIGHUP, every `resync` period, and
 // after a Docker request changed the state, before its reply) makes the
 // DNS servers and the zone match the store.
 class Daemon {
@@ -46,12 +50,13 @@ class Daemon {
     uint16_t port = 53;
     bool bind_to_bridge = true;  // SO_BINDTODEVICE; tests without a bridge turn it off
     // Docker's remote network driver API on this unix socket ("" = off;
-    // docs/INTEGRATIONS.md "Docker"). It changes weft's state through
-    // weft's own planning (core), then reloads and replies.
+    // docs/INTEGRATIONS.md "Docker"). Its requests run on the worker; they
+    // change weft's state through weft's own planning (core), then the
+    // event loop reloads and replies.
     std::string docker_socket;
     std::string netns_dir = "/run/netns";  // weft's, for the Docker driver's plans
     // Keep weft's accept rules in other firewalls' chains in place on every
-    // resync (daemon/openings_keeper.h). weftd's main turns
+    // resync (daemon/openings_keeper.h; on the worker). weftd's main turns
     // it on; off in unit tests, whose daemons must not write any
     // namespace's firewall.
     bool keep_openings = false;
@@ -61,16 +66,17 @@ class Daemon {
   };
 
   // Takes the pid lock (kAlreadyExists "weftd is already running (pid N)"),
-  // binds the control socket (and Docker's), loads the state and starts
-  // answering DNS.
+  // binds the control socket (and Docker's), starts the worker, loads the
+  // state and starts answering DNS.
   static Result<std::unique_ptr<Daemon>> Start(const Options& options);
   ~Daemon();  // NOLINT(bugprone-exception-escape): as Shutdown()
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
   // Runs the event loop until SIGTERM or SIGINT, or until a reload finds
-  // nothing to serve (with exit_when_idle). Then closes every socket and
-  // removes the socket and pid files.
+  // nothing to serve (with exit_when_idle). Then closes every socket, stops
+  // the worker (letting a running plan finish) and removes the socket and
+  // pid files.
   void Run();
 
   // Makes DNS servers and zone match the store. Thread: the event loop's
@@ -81,11 +87,13 @@ class Daemon {
   // loop's (or before Run).
   nlohmann::json Handle(const nlohmann::json& request);
   bool idle() const { return dns_.idle(); }
+  // Where plans run; the overlay reconciler (issue #13) posts here too.
+  Worker& worker() { return worker_; }
 
  private:
   explicit Daemon(const Options& options);
-  // Docker's request: the driver, then a reload if it changed the state,
-  // then the reply.
+  // Docker's request: the driver on the worker, then (on the loop) a reload
+  // if it changed the state, then the reply.
   void HandleDocker(const http::Request& request, DockerListener::Respond respond);
   void ScheduleResync();
   void WaitForSignal();
@@ -101,14 +109,21 @@ class Daemon {
   ControlServer control_;
   std::unique_ptr<DockerListener> docker_;
 
+  // The worker's alone (touched only by jobs on the worker thread).
   std::unique_ptr<docker::Backend> own_docker_backend_;
   std::unique_ptr<docker::Driver> docker_driver_;
   bool docker_changed_ = false;  // the running Docker request changed the state
   OpeningsKeeper openings_;
 
+  // The event loop's.
+  bool openings_busy_ = false;  // a check is queued or running on the worker
   int firewall_repairs_ = 0;
   std::string openings_error_;  // the last one logged, so each is logged once
   bool stopping_ = false;
+
+  // Last: destroyed first, so no job outlives what it uses. Shutdown()
+  // stops it before anything else goes.
+  Worker worker_;
 };
 
 }  // namespace weft::daemon

@@ -3,7 +3,8 @@
 // weftd's part that keeps weft's accept rules in other firewalls' chains
 // (firewall/openings.h) in place when a foreign manager appears or reloads
 // after weft: dockerd or ufw started later, `firewall-cmd --reload`,
-// `iptables-restore`. Checked on every resync tick (2 s): one `list ruleset`; only when something is missing or left over
+// `iptables-restore`. Checked on every resync tick (2 s), on weftd's
+// worker: one `list ruleset`; only when something is missing or left over
 // does it write, and then under weft's state lock (skipped for this tick
 // when a weft command holds it), so it never races a command's own
 // firewall change.
@@ -26,7 +27,7 @@ class OpeningsKeeper {
 
   // Compares and, if needed, repairs. Returns whether it changed the
   // ruleset; an error only for what the caller should log (a busy lock or
-  // no store yet is not one). Thread: weftd's event loop.
+  // no store yet is not one). Thread: weftd's worker, always the same one.
   Result<bool> Check();
 
  private:
