@@ -6,9 +6,8 @@
 // means is the Daemon's (Handler).
 
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "base/status.h"
 #include "dns/asio.h"

@@ -1,12 +1,11 @@
 #include "daemon/daemon.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 #include "core/fault.h"
 #include "daemon/docker_backend.h"
@@ -159,7 +158,7 @@ void Daemon::KeepOpenings() {
   openings_busy_ = true;
   worker_.Call(
       loop_.get_executor(), [this] { return openings_.Check(); },  // on the worker
-      [this](const Result<bool>& r) {                               // back on the loop
+      [this](const Result<bool>& r) {                              // back on the loop
         openings_busy_ = false;
         if (r.ok() && *r) ++firewall_repairs_;
         std::string error = r.ok() ? "" : r.status().message();

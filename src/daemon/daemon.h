@@ -2,10 +2,9 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "control/daemon_files.h"
@@ -45,7 +44,7 @@ class Daemon {
   struct Options {
     control::DaemonFiles files;
     std::string resolv_conf = "/etc/resolv.conf";  // the host's resolvers
-    bool exit_when_idle = true;  // stop once no network needs DNS
+    bool exit_when_idle = true;                    // stop once no network needs DNS
     std::chrono::milliseconds resync{2000};
     uint16_t port = 53;
     bool bind_to_bridge = true;  // SO_BINDTODEVICE; tests without a bridge turn it off

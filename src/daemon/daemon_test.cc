@@ -3,10 +3,11 @@
 #include "daemon/daemon.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -15,9 +16,6 @@
 #include <future>
 #include <mutex>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "control/client.h"
 #include "dns/wire.h"

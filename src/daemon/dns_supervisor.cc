@@ -1,15 +1,14 @@
 #include "daemon/dns_supervisor.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <net/if.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <future>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <spdlog/spdlog.h>
 
 #include "store/sqlite_store.h"
 
@@ -127,8 +126,9 @@ Status DnsSupervisor::Reload() {
   for (auto it = active_.begin(); it != active_.end();) {
     auto w = wanted.find(it->first);
     const Active& a = it->second;
-    bool keep = w != wanted.end() && *w->second == a.config && a.server &&
-                (!options_.bind_to_bridge || ::if_nametoindex(a.config.bridge.c_str()) == a.ifindex);
+    bool keep =
+        w != wanted.end() && *w->second == a.config && a.server &&
+        (!options_.bind_to_bridge || ::if_nametoindex(a.config.bridge.c_str()) == a.ifindex);
     if (keep) {
       ++it;
     } else {

@@ -16,12 +16,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "daemon/dns_config.h"
@@ -35,7 +34,7 @@ namespace weft::daemon {
 class DnsSupervisor {
  public:
   struct Options {
-    std::string db;  // weft's store (control::DaemonFiles::db())
+    std::string db;                                // weft's store (control::DaemonFiles::db())
     std::string resolv_conf = "/etc/resolv.conf";  // the host's resolvers
     uint16_t port = 53;
     bool bind_to_bridge = true;  // SO_BINDTODEVICE; tests without a bridge turn it off

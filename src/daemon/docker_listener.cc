@@ -1,13 +1,12 @@
 #include "daemon/docker_listener.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <array>
 #include <filesystem>
 #include <memory>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "daemon/unix_listener.h"
 
@@ -47,9 +46,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       }
       case http::Parser::State::kDone: {
         const bool keep = parser_.request().keep_alive;
-        handle_(parser_.request(), [self = shared_from_this(), keep](const docker::Driver::Reply& r) {
-          self->Write(http::Response(r.status, docker::kContentType, r.body, keep), keep);
-        });
+        handle_(parser_.request(),
+                [self = shared_from_this(), keep](const docker::Driver::Reply& r) {
+                  self->Write(http::Response(r.status, docker::kContentType, r.body, keep), keep);
+                });
         return;
       }
     }
@@ -102,7 +102,8 @@ void DockerListener::Close() {
 void DockerListener::Accept() {
   acceptor_.async_accept([this](asio::error_code ec, asio::local::stream_protocol::socket s) {
     if (ec) return;  // closed
-    if (PeerAllowed(s.native_handle())) std::make_shared<HttpSession>(std::move(s), handle_)->Read();
+    if (PeerAllowed(s.native_handle()))
+      std::make_shared<HttpSession>(std::move(s), handle_)->Read();
     Accept();
   });
 }

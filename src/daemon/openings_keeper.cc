@@ -1,8 +1,7 @@
 #include "daemon/openings_keeper.h"
 
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "base/file_lock.h"
 #include "core/firewall_sync.h"

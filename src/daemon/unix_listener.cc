@@ -6,8 +6,8 @@
 
 namespace weft::daemon {
 
-Status ListenOnUnixSocket(asio::local::stream_protocol::acceptor& acceptor,
-                          const std::string& path, const std::string& what) {
+Status ListenOnUnixSocket(asio::local::stream_protocol::acceptor& acceptor, const std::string& path,
+                          const std::string& what) {
   ::unlink(path.c_str());
   asio::error_code ec;
   asio::local::stream_protocol::endpoint ep(path);

@@ -14,8 +14,8 @@ namespace weft::daemon {
 // the pid lock), then binds and listens on it, 0600 from the start (no
 // window where others may connect). `what` names it in errors ("control
 // socket /var/lib/weft/weftd.sock: ...").
-Status ListenOnUnixSocket(asio::local::stream_protocol::acceptor& acceptor,
-                          const std::string& path, const std::string& what);
+Status ListenOnUnixSocket(asio::local::stream_protocol::acceptor& acceptor, const std::string& path,
+                          const std::string& what);
 
 // Whether the peer of an accepted connection may talk to us: root, or the
 // user weftd runs as (SO_PEERCRED).

@@ -2,14 +2,13 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-
-#include <spdlog/spdlog.h>
 
 #include "base/unique_fd.h"
 
@@ -89,8 +88,9 @@ void Worker::Loop() {
     }
     job = nullptr;  // its captures go before the next job starts
     if (home.valid() && ThreadNetns() != home_id) {
-      spdlog::error("worker: a job left the worker thread in another network namespace; "
-                    "switching back");
+      spdlog::error(
+          "worker: a job left the worker thread in another network namespace; "
+          "switching back");
       if (::setns(home.get(), CLONE_NEWNET) != 0) {
         spdlog::critical("worker: cannot switch back to the host's namespace: {}",
                          std::strerror(errno));

@@ -87,7 +87,7 @@ class Worker {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<Job> jobs_;  // guarded by mu_
+  std::deque<Job> jobs_;   // guarded by mu_
   bool stopping_ = false;  // guarded by mu_
   std::thread thread_;
   std::thread::id thread_id_;

@@ -1,5 +1,7 @@
 #include "daemon/worker.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -7,8 +9,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace weft::daemon {
 namespace {
@@ -34,8 +34,8 @@ TEST(Worker, RunsJobsInOrderOnItsThreadAndResultsComeBackOnTheLoop) {
   WorkerTestLoop loop;
   Worker worker;
   EXPECT_NE(worker.thread_id(), std::this_thread::get_id());
-  std::vector<int> ran;            // the worker's
-  std::vector<int> results;        // the loop's
+  std::vector<int> ran;      // the worker's
+  std::vector<int> results;  // the loop's
   std::promise<void> all_back;
   constexpr int kJobs = 50;
   for (int i = 0; i < kJobs; ++i) {
