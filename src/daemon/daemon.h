@@ -1,133 +1,128 @@
 #pragma once
 
 #include <chrono>
-#include <map>
-#include <optional>
 #include <memory>
-#include <string>
-#include <thread>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 
 #include "base/result.h"
-#include "base/unique_fd.h"
 #include "control/daemon_files.h"
-#include "daemon/dns_config.h"
+#include "daemon/control_server.h"
+#include "daemon/dns_supervisor.h"
 #include "daemon/docker_driver.h"
+#include "daemon/docker_listener.h"
 #include "daemon/openings_keeper.h"
+#include "daemon/pid_lock.h"
+#include "daemon/worker.h"
 #include "dns/asio.h"
-#include "dns/server.h"
-#include "dns/zone.h"
-#include "store/store.h"
 
 namespace weft::daemon {
 
-// weftd: one per host, in the host's network namespace. It serves DNS on
-// every DNS-enabled network's gateway (one dns::Server per network, all on
-// one event-loop thread) and takes requests on a root-only control socket
-// (see control/client.h for the protocol) on a second thread, the one that
-// calls Run().
+// weftd: one per host, in the host's network namespace. It owns its parts
+// and wires them together; each part holds one thing:
 //
-// State comes only from weft's store, which the DNS side reads and never
-// writes (only the opt-in Docker driver, Options::docker_socket, changes it,
-// through weft's own planning): Reload() (on request, on SIGHUP and every `resync` period) makes
-// the servers and the zone match it. A reload swaps the zone without
-// touching the sockets, so no query is dropped; only a network whose own
-// settings changed (gateways, upstreams, a re-created bridge) has its server
-// replaced.
+//   ControlServer   the root-only control socket (control/client.h's protocol)
+//   DockerListener  Docker's plugin socket and HTTP on it (opt-in)
+//   DnsSupervisor   one dns::Server per DNS-enabled network, on the DNS thread
+//   Worker          the one thread that runs plans (Docker requests, the
+//                   openings keeper); never the event loop
+//
+// and itself the pid lock, the signals and the resync timer. Three threads:
+// the event loop (the one that calls Run(): control and Docker sockets,
+// signals, resync, DNS reloads), the DNS thread (queries), the worker
+// (plans, which may setns() their thread and take seconds).
+//
+// State comes only from weft's store. The DNS side reads it and never
+// writes it; only the opt-in Docker driver (Options::docker_socket) and the
+// openings keeper change anything, on the worker, through weft's own
+// planning. Reload() (on request, on SIGHUP, every `resync` period, and
+// after a Docker request changed the state, before its reply) makes the
+// DNS servers and the zone match the store.
 class Daemon {
  public:
   struct Options {
     control::DaemonFiles files;
     std::string resolv_conf = "/etc/resolv.conf";  // the host's resolvers
-    bool exit_when_idle = true;  // stop once no network needs DNS
+    bool exit_when_idle = true;                    // stop once no network needs DNS
     std::chrono::milliseconds resync{2000};
     uint16_t port = 53;
     bool bind_to_bridge = true;  // SO_BINDTODEVICE; tests without a bridge turn it off
     // Docker's remote network driver API on this unix socket ("" = off;
-    // docs/INTEGRATIONS.md "Docker"). Served on the control thread; it
-    // changes weft's state through weft's own planning (core), then reloads.
+    // docs/INTEGRATIONS.md "Docker"). Its requests run on the worker; they
+    // change weft's state through weft's own planning (core), then the
+    // event loop reloads and replies.
     std::string docker_socket;
     std::string netns_dir = "/run/netns";  // weft's, for the Docker driver's plans
     // Keep weft's accept rules in other firewalls' chains in place on every
-    // resync (daemon/openings_keeper.h). weftd's main turns it on; off in
-    // unit tests, whose daemons must not write any namespace's firewall.
+    // resync (daemon/openings_keeper.h; on the worker). weftd's main turns
+    // it on; off in unit tests, whose daemons must not write any
+    // namespace's firewall.
     bool keep_openings = false;
+    // Tests: serve Docker's API with this backend (not owned) instead of
+    // weft's own (docker::CoreBackend).
+    docker::Backend* docker_backend = nullptr;
   };
 
   // Takes the pid lock (kAlreadyExists "weftd is already running (pid N)"),
-  // binds the control socket, loads the state and starts answering DNS.
+  // binds the control socket (and Docker's), starts the worker, loads the
+  // state and starts answering DNS.
   static Result<std::unique_ptr<Daemon>> Start(const Options& options);
   ~Daemon();  // NOLINT(bugprone-exception-escape): as Shutdown()
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Serves control requests until SIGTERM or SIGINT, or until a reload
-  // finds nothing to serve (with exit_when_idle). Then closes every socket
-  // and removes the socket and pid files.
+  // Runs the event loop until SIGTERM or SIGINT, or until a reload finds
+  // nothing to serve (with exit_when_idle). Then closes every socket, stops
+  // the worker (letting a running plan finish) and removes the socket and
+  // pid files.
   void Run();
 
-  // Makes servers and zone match the store. Thread: Run()'s (or before Run).
+  // Makes DNS servers and zone match the store. Thread: the event loop's
+  // (or before Run).
   Status Reload();
   nlohmann::json StatusJson() const;
-  // Answers one control request (see control/client.h).
+  // Answers one control request (see control/client.h). Thread: the event
+  // loop's (or before Run).
   nlohmann::json Handle(const nlohmann::json& request);
-  bool idle() const { return idle_; }
+  bool idle() const { return dns_.idle(); }
+  // Where plans run; the overlay reconciler (issue #13) posts here too.
+  Worker& worker() { return worker_; }
 
  private:
-  struct Active {
-    NetworkDns config;
-    unsigned ifindex = 0;  // of the bridge when the sockets were bound
-    std::unique_ptr<dns::Server> server;
-    std::vector<std::string> listen;  // "10.89.0.1:53", "[fd00::1]:53"
-    std::string error;
-  };
-
   explicit Daemon(const Options& options);
-  Status OpenControlSocket();
-  Status OpenDockerSocket();
-  void Accept();
-  void AcceptDocker();
+  // Docker's request: the driver on the worker, then (on the loop) a reload
+  // if it changed the state, then the reply.
+  void HandleDocker(const http::Request& request, DockerListener::Respond respond);
   void ScheduleResync();
   void WaitForSignal();
-  void Shutdown();
-  std::string ReadResolvConf() const;
-  void StartServer(Active& a);
   void KeepOpenings();
+  void Shutdown();
 
   Options options_;
-  UniqueFd pid_lock_;
-  asio::io_context control_io_;
-  asio::local::stream_protocol::acceptor acceptor_;
-  asio::local::stream_protocol::acceptor docker_acceptor_;
-  std::unique_ptr<docker::Backend> docker_backend_;
-  std::unique_ptr<docker::Driver> docker_driver_;
+  PidLock pid_lock_;
+  asio::io_context loop_;  // the event loop: Run()'s thread
   asio::signal_set signals_;
   asio::steady_timer resync_timer_;
+  DnsSupervisor dns_;
+  ControlServer control_;
+  std::unique_ptr<DockerListener> docker_;
 
-  asio::io_context dns_io_;
-  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> dns_work_;
-  std::thread dns_thread_;
-
-  std::unique_ptr<store::Store> store_;
+  // The worker's alone (touched only by jobs on the worker thread).
+  std::unique_ptr<docker::Backend> own_docker_backend_;
+  std::unique_ptr<docker::Driver> docker_driver_;
+  bool docker_changed_ = false;  // the running Docker request changed the state
   OpeningsKeeper openings_;
+
+  // The event loop's.
+  bool openings_busy_ = false;  // a check is queued or running on the worker
+  int firewall_repairs_ = 0;
   std::string openings_error_;  // the last one logged, so each is logged once
-  // What the last configuration was read from: the store's change count
-  // (-1: no store) and resolv.conf's text. Equal: reuse config_.
-  struct Sources {
-    int64_t store_changes = -1;
-    std::string resolv_conf;
-    bool operator==(const Sources&) const = default;
-  };
-  std::optional<Sources> sources_;
-  DnsConfig config_;
-  std::vector<dns::Endpoint> endpoints_;  // what zone_ was built from
-  std::shared_ptr<const dns::Zone> zone_;
-  std::map<std::string, Active> active_;  // by network name
-  uint64_t generation_ = 0;
-  bool idle_ = false;
   bool stopping_ = false;
+
+  // Last: destroyed first, so no job outlives what it uses. Shutdown()
+  // stops it before anything else goes.
+  Worker worker_;
 };
 
 }  // namespace weft::daemon

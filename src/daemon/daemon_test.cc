@@ -3,15 +3,19 @@
 #include "daemon/daemon.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <future>
+#include <mutex>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "control/client.h"
 #include "dns/wire.h"
@@ -23,6 +27,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 std::vector<uint8_t> Query(const std::string& name, uint16_t type = dns::kTypeA) {
   std::vector<uint8_t> q = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
@@ -59,6 +64,76 @@ dns::Message Ask(uint16_t port, const std::string& name) {
   auto m = dns::DecodeMessage(buf);
   return m.ok() ? *m : none;
 }
+
+// One HTTP request on the unix socket at `path` (Connection: close); the
+// whole response, or "" if the connection failed.
+std::string PostOnUnixSocket(const std::string& path, const std::string& target,
+                             const std::string& body) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return "";
+  }
+  std::string request = "POST " + target + " HTTP/1.1\r\nHost: weft\r\nConnection: close\r\n" +
+                        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return "";
+  }
+  std::string response;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return response;
+}
+
+// A Docker backend whose CreateNetwork takes as long as the test wants and
+// records the thread it ran on.
+class BlockingBackend : public docker::Backend {
+ public:
+  Status CreateNetwork(const docker::NetworkRequest&) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      threads_.push_back(std::this_thread::get_id());
+    }
+    started_.set_value();
+    release_.wait();
+    return Status::Ok();
+  }
+  Status DeleteNetwork(const std::string&) override { return NotFound("none"); }
+  Result<std::string> CreateEndpoint(const docker::Endpoint&) override { return NotFound("none"); }
+  Status DeleteEndpoint(const std::string&) override { return NotFound("none"); }
+  Result<docker::Endpoint> InspectEndpoint(const std::string&) override { return NotFound("none"); }
+  Result<docker::JoinReply> Join(const std::string&, const std::string&) override {
+    return NotFound("none");
+  }
+  Status Leave(const std::string&) override { return NotFound("none"); }
+
+  // Waits until CreateNetwork has started (false: not within 10 s).
+  bool WaitStarted() {
+    return started_future_.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  }
+  void Release() {
+    std::call_once(released_, [this] { release_promise_.set_value(); });
+  }
+  std::vector<std::thread::id> threads() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return threads_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::thread::id> threads_;
+  std::promise<void> started_;
+  std::future<void> started_future_ = started_.get_future();
+  std::once_flag released_;
+  std::promise<void> release_promise_;
+  std::shared_future<void> release_ = release_promise_.get_future().share();
+};
 
 std::vector<std::string> Addresses(const dns::Message& m) {
   std::vector<std::string> out;
@@ -221,6 +296,57 @@ TEST_F(DaemonTest, ReloadWithoutChangesKeepsServingAndSeesTheNextChange) {
                   .ok());
   (*d)->Handle({{"op", "reload"}});
   EXPECT_THAT(Addresses(Ask(port, "web1")), ElementsAre("10.0.0.9"));
+}
+
+// A Docker request's plan runs on the worker, not on the event loop: while
+// it is in progress, DNS answers and so does the control socket (whose
+// requests the event loop serves), and the HTTP reply comes once it is done.
+TEST_F(DaemonTest, DockerRequestsRunOnTheWorkerWhileDnsAndControlAnswer) {
+  BlockingBackend backend;
+  options_.docker_socket = dir_.path() + "/plugins/weft.sock";
+  options_.docker_backend = &backend;
+  auto d = Daemon::Start(options_);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  const uint16_t port = Port(**d);
+  const std::thread::id worker = (*d)->worker().thread_id();
+  std::thread loop([&] { (*d)->Run(); });
+
+  const std::string body = R"({"NetworkID":")" + std::string(64, 'a') +
+                           R"(","IPv4Data":[{"Pool":"172.18.0.0/16","Gateway":"172.18.0.1/16"}]})";
+  std::string reply;
+  std::thread dockerd([&] {
+    reply = PostOnUnixSocket(options_.docker_socket, "/NetworkDriver.CreateNetwork", body);
+  });
+  ASSERT_TRUE(backend.WaitStarted());
+  // The plan is in progress on the worker. DNS answers:
+  EXPECT_THAT(Addresses(Ask(port, "web1")), ElementsAre("10.0.0.2"));
+  // and the event loop serves control requests, reloads included.
+  auto status = control::Call(options_.files.socket(), {{"op", "status"}});
+  ASSERT_TRUE(status.ok()) << status.status().message();
+  EXPECT_EQ((*status)["networks"][0]["name"], "front");
+  auto reload = control::Call(options_.files.socket(), {{"op", "reload"}});
+  ASSERT_TRUE(reload.ok()) << reload.status().message();
+  EXPECT_FALSE((*reload)["exiting"].get<bool>());
+  backend.Release();
+  dockerd.join();
+  EXPECT_THAT(reply, StartsWith("HTTP/1.1 200 OK\r\n"));
+
+  auto threads = backend.threads();
+  ASSERT_EQ(threads.size(), 1u);
+  EXPECT_EQ(threads[0], worker);
+  EXPECT_NE(threads[0], loop.get_id());
+  EXPECT_NE(threads[0], std::this_thread::get_id());
+
+  // Stop it the usual way: the last network goes.
+  Put([](store::Tx& tx) -> Status {
+    WEFT_RETURN_IF_ERROR(tx.DeleteContainer("web1"));
+    return tx.DeleteNetwork("front");
+  });
+  reload = control::Call(options_.files.socket(), {{"op", "reload"}});
+  ASSERT_TRUE(reload.ok()) << reload.status().message();
+  EXPECT_TRUE((*reload)["exiting"].get<bool>());
+  loop.join();
+  EXPECT_NE(access(options_.docker_socket.c_str(), F_OK), 0);
 }
 
 }  // namespace
