@@ -21,7 +21,7 @@
 #include "core/fault.h"
 #include "daemon/docker_backend.h"
 #include "daemon/http.h"
-#include "store/sqlite_store.h"
+#include "store/open.h"
 
 namespace weft::daemon {
 namespace {
@@ -416,7 +416,7 @@ Status Daemon::Reload() {
   if (!have_db) store_.reset();  // a state dir wiped: open the new one afresh
   if (have_db) {
     if (!store_) {
-      WEFT_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(options_.files.db()));
+      WEFT_ASSIGN_OR_RETURN(store_, store::Open(store::SqliteUrl(options_.files.db())));
     }
     WEFT_ASSIGN_OR_RETURN(sources.store_changes, store_->OthersChangeCount());
   }
