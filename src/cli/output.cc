@@ -55,7 +55,7 @@ Status Execute(core::Context& ctx, core::Plan& plan, bool dry_run) {
   return core::ApplyPlan(ctx, plan);
 }
 
-Result<FileLock> LockForChange(core::Context& ctx) {
+Result<store::ChangeLock> LockForChange(core::Context& ctx) {
   return core::LockForChange(
       ctx, [](const std::string& why) { std::fprintf(stderr, "weft: %s\n", why.c_str()); });
 }

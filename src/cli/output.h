@@ -21,6 +21,6 @@ Status Execute(core::Context& ctx, core::Plan& plan, bool dry_run);
 
 // Takes the state lock for a mutating command and, unless it is a dry run,
 // first cleans up after a previous command that died or a restart.
-Result<FileLock> LockForChange(core::Context& ctx);
+Result<store::ChangeLock> LockForChange(core::Context& ctx);
 
 }  // namespace weft::cli

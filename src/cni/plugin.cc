@@ -31,7 +31,7 @@ Reply Done(json out = nullptr) { return {std::move(out), std::nullopt}; }
 
 std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
-Result<FileLock> LockForChange(core::Context& ctx) {
+Result<store::ChangeLock> LockForChange(core::Context& ctx) {
   return core::LockForChange(ctx, [](const std::string& why) { spdlog::warn("{}", why); });
 }
 
@@ -198,7 +198,7 @@ Status RemoveAttachments(core::Context& ctx, const std::vector<store::Container>
 
 // The state lock and every container, for the commands that remove.
 struct Locked {
-  FileLock lock;
+  store::ChangeLock lock;
   std::vector<store::Container> containers;
 };
 Result<Locked> LockAndLoad(core::Context& ctx) {

@@ -4,7 +4,8 @@
 
 namespace weft::core {
 
-Result<FileLock> LockForChange(Context& ctx, const std::function<void(const std::string&)>& warn) {
+Result<store::ChangeLock> LockForChange(Context& ctx,
+                                        const std::function<void(const std::string&)>& warn) {
   WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
   if (ctx.dry_run()) return lock;
   WEFT_ASSIGN_OR_RETURN(std::string why, RecoverIfNeeded(ctx));

@@ -18,7 +18,8 @@ namespace weft::core {
 // The state lock, after RecoverIfNeeded. When it cleaned up, marks the
 // context changed and passes the reason to `warn` (one line, no newline).
 // A dry-run context only locks (nothing is cleaned).
-Result<FileLock> LockForChange(Context& ctx, const std::function<void(const std::string&)>& warn);
+Result<store::ChangeLock> LockForChange(Context& ctx,
+                                        const std::function<void(const std::string&)>& warn);
 
 // Applies `plan` (nothing for an empty one) between MarkPending and
 // ClearPending; marks the context changed when it applied.

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "store/sqlite_store.h"
+#include "store/open.h"
 
 namespace weft::core {
 
@@ -19,11 +19,11 @@ Status Context::EnsureStateDir() const {
 
 Result<store::Store*> Context::Store() {
   if (!store_ && dry_run_ && !HasStore()) {
-    WEFT_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(":memory:"));
+    WEFT_ASSIGN_OR_RETURN(store_, store::Open("memory:"));
   }
   if (!store_) {
     WEFT_RETURN_IF_ERROR(EnsureStateDir());
-    WEFT_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(paths_.db()));
+    WEFT_ASSIGN_OR_RETURN(store_, store::Open(store::SqliteUrl(paths_.db())));
   }
   return store_.get();
 }
@@ -33,10 +33,10 @@ bool Context::HasStore() const {
   return ::stat(paths_.db().c_str(), &st) == 0;
 }
 
-Result<FileLock> Context::Lock() {
-  if (dry_run_) return FileLock::None();
-  WEFT_RETURN_IF_ERROR(EnsureStateDir());
-  return FileLock::Acquire(paths_.lock());
+Result<store::ChangeLock> Context::Lock() {
+  if (dry_run_) return store::ChangeLock::None();
+  WEFT_ASSIGN_OR_RETURN(auto* store, Store());
+  return store->LockForChange();
 }
 
 }  // namespace weft::core

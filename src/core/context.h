@@ -60,9 +60,9 @@ class Context {
   Result<store::Store*> Store();
   // True when a store exists, so read-only commands need not create one.
   bool HasStore() const;
-  // Takes the exclusive state lock; mutating commands hold it while planning
-  // and applying.
-  Result<FileLock> Lock();
+  // Takes the store's exclusive change lock (opening the store first);
+  // mutating commands hold it while planning and applying.
+  Result<store::ChangeLock> Lock();
 
  private:
   Status EnsureStateDir() const;

@@ -235,7 +235,7 @@ void CheckWeftd(const std::vector<store::Network>& networks, const WeftdProbe& w
 Result<Diagnosis> Diagnose(Context& ctx, SessionPtr session, const WeftdProbe& weftd) {
   Diagnosis d;
   const bool has_store = ctx.HasStore();
-  FileLock lock = FileLock::None();
+  store::ChangeLock lock = store::ChangeLock::None();
   if (has_store) {
     WEFT_ASSIGN_OR_RETURN(lock, ctx.Lock());
   }
@@ -309,7 +309,7 @@ Result<Diagnosis> Diagnose(Context& ctx, SessionPtr session, const WeftdProbe& w
   CheckConntrack(d);
   // weftd may be waiting for the state lock (the Docker driver changes
   // state under it): let go before asking it, or it could not answer.
-  lock = FileLock::None();
+  lock = store::ChangeLock::None();
   CheckWeftd(networks, weftd, d);
   return d;
 }

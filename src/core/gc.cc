@@ -60,6 +60,8 @@ Result<Plan> PlanGc(Context& ctx, SessionPtr session) {
   if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   const Paths& paths = ctx.paths();
+  // Only this node's containers: other hosts sharing the store look after theirs.
+  std::erase_if(containers, [&](const store::Container& c) { return c.node != store->node(); });
 
   // 1. Containers whose namespace is gone are dead: forget them.
   std::vector<store::Container> live;
@@ -188,7 +190,7 @@ Result<std::string> RecoverIfNeeded(Context& ctx) {
   const std::string identity = HostIdentity();
   std::optional<std::string> last;
   WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(last, tx.GetMeta("host_identity"));
+    WEFT_ASSIGN_OR_RETURN(last, tx.GetHostIdentity(store->node()));
     return Status::Ok();
   }));
   if (last && *last != identity && why.empty()) why = "the host was restarted";
@@ -206,7 +208,7 @@ Result<std::string> RecoverIfNeeded(Context& ctx) {
 Status RecordHostIdentity(Context& ctx) {
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   const std::string identity = HostIdentity();
-  return store->Update([&](store::Tx& tx) { return tx.PutMeta("host_identity", identity); });
+  return store->Update([&](store::Tx& tx) { return tx.PutHostIdentity(store->node(), identity); });
 }
 
 }  // namespace weft::core

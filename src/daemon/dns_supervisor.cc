@@ -10,7 +10,7 @@
 #include <future>
 #include <sstream>
 
-#include "store/sqlite_store.h"
+#include "store/open.h"
 
 namespace weft::daemon {
 namespace {
@@ -90,7 +90,7 @@ Status DnsSupervisor::Reload() {
   if (!have_db) store_.reset();  // a state dir wiped: open the new one afresh
   if (have_db) {
     if (!store_) {
-      WEFT_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(options_.db));
+      WEFT_ASSIGN_OR_RETURN(store_, store::Open(store::SqliteUrl(options_.db)));
     }
     WEFT_ASSIGN_OR_RETURN(sources.store_changes, store_->OthersChangeCount());
   }

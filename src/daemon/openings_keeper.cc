@@ -6,7 +6,7 @@
 #include "base/file_lock.h"
 #include "core/firewall_sync.h"
 #include "firewall/openings.h"
-#include "store/sqlite_store.h"
+#include "store/open.h"
 
 namespace weft::daemon {
 
@@ -16,7 +16,7 @@ Result<bool> OpeningsKeeper::Check() {
     return false;
   }
   if (!store_) {
-    WEFT_ASSIGN_OR_RETURN(store_, store::OpenSqliteStore(db_path_));
+    WEFT_ASSIGN_OR_RETURN(store_, store::Open(store::SqliteUrl(db_path_)));
   }
   if (!fw_) {
     WEFT_ASSIGN_OR_RETURN(fw_, firewall::NewNftBackend());

@@ -1,8 +1,15 @@
 #pragma once
 
-// The records weft keeps in its local state store. Plain structs with
-// strings at this boundary: the store does not parse addresses or prefixes
-// (that is weft::ipam's job, one layer up), it only keeps them.
+// The records weft keeps in its state store. Plain structs with strings at
+// this boundary: the store does not parse addresses or prefixes (that is
+// weft::ipam's job, one layer up), it only keeps them.
+//
+// Scope: a Network, its subnets, the addresses its endpoints hold and the
+// host ports are cluster-scoped (one value for every host sharing the
+// store). A Container and its Endpoints are host-scoped: they live on one
+// node (`node`), and their netns path and veth names mean something only
+// there. Network::bridge is the bridge driver's host interface and so far
+// host-local too; see docs/DECISIONS.md for what a shared store changes.
 
 #include <cstdint>
 #include <map>
@@ -27,7 +34,7 @@ struct Network {
   uint32_t mtu = 0;  // 0: kernel default
   std::vector<Subnet> subnets;
   std::vector<std::string> dns;  // upstream resolvers for its DNS ("" = the host's)
-  bool dns_enabled = true;        // weftd answers container names on the gateway
+  bool dns_enabled = true;       // weftd answers container names on the gateway
   std::map<std::string, std::string> labels;
   int64_t created_unix = 0;
   bool operator==(const Network&) const = default;
@@ -46,6 +53,8 @@ struct PortMapping {
 struct Endpoint {
   std::string container;
   std::string network;
+  // Its container's node: filled by reads, ignored by Tx::PutEndpoint.
+  std::string node;
   std::string ifname;       // inside the container, e.g. "eth0"
   std::string host_ifname;  // the host-side veth
   std::string mac;
@@ -61,6 +70,9 @@ struct Endpoint {
 
 struct Container {
   std::string name;
+  // The node (host) it lives on; "" in Tx::PutContainer means the store's
+  // local node. Reads always fill it.
+  std::string node;
   std::string netns_path;
   std::string mode = "bridge";  // bridge | none | host
   std::string hostname;

@@ -72,7 +72,24 @@ constexpr std::string_view kV4 = R"sql(
 ALTER TABLE endpoints ADD COLUMN handoff INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::string_view kMigrations[] = {kV1, kV2, kV3, kV4};
+// v5: containers live on a node (a host), so hosts sharing a store keep
+// their containers apart; an endpoint's node is its container's. A table of
+// its own rather than a column, so the containers rows read as before. The
+// host identity is kept per node. Existing rows get the node of the host
+// that migrates (temp.weft_migration, filled by the migrating connection).
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE container_nodes (
+  container TEXT PRIMARY KEY REFERENCES containers(name) ON DELETE CASCADE,
+  node      TEXT NOT NULL
+);
+CREATE INDEX container_nodes_node ON container_nodes(node);
+INSERT INTO container_nodes(container, node)
+  SELECT name, (SELECT node FROM temp.weft_migration) FROM containers;
+UPDATE meta SET key = 'host_identity/' || (SELECT node FROM temp.weft_migration)
+  WHERE key = 'host_identity';
+)sql";
+
+constexpr std::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

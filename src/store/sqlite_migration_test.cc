@@ -107,10 +107,12 @@ TEST_F(SqliteMigrationTest, V1NetworksGainDnsEnabledTrue) {
   auto store = OpenSqliteStore(path);
   ASSERT_TRUE(store.ok()) << store.status().message();
   std::optional<Network> n;
-  ASSERT_TRUE((*store)->View([&](Tx& tx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(n, tx.GetNetwork("old"));
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE((*store)
+                  ->View([&](Tx& tx) -> Status {
+                    WEFT_ASSIGN_OR_RETURN(n, tx.GetNetwork("old"));
+                    return Status::Ok();
+                  })
+                  .ok());
   ASSERT_TRUE(n.has_value());
   EXPECT_TRUE(n->dns_enabled);
 }
@@ -190,6 +192,65 @@ TEST_F(SqliteMigrationTest, V4KeepsV3EndpointsAsNotHandedOff) {
   ASSERT_EQ(got->endpoints.size(), 1u);
   EXPECT_EQ(got->endpoints[0].ipv4, "10.0.0.2");
   EXPECT_FALSE(got->endpoints[0].handoff);
+}
+
+// A v4 database (before nodes) opens: its containers and their endpoints
+// get the node of the host that opens it, and its one host identity becomes
+// that node's.
+TEST_F(SqliteMigrationTest, V5PlacesV4RowsOnTheLocalNode) {
+  std::string path = Path("v4.db");
+  auto all = SchemaMigrations();
+  ASSERT_GE(all.size(), 5u);
+  std::string v4_with_rows =
+      std::string(all[3]) +
+      "INSERT INTO networks(name, driver, bridge, internal, ipv6, icc, mtu, subnets, dns, "
+      "labels, created_unix) VALUES ('n', 'bridge', 'weft0', 0, 0, 1, 0, "
+      "'[{\"cidr\":\"10.0.0.0/24\",\"gateway\":\"10.0.0.1\"}]', '[]', '{}', 1);"
+      "INSERT INTO containers(name, netns_path, mode, hostname, created_unix) "
+      "VALUES ('old', '/run/netns/old', 'bridge', '', 1);"
+      "INSERT INTO endpoints(container, network, ifname, host_ifname, mac, ipv4, ipv6, aliases) "
+      "VALUES ('old', 'n', 'eth0', 'veth1', '', '10.0.0.2', NULL, '[]');"
+      "INSERT INTO meta(key, value) VALUES ('host_identity', 'boot:42');";
+  std::vector<std::string_view> v4 = {all[0], all[1], all[2], v4_with_rows};
+  SqliteOptions old;
+  old.migrations = v4;
+  ASSERT_TRUE(OpenSqliteStore(path, old).ok());
+
+  SqliteOptions here;
+  here.node = "here";
+  auto store = OpenSqliteStore(path, here);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  std::vector<Container> on_here;
+  std::optional<std::string> identity, global;
+  Status s = (*store)->View([&](Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(on_here, tx.ListContainers("here"));
+    WEFT_ASSIGN_OR_RETURN(identity, tx.GetHostIdentity("here"));
+    WEFT_ASSIGN_OR_RETURN(global, tx.GetMeta("host_identity"));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(on_here.size(), 1u);
+  EXPECT_EQ(on_here[0].name, "old");
+  EXPECT_EQ(on_here[0].node, "here");
+  ASSERT_EQ(on_here[0].endpoints.size(), 1u);
+  EXPECT_EQ(on_here[0].endpoints[0].node, "here");
+  EXPECT_EQ(identity, "boot:42");
+  EXPECT_FALSE(global.has_value());
+  store->reset();
+  EXPECT_TRUE(CheckSqliteIntegrity(path).ok());
+
+  // Another host opening it later (a shared file) does not take them over.
+  SqliteOptions there;
+  there.node = "there";
+  store = OpenSqliteStore(path, there);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  std::vector<Container> on_there;
+  s = (*store)->View([&](Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(on_there, tx.ListContainers((*store)->node()));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(on_there.empty());
 }
 
 TEST_F(SqliteMigrationTest, RefusesFilesThatAreNotDatabases) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "store/change_lock.h"
 #include "store/model.h"
 
 namespace weft::store {
@@ -37,15 +39,19 @@ class Tx {
 
   // With endpoints and ports.
   virtual Result<std::optional<Container>> GetContainer(std::string_view name) = 0;
-  // Sorted by name, with endpoints and ports.
+  // Sorted by name, with endpoints and ports: every node's.
   virtual Result<std::vector<Container>> ListContainers() = 0;
+  // The same, only the containers on `node` (Container::node).
+  virtual Result<std::vector<Container>> ListContainers(std::string_view node) = 0;
   // Inserts or replaces the container row only; its endpoints and ports are
-  // kept and container.endpoints/ports are ignored.
+  // kept and container.endpoints/ports are ignored. An empty container.node
+  // places it on the store's local node (Store::node()).
   virtual Status PutContainer(const Container& container) = 0;
   // Also deletes its endpoints and ports. kNotFound if absent.
   virtual Status DeleteContainer(std::string_view name) = 0;
 
-  // Inserts or replaces the endpoint keyed by (container, network).
+  // Inserts or replaces the endpoint keyed by (container, network); its node
+  // is its container's (endpoint.node is ignored).
   // kNotFound if the container or the network does not exist;
   // kAlreadyExists `address 10.0.0.5 is already in use on network "n" (by
   // "c2")` if another endpoint on the network has the same ipv4 or ipv6.
@@ -54,7 +60,8 @@ class Tx {
   virtual Status PutEndpoint(const Endpoint& endpoint) = 0;
   // kNotFound if there is no such endpoint.
   virtual Status DeleteEndpoint(std::string_view container, std::string_view network) = 0;
-  // Sorted by container. Empty (not kNotFound) for an unknown network.
+  // One network's endpoints (every node's), sorted by container. Empty (not
+  // kNotFound) for an unknown network.
   virtual Result<std::vector<Endpoint>> ListEndpoints(std::string_view network) = 0;
   // Every ipv4 and ipv6 address of the network's endpoints (not gateways),
   // in no particular order.
@@ -71,18 +78,50 @@ class Tx {
   virtual Status DeletePorts(std::string_view container) = 0;
   // (container, mapping), sorted by container, protocol, host_ip, host_port.
   virtual Result<std::vector<std::pair<std::string, PortMapping>>> ListPorts() = 0;
+  // The same, only the rows with this protocol and host port (whatever
+  // host_ip): the candidates for a conflict with a new mapping.
+  virtual Result<std::vector<std::pair<std::string, PortMapping>>> ListPorts(
+      std::string_view protocol, uint16_t host_port) = 0;
 
-  // A small key/value table (boot id, ...).
+  // A small key/value table.
   virtual Result<std::optional<std::string>> GetMeta(std::string_view key) = 0;
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+
+  // What identifies one boot of `node` (its boot id and weft's network
+  // namespace), kept per node so that hosts sharing a store do not take
+  // each other's identity for a reboot. Meta key "host_identity/<node>".
+  Result<std::optional<std::string>> GetHostIdentity(std::string_view node) {
+    return GetMeta(HostIdentityKey(node));
+  }
+  Status PutHostIdentity(std::string_view node, std::string_view identity) {
+    return PutMeta(HostIdentityKey(node), identity);
+  }
+  static std::string HostIdentityKey(std::string_view node) {
+    return "host_identity/" + std::string(node);
+  }
 };
 
-// Weft's local state. Implementations are safe for concurrent use by
-// multiple threads (transactions are serialized) and, for SQLite, by
-// multiple processes sharing the database file.
+// Weft's state. Implementations are safe for concurrent use by multiple
+// threads (transactions are serialized) and, for SQLite, by multiple
+// processes sharing the database file. Open one with store::Open (open.h).
+//
+// Records are cluster-scoped (networks, their subnets, address leases
+// (endpoint addresses) and host ports) or host-scoped (containers, with
+// their netns path, and endpoints, with their host-side veth): host-scoped
+// records carry the node they live on, and a Store knows its local node.
 class Store {
  public:
   virtual ~Store() = default;
+  // This host's name in the store: the node PutContainer places containers
+  // on by default, and the one gc and recovery look after.
+  virtual const std::string& node() const = 0;
+  // Takes the exclusive change lock, waiting for it (see ChangeLock).
+  // Independent of transactions: held across many Update/View calls.
+  // Not reentrant: a second LockForChange on any Store of the same database
+  // waits for the first to be released, in this process too.
+  virtual Result<ChangeLock> LockForChange() = 0;
+  // The same without waiting: an empty optional when another holds it.
+  virtual Result<std::optional<ChangeLock>> TryLockForChange() = 0;
   // Runs fn in one write transaction (SQLite: BEGIN IMMEDIATE, so writers
   // queue up front instead of failing at their first write). Commits if fn
   // returns OK; otherwise rolls everything back and returns fn's status.

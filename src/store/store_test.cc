@@ -1,7 +1,13 @@
-#include "store/sqlite_store.h"
+// The Store contract, run against every backend (SQLite in memory and the
+// memory store): the same calls must give the same results and errors.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <thread>
+
+#include "store/open.h"
+#include "store/sqlite_store.h"
 
 namespace weft::store {
 namespace {
@@ -38,10 +44,20 @@ Endpoint MakeEndpoint(std::string container, std::string network, std::string ip
   return e;
 }
 
-class SqliteStoreTest : public ::testing::Test {
+constexpr char kNode[] = "node-a";
+
+// The parameter names the backend.
+class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto s = OpenSqliteStore(":memory:");
+    Result<std::unique_ptr<Store>> s = InvalidArgument("no backend " + GetParam());
+    if (GetParam() == "sqlite") {
+      SqliteOptions options;
+      options.node = kNode;
+      s = OpenSqliteStore(":memory:", options);
+    } else if (GetParam() == "memory") {
+      s = Open("memory:", {.node = kNode});
+    }
     ASSERT_TRUE(s.ok()) << s.status().message();
     store_ = std::move(*s);
   }
@@ -80,7 +96,7 @@ class SqliteStoreTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(SqliteStoreTest, NetworkRoundTrip) {
+TEST_P(StoreTest, NetworkRoundTrip) {
   Network n;
   n.name = "web";
   n.driver = "bridge";
@@ -102,7 +118,7 @@ TEST_F(SqliteStoreTest, NetworkRoundTrip) {
       Read<std::optional<Network>>([](Tx& tx) { return tx.GetNetwork("nope"); }).has_value());
 }
 
-TEST_F(SqliteStoreTest, PutNetworkReplacesListsAndKeepsEndpoints) {
+TEST_P(StoreTest, PutNetworkReplacesListsAndKeepsEndpoints) {
   Populate();
   Write([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")); });
   Network n = MakeNetwork("a");
@@ -120,7 +136,7 @@ TEST_F(SqliteStoreTest, PutNetworkReplacesListsAndKeepsEndpoints) {
   EXPECT_EQ(Read<std::vector<Endpoint>>([](Tx& tx) { return tx.ListEndpoints("a"); }).size(), 1u);
 }
 
-TEST_F(SqliteStoreTest, ListNetworksSortedAndDelete) {
+TEST_P(StoreTest, ListNetworksSortedAndDelete) {
   Write([](Tx& tx) {
     for (auto name : {"zeta", "alpha", "mid"}) {
       WEFT_RETURN_IF_ERROR(tx.PutNetwork(MakeNetwork(name)));
@@ -142,7 +158,7 @@ TEST_F(SqliteStoreTest, ListNetworksSortedAndDelete) {
   EXPECT_EQ(s.message(), "network \"mid\" not found");
 }
 
-TEST_F(SqliteStoreTest, DeleteNetworkInUseIsRefused) {
+TEST_P(StoreTest, DeleteNetworkInUseIsRefused) {
   Populate();
   Write([](Tx& tx) {
     WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.3")));
@@ -153,7 +169,7 @@ TEST_F(SqliteStoreTest, DeleteNetworkInUseIsRefused) {
   EXPECT_EQ(s.message(), "network \"a\" is in use by containers \"c1\", \"c2\"");
 }
 
-TEST_F(SqliteStoreTest, ContainerRoundTripWithEndpointsAndPorts) {
+TEST_P(StoreTest, ContainerRoundTripWithEndpointsAndPorts) {
   Populate();
   Container c;
   c.name = "web1";
@@ -180,6 +196,8 @@ TEST_F(SqliteStoreTest, ContainerRoundTripWithEndpointsAndPorts) {
     return tx.PutPort("web1", p53);
   });
   Container want = c;
+  want.node = kNode;  // the store's, as c has none
+  ea.node = eb.node = kNode;
   want.endpoints = {ea, eb};  // sorted by network
   want.ports = {p80, p53};    // sorted by protocol
   auto got = Read<std::optional<Container>>([](Tx& tx) { return tx.GetContainer("web1"); });
@@ -197,7 +215,7 @@ TEST_F(SqliteStoreTest, ContainerRoundTripWithEndpointsAndPorts) {
       ElementsAre(std::pair{std::string("web1"), p80}, std::pair{std::string("web1"), p53}));
 }
 
-TEST_F(SqliteStoreTest, PutContainerKeepsEndpointsAndPorts) {
+TEST_P(StoreTest, PutContainerKeepsEndpointsAndPorts) {
   Populate();
   Write([](Tx& tx) {
     WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")));
@@ -213,7 +231,7 @@ TEST_F(SqliteStoreTest, PutContainerKeepsEndpointsAndPorts) {
   EXPECT_EQ(got->ports.size(), 1u);
 }
 
-TEST_F(SqliteStoreTest, DeleteContainerCascades) {
+TEST_P(StoreTest, DeleteContainerCascades) {
   Populate();
   Write([](Tx& tx) {
     WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")));
@@ -236,7 +254,7 @@ TEST_F(SqliteStoreTest, DeleteContainerCascades) {
   EXPECT_EQ(Try([](Tx& tx) { return tx.DeleteContainer("c1"); }).code(), Code::kNotFound);
 }
 
-TEST_F(SqliteStoreTest, EndpointsNeedTheirContainerAndNetwork) {
+TEST_P(StoreTest, EndpointsNeedTheirContainerAndNetwork) {
   Populate();
   Status s = Try([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("ghost", "a", "10.0.0.2")); });
   EXPECT_EQ(s.code(), Code::kNotFound);
@@ -246,7 +264,7 @@ TEST_F(SqliteStoreTest, EndpointsNeedTheirContainerAndNetwork) {
   EXPECT_EQ(s.message(), "network \"nonet\" not found");
 }
 
-TEST_F(SqliteStoreTest, DuplicateAddresses) {
+TEST_P(StoreTest, DuplicateAddresses) {
   Populate();
   Write([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.5", "fd00::5")); });
   Status s = Try([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.5")); });
@@ -277,7 +295,7 @@ TEST_F(SqliteStoreTest, DuplicateAddresses) {
   EXPECT_EQ(eps[2].container, "c3");
 }
 
-TEST_F(SqliteStoreTest, DeleteEndpoint) {
+TEST_P(StoreTest, DeleteEndpoint) {
   Populate();
   Write([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")); });
   Write([](Tx& tx) { return tx.DeleteEndpoint("c1", "a"); });
@@ -287,7 +305,7 @@ TEST_F(SqliteStoreTest, DeleteEndpoint) {
   EXPECT_EQ(s.message(), "container \"c1\" has no endpoint on network \"a\"");
 }
 
-TEST_F(SqliteStoreTest, PortConflictNamesTheOwner) {
+TEST_P(StoreTest, PortConflictNamesTheOwner) {
   Populate();
   Write([](Tx& tx) {
     WEFT_RETURN_IF_ERROR(tx.PutPort("c1", {"tcp", "10.0.0.1", 8080, 80}));
@@ -333,7 +351,7 @@ TEST_F(SqliteStoreTest, PortConflictNamesTheOwner) {
   EXPECT_EQ(Read<PortList>([](Tx& tx) { return tx.ListPorts(); }).size(), 2u);
 }
 
-TEST_F(SqliteStoreTest, Meta) {
+TEST_P(StoreTest, Meta) {
   EXPECT_FALSE(
       Read<std::optional<std::string>>([](Tx& tx) { return tx.GetMeta("boot_id"); }).has_value());
   Write([](Tx& tx) { return tx.PutMeta("boot_id", "one"); });
@@ -341,7 +359,7 @@ TEST_F(SqliteStoreTest, Meta) {
   EXPECT_EQ(Read<std::optional<std::string>>([](Tx& tx) { return tx.GetMeta("boot_id"); }), "two");
 }
 
-TEST_F(SqliteStoreTest, UpdateRollsBackEverythingOnFailure) {
+TEST_P(StoreTest, UpdateRollsBackEverythingOnFailure) {
   Populate();
   Status s = Try([](Tx& tx) {
     WEFT_RETURN_IF_ERROR(tx.PutNetwork(MakeNetwork("new")));
@@ -368,14 +386,14 @@ TEST_F(SqliteStoreTest, UpdateRollsBackEverythingOnFailure) {
       Read<std::optional<std::string>>([](Tx& tx) { return tx.GetMeta("k"); }).has_value());
 }
 
-TEST_F(SqliteStoreTest, ViewIsReadOnly) {
+TEST_P(StoreTest, ViewIsReadOnly) {
   Status s = store_->View([](Tx& tx) { return tx.PutMeta("k", "v"); });
   EXPECT_EQ(s.code(), Code::kFailedPrecondition);
   s = store_->View([](Tx& tx) { return tx.PutNetwork(MakeNetwork("x")); });
   EXPECT_EQ(s.code(), Code::kFailedPrecondition);
 }
 
-TEST_F(SqliteStoreTest, NestedTransactionsAreRefused) {
+TEST_P(StoreTest, NestedTransactionsAreRefused) {
   Status inner;
   Status outer = store_->Update([&](Tx& tx) {
     inner = store_->View([](Tx&) { return Status::Ok(); });
@@ -386,6 +404,116 @@ TEST_F(SqliteStoreTest, NestedTransactionsAreRefused) {
   // And the store works afterwards.
   EXPECT_TRUE(store_->View([](Tx&) { return Status::Ok(); }).ok());
 }
+
+TEST_P(StoreTest, ContainersLiveOnNodes) {
+  Populate();
+  EXPECT_EQ(store_->node(), kNode);
+  Container there = MakeContainer("there");
+  there.node = "node-b";
+  Write([&](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutContainer(there));
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")));
+    Endpoint e = MakeEndpoint("there", "a", "10.0.0.3");
+    e.node = "ignored";  // an endpoint lives on its container's node
+    return tx.PutEndpoint(e);
+  });
+  auto names = [](const std::vector<Container>& cs) {
+    std::vector<std::string> out;
+    for (const auto& c : cs) out.push_back(c.name + "@" + c.node);
+    return out;
+  };
+  EXPECT_THAT(names(Read<std::vector<Container>>([](Tx& tx) { return tx.ListContainers(); })),
+              ElementsAre("c1@node-a", "c2@node-a", "c3@node-a", "there@node-b"));
+  auto mine = Read<std::vector<Container>>([](Tx& tx) { return tx.ListContainers(kNode); });
+  EXPECT_THAT(names(mine), ElementsAre("c1@node-a", "c2@node-a", "c3@node-a"));
+  ASSERT_EQ(mine[0].endpoints.size(), 1u);
+  EXPECT_EQ(mine[0].endpoints[0].node, kNode);
+  auto theirs = Read<std::vector<Container>>([](Tx& tx) { return tx.ListContainers("node-b"); });
+  ASSERT_EQ(theirs.size(), 1u);
+  ASSERT_EQ(theirs[0].endpoints.size(), 1u);
+  EXPECT_EQ(theirs[0].endpoints[0].node, "node-b");
+  EXPECT_TRUE(
+      Read<std::vector<Container>>([](Tx& tx) { return tx.ListContainers("nowhere"); }).empty());
+
+  // One network's endpoints, every node's, each with its node.
+  auto eps = Read<std::vector<Endpoint>>([](Tx& tx) { return tx.ListEndpoints("a"); });
+  ASSERT_EQ(eps.size(), 2u);
+  EXPECT_EQ(eps[0].container + "@" + eps[0].node, "c1@node-a");
+  EXPECT_EQ(eps[1].container + "@" + eps[1].node, "there@node-b");
+
+  // Re-putting a read container keeps its node; a new node moves it.
+  auto got = Read<std::optional<Container>>([](Tx& tx) { return tx.GetContainer("there"); });
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->node, "node-b");
+  got->hostname = "h";
+  Write([&](Tx& tx) { return tx.PutContainer(*got); });
+  EXPECT_EQ(Read<std::vector<Container>>([](Tx& tx) { return tx.ListContainers("node-b"); }).size(),
+            1u);
+  // Node names are checked (they become keys).
+  Container bad = MakeContainer("bad");
+  bad.node = "a/b";
+  Status s = Try([&](Tx& tx) { return tx.PutContainer(bad); });
+  EXPECT_EQ(s.code(), Code::kInvalidArgument) << s.message();
+  // Deleting a container forgets its node too.
+  Write([](Tx& tx) { return tx.DeleteContainer("there"); });
+  EXPECT_TRUE(
+      Read<std::vector<Container>>([](Tx& tx) { return tx.ListContainers("node-b"); }).empty());
+}
+
+TEST_P(StoreTest, HostIdentityIsPerNode) {
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutHostIdentity("node-a", "boot1:1"));
+    return tx.PutHostIdentity("node-b", "boot2:2");
+  });
+  EXPECT_EQ(Read<std::optional<std::string>>([](Tx& tx) { return tx.GetHostIdentity("node-a"); }),
+            "boot1:1");
+  EXPECT_EQ(Read<std::optional<std::string>>([](Tx& tx) { return tx.GetHostIdentity("node-b"); }),
+            "boot2:2");
+  EXPECT_FALSE(Read<std::optional<std::string>>([](Tx& tx) {
+                 return tx.GetHostIdentity("node-c");
+               }).has_value());
+  EXPECT_EQ(
+      Read<std::optional<std::string>>([](Tx& tx) { return tx.GetMeta("host_identity/node-a"); }),
+      "boot1:1");
+}
+
+TEST_P(StoreTest, ListPortsOfOneHostPort) {
+  Populate();
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", {"tcp", "10.0.0.2", 8080, 80}));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", {"tcp", "10.0.0.1", 8080, 80}));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", {"udp", "", 8080, 80}));
+    return tx.PutPort("c1", {"tcp", "", 8081, 80});
+  });
+  EXPECT_THAT(Read<PortList>([](Tx& tx) { return tx.ListPorts("tcp", 8080); }),
+              ElementsAre(std::pair{std::string("c1"), PortMapping{"tcp", "10.0.0.1", 8080, 80}},
+                          std::pair{std::string("c2"), PortMapping{"tcp", "10.0.0.2", 8080, 80}}));
+  EXPECT_TRUE(Read<PortList>([](Tx& tx) { return tx.ListPorts("sctp", 8080); }).empty());
+}
+
+TEST_P(StoreTest, ChangeLockIsExclusive) {
+  auto lock = store_->LockForChange();
+  ASSERT_TRUE(lock.ok()) << lock.status().message();
+  EXPECT_TRUE(lock->held());
+  auto again = store_->TryLockForChange();
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_FALSE(again->has_value());
+  // Transactions do not need the lock, and the lock survives them.
+  Write([](Tx& tx) { return tx.PutMeta("k", "v"); });
+  // Released on another thread, a waiter gets it.
+  std::thread releaser([held = std::move(*lock)]() mutable { held = ChangeLock::None(); });
+  auto waited = store_->LockForChange();
+  releaser.join();
+  ASSERT_TRUE(waited.ok()) << waited.status().message();
+  *waited = ChangeLock::None();
+  auto now = store_->TryLockForChange();
+  ASSERT_TRUE(now.ok());
+  EXPECT_TRUE(now->has_value());
+  EXPECT_FALSE(ChangeLock::None().held());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "memory"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace weft::store

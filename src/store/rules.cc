@@ -1,0 +1,91 @@
+#include "store/rules.h"
+
+namespace weft::store {
+
+std::string QuoteName(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
+bool HostIpsOverlap(std::string_view a, std::string_view b) {
+  if (a == b || a.empty() || b.empty()) return true;
+  bool a6 = a.find(':') != std::string_view::npos;
+  bool b6 = b.find(':') != std::string_view::npos;
+  if (a6 != b6) return false;
+  std::string_view any = a6 ? "::" : "0.0.0.0";
+  return a == any || b == any;
+}
+
+Status CheckAddressesFree(const Endpoint& e, const std::vector<Endpoint>& on_network) {
+  for (auto field : {&Endpoint::ipv4, &Endpoint::ipv6}) {
+    const std::string& address = e.*field;
+    if (address.empty()) continue;
+    for (const Endpoint& other : on_network) {
+      if (other.container == e.container || other.network != e.network) continue;
+      if (other.*field != address) continue;
+      return AlreadyExists("address " + address + " is already in use on network " +
+                           QuoteName(e.network) + " (by " + QuoteName(other.container) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckHostPortFree(std::string_view container, const PortMapping& m,
+                         const std::vector<std::pair<std::string, PortMapping>>& same_port) {
+  for (const auto& [owner, taken] : same_port) {
+    if (taken.protocol != m.protocol || taken.host_port != m.host_port) continue;
+    if (owner == container && taken.host_ip == m.host_ip) continue;  // replaced
+    if (!HostIpsOverlap(taken.host_ip, m.host_ip)) continue;
+    return AlreadyExists("host port " + std::to_string(m.host_port) + "/" + m.protocol +
+                         " is already in use by container " + QuoteName(owner) + " (on " +
+                         (taken.host_ip.empty() ? "all addresses" : taken.host_ip) + ")");
+  }
+  return Status::Ok();
+}
+
+Status CheckNetworkUnused(std::string_view network, const std::vector<Endpoint>& endpoints) {
+  std::string containers;
+  for (const Endpoint& e : endpoints) {
+    containers += (containers.empty() ? "" : ", ") + QuoteName(e.container);
+  }
+  if (containers.empty()) return Status::Ok();
+  return FailedPrecondition("network " + QuoteName(network) + " is in use by containers " +
+                            containers);
+}
+
+Status RuledTx::CheckWritable() const {
+  if (writable_) return Status::Ok();
+  return FailedPrecondition("write in a read-only transaction (Store::View)");
+}
+
+Status RuledTx::CheckContainerExists(std::string_view name) {
+  WEFT_ASSIGN_OR_RETURN(bool found, HasContainer(name));
+  if (found) return Status::Ok();
+  return NotFound("container " + QuoteName(name) + " not found");
+}
+
+Status RuledTx::PutEndpoint(const Endpoint& e) {
+  WEFT_RETURN_IF_ERROR(CheckWritable());
+  WEFT_RETURN_IF_ERROR(CheckContainerExists(e.container));
+  WEFT_ASSIGN_OR_RETURN(bool network, HasNetwork(e.network));
+  if (!network) return NotFound("network " + QuoteName(e.network) + " not found");
+  if (!e.ipv4.empty() || !e.ipv6.empty()) {
+    WEFT_ASSIGN_OR_RETURN(auto on_network, ListEndpoints(e.network));
+    WEFT_RETURN_IF_ERROR(CheckAddressesFree(e, on_network));
+  }
+  return WriteEndpoint(e);
+}
+
+Status RuledTx::PutPort(std::string_view container, const PortMapping& m) {
+  WEFT_RETURN_IF_ERROR(CheckWritable());
+  WEFT_RETURN_IF_ERROR(CheckContainerExists(container));
+  WEFT_ASSIGN_OR_RETURN(auto same_port, ListPorts(m.protocol, m.host_port));
+  WEFT_RETURN_IF_ERROR(CheckHostPortFree(container, m, same_port));
+  return WritePort(container, m);
+}
+
+Status RuledTx::DeleteNetwork(std::string_view name) {
+  WEFT_RETURN_IF_ERROR(CheckWritable());
+  WEFT_ASSIGN_OR_RETURN(auto endpoints, ListEndpoints(name));
+  WEFT_RETURN_IF_ERROR(CheckNetworkUnused(name, endpoints));
+  return EraseNetwork(name);
+}
+
+}  // namespace weft::store

@@ -1,0 +1,64 @@
+#include "store/rules.h"
+
+#include <gtest/gtest.h>
+
+namespace weft::store {
+namespace {
+
+TEST(RulesTest, HostIpsOverlap) {
+  EXPECT_TRUE(HostIpsOverlap("", ""));
+  EXPECT_TRUE(HostIpsOverlap("", "10.0.0.1"));
+  EXPECT_TRUE(HostIpsOverlap("::1", ""));
+  EXPECT_TRUE(HostIpsOverlap("10.0.0.1", "10.0.0.1"));
+  EXPECT_TRUE(HostIpsOverlap("0.0.0.0", "10.0.0.1"));
+  EXPECT_TRUE(HostIpsOverlap("10.0.0.1", "0.0.0.0"));
+  EXPECT_TRUE(HostIpsOverlap("::", "fd00::1"));
+  EXPECT_FALSE(HostIpsOverlap("10.0.0.1", "10.0.0.2"));
+  EXPECT_FALSE(HostIpsOverlap("0.0.0.0", "::1"));
+  EXPECT_FALSE(HostIpsOverlap("::", "10.0.0.1"));
+  EXPECT_FALSE(HostIpsOverlap("fd00::1", "fd00::2"));
+}
+
+Endpoint On(std::string container, std::string ipv4, std::string ipv6 = "") {
+  Endpoint e;
+  e.container = std::move(container);
+  e.network = "n";
+  e.ipv4 = std::move(ipv4);
+  e.ipv6 = std::move(ipv6);
+  return e;
+}
+
+TEST(RulesTest, AddressesFree) {
+  std::vector<Endpoint> on = {On("c2", "10.0.0.5", "fd00::5"), On("c3", "")};
+  Status s = CheckAddressesFree(On("c1", "10.0.0.5"), on);
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_EQ(s.message(), "address 10.0.0.5 is already in use on network \"n\" (by \"c2\")");
+  s = CheckAddressesFree(On("c1", "10.0.0.6", "fd00::5"), on);
+  EXPECT_EQ(s.message(), "address fd00::5 is already in use on network \"n\" (by \"c2\")");
+  EXPECT_TRUE(CheckAddressesFree(On("c2", "10.0.0.5", "fd00::5"), on).ok());  // its own
+  EXPECT_TRUE(CheckAddressesFree(On("c1", ""), on).ok());                     // none twice
+  EXPECT_TRUE(CheckAddressesFree(On("c1", "10.0.0.6"), on).ok());
+}
+
+TEST(RulesTest, HostPortFree) {
+  std::vector<std::pair<std::string, PortMapping>> same = {{"c1", {"tcp", "", 8080, 80}},
+                                                           {"c2", {"tcp", "10.0.0.1", 8080, 80}}};
+  Status s = CheckHostPortFree("c3", {"tcp", "10.0.0.9", 8080, 80}, same);
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_EQ(s.message(),
+            "host port 8080/tcp is already in use by container \"c1\" (on all addresses)");
+  s = CheckHostPortFree("c3", {"tcp", "0.0.0.0", 8080, 80}, {same[1]});
+  EXPECT_EQ(s.message(), "host port 8080/tcp is already in use by container \"c2\" (on 10.0.0.1)");
+  EXPECT_TRUE(CheckHostPortFree("c1", {"tcp", "", 8080, 81}, {same[0]}).ok());  // replaces
+  EXPECT_TRUE(CheckHostPortFree("c3", {"udp", "", 8080, 80}, same).ok());
+}
+
+TEST(RulesTest, NetworkUnused) {
+  EXPECT_TRUE(CheckNetworkUnused("n", {}).ok());
+  Status s = CheckNetworkUnused("n", {On("c1", ""), On("c2", "")});
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "network \"n\" is in use by containers \"c1\", \"c2\"");
+}
+
+}  // namespace
+}  // namespace weft::store

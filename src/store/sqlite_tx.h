@@ -1,0 +1,75 @@
+#pragma once
+
+// The SQLite backend's transaction (internal to src/store). Its methods live
+// in one file per kind of row: sqlite_network_rows.cc, sqlite_container_rows.cc
+// (containers, their nodes and endpoints), sqlite_port_rows.cc and
+// sqlite_meta_rows.cc. The rules (address and port conflicts, networks in
+// use) come from RuledTx (rules.h).
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "store/rules.h"
+#include "store/sqlite_db.h"
+
+namespace weft::store::sqlite {
+
+// The ports table's columns, in the order ReadPortRow reads them.
+inline constexpr std::string_view kPortCols =
+    "container, protocol, host_ip, host_port, container_port";
+// Reads kPortCols: (container, mapping).
+std::pair<std::string, PortMapping> ReadPortRow(const Query& q);
+
+// Which containers a read picks (sqlite_container_rows.cc).
+struct ContainerScope;
+
+class SqliteTx final : public RuledTx {
+ public:
+  // `node`: the store's local node, for PutContainer without one.
+  SqliteTx(sqlite3* db, bool writable, const std::string& node)
+      : RuledTx(writable), db_(db), node_(node) {}
+
+  // sqlite_network_rows.cc
+  Result<std::optional<Network>> GetNetwork(std::string_view name) override;
+  Result<std::vector<Network>> ListNetworks() override;
+  Status PutNetwork(const Network& network) override;
+
+  // sqlite_container_rows.cc
+  Result<std::optional<Container>> GetContainer(std::string_view name) override;
+  Result<std::vector<Container>> ListContainers() override;
+  Result<std::vector<Container>> ListContainers(std::string_view node) override;
+  Status PutContainer(const Container& container) override;
+  Status DeleteContainer(std::string_view name) override;
+  Status DeleteEndpoint(std::string_view container, std::string_view network) override;
+  Result<std::vector<Endpoint>> ListEndpoints(std::string_view network) override;
+  Result<std::vector<std::string>> UsedAddresses(std::string_view network) override;
+
+  // sqlite_port_rows.cc
+  Status DeletePorts(std::string_view container) override;
+  Result<std::vector<std::pair<std::string, PortMapping>>> ListPorts() override;
+  Result<std::vector<std::pair<std::string, PortMapping>>> ListPorts(std::string_view protocol,
+                                                                     uint16_t host_port) override;
+
+  // sqlite_meta_rows.cc
+  Result<std::optional<std::string>> GetMeta(std::string_view key) override;
+  Status PutMeta(std::string_view key, std::string_view value) override;
+
+ protected:
+  Status WriteEndpoint(const Endpoint& endpoint) override;  // container rows
+  Status WritePort(std::string_view container, const PortMapping& mapping) override;  // ports
+  Status EraseNetwork(std::string_view name) override;        // network rows
+  Result<bool> HasContainer(std::string_view name) override;  // container rows
+  Result<bool> HasNetwork(std::string_view name) override;    // network rows
+
+ private:
+  // Reads the containers `scope` picks (binding `key` unless it picks all),
+  // sorted by name, with their endpoints and ports.
+  Result<std::vector<Container>> ReadContainers(const ContainerScope& scope, std::string_view key);
+
+  sqlite3* db_;
+  const std::string& node_;
+};
+
+}  // namespace weft::store::sqlite
