@@ -29,7 +29,7 @@ Daemon::Daemon(const Options& options)
           [this] {
             if (idle() && options_.exit_when_idle) Shutdown();
           }),
-      openings_(options.files.state_dir + "/weft.lock", options.files.db()) {}
+      openings_(options.files.db()) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
   std::unique_ptr<Daemon> d(new Daemon(options));

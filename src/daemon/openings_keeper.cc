@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "base/file_lock.h"
 #include "core/firewall_sync.h"
 #include "firewall/openings.h"
 #include "store/open.h"
@@ -30,7 +29,7 @@ Result<bool> OpeningsKeeper::Check() {
   WEFT_ASSIGN_OR_RETURN(auto ruleset, fw_->ListRuleset());
   if (firewall::DiffOpenings(model, ruleset).in_sync()) return false;
   // Something to do: under the state lock, from a fresh read of both.
-  WEFT_ASSIGN_OR_RETURN(auto lock, FileLock::TryAcquire(lock_path_));
+  WEFT_ASSIGN_OR_RETURN(auto lock, store_->TryLockForChange());
   if (!lock.has_value()) return false;  // a weft command is at work; next tick
   WEFT_RETURN_IF_ERROR(store_->View([&](store::Tx& tx) -> Status {
     WEFT_ASSIGN_OR_RETURN(networks, tx.ListNetworks());

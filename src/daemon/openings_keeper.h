@@ -20,10 +20,9 @@ namespace weft::daemon {
 
 class OpeningsKeeper {
  public:
-  // `lock_path`: weft's state lock (core::Paths::lock()); `db_path`: weft's
-  // store, read through a handle of the keeper's own.
-  OpeningsKeeper(std::string lock_path, std::string db_path)
-      : lock_path_(std::move(lock_path)), db_path_(std::move(db_path)) {}
+  // `db_path`: weft's store, read (and its change lock tried) through a
+  // handle of the keeper's own.
+  explicit OpeningsKeeper(std::string db_path) : db_path_(std::move(db_path)) {}
 
   // Compares and, if needed, repairs. Returns whether it changed the
   // ruleset; an error only for what the caller should log (a busy lock or
@@ -31,7 +30,6 @@ class OpeningsKeeper {
   Result<bool> Check();
 
  private:
-  std::string lock_path_;
   std::string db_path_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<firewall::Backend> fw_;
