@@ -10,7 +10,7 @@
 #include "cli/cni_main.h"
 #include "cli/command.h"
 #include "cli/daemon_sync.h"
-#include "core/fault.h"
+#include "core/steps.h"
 
 namespace weft::cli {
 namespace {

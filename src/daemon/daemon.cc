@@ -18,7 +18,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/fault.h"
+#include "core/steps.h"
 #include "daemon/docker_backend.h"
 #include "daemon/http.h"
 #include "store/sqlite_store.h"
