@@ -87,16 +87,17 @@ std::string PrefixLength(const std::string& cidr) { return cidr.substr(cidr.find
 // The result of an attachment as the kernel and the store have it now.
 Result<json> DescribeAttachment(const Request& req, const store::Container& c,
                                 const store::Endpoint& ep, const store::Network& net) {
+  // Reads only: through the session's HostView.
   engine::KernelSession session;
-  WEFT_ASSIGN_OR_RETURN(auto* host, session.Host());
-  WEFT_ASSIGN_OR_RETURN(auto bridge, netlink::GetLink(*host, net.bridge));
-  WEFT_ASSIGN_OR_RETURN(auto veth, netlink::GetLink(*host, ep.host_ifname));
-  WEFT_ASSIGN_OR_RETURN(auto* inside, session.In(c.netns_path));
-  WEFT_ASSIGN_OR_RETURN(auto inner, netlink::GetLink(*inside, ep.ifname));
+  WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
+  WEFT_ASSIGN_OR_RETURN(auto outside, driver->HostInterfaces(session, net, ep));
+  WEFT_ASSIGN_OR_RETURN(auto inside_links, session.LinksIn(c.netns_path));
+  auto inner = std::find_if(inside_links.begin(), inside_links.end(),
+                            [&](const netlink::LinkInfo& l) { return l.name == ep.ifname; });
+  if (inner == inside_links.end()) return NotFound("link " + ep.ifname + " not found");
   Attachment a;
-  a.interfaces.push_back({bridge.name, bridge.mac, "", bridge.mtu});
-  a.interfaces.push_back({veth.name, veth.mac, "", veth.mtu});
-  a.interfaces.push_back({inner.name, inner.mac, req.env.netns, inner.mtu});
+  for (const auto& l : outside) a.interfaces.push_back({l.name, l.mac, "", l.mtu});
+  a.interfaces.push_back({inner->name, inner->mac, req.env.netns, inner->mtu});
   for (const auto& sn : net.subnets) {
     bool v6 = sn.cidr.find(':') != std::string::npos;
     const std::string& addr = v6 ? ep.ipv6 : ep.ipv4;
@@ -104,18 +105,14 @@ Result<json> DescribeAttachment(const Request& req, const store::Container& c,
     a.ips.push_back({addr + PrefixLength(sn.cidr), sn.gateway, 2});
   }
   for (int family : {AF_INET, AF_INET6}) {
-    WEFT_ASSIGN_OR_RETURN(auto routes, netlink::ListRoutes(*inside, family));
+    WEFT_ASSIGN_OR_RETURN(auto routes, session.RoutesIn(c.netns_path, family));
     for (const auto& r : routes) {
-      if (r.dst != "default" || r.oif != inner.index) continue;
+      if (r.dst != "default" || r.oif != inner->index) continue;
       a.routes.push_back({family == AF_INET ? "0.0.0.0/0" : "::/0", r.gateway});
     }
   }
-  if (net.dns_enabled) {
-    for (const auto& sn : net.subnets) {
-      if (!sn.gateway.empty()) a.nameservers.push_back(sn.gateway);
-    }
-    if (!a.nameservers.empty()) a.search.push_back(net.name);
-  }
+  a.nameservers = driver->DnsListenAddresses(net);
+  if (!a.nameservers.empty()) a.search.push_back(net.name);
   return BuildResult(req.config.cni_version, a, req.config.prev_result);
 }
 

@@ -351,6 +351,19 @@ class Bridge final : public NetworkDriver {
     return problems;
   }
 
+  Result<std::vector<netlink::LinkInfo>> HostInterfaces(engine::HostView& host,
+                                                        const store::Network& net,
+                                                        const store::Endpoint& ep) const override {
+    WEFT_ASSIGN_OR_RETURN(auto links, host.Links());
+    std::vector<netlink::LinkInfo> out;
+    for (const std::string& name : {net.bridge, ep.host_ifname}) {
+      const netlink::LinkInfo* l = FindLink(links, name);
+      if (!l) return NotFound("link " + name + " not found");
+      out.push_back(*l);
+    }
+    return out;
+  }
+
   void PlanRepair(engine::Plan& plan, SessionPtr session, const RepairInput& in) const override {
     // weft's links (tagged by alias) that no network or live endpoint owns.
     std::set<std::string> owned;

@@ -190,6 +190,18 @@ TEST(Bridge, EveryStepItPlansIsListed) {
   }
 }
 
+TEST(Bridge, HostInterfacesAreTheBridgeThenTheVeth) {
+  FakeHost h = Healthy();
+  auto l = BridgeDriver().HostInterfaces(h, Net(), Box().endpoints[0]);
+  ASSERT_TRUE(l.ok());
+  ASSERT_EQ(l->size(), 2u);
+  EXPECT_EQ((*l)[0].name, "weft0");
+  EXPECT_EQ((*l)[1].name, HostIfname("c1", "n1"));
+  h.links.pop_back();
+  EXPECT_EQ(BridgeDriver().HostInterfaces(h, Net(), Box().endpoints[0]).status().code(),
+            Code::kNotFound);
+}
+
 TEST(Bridge, DnsListensOnTheGatewaysWhenEnabled) {
   store::Network n = Net();
   EXPECT_EQ(DnsListenAddresses(n), std::vector<std::string>{"10.89.0.1"});

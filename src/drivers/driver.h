@@ -92,6 +92,13 @@ class NetworkDriver {
                                                          const store::Endpoint& ep,
                                                          CheckDepth depth) const = 0;
 
+  // The host-side interfaces of an endpoint, outermost first, as a CNI
+  // result lists them (bridge: the bridge, then the veth's host end).
+  // kNotFound when one is missing.
+  virtual Result<std::vector<netlink::LinkInfo>> HostInterfaces(engine::HostView& host,
+                                                                const store::Network& net,
+                                                                const store::Endpoint& ep) const = 0;
+
   // gc: steps that bring the host in line with the store for this driver's
   // networks: its objects that nothing owns deleted, missing ones re-created,
   // loose ones reconnected. No undo (gc moves forward).
