@@ -10,8 +10,9 @@ void SortEndpoints(store::Container& c) {
   auto index = [](const store::Endpoint& e) {
     return e.ifname.size() > 3 ? std::atoi(e.ifname.c_str() + 3) : 0;
   };
-  std::sort(c.endpoints.begin(), c.endpoints.end(),
-            [&](const store::Endpoint& a, const store::Endpoint& b) { return index(a) < index(b); });
+  std::sort(
+      c.endpoints.begin(), c.endpoints.end(),
+      [&](const store::Endpoint& a, const store::Endpoint& b) { return index(a) < index(b); });
 }
 
 Status LoadAll(Context& ctx, std::vector<store::Network>* networks,

@@ -1,8 +1,7 @@
 #include "drivers/bridge.h"
 
-#include <sys/socket.h>
-
 #include <fmt/format.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <map>
@@ -23,8 +22,8 @@ constexpr std::string_view kContainerTag = "weft container ";
 
 // Every step this driver's plans use.
 constexpr std::string_view kBridgeSteps[] = {
-    "create-bridge",  "delete-bridge",  "create-veth",      "configure-interface",
-    "delete-veth",    "gc-delete-link", "gc-reattach-veth",
+    "create-bridge", "delete-bridge",  "create-veth",      "configure-interface",
+    "delete-veth",   "gc-delete-link", "gc-reattach-veth",
 };
 
 Status CreateBridgeNow(const engine::SessionPtr& session, const store::Network& net,
@@ -103,8 +102,10 @@ Status AttachNow(const engine::SessionPtr& session, const Attachment& a) {
 Status ConfigureNow(const engine::SessionPtr& session, const Attachment& a) {
   WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(a.netns_path));
   WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, a.ifname, true));
-  if (!a.ipv4_cidr.empty()) WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv4_cidr, true));
-  if (!a.ipv6_cidr.empty()) WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv6_cidr, true));
+  if (!a.ipv4_cidr.empty())
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv4_cidr, true));
+  if (!a.ipv6_cidr.empty())
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv6_cidr, true));
   if (a.default_route) {
     if (!a.gateway4.empty() && !a.ipv4_cidr.empty()) {
       WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {AF_INET, "default", a.gateway4, a.ifname}));
@@ -267,10 +268,12 @@ class Bridge final : public NetworkDriver {
     return Status::Ok();
   }
 
-  void PlanCreate(engine::Plan& plan, SessionPtr session, const store::Network& net) const override {
+  void PlanCreate(engine::Plan& plan, SessionPtr session,
+                  const store::Network& net) const override {
     PlanBridgeCreate(plan, std::move(session), net);
   }
-  void PlanDelete(engine::Plan& plan, SessionPtr session, const store::Network& net) const override {
+  void PlanDelete(engine::Plan& plan, SessionPtr session,
+                  const store::Network& net) const override {
     PlanBridgeDelete(plan, std::move(session), net);
   }
 

@@ -1,11 +1,11 @@
 #include "drivers/bridge.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "drivers/driver.h"
 
@@ -65,8 +65,7 @@ store::Container Box() {
 FakeHost Healthy() {
   FakeHost h;
   h.links = {{.index = 5, .name = "weft0", .kind = "bridge", .up = true},
-             {.index = 6, .name = HostIfname("c1", "n1"), .kind = "veth", .up = true,
-              .master = 5}};
+             {.index = 6, .name = HostIfname("c1", "n1"), .kind = "veth", .up = true, .master = 5}};
   h.addrs = {{.family = 2, .ifindex = 5, .cidr = "10.89.0.1/24"}};
   h.links_in["/run/netns/c1"] = {
       {.index = 2, .name = "eth0", .kind = "veth", .up = true, .mac = "02:00:00:00:00:01"}};
@@ -163,7 +162,8 @@ TEST(Bridge, RepairDeletesOrphansAndRecreatesWhatIsMissing) {
                                                        "create-veth", "configure-interface"}));
 
   // Both there, the veth off its bridge: plugged back.
-  links = {{.index = 5, .name = "weft0"}, {.index = 6, .name = HostIfname("c1", "n1"), .master = 0}};
+  links = {{.index = 5, .name = "weft0"},
+           {.index = 6, .name = HostIfname("c1", "n1"), .master = 0}};
   engine::Plan again("gc");
   BridgeDriver().PlanRepair(again, session, {nets, live, links});
   EXPECT_EQ(StepNames(again), std::vector<std::string>{"gc-reattach-veth"});

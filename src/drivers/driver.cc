@@ -31,8 +31,8 @@ Result<const NetworkDriver*> GetDriver(std::string_view name) {
   for (const NetworkDriver* d : AllDrivers()) {
     known += (known.empty() ? "" : ", ") + std::string(d->name());
   }
-  return InvalidArgument("unknown network driver \"" + std::string(name) + "\" (supported: " +
-                         known + ")");
+  return InvalidArgument("unknown network driver \"" + std::string(name) +
+                         "\" (supported: " + known + ")");
 }
 
 void RegisterAll() {

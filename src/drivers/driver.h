@@ -28,8 +28,8 @@ namespace weft::drivers {
 
 // What is already taken on the host when a network is completed.
 struct HostNames {
-  std::vector<std::string> links;         // interface names in weft's namespace
-  std::vector<store::Network> networks;   // weft's networks, of every driver
+  std::vector<std::string> links;        // interface names in weft's namespace
+  std::vector<store::Network> networks;  // weft's networks, of every driver
 };
 
 // What gc hands a driver to repair: the store as it will be after gc (every
@@ -95,9 +95,8 @@ class NetworkDriver {
   // The host-side interfaces of an endpoint, outermost first, as a CNI
   // result lists them (bridge: the bridge, then the veth's host end).
   // kNotFound when one is missing.
-  virtual Result<std::vector<netlink::LinkInfo>> HostInterfaces(engine::HostView& host,
-                                                                const store::Network& net,
-                                                                const store::Endpoint& ep) const = 0;
+  virtual Result<std::vector<netlink::LinkInfo>> HostInterfaces(
+      engine::HostView& host, const store::Network& net, const store::Endpoint& ep) const = 0;
 
   // gc: steps that bring the host in line with the store for this driver's
   // networks: its objects that nothing owns deleted, missing ones re-created,
