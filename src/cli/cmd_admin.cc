@@ -7,6 +7,7 @@
 #include "cli/output.h"
 #include "core/gc.h"
 #include "core/health.h"
+#include "core/pending.h"
 
 namespace weft::cli {
 namespace {
@@ -32,7 +33,7 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
     inv.action = [dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-      auto session = std::make_shared<core::KernelSession>();
+      auto session = std::make_shared<engine::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanReconcile(ctx, session));
       if (plan.empty()) {
         if (!*dry_run) std::cout << "in sync: nothing to do\n";
@@ -61,7 +62,7 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
     inv.action = [dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
-      auto session = std::make_shared<core::KernelSession>();
+      auto session = std::make_shared<engine::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanGc(ctx, session));
       if (plan.empty()) {
         if (*dry_run) return Status::Ok();
@@ -79,7 +80,7 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
       "status", "Compare the kernel with the store; name other firewall managers");
   status->callback([&inv] {
     inv.action = [&inv](core::Context& ctx) -> Status {
-      core::KernelSession session;
+      engine::KernelSession session;
       WEFT_ASSIGN_OR_RETURN(auto r, core::CheckHealth(ctx, session));
       if (inv.globals.json) {
         PrintJson({{"ok", r.ok()},

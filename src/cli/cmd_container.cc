@@ -14,6 +14,7 @@
 #include "core/exec.h"
 #include "core/network_ops.h"
 #include "core/port_spec.h"
+#include "core/snapshot.h"
 
 namespace weft::cli {
 namespace {
@@ -39,7 +40,7 @@ nlohmann::json ContainerJson(const store::Container& c) {
 Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
   ctx.set_dry_run(dry_run);
   WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-  auto session = std::make_shared<core::KernelSession>();
+  auto session = std::make_shared<engine::KernelSession>();
   WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanCreateContainer(ctx, session, spec));
   return Execute(ctx, plan, dry_run);
 }
@@ -47,7 +48,7 @@ Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_r
 Status RemoveNow(core::Context& ctx, const std::string& name, bool dry_run) {
   ctx.set_dry_run(dry_run);
   WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-  auto session = std::make_shared<core::KernelSession>();
+  auto session = std::make_shared<engine::KernelSession>();
   WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRemoveContainer(ctx, session, name));
   return Execute(ctx, plan, dry_run);
 }
@@ -118,7 +119,7 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
     inv.action = [spec, network, dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-      auto session = std::make_shared<core::KernelSession>();
+      auto session = std::make_shared<engine::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanConnect(ctx, session, *network, spec->name,
                                                          spec->ip, spec->ip6, spec->aliases));
       return Execute(ctx, plan, *dry_run);
@@ -133,7 +134,7 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
     inv.action = [name, network, dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-      auto session = std::make_shared<core::KernelSession>();
+      auto session = std::make_shared<engine::KernelSession>();
       std::vector<store::Network> nets;
       std::vector<store::Container> containers;
       WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));

@@ -3,7 +3,8 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "core/step_names.h"
+#include "core/steps.h"
+#include "engine/step_registry.h"
 
 namespace weft::cli {
 
@@ -14,7 +15,8 @@ void AddDebugCommands(CLI::App& app, Invocation& inv) {
       "steps", "Print every plan step name, one per line (for WEFT_FAULT=STEP:fail|kill)");
   steps->callback([&inv] {
     inv.action = [](core::Context&) -> Status {
-      for (auto name : core::kStepNames) std::cout << name << "\n";
+      core::RegisterSteps();
+      for (const auto& name : engine::RegisteredSteps()) std::cout << name << "\n";
       return Status::Ok();
     };
   });

@@ -17,7 +17,7 @@
 
 #include "cli/command.h"
 #include "core/ns_view.h"
-#include "core/probe.h"
+#include "cli/demo_probe.h"
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/route.h"
@@ -256,7 +256,7 @@ class Demo {
     WEFT_ASSIGN_OR_RETURN(auto c1, netns::OpenByName(netns_dir_, "c1"));
     WEFT_ASSIGN_OR_RETURN(auto c2, netns::OpenByName(netns_dir_, "c2"));
     const std::string msg = "hello from c2";
-    WEFT_ASSIGN_OR_RETURN(auto r, core::TcpProbe(c1.get(), ip1, 8080, c2.get(), ip1, msg));
+    WEFT_ASSIGN_OR_RETURN(auto r, TcpProbe(c1.get(), ip1, 8080, c2.get(), ip1, msg));
     std::printf("  c1 (%s:8080) received \"%s\" from %s; c2 got the echo \"%s\"\n", ip1.c_str(),
                 r.received.c_str(), r.peer.c_str(), r.reply.c_str());
     if (r.received != msg || r.reply != msg) return Internal("payload mismatch");
@@ -323,7 +323,7 @@ class Demo {
   Status ProveNat() {
     WEFT_ASSIGN_OR_RETURN(auto c1, netns::OpenByName(netns_dir_, "c1"));
     const std::string msg = "hello outside";
-    WEFT_ASSIGN_OR_RETURN(auto r, core::TcpProbe(outside_.get(), kUplinkOutside, 80, c1.get(),
+    WEFT_ASSIGN_OR_RETURN(auto r, TcpProbe(outside_.get(), kUplinkOutside, 80, c1.get(),
                                                  kUplinkOutside, msg));
     std::printf("  the outside server received \"%s\" from %s\n", r.received.c_str(),
                 r.peer.c_str());

@@ -29,7 +29,7 @@ void AddDoctorCommand(CLI::App& app, Invocation& inv) {
                                return r.ok() ? Status::Ok() : r.status();
                              },
                              files.socket(), files.log()};
-      auto session = std::make_shared<core::KernelSession>();
+      auto session = std::make_shared<engine::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto d, core::Diagnose(ctx, session, weftd));
       if (inv.globals.json) {
         nlohmann::json findings = nlohmann::json::array();

@@ -88,7 +88,7 @@ Status WriteOut(const std::string& path, const std::string& text) {
 }
 
 Status RunGraph(core::Context& ctx, const GraphOptions& o, bool json) {
-  core::KernelSession session;
+  engine::KernelSession session;
   WEFT_ASSIGN_OR_RETURN(auto t, core::CollectTopology(ctx, session, o.network));
   std::string text;
   std::string format = json ? "json" : ChooseFormat(o);

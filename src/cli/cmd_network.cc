@@ -6,6 +6,7 @@
 #include "cli/output.h"
 #include "cli/table.h"
 #include "core/network_ops.h"
+#include "core/snapshot.h"
 
 namespace weft::cli {
 namespace {
@@ -58,11 +59,11 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
     inv.action = [spec, dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-      auto session = std::make_shared<core::KernelSession>();
+      auto session = std::make_shared<engine::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto pools, core::PoolsFromEnv());
       WEFT_ASSIGN_OR_RETURN(auto occ, core::ReadOccupied(ctx, *session));
       WEFT_ASSIGN_OR_RETURN(auto net, core::ResolveNetwork(*spec, occ, pools));
-      core::Plan plan("network create " + net.name);
+      engine::Plan plan("network create " + net.name);
       WEFT_RETURN_IF_ERROR(core::PlanNetworkCreate(plan, ctx, session, net));
       WEFT_RETURN_IF_ERROR(Execute(ctx, plan, *dry_run));
       if (!*dry_run) std::cout << net.name << "\n";
@@ -134,7 +135,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
     inv.action = [name, force, dry_run](core::Context& ctx) -> Status {
       ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-      auto session = std::make_shared<core::KernelSession>();
+      auto session = std::make_shared<engine::KernelSession>();
       WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanNetworkRemove(ctx, session, *name, *force));
       return Execute(ctx, plan, *dry_run);
     };

@@ -29,8 +29,8 @@ Result<UniqueFd> OpenTarget(const core::Context& ctx, const std::string& target)
   return netns::OpenByName(ctx.paths().netns_dir, target);
 }
 
-core::Plan PlanAdd(const core::Context& ctx, const std::string& name) {
-  core::Plan plan("ns add " + name);
+engine::Plan PlanAdd(const core::Context& ctx, const std::string& name) {
+  engine::Plan plan("ns add " + name);
   const std::string dir = ctx.paths().netns_dir;
   plan.Add({"create-netns", "ip netns add " + name,
             [=] { return netns::CreateNamed(dir, name); },
@@ -56,7 +56,7 @@ void AddNsCommands(CLI::App& app, Invocation& inv) {
   add->callback([&inv, o] {
     inv.action = [o](core::Context& ctx) -> Status {
       WEFT_RETURN_IF_ERROR(netns::ValidateNetnsName(o->name));
-      core::Plan plan = PlanAdd(ctx, o->name);
+      engine::Plan plan = PlanAdd(ctx, o->name);
       if (!o->dry_run) {
         // Refuse an existing name before planning anything.
         if (netns::OpenByName(ctx.paths().netns_dir, o->name).ok()) {
@@ -103,7 +103,7 @@ void AddNsCommands(CLI::App& app, Invocation& inv) {
                                     o->name);
         }
       }
-      core::Plan plan("ns rm " + o->name);
+      engine::Plan plan("ns rm " + o->name);
       plan.Add({"delete-netns", "ip netns delete " + o->name,
                 [dir, name = o->name] { return netns::DeleteNamed(dir, name); }, nullptr});
       return Execute(ctx, plan, o->dry_run);

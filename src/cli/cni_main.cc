@@ -12,7 +12,7 @@
 #include "cli/daemon_sync.h"
 #include "cni/plugin.h"
 #include "cni/request.h"
-#include "core/fault.h"
+#include "core/steps.h"
 
 namespace weft::cli {
 namespace {

@@ -4,6 +4,7 @@
 
 #include "control/client.h"
 #include "control/launcher.h"
+#include "drivers/driver.h"
 
 namespace weft::cli {
 namespace {
@@ -22,11 +23,7 @@ Result<bool> NeedsDaemon(core::Context& ctx) {
   bool needed = false;
   WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
     WEFT_ASSIGN_OR_RETURN(auto networks, tx.ListNetworks());
-    for (const auto& n : networks) {
-      bool has_gateway = false;
-      for (const auto& s : n.subnets) has_gateway |= !s.gateway.empty();
-      needed |= n.driver == "bridge" && n.dns_enabled && has_gateway;
-    }
+    for (const auto& n : networks) needed |= drivers::ServesDns(n);
     return Status::Ok();
   }));
   return needed;

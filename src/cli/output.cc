@@ -47,7 +47,7 @@ std::string NsViewText(const core::NsView& v) {
   return out + RenderTable({"FAMILY", "DESTINATION", "GATEWAY", "DEV"}, rows);
 }
 
-Status Execute(core::Context& ctx, core::Plan& plan, bool dry_run) {
+Status Execute(core::Context& ctx, engine::Plan& plan, bool dry_run) {
   if (dry_run) {
     std::cout << plan.Explain();
     return Status::Ok();

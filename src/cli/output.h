@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ns_view.h"
-#include "core/plan.h"
+#include "engine/plan.h"
 #include "core/context.h"
 
 namespace weft::cli {
@@ -17,7 +17,7 @@ std::string NsViewText(const core::NsView& v);
 
 // Applies the plan, or with dry_run prints its commands and changes nothing.
 // While it applies, the pending file says so (a crash leaves it behind).
-Status Execute(core::Context& ctx, core::Plan& plan, bool dry_run);
+Status Execute(core::Context& ctx, engine::Plan& plan, bool dry_run);
 
 // Takes the state lock for a mutating command and, unless it is a dry run,
 // first cleans up after a previous command that died or a restart.

@@ -11,7 +11,7 @@
 #include "cli/command.h"
 #include "cli/daemon_sync.h"
 #include "cli/exit_code.h"
-#include "core/fault.h"
+#include "core/steps.h"
 
 namespace weft::cli {
 namespace {

@@ -11,9 +11,9 @@
 #include "cni/version.h"
 #include "core/apply.h"
 #include "core/container_ops.h"
-#include "core/gc.h"
 #include "core/network_ops.h"
-#include "drivers/bridge.h"
+#include "core/snapshot.h"
+#include "drivers/driver.h"
 #include "ipam/prefix.h"
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
@@ -87,16 +87,17 @@ std::string PrefixLength(const std::string& cidr) { return cidr.substr(cidr.find
 // The result of an attachment as the kernel and the store have it now.
 Result<json> DescribeAttachment(const Request& req, const store::Container& c,
                                 const store::Endpoint& ep, const store::Network& net) {
-  core::KernelSession session;
-  WEFT_ASSIGN_OR_RETURN(auto* host, session.Host());
-  WEFT_ASSIGN_OR_RETURN(auto bridge, netlink::GetLink(*host, net.bridge));
-  WEFT_ASSIGN_OR_RETURN(auto veth, netlink::GetLink(*host, ep.host_ifname));
-  WEFT_ASSIGN_OR_RETURN(auto* inside, session.In(c.netns_path));
-  WEFT_ASSIGN_OR_RETURN(auto inner, netlink::GetLink(*inside, ep.ifname));
+  // Reads only: through the session's HostView.
+  engine::KernelSession session;
+  WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
+  WEFT_ASSIGN_OR_RETURN(auto outside, driver->HostInterfaces(session, net, ep));
+  WEFT_ASSIGN_OR_RETURN(auto inside_links, session.LinksIn(c.netns_path));
+  auto inner = std::find_if(inside_links.begin(), inside_links.end(),
+                            [&](const netlink::LinkInfo& l) { return l.name == ep.ifname; });
+  if (inner == inside_links.end()) return NotFound("link " + ep.ifname + " not found");
   Attachment a;
-  a.interfaces.push_back({bridge.name, bridge.mac, "", bridge.mtu});
-  a.interfaces.push_back({veth.name, veth.mac, "", veth.mtu});
-  a.interfaces.push_back({inner.name, inner.mac, req.env.netns, inner.mtu});
+  for (const auto& l : outside) a.interfaces.push_back({l.name, l.mac, "", l.mtu});
+  a.interfaces.push_back({inner->name, inner->mac, req.env.netns, inner->mtu});
   for (const auto& sn : net.subnets) {
     bool v6 = sn.cidr.find(':') != std::string::npos;
     const std::string& addr = v6 ? ep.ipv6 : ep.ipv4;
@@ -104,18 +105,14 @@ Result<json> DescribeAttachment(const Request& req, const store::Container& c,
     a.ips.push_back({addr + PrefixLength(sn.cidr), sn.gateway, 2});
   }
   for (int family : {AF_INET, AF_INET6}) {
-    WEFT_ASSIGN_OR_RETURN(auto routes, netlink::ListRoutes(*inside, family));
+    WEFT_ASSIGN_OR_RETURN(auto routes, session.RoutesIn(c.netns_path, family));
     for (const auto& r : routes) {
-      if (r.dst != "default" || r.oif != inner.index) continue;
+      if (r.dst != "default" || r.oif != inner->index) continue;
       a.routes.push_back({family == AF_INET ? "0.0.0.0/0" : "::/0", r.gateway});
     }
   }
-  if (net.dns_enabled) {
-    for (const auto& sn : net.subnets) {
-      if (!sn.gateway.empty()) a.nameservers.push_back(sn.gateway);
-    }
-    if (!a.nameservers.empty()) a.search.push_back(net.name);
-  }
+  a.nameservers = driver->DnsListenAddresses(net);
+  if (!a.nameservers.empty()) a.search.push_back(net.name);
   return BuildResult(req.config.cni_version, a, req.config.prev_result);
 }
 
@@ -164,7 +161,7 @@ Reply Add(core::Context& ctx, const Request& req) {
     ns.mtu = cfg.mtu;
     spec.new_network = ns;
   }
-  auto session = std::make_shared<core::KernelSession>();
+  auto session = std::make_shared<engine::KernelSession>();
   auto plan = core::PlanCreateContainer(ctx, session, spec);
   if (!plan.ok()) return Fail(FromStatus(plan.status()));
   if (Status s = core::ApplyPlan(ctx, *plan); !s.ok()) return Fail(FromStatus(s));
@@ -185,7 +182,7 @@ Reply Add(core::Context& ctx, const Request& req) {
 Status RemoveAttachments(core::Context& ctx, const std::vector<store::Container>& doomed) {
   StatusList errors;
   for (const auto& c : doomed) {
-    auto session = std::make_shared<core::KernelSession>();
+    auto session = std::make_shared<engine::KernelSession>();
     auto plan = core::PlanRemoveContainer(ctx, session, c.name);
     if (!plan.ok()) {
       errors.Add(plan.status());
@@ -264,26 +261,18 @@ Reply Check(core::Context& ctx, const Request& req) {
     return failed("it was added in " + c.netns_path + ", not " + env.netns);
   }
   if (!netns::OpenByPath(c.netns_path).ok()) return failed(c.netns_path + " is gone");
-  core::KernelSession session;
-  auto host = session.Host();
-  if (!host.ok()) return Fail(FromStatus(host.status()));
-  auto bridge = netlink::GetLink(**host, net->bridge);
-  if (!bridge.ok() || !bridge->up) return failed("bridge " + net->bridge + " is missing or down");
-  auto veth = netlink::GetLink(**host, ep.host_ifname);
-  if (!veth.ok() || veth->master != bridge->index || !veth->up) {
-    return failed("host interface " + ep.host_ifname + " is missing, down or not on " +
-                  net->bridge);
-  }
-  auto inside = session.In(c.netns_path);
-  if (!inside.ok()) return Fail(FromStatus(inside.status()));
-  auto inner = netlink::GetLink(**inside, ep.ifname);
-  if (!inner.ok()) return failed("interface " + ep.ifname + " is missing");
-  if (!inner->up) return failed("interface " + ep.ifname + " is down");
-  if (!ep.mac.empty() && inner->mac != ep.mac) {
-    return failed("interface " + ep.ifname + " has MAC " + inner->mac + ", not " + ep.mac);
-  }
-  auto addrs = netlink::ListAddresses(**inside);
-  if (!addrs.ok()) return Fail(FromStatus(addrs.status()));
+  // The host's side and the container's, as the network's driver checks them
+  // (the same check `weft status` makes, and deeper).
+  auto driver = drivers::GetDriver(net->driver);
+  if (!driver.ok()) return failed(driver.status().message());
+  engine::KernelSession session;
+  auto net_problems = (*driver)->CheckNetwork(session, *net);
+  if (!net_problems.ok()) return Fail(FromStatus(net_problems.status()));
+  if (!net_problems->empty()) return failed(net_problems->front());
+  auto problems =
+      (*driver)->CheckEndpoint(session, c, *net, ep, drivers::CheckDepth::kInside);
+  if (!problems.ok()) return Fail(FromStatus(problems.status()));
+  if (!problems->empty()) return failed(problems->front());
   std::vector<std::string> want;
   for (const auto& sn : net->subnets) {
     const std::string& a = sn.cidr.find(':') != std::string::npos ? ep.ipv6 : ep.ipv4;
@@ -304,12 +293,6 @@ Reply Check(core::Context& ctx, const Request& req) {
         return failed("prevResult has address " + address + ", which weft did not assign");
       }
     }
-  }
-  for (const auto& w : want) {
-    bool there = std::any_of(addrs->begin(), addrs->end(), [&](const netlink::AddrInfo& a) {
-      return a.ifindex == inner->index && a.cidr == w;
-    });
-    if (!there) return failed("interface " + ep.ifname + " lacks address " + w);
   }
   return Done();
 }

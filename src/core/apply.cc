@@ -1,6 +1,7 @@
 #include "core/apply.h"
 
 #include "core/gc.h"
+#include "core/pending.h"
 
 namespace weft::core {
 
@@ -16,7 +17,7 @@ Result<store::ChangeLock> LockForChange(Context& ctx,
   return lock;
 }
 
-Status ApplyPlan(Context& ctx, Plan& plan) {
+Status ApplyPlan(Context& ctx, engine::Plan& plan) {
   if (plan.empty()) return Status::Ok();
   // Only commands that keep state can leave it half-done (ns add/rm do not).
   const bool stateful = ctx.HasStore();

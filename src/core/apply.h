@@ -11,7 +11,7 @@
 #include "base/file_lock.h"
 #include "base/result.h"
 #include "core/context.h"
-#include "core/plan.h"
+#include "engine/plan.h"
 
 namespace weft::core {
 
@@ -23,6 +23,6 @@ Result<store::ChangeLock> LockForChange(Context& ctx,
 
 // Applies `plan` (nothing for an empty one) between MarkPending and
 // ClearPending; marks the context changed when it applied.
-Status ApplyPlan(Context& ctx, Plan& plan);
+Status ApplyPlan(Context& ctx, engine::Plan& plan);
 
 }  // namespace weft::core

@@ -14,11 +14,10 @@
 #include "core/port_spec.h"
 #include "core/names.h"
 #include "core/network_ops.h"
-#include "drivers/bridge.h"
+#include "core/snapshot.h"
+#include "drivers/driver.h"
 #include "ipam/allocator.h"
-#include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
-#include "kernel/netlink/route.h"
 #include "kernel/netns/netns.h"
 #include "kernel/sysctl.h"
 
@@ -104,7 +103,7 @@ Result<std::vector<std::string>> UsedOn(Context& ctx, const std::string& network
 }
 
 // Adds the endpoint's attach steps and returns the endpoint.
-Result<store::Endpoint> PlanEndpoint(Plan& plan, Context& ctx, SessionPtr session,
+Result<store::Endpoint> PlanEndpoint(engine::Plan& plan, Context& ctx, engine::SessionPtr session,
                                      const store::Container& c, const store::Network& net,
                                      const std::string& ip, const std::string& ip6,
                                      const std::vector<std::string>& aliases, bool default_route,
@@ -116,17 +115,18 @@ Result<store::Endpoint> PlanEndpoint(Plan& plan, Context& ctx, SessionPtr sessio
   ep.network = net.name;
   ep.ifname = ifname.empty() ? NextIfname(c) : ifname;
   ep.mac = mac;
-  ep.host_ifname = drivers::HostIfname(c.name, net.name);
   ep.aliases = aliases;
-  std::vector<std::string> used;
-  // A network created in this same plan has no store record yet.
-  if (auto u = UsedOn(ctx, net.name); u.ok()) used = *u;
+  WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
+  driver->CompleteEndpoint(c, net, ep);
+  // A network created in this same plan has no store record yet, and no
+  // addresses in use (UsedAddresses reads none for it).
+  WEFT_ASSIGN_OR_RETURN(std::vector<std::string> used, UsedOn(ctx, net.name));
   WEFT_RETURN_IF_ERROR(AllocateAddresses(net, used, ip, ip6, &ep));
-  drivers::PlanAttach(plan, session, drivers::AttachmentFor(c, net, ep, default_route));
+  driver->PlanAttach(plan, session, c, net, ep, default_route);
   return ep;
 }
 
-Status PlanRecordEndpoint(Plan& plan, Context& ctx, const store::Endpoint& ep) {
+Status PlanRecordEndpoint(engine::Plan& plan, Context& ctx, const store::Endpoint& ep) {
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   plan.Add({"record-endpoint", "",
             [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); },
@@ -147,7 +147,7 @@ std::optional<store::Network> FirstNetwork(const Snapshot& snap, const store::Co
 
 // Writes the container's /etc files for `c`; undo restores `previous`'s, or
 // removes them for a new container.
-void PlanFiles(Plan& plan, Context& ctx, const Snapshot& snap, const store::Container& c,
+void PlanFiles(engine::Plan& plan, Context& ctx, const Snapshot& snap, const store::Container& c,
                const store::Container* previous = nullptr) {
   std::string dir = ctx.paths().container_dir(c.name);
   std::optional<store::Container> prev;
@@ -211,16 +211,16 @@ bool Collide(const store::PortMapping& a, const store::PortMapping& b) {
 // Refuses mappings that collide with each other or with another container's,
 // whose host address the host does not have, or that the container cannot
 // serve (no address of that family, internal network).
-Status CheckPorts(SessionPtr session, const Snapshot& snap,
-                  const store::Container& c) {
+Status CheckPorts(engine::HostView& host, const Snapshot& snap, const store::Container& c) {
   if (c.ports.empty()) return Status::Ok();
-  if (c.mode != "bridge") {
+  if (c.mode_kind() != store::Mode::kNetworks) {
     return InvalidArgument("ports cannot be published with --network " + c.mode +
-                           (c.mode == "host" ? " (the container already uses the host's ports)" : ""));
+                           (c.mode_kind() == store::Mode::kHost
+                                ? " (the container already uses the host's ports)"
+                                : ""));
   }
   std::set<std::string> host_addrs;
-  WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
-  WEFT_ASSIGN_OR_RETURN(auto addrs, netlink::ListAddresses(*sock));
+  WEFT_ASSIGN_OR_RETURN(auto addrs, host.Addresses());
   for (const auto& a : addrs) {
     if (auto ip = ipam::IpAddress::Parse(a.cidr.substr(0, a.cidr.find('/'))); ip.ok()) {
       host_addrs.insert(ip->ToString());
@@ -267,7 +267,7 @@ Status CheckPorts(SessionPtr session, const Snapshot& snap,
 // Adds the firewall step that takes the table from the snapshot's state to
 // the state with `updated` in place of the container of the same name
 // (absent when `remove`).
-Status PlanContainerFirewall(Plan& plan, SessionPtr session, const Snapshot& snap,
+Status PlanContainerFirewall(engine::Plan& plan, engine::SessionPtr session, const Snapshot& snap,
                              const store::Container& updated, bool remove) {
   std::vector<store::Container> after;
   for (const auto& c : snap.containers) {
@@ -282,21 +282,20 @@ Status PlanContainerFirewall(Plan& plan, SessionPtr session, const Snapshot& sna
 // interface named spec.ifname. Returns whether the first network should add
 // default routes: not when the namespace already has one (CNI's conventions:
 // the runtime's first network keeps the default route).
-Result<bool> CheckExternalNetns(const SessionPtr& session, const ContainerSpec& spec) {
+Result<bool> CheckExternalNetns(engine::HostView& host, const ContainerSpec& spec) {
   const std::string& path = spec.external_netns;
   if (!netns::OpenByPath(path).ok()) {
     return NotFound("network namespace " + path + " does not exist");
   }
-  WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
   const std::string ifname = spec.ifname.empty() ? "eth0" : spec.ifname;
-  WEFT_ASSIGN_OR_RETURN(auto links, netlink::ListLinks(*sock));
+  WEFT_ASSIGN_OR_RETURN(auto links, host.LinksIn(path));
   for (const auto& l : links) {
     if (l.name == ifname) {
       return AlreadyExists("interface " + ifname + " already exists in " + path);
     }
   }
   for (int family : {AF_INET, AF_INET6}) {
-    WEFT_ASSIGN_OR_RETURN(auto routes, netlink::ListRoutes(*sock, family));
+    WEFT_ASSIGN_OR_RETURN(auto routes, host.RoutesIn(path, family));
     for (const auto& r : routes) {
       if (r.dst == "default") return false;
     }
@@ -309,7 +308,7 @@ Result<bool> CheckExternalNetns(const SessionPtr& session, const ContainerSpec& 
 // must be usable the moment weft returns (hairpin mode would also make a
 // container see its own probes). The explanation runs `ip` as `ip_in` and
 // other commands after `exec_in`.
-void PlanLoUp(Plan& plan, const SessionPtr& session, const std::string& path,
+void PlanLoUp(engine::Plan& plan, const engine::SessionPtr& session, const std::string& path,
               const std::string& ip_in, const std::string& exec_in) {
   plan.Add({"netns-lo-up",
             ip_in + " link set lo up\n" + exec_in + " sysctl -qw net.ipv6.conf.default.accept_dad=0",
@@ -320,6 +319,14 @@ void PlanLoUp(Plan& plan, const SessionPtr& session, const std::string& path,
               return kernel::WriteSysctlIn(fd, "net.ipv6.conf.default.accept_dad", "0");
             },
             nullptr});
+}
+
+// The mode `--network NAME` selects by itself: host or none; nullopt for a
+// network's name.
+std::optional<store::Mode> SpecialMode(const std::string& network) {
+  if (network == "host") return store::Mode::kHost;
+  if (network == "none") return store::Mode::kNone;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -336,7 +343,7 @@ Result<store::Container> GetContainer(Context& ctx, const std::string& name) {
   return *c;
 }
 
-Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const ContainerSpec& spec) {
+Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr session, const ContainerSpec& spec) {
   WEFT_RETURN_IF_ERROR(ValidateName("container", spec.name));
   WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
   if (snap.FindContainer(spec.name)) {
@@ -347,48 +354,49 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
   std::set<std::string> seen;
   for (const auto& n : nets) {
     if (!seen.insert(n).second) return InvalidArgument("network " + Quote(n) + " given twice");
-    if ((n == "host" || n == "none") && nets.size() > 1) {
+    if (SpecialMode(n) && nets.size() > 1) {
       return InvalidArgument("--network " + n + " cannot be combined with other networks");
     }
   }
-  if (nets[0] == "host" && !spec.hostname.empty()) {
+  // kNetworks unless --network host or none.
+  const store::Mode mode = SpecialMode(nets[0]).value_or(store::Mode::kNetworks);
+  if (mode == store::Mode::kHost && !spec.hostname.empty()) {
     return InvalidArgument("--hostname cannot be set with --network host (it shares the host's)");
   }
-  if ((nets[0] == "host" || nets[0] == "none") && (!spec.ip.empty() || !spec.ip6.empty())) {
+  if (mode != store::Mode::kNetworks && (!spec.ip.empty() || !spec.ip6.empty())) {
     return InvalidArgument("--ip/--ip6 need a bridge network, not " + nets[0]);
   }
 
   store::Container c;
   c.name = spec.name;
   c.hostname = spec.hostname;
+  c.set_mode(mode);
   bool default_route = true;
   c.ports = spec.ports;
   c.created_unix = std::time(nullptr);
-  Plan plan("create " + spec.name);
+  engine::Plan plan("create " + spec.name);
 
-  if (nets[0] == "host") {
-    c.mode = "host";
+  if (mode == store::Mode::kHost) {
     PlanFiles(plan, ctx, snap, c);
   } else if (spec.handoff) {
-    if (nets.size() != 1 || nets[0] == "none") {
+    if (nets.size() != 1 || mode == store::Mode::kNone) {
       return InvalidArgument("a handed-off interface needs exactly one bridge network");
     }
     if (spec.ifname.empty()) return InvalidArgument("a handed-off interface needs a name");
-    c.mode = "bridge";
     c.netns_path = spec.external_netns;
     c.external_netns = true;
     default_route = false;  // the runtime routes
   } else if (!spec.external_netns.empty()) {
-    if (nets[0] == "none") return InvalidArgument("a runtime's namespace needs a bridge network");
-    c.mode = "bridge";
+    if (mode == store::Mode::kNone) {
+      return InvalidArgument("a runtime's namespace needs a bridge network");
+    }
     c.netns_path = spec.external_netns;
     c.external_netns = true;
     c.cni_container_id = spec.cni_container_id;
-    WEFT_ASSIGN_OR_RETURN(default_route, CheckExternalNetns(session, spec));
+    WEFT_ASSIGN_OR_RETURN(default_route, CheckExternalNetns(*session, spec));
     const std::string enter = "nsenter --net=" + c.netns_path;
     PlanLoUp(plan, session, c.netns_path, enter + " ip", enter);
   } else {
-    c.mode = nets[0] == "none" ? "none" : "bridge";
     c.netns_path = ctx.paths().netns_path(spec.name);
     if (netns::OpenByPath(c.netns_path).ok()) {
       return AlreadyExists("network namespace " + Quote(spec.name) + " already exists in " +
@@ -413,7 +421,7 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
     PlanLoUp(plan, session, path, "ip -n " + spec.name, "ip netns exec " + spec.name);
   }
 
-  if (c.mode == "bridge") {
+  if (mode == store::Mode::kNetworks) {
     for (size_t i = 0; i < nets.size(); ++i) {
       const store::Network* net = snap.FindNetwork(nets[i]);
       store::Network created;
@@ -426,10 +434,10 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
         if (make) ns = *spec.new_network;
         ns.name = nets[i];
         WEFT_ASSIGN_OR_RETURN(created, ResolveNetwork(ns, occ, pools));
-        Plan np("network create " + created.name);
+        engine::Plan np("network create " + created.name);
         WEFT_RETURN_IF_ERROR(PlanNetworkCreate(np, ctx, session, created));
         // Network steps must come before the container's.
-        Plan merged("create " + spec.name);
+        engine::Plan merged("create " + spec.name);
         merged.Append(std::move(np));
         merged.Append(std::move(plan));
         plan = std::move(merged);
@@ -445,9 +453,9 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
       c.endpoints.push_back(ep);
     }
   }
-  if (c.mode != "host") PlanFiles(plan, ctx, snap, c);
+  if (mode != store::Mode::kHost) PlanFiles(plan, ctx, snap, c);
   if (!c.ports.empty()) {
-    WEFT_RETURN_IF_ERROR(CheckPorts(session, snap, c));
+    WEFT_RETURN_IF_ERROR(CheckPorts(*session, snap, c));
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, c, false));
   }
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
@@ -461,7 +469,7 @@ Result<Plan> PlanCreateContainer(Context& ctx, SessionPtr session, const Contain
   return plan;
 }
 
-Result<Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
+Result<engine::Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
                                const std::string& netns_path) {
   WEFT_ASSIGN_OR_RETURN(store::Container c, GetContainer(ctx, container));
   if (!c.external_netns || c.endpoints.empty() || !c.endpoints.front().handoff) {
@@ -473,7 +481,7 @@ Result<Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
   if (netns_path.empty() || netns_path[0] != '/') {
     return InvalidArgument("sandbox path " + Quote(netns_path) + " is not absolute");
   }
-  Plan plan("join " + container);
+  engine::Plan plan("join " + container);
   if (c.netns_path == netns_path) return plan;
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   store::Container before = c, after = c;
@@ -486,7 +494,7 @@ Result<Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
   return plan;
 }
 
-Result<Plan> PlanConnect(Context& ctx, SessionPtr session, const std::string& network,
+Result<engine::Plan> PlanConnect(Context& ctx, engine::SessionPtr session, const std::string& network,
                          const std::string& container, const std::string& ip,
                          const std::string& ip6, const std::vector<std::string>& aliases) {
   WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
@@ -494,7 +502,7 @@ Result<Plan> PlanConnect(Context& ctx, SessionPtr session, const std::string& ne
   if (!c) return NotFound("no container " + Quote(container));
   const store::Network* net = snap.FindNetwork(network);
   if (!net) return NotFound("no network " + Quote(network));
-  if (c->mode != "bridge") {
+  if (c->mode_kind() != store::Mode::kNetworks) {
     return FailedPrecondition("container " + Quote(container) + " uses --network " + c->mode +
                               " and cannot be connected to networks");
   }
@@ -504,7 +512,7 @@ Result<Plan> PlanConnect(Context& ctx, SessionPtr session, const std::string& ne
                            Quote(network));
     }
   }
-  Plan plan("connect " + network + " " + container);
+  engine::Plan plan("connect " + network + " " + container);
   WEFT_ASSIGN_OR_RETURN(auto ep, PlanEndpoint(plan, ctx, session, *c, *net, ip, ip6, aliases,
                                               c->endpoints.empty()));
   store::Container updated = *c;
@@ -517,7 +525,7 @@ Result<Plan> PlanConnect(Context& ctx, SessionPtr session, const std::string& ne
   return plan;
 }
 
-Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Container& c,
+Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session, const store::Container& c,
                             const store::Network& net, bool sync_firewall) {
   auto it = std::find_if(c.endpoints.begin(), c.endpoints.end(),
                          [&](const store::Endpoint& e) { return e.network == net.name; });
@@ -525,7 +533,7 @@ Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Conta
     return NotFound("container " + Quote(c.name) + " is not on network " + Quote(net.name));
   }
   const store::Endpoint& ep = *it;
-  Plan plan("disconnect " + net.name + " " + c.name);
+  engine::Plan plan("disconnect " + net.name + " " + c.name);
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   plan.Add({"remove-endpoint-record", "",
             [store, ep] {
@@ -540,7 +548,8 @@ Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Conta
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, without, false));
   }
   bool had_default = it == c.endpoints.begin();
-  drivers::PlanDetach(plan, session, drivers::AttachmentFor(c, net, ep, had_default));
+  WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
+  driver->PlanDetach(plan, session, c, net, ep, had_default);
   store::Container updated = c;
   updated.endpoints.erase(updated.endpoints.begin() + (it - c.endpoints.begin()));
   WEFT_ASSIGN_OR_RETURN(Snapshot files_snap, Load(ctx));
@@ -548,12 +557,12 @@ Result<Plan> PlanDisconnect(Context& ctx, SessionPtr session, const store::Conta
   return plan;
 }
 
-Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::string& name) {
+Result<engine::Plan> PlanRemoveContainer(Context& ctx, engine::SessionPtr session, const std::string& name) {
   WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
   const store::Container* found = snap.FindContainer(name);
   if (!found) return NotFound("no container " + Quote(name));
   const store::Container c = *found;
-  Plan plan("rm " + name);
+  engine::Plan plan("rm " + name);
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   plan.Add({"remove-container-record", "",
             [store, name] { return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); }); },
@@ -578,8 +587,8 @@ Result<Plan> PlanRemoveContainer(Context& ctx, SessionPtr session, const std::st
   for (size_t i = 0; i < c.endpoints.size(); ++i) {
     const store::Network* net = snap.FindNetwork(c.endpoints[i].network);
     if (!net) continue;
-    drivers::PlanDetach(plan, session,
-                        drivers::AttachmentFor(c, *net, c.endpoints[i], i == 0));
+    WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net->driver));
+    driver->PlanDetach(plan, session, c, *net, c.endpoints[i], i == 0);
   }
   // A runtime's namespace is the runtime's to delete.
   if (!c.netns_path.empty() && !c.external_netns) {

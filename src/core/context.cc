@@ -5,9 +5,13 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "core/steps.h"
 #include "store/open.h"
 
 namespace weft::core {
+
+Context::Context(Paths paths, std::optional<engine::Fault> fault)
+    : paths_(std::move(paths)), engine_((RegisterSteps(), std::move(fault))) {}
 
 Status Context::EnsureStateDir() const {
   std::error_code ec;

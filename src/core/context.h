@@ -6,7 +6,7 @@
 
 #include "base/file_lock.h"
 #include "base/result.h"
-#include "core/engine.h"
+#include "engine/engine.h"
 #include "store/store.h"
 
 namespace weft::core {
@@ -40,11 +40,11 @@ struct Paths {
 // the state lock and the plan engine. Passed down explicitly; no globals.
 class Context {
  public:
-  Context(Paths paths, std::optional<Fault> fault)
-      : paths_(std::move(paths)), engine_(std::move(fault)) {}
+  // Registers every step name with the engine first (core/steps.h).
+  Context(Paths paths, std::optional<engine::Fault> fault);
 
   const Paths& paths() const { return paths_; }
-  const Engine& engine() const { return engine_; }
+  const engine::Engine& engine() const { return engine_; }
 
   // A dry run changes nothing: no lock file, and no store is created (an
   // absent store reads as an empty in-memory one).
@@ -68,7 +68,7 @@ class Context {
   Status EnsureStateDir() const;
 
   Paths paths_;
-  Engine engine_;
+  engine::Engine engine_;
   std::unique_ptr<store::Store> store_;
   bool dry_run_ = false;
   bool changed_ = false;

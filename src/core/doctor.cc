@@ -9,6 +9,8 @@
 #include "core/gc.h"
 #include "core/health.h"
 #include "core/network_ops.h"
+#include "core/snapshot.h"
+#include "drivers/driver.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/route.h"
 #include "kernel/sysctl.h"
@@ -222,9 +224,7 @@ void CheckWeftd(const std::vector<store::Network>& networks, const WeftdProbe& w
                 Diagnosis& d) {
   std::vector<std::string> dns;
   for (const auto& n : networks) {
-    bool has_gateway = false;
-    for (const auto& s : n.subnets) has_gateway |= !s.gateway.empty();
-    if (n.driver == "bridge" && n.dns_enabled && has_gateway) dns.push_back(n.name);
+    if (drivers::ServesDns(n)) dns.push_back(n.name);
   }
   if (dns.empty() || !weftd.ping) return;
   if (auto f = WeftdFinding(dns, weftd.ping(), weftd.socket, weftd.log)) d.findings.push_back(*f);
@@ -232,7 +232,7 @@ void CheckWeftd(const std::vector<store::Network>& networks, const WeftdProbe& w
 
 }  // namespace
 
-Result<Diagnosis> Diagnose(Context& ctx, SessionPtr session, const WeftdProbe& weftd) {
+Result<Diagnosis> Diagnose(Context& ctx, engine::SessionPtr session, const WeftdProbe& weftd) {
   Diagnosis d;
   const bool has_store = ctx.HasStore();
   store::ChangeLock lock = store::ChangeLock::None();

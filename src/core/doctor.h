@@ -12,7 +12,7 @@
 
 #include "core/context.h"
 #include "core/doctor_checks.h"
-#include "core/kernel_session.h"
+#include "engine/kernel_session.h"
 
 namespace weft::core {
 
@@ -35,6 +35,6 @@ struct WeftdProbe {
 // does not show up half done), the kernel in weft's namespace, /proc/sys
 // and weftd. Errors only when a source cannot be read at all.
 // Runs in: weft's netns. REQUIRES: root (nftables listing).
-Result<Diagnosis> Diagnose(Context& ctx, SessionPtr session, const WeftdProbe& weftd);
+Result<Diagnosis> Diagnose(Context& ctx, engine::SessionPtr session, const WeftdProbe& weftd);
 
 }  // namespace weft::core

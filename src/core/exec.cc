@@ -27,7 +27,7 @@ Status BindOver(const std::string& src, const char* dst) {
 Status ExecInContainer(const Paths& paths, const store::Container& c,
                        const std::vector<std::string>& argv) {
   if (argv.empty()) return InvalidArgument("no command to run");
-  if (c.mode != "host") {
+  if (c.mode_kind() != store::Mode::kHost) {
     WEFT_ASSIGN_OR_RETURN(UniqueFd ns, netns::OpenByPath(c.netns_path));
     if (::setns(ns.get(), CLONE_NEWNET) != 0) {
       return StatusFromErrno("enter network namespace of " + c.name, errno);

@@ -99,7 +99,7 @@ Result<nlohmann::json> ElementBatch(const firewall::FirewallModel& model,
 
 // Applies `first`; if the kernel refuses it (say the table was flushed under
 // us), applies the whole ruleset `fallback` instead.
-Status ApplyOrRebuild(const SessionPtr& session, const nlohmann::json& first,
+Status ApplyOrRebuild(const engine::SessionPtr& session, const nlohmann::json& first,
                       const nlohmann::json& fallback) {
   WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
   if (first["nftables"].empty()) return Status::Ok();
@@ -109,12 +109,10 @@ Status ApplyOrRebuild(const SessionPtr& session, const nlohmann::json& first,
 
 // The explanation of a whole-table change: weft's table, then the openings
 // the current foreign ruleset needs (they are computed again when applied).
-std::string ExplainWithOpenings(const SessionPtr& session, const nlohmann::json& batch,
+std::string ExplainWithOpenings(const engine::SessionPtr& session, const nlohmann::json& batch,
                                 const firewall::FirewallModel& model) {
   std::string text = firewall::Explain(batch);
-  auto fw = session->Firewall();
-  if (!fw.ok()) return text;
-  auto ruleset = (*fw)->ListRuleset();
+  auto ruleset = session->FirewallRuleset();
   if (!ruleset.ok()) return text;
   auto diff = firewall::DiffOpenings(model, *ruleset);
   if (diff.in_sync()) return text;
@@ -150,7 +148,7 @@ Result<bool> RepairOpenings(firewall::Backend& fw, const firewall::FirewallModel
   return true;
 }
 
-Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallModel& before,
+Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, const firewall::FirewallModel& before,
                     const firewall::FirewallModel& after) {
   // With no networks left, weft's table goes entirely: nothing is left behind.
   auto batch_for = [](const firewall::FirewallModel& m) -> Result<nlohmann::json> {
@@ -185,7 +183,7 @@ Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallMode
   return Status::Ok();
 }
 
-void PlanForwarding(Plan& plan, bool ipv6, bool bridge_filter) {
+void PlanForwarding(engine::Plan& plan, bool ipv6, bool bridge_filter) {
   std::vector<std::pair<std::string, std::string>> wanted = {{"net.ipv4.ip_forward", "1"}};
   if (ipv6) wanted.emplace_back("net.ipv6.conf.all.forwarding", "1");
   if (bridge_filter) {

@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "core/kernel_session.h"
-#include "core/plan.h"
+#include "engine/kernel_session.h"
+#include "engine/plan.h"
 #include "firewall/backend.h"
 #include "firewall/model.h"
 #include "store/model.h"
@@ -17,7 +17,7 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
 // Adds the step that makes weft's nftables table match `after` in one atomic
 // transaction; its undo makes it match `before` again. The explanation is the
 // whole ruleset as nft commands.
-Status PlanFirewall(Plan& plan, SessionPtr session, const firewall::FirewallModel& before,
+Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, const firewall::FirewallModel& before,
                     const firewall::FirewallModel& after);
 
 // Applies `batch` (commands for weft's own table; may be empty) together
@@ -36,6 +36,6 @@ Result<bool> RepairOpenings(firewall::Backend& fw, const firewall::FirewallModel
 // weft's namespace, and with `bridge_filter` makes bridged traffic pass the
 // inet forward hook (bridge-nf-call-iptables), which --icc=false relies on.
 // Nothing to undo: these stay on, as Docker leaves them.
-void PlanForwarding(Plan& plan, bool ipv6, bool bridge_filter);
+void PlanForwarding(engine::Plan& plan, bool ipv6, bool bridge_filter);
 
 }  // namespace weft::core

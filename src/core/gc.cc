@@ -9,16 +9,13 @@
 #include <sstream>
 
 #include "core/health.h"
-#include "core/network_ops.h"
-#include "drivers/bridge.h"
-#include "kernel/netlink/link.h"
+#include "core/pending.h"
+#include "core/snapshot.h"
+#include "drivers/driver.h"
 #include "kernel/netns/netns.h"
 
 namespace weft::core {
 namespace {
-
-constexpr std::string_view kNetworkTag = "weft network ";
-constexpr std::string_view kContainerTag = "weft container ";
 
 std::vector<std::string> ListDir(const std::string& dir) {
   std::vector<std::string> out;
@@ -34,12 +31,6 @@ void RemovePath(const std::string& path) {
   std::filesystem::remove_all(path, ec);
 }
 
-Status DeleteLinkIfThere(const SessionPtr& session, const std::string& name) {
-  WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
-  Status s = netlink::DeleteLink(*sock, name);
-  return s.code() == Code::kNotFound ? Status::Ok() : s;
-}
-
 // "<boot id>:<inode of weft's network namespace>": changes on reboot, and
 // when the sandbox that plays the host is replaced.
 std::string HostIdentity() {
@@ -53,8 +44,8 @@ std::string HostIdentity() {
 
 }  // namespace
 
-Result<Plan> PlanGc(Context& ctx, SessionPtr session) {
-  Plan plan("gc");
+Result<engine::Plan> PlanGc(Context& ctx, engine::SessionPtr session) {
+  engine::Plan plan("gc");
   std::vector<store::Network> networks;
   std::vector<store::Container> containers;
   if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
@@ -68,7 +59,7 @@ Result<Plan> PlanGc(Context& ctx, SessionPtr session) {
   for (const auto& c : containers) {
     // A handed-off endpoint not yet joined (Docker's CreateEndpoint before
     // Join) has no namespace yet.
-    if (c.mode == "host" || (c.external_netns && c.netns_path.empty()) ||
+    if (c.mode_kind() == store::Mode::kHost || (c.external_netns && c.netns_path.empty()) ||
         netns::OpenByPath(c.netns_path).ok()) {
       live.push_back(c);
       continue;
@@ -103,77 +94,17 @@ Result<Plan> PlanGc(Context& ctx, SessionPtr session) {
               nullptr});
   }
 
-  // 3. weft's links that nothing in the store owns; 4. missing bridges and
-  // veths of live networks and containers.
-  WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
-  WEFT_ASSIGN_OR_RETURN(auto links, netlink::ListLinks(*host));
-  std::set<std::string> present;
-  for (const auto& l : links) present.insert(l.name);
-  std::set<std::string> owned;
-  for (const auto& n : networks) owned.insert(n.bridge);
-  for (const auto& c : live) {
-    for (const auto& e : c.endpoints) owned.insert(e.host_ifname);
-  }
-  for (const auto& l : links) {
-    bool tagged = l.alias.rfind(kNetworkTag, 0) == 0 || l.alias.rfind(kContainerTag, 0) == 0;
-    if (!tagged || owned.count(l.name)) continue;
-    plan.Add({"gc-delete-link", "ip link delete " + l.name + "   # " + l.alias,
-              [session, name = l.name] { return DeleteLinkIfThere(session, name); }, nullptr});
-  }
-  std::map<std::string, const store::Network*> by_name;
-  for (const auto& n : networks) {
-    by_name[n.name] = &n;
-    if (!present.count(n.bridge)) drivers::PlanBridgeCreate(plan, session, n);
-  }
-  std::map<std::string, int> index_of;  // link name -> ifindex
-  std::map<std::string, int> master_of;  // link name -> its master's ifindex
-  for (const auto& l : links) {
-    index_of[l.name] = l.index;
-    master_of[l.name] = l.master;
-  }
-  for (const auto& c : live) {
-    for (size_t i = 0; i < c.endpoints.size(); ++i) {
-      const auto& e = c.endpoints[i];
-      auto net = by_name.find(e.network);
-      if (net == by_name.end()) continue;
-      const std::string& bridge = net->second->bridge;
-      if (!present.count(e.host_ifname)) {
-        drivers::PlanAttach(plan, session, drivers::AttachmentFor(c, *net->second, e, i == 0));
-        continue;
-      }
-      // A veth that survived its bridge (deleted, maybe re-created above)
-      // is plugged back in.
-      auto bridge_index = index_of.find(bridge);
-      if (bridge_index != index_of.end() && master_of[e.host_ifname] == bridge_index->second) {
-        continue;
-      }
-      plan.Add({"gc-reattach-veth",
-                "ip link set " + e.host_ifname + " master " + bridge + " up\nbridge link set dev " +
-                    e.host_ifname + " hairpin on",
-                [session, veth = e.host_ifname, bridge] {
-                  WEFT_ASSIGN_OR_RETURN(auto* h, session->Host());
-                  WEFT_RETURN_IF_ERROR(netlink::SetLinkMaster(*h, veth, bridge));
-                  WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*h, veth, true));
-                  return netlink::SetBridgePortHairpin(*h, veth, true);
-                },
-                nullptr});
-    }
+  // 3. Each driver's repairs: its links that nothing in the store owns,
+  // missing pieces of live networks and containers (drivers/driver.h).
+  WEFT_ASSIGN_OR_RETURN(auto links, session->Links());
+  for (const drivers::NetworkDriver* driver : drivers::AllDrivers()) {
+    driver->PlanRepair(plan, session, {networks, live, links});
   }
 
-  // 5. Sysctls and the firewall, as the surviving store says.
+  // 4. Sysctls and the firewall, as the surviving store says.
   WEFT_RETURN_IF_ERROR(PlanReconcileSteps(plan, session, networks, live));
   return plan;
 }
-
-Status MarkPending(const Paths& paths, const std::string& command) {
-  std::ofstream f(paths.pending(), std::ios::trunc);
-  f << command << "\n";
-  f.close();
-  if (!f) return Internal("write " + paths.pending() + " failed");
-  return Status::Ok();
-}
-
-void ClearPending(const Paths& paths) { RemovePath(paths.pending()); }
 
 Result<std::string> RecoverIfNeeded(Context& ctx) {
   if (!ctx.HasStore()) return std::string();
@@ -195,10 +126,10 @@ Result<std::string> RecoverIfNeeded(Context& ctx) {
   }));
   if (last && *last != identity && why.empty()) why = "the host was restarted";
   if (!why.empty()) {
-    auto session = std::make_shared<KernelSession>();
-    WEFT_ASSIGN_OR_RETURN(Plan plan, PlanGc(ctx, session));
+    auto session = std::make_shared<engine::KernelSession>();
+    WEFT_ASSIGN_OR_RETURN(engine::Plan plan, PlanGc(ctx, session));
     // Recovery never injects faults: WEFT_FAULT is for the command itself.
-    WEFT_RETURN_IF_ERROR(Engine().Apply(plan).Wrap("cleaning up after " + why));
+    WEFT_RETURN_IF_ERROR(engine::Engine().Apply(plan).Wrap("cleaning up after " + why));
     ClearPending(paths);
   }
   if (!last || *last != identity) WEFT_RETURN_IF_ERROR(RecordHostIdentity(ctx));

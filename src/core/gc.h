@@ -8,19 +8,20 @@
 // - Namespaces weft made for containers it does not know (a create that
 //   died) are deleted; weft marks the namespaces it makes, so namespaces made
 //   by others are never touched.
-// - Links tagged as weft's (alias "weft network ..." / "weft container ...")
-//   that no network or endpoint in the store owns are deleted.
-// - Missing pieces of live networks and containers are re-created: bridges
-//   with their gateways, veth pairs with addresses and routes.
+// - Each network driver repairs its part (NetworkDriver::PlanRepair): for
+//   the bridge, links tagged as weft's (alias "weft network ..." / "weft
+//   container ...") that no network or endpoint in the store owns are
+//   deleted; missing bridges with their gateways and veth pairs with
+//   addresses and routes are re-created; veths off their bridge plugged back.
 // - The firewall table and sysctls are rebuilt when they differ.
 
 #include "core/context.h"
-#include "core/kernel_session.h"
-#include "core/plan.h"
+#include "engine/kernel_session.h"
+#include "engine/plan.h"
 
 namespace weft::core {
 
-Result<Plan> PlanGc(Context& ctx, SessionPtr session);
+Result<engine::Plan> PlanGc(Context& ctx, engine::SessionPtr session);
 
 // Called by mutating commands once they hold the state lock: when the last
 // mutating command died mid-plan (its pending file is still there) or the
@@ -31,9 +32,5 @@ Result<std::string> RecoverIfNeeded(Context& ctx);
 // Records this host's identity (boot id and weft's namespace) in the store,
 // so a later command can tell that the host was restarted.
 Status RecordHostIdentity(Context& ctx);
-
-// Marks the start and the end of applying a plan (the pending file).
-Status MarkPending(const Paths& paths, const std::string& command);
-void ClearPending(const Paths& paths);
 
 }  // namespace weft::core

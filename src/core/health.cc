@@ -5,13 +5,12 @@
 
 #include "core/firewall_sync.h"
 #include "core/foreign_firewalls.h"
-#include "core/network_ops.h"
+#include "core/snapshot.h"
 #include "core/sysctl_step.h"
+#include "drivers/driver.h"
 #include "firewall/explain.h"
 #include "firewall/ruleset.h"
 #include "firewall/table_diff.h"
-#include "kernel/netlink/addr.h"
-#include "kernel/netlink/link.h"
 #include "kernel/netns/netns.h"
 #include "kernel/sysctl.h"
 
@@ -92,15 +91,16 @@ Result<nlohmann::json> WantedBatch(const firewall::FirewallModel& m) {
 
 }  // namespace
 
-Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session) {
+Result<HealthReport> CheckHealth(Context& ctx, engine::KernelSession& session) {
   HealthReport r;
   std::vector<store::Network> networks;
   std::vector<store::Container> containers;
   if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
   auto model = BuildFirewallModel(networks, containers);
 
-  WEFT_ASSIGN_OR_RETURN(auto* fw, session.Firewall());
-  WEFT_ASSIGN_OR_RETURN(auto listing, fw->ListTable());
+  // Read through the view (only dumps), each thing once.
+  engine::HostSnapshot host(session);
+  WEFT_ASSIGN_OR_RETURN(auto listing, host.FirewallTable());
   if (networks.empty() && containers.empty()) {
     if (!listing.is_null()) r.firewall_diff.push_back("table inet weft exists but the store has no networks");
   } else {
@@ -109,51 +109,36 @@ Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session) {
   }
   r.firewall_in_sync = r.firewall_diff.empty();
 
-  WEFT_ASSIGN_OR_RETURN(auto* host, session.Host());
-  WEFT_ASSIGN_OR_RETURN(auto links, netlink::ListLinks(*host));
-  WEFT_ASSIGN_OR_RETURN(auto addrs, netlink::ListAddresses(*host));
-  std::map<std::string, netlink::LinkInfo> by_name;
-  for (const auto& l : links) by_name[l.name] = l;
+  std::map<std::string, const store::Network*> by_name;
   for (const auto& n : networks) {
-    auto it = by_name.find(n.bridge);
-    if (it == by_name.end()) {
-      r.problems.push_back("network " + n.name + ": bridge " + n.bridge + " is missing");
+    by_name[n.name] = &n;
+    const drivers::NetworkDriver* driver = drivers::FindDriver(n.driver);
+    if (!driver) {
+      r.problems.push_back("network " + n.name + ": unknown driver " + n.driver);
       continue;
     }
-    if (!it->second.up) r.problems.push_back("network " + n.name + ": bridge " + n.bridge + " is down");
-    for (const auto& sn : n.subnets) {
-      std::string want = sn.gateway + sn.cidr.substr(sn.cidr.find('/'));
-      bool found = false;
-      for (const auto& a : addrs) found |= a.ifindex == it->second.index && a.cidr == want;
-      if (!found) r.problems.push_back("network " + n.name + ": gateway " + want + " is not on " + n.bridge);
-    }
+    WEFT_ASSIGN_OR_RETURN(auto problems, driver->CheckNetwork(host, n));
+    for (auto& p : problems) r.problems.push_back("network " + n.name + ": " + p);
   }
   for (const auto& c : containers) {
-    if (c.mode != "host" && !(c.external_netns && c.netns_path.empty()) &&
+    if (c.mode_kind() != store::Mode::kHost && !(c.external_netns && c.netns_path.empty()) &&
         !netns::OpenByPath(c.netns_path).ok()) {
       r.problems.push_back("container " + c.name + ": namespace " + c.netns_path + " is missing");
     }
     for (const auto& e : c.endpoints) {
-      auto it = by_name.find(e.host_ifname);
-      if (it == by_name.end()) {
-        r.problems.push_back("container " + c.name + ": veth " + e.host_ifname + " (network " +
-                             e.network + ") is missing");
-        continue;
-      }
-      for (const auto& n : networks) {
-        if (n.name != e.network) continue;
-        auto bridge = by_name.find(n.bridge);
-        if (bridge != by_name.end() && it->second.master != bridge->second.index) {
-          r.problems.push_back("container " + c.name + ": veth " + e.host_ifname +
-                               " is not on bridge " + n.bridge);
-        }
-      }
+      auto net = by_name.find(e.network);
+      if (net == by_name.end()) continue;
+      const drivers::NetworkDriver* driver = drivers::FindDriver(net->second->driver);
+      if (!driver) continue;
+      WEFT_ASSIGN_OR_RETURN(auto problems, driver->CheckEndpoint(host, c, *net->second, e,
+                                                                 drivers::CheckDepth::kHost));
+      for (auto& p : problems) r.problems.push_back("container " + c.name + ": " + p);
     }
   }
   for (const auto& s : DriftedSysctls(networks)) {
     r.problems.push_back("sysctl " + s.key + " is not " + s.want);
   }
-  if (auto ruleset = fw->ListRuleset(); ruleset.ok()) {
+  if (auto ruleset = host.FirewallRuleset(); ruleset.ok()) {
     r.other_firewalls = ForeignFirewallsInRuleset(*ruleset);
     auto openings = firewall::DiffOpenings(model, *ruleset);
     r.dropping_chains = openings.chains;
@@ -168,7 +153,7 @@ Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session) {
   return r;
 }
 
-Status PlanReconcileSteps(Plan& plan, SessionPtr session,
+Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session,
                           const std::vector<store::Network>& networks,
                           const std::vector<store::Container>& containers) {
   auto drifted = DriftedSysctls(networks);
@@ -178,8 +163,7 @@ Status PlanReconcileSteps(Plan& plan, SessionPtr session,
     plan.Add(SysctlStep("reconcile-sysctls", std::move(wanted)));
   }
   auto model = BuildFirewallModel(networks, containers);
-  WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
-  WEFT_ASSIGN_OR_RETURN(auto listing, fw->ListTable());
+  WEFT_ASSIGN_OR_RETURN(auto listing, session->FirewallTable());
   WEFT_ASSIGN_OR_RETURN(auto batch, WantedBatch(model));
   bool in_sync = (model.networks.empty() && model.ports.empty())
                      ? listing.is_null()
@@ -188,7 +172,7 @@ Status PlanReconcileSteps(Plan& plan, SessionPtr session,
   // weft's accept rules in foreign chains (a dockerd, ufw or firewalld
   // that started or reloaded after weft): re-planned from a fresh listing
   // when applied.
-  WEFT_ASSIGN_OR_RETURN(auto ruleset, fw->ListRuleset());
+  WEFT_ASSIGN_OR_RETURN(auto ruleset, session->FirewallRuleset());
   auto openings = firewall::DiffOpenings(model, ruleset);
   if (!in_sync || !openings.in_sync()) {
     std::string explain = firewall::Explain(batch) + firewall::Explain(openings.Batch());
@@ -202,11 +186,11 @@ Status PlanReconcileSteps(Plan& plan, SessionPtr session,
   return Status::Ok();
 }
 
-Result<Plan> PlanReconcile(Context& ctx, SessionPtr session) {
+Result<engine::Plan> PlanReconcile(Context& ctx, engine::SessionPtr session) {
   std::vector<store::Network> networks;
   std::vector<store::Container> containers;
   if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
-  Plan plan("reconcile");
+  engine::Plan plan("reconcile");
   WEFT_RETURN_IF_ERROR(PlanReconcileSteps(plan, session, networks, containers));
   return plan;
 }

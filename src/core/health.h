@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/context.h"
-#include "core/kernel_session.h"
-#include "core/plan.h"
+#include "engine/kernel_session.h"
+#include "engine/plan.h"
 #include "firewall/openings.h"
 #include "store/model.h"
 
@@ -33,20 +33,20 @@ struct HealthReport {
 };
 
 // Reads the kernel (in weft's namespace and each container's) and the store.
-Result<HealthReport> CheckHealth(Context& ctx, KernelSession& session);
+Result<HealthReport> CheckHealth(Context& ctx, engine::KernelSession& session);
 
 // Adds the steps that make the sysctls weft relies on, weft's nftables
 // table and its accept rules in foreign chains match these networks and
 // containers, leaving out what already matches (reconcile-sysctls,
 // reconcile-firewall; neither has an undo: what they replace is by
 // definition not what the store says).
-Status PlanReconcileSteps(Plan& plan, SessionPtr session,
+Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session,
                           const std::vector<store::Network>& networks,
                           const std::vector<store::Container>& containers);
 
 // Steps that rebuild weft's nftables table from the store in one transaction
 // and turn forwarding and route_localnet back on. Steps whose part already
 // matches are left out, so a second reconcile plans nothing.
-Result<Plan> PlanReconcile(Context& ctx, SessionPtr session);
+Result<engine::Plan> PlanReconcile(Context& ctx, engine::SessionPtr session);
 
 }  // namespace weft::core

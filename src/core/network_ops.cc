@@ -11,11 +11,9 @@
 #include "core/container_ops.h"
 #include "core/firewall_sync.h"
 #include "core/names.h"
-#include "drivers/bridge.h"
+#include "core/snapshot.h"
+#include "drivers/driver.h"
 #include "ipam/subnet_pool.h"
-#include "kernel/netlink/addr.h"
-#include "kernel/netlink/link.h"
-#include "kernel/netlink/route.h"
 
 namespace weft::core {
 namespace {
@@ -39,15 +37,6 @@ Result<std::pair<ipam::Prefix, int>> ParsePoolEnv(const char* var, ipam::Prefix 
     return InvalidArgument(std::string("invalid ") + var + " \"" + s + "\": bad length");
   }
   return std::make_pair(prefix, len);
-}
-
-std::string NextBridgeName(const Occupied& occ) {
-  std::set<std::string> taken(occ.links.begin(), occ.links.end());
-  for (const auto& n : occ.networks) taken.insert(n.bridge);
-  for (int i = 0;; ++i) {
-    std::string name = "weft" + std::to_string(i);
-    if (!taken.count(name)) return name;
-  }
 }
 
 // Refuses a subnet that overlaps another weft network or something the host
@@ -88,21 +77,20 @@ Result<SubnetPools> PoolsFromEnv() {
   return pools;
 }
 
-Result<Occupied> ReadOccupied(Context& ctx, KernelSession& session) {
+Result<Occupied> ReadOccupied(Context& ctx, engine::HostView& host) {
   Occupied occ;
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
     WEFT_ASSIGN_OR_RETURN(occ.networks, tx.ListNetworks());
     return Status::Ok();
   }));
-  WEFT_ASSIGN_OR_RETURN(auto* sock, session.Host());
-  WEFT_ASSIGN_OR_RETURN(auto links, netlink::ListLinks(*sock));
+  WEFT_ASSIGN_OR_RETURN(auto links, host.Links());
   std::map<int, std::string> names;
   for (const auto& l : links) {
     occ.links.push_back(l.name);
     names[l.index] = l.name;
   }
-  WEFT_ASSIGN_OR_RETURN(auto routes, netlink::ListRoutes(*sock, AF_UNSPEC));
+  WEFT_ASSIGN_OR_RETURN(auto routes, host.Routes(AF_UNSPEC));
   for (const auto& r : routes) {
     if (r.dst == "default") continue;
     auto p = ipam::Prefix::Parse(r.dst.find('/') == std::string::npos
@@ -113,7 +101,7 @@ Result<Occupied> ReadOccupied(Context& ctx, KernelSession& session) {
     if (!p->is_v4() && p->ToString().rfind("fe80:", 0) == 0) continue;
     occ.host.emplace_back(*p, "route via " + names[r.oif]);
   }
-  WEFT_ASSIGN_OR_RETURN(auto addrs, netlink::ListAddresses(*sock));
+  WEFT_ASSIGN_OR_RETURN(auto addrs, host.Addresses());
   for (const auto& a : addrs) {
     size_t slash = a.cidr.find('/');
     auto ip = ipam::IpAddress::Parse(a.cidr.substr(0, slash));
@@ -131,9 +119,7 @@ Result<Occupied> ReadOccupied(Context& ctx, KernelSession& session) {
 Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& occ,
                                       const SubnetPools& pools) {
   WEFT_RETURN_IF_ERROR(ValidateName("network", spec.name));
-  if (spec.driver != "bridge") {
-    return InvalidArgument("unknown network driver \"" + spec.driver + "\" (supported: bridge)");
-  }
+  WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(spec.driver));
   for (const auto& n : occ.networks) {
     if (n.name == spec.name) return AlreadyExists("network \"" + spec.name + "\" already exists");
   }
@@ -212,11 +198,11 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
     net.subnets.push_back({subnets[i].ToString(), gateways[i]});
     if (!subnets[i].is_v4()) net.ipv6 = true;
   }
-  net.bridge = NextBridgeName(occ);
+  WEFT_RETURN_IF_ERROR(driver->Complete(net, drivers::HostNames{occ.links, occ.networks}));
   return net;
 }
 
-Status PlanNetworkCreate(Plan& plan, Context& ctx, SessionPtr session, const store::Network& net) {
+Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr session, const store::Network& net) {
   std::vector<store::Network> networks;
   std::vector<store::Container> containers;
   WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
@@ -224,7 +210,8 @@ Status PlanNetworkCreate(Plan& plan, Context& ctx, SessionPtr session, const sto
   networks.push_back(net);
   auto after = BuildFirewallModel(networks, containers);
 
-  drivers::PlanBridgeCreate(plan, session, net);
+  WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
+  driver->PlanCreate(plan, session, net);
   if (!net.internal || !net.icc) PlanForwarding(plan, net.ipv6 && !net.internal, !net.icc);
   WEFT_RETURN_IF_ERROR(PlanFirewall(plan, session, before, after));
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
@@ -236,28 +223,7 @@ Status PlanNetworkCreate(Plan& plan, Context& ctx, SessionPtr session, const sto
   return Status::Ok();
 }
 
-void SortEndpoints(store::Container& c) {
-  // eth0, eth1, ..., eth10: the first is the one with the default route.
-  auto index = [](const store::Endpoint& e) {
-    return e.ifname.size() > 3 ? std::atoi(e.ifname.c_str() + 3) : 0;
-  };
-  std::sort(c.endpoints.begin(), c.endpoints.end(),
-            [&](const store::Endpoint& a, const store::Endpoint& b) { return index(a) < index(b); });
-}
-
-Status LoadAll(Context& ctx, std::vector<store::Network>* networks,
-               std::vector<store::Container>* containers) {
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(*networks, tx.ListNetworks());
-    WEFT_ASSIGN_OR_RETURN(*containers, tx.ListContainers());
-    return Status::Ok();
-  }));
-  for (auto& c : *containers) SortEndpoints(c);
-  return Status::Ok();
-}
-
-Result<Plan> PlanNetworkRemove(Context& ctx, SessionPtr session, const std::string& name,
+Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session, const std::string& name,
                                bool force) {
   std::vector<store::Network> networks;
   std::vector<store::Container> containers;
@@ -279,12 +245,12 @@ Result<Plan> PlanNetworkRemove(Context& ctx, SessionPtr session, const std::stri
     return FailedPrecondition("network \"" + name + "\" has containers attached (" + list +
                               "); disconnect them or use --force");
   }
-  Plan plan("network rm " + name);
+  engine::Plan plan("network rm " + name);
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   for (const auto& c : containers) {
     for (const auto& e : c.endpoints) {
       if (e.network != name) continue;
-      WEFT_ASSIGN_OR_RETURN(Plan p, PlanDisconnect(ctx, session, c, net, false));
+      WEFT_ASSIGN_OR_RETURN(engine::Plan p, PlanDisconnect(ctx, session, c, net, false));
       plan.Append(std::move(p));
     }
   }
@@ -301,7 +267,8 @@ Result<Plan> PlanNetworkRemove(Context& ctx, SessionPtr session, const std::stri
   }
   auto after = BuildFirewallModel(networks, containers);
   WEFT_RETURN_IF_ERROR(PlanFirewall(plan, session, before, after));
-  drivers::PlanBridgeDelete(plan, session, net);
+  WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
+  driver->PlanDelete(plan, session, net);
   return plan;
 }
 

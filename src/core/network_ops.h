@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/context.h"
-#include "core/kernel_session.h"
-#include "core/plan.h"
+#include "engine/kernel_session.h"
+#include "engine/plan.h"
 #include "ipam/prefix.h"
 #include "store/model.h"
 
@@ -44,27 +44,24 @@ struct Occupied {
   std::vector<std::string> links;  // interface names on the host
 };
 
-// Reads the host's routes, addresses and links. Runs in: weft's namespace.
-Result<Occupied> ReadOccupied(Context& ctx, KernelSession& session);
+// Reads the store's networks and the host's routes, addresses and links
+// (through the view: no handle a step writes through is opened). Runs in:
+// weft's namespace.
+Result<Occupied> ReadOccupied(Context& ctx, engine::HostView& host);
 
-// Turns the request into a complete network: validated name, subnets (given
-// or picked), gateways, bridge name. Pure: reads only its arguments.
+// Turns the request into a complete network: validated name, a known driver
+// (kInvalidArgument naming the known ones otherwise), subnets (given or
+// picked), gateways, and what the driver chooses (the bridge's name). Pure:
+// reads only its arguments.
 Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& occupied,
                                       const SubnetPools& pools);
 
-// Steps: bridge, forwarding, firewall, store record.
-Status PlanNetworkCreate(Plan& plan, Context& ctx, SessionPtr session, const store::Network& net);
+// Steps: the driver's (the bridge), forwarding, firewall, store record.
+Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr session, const store::Network& net);
 
 // Steps that remove a network: with `force`, first detaches its containers.
 // kFailedPrecondition when containers are attached and !force.
-Result<Plan> PlanNetworkRemove(Context& ctx, SessionPtr session, const std::string& name,
+Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session, const std::string& name,
                                bool force);
-
-// Orders a container's endpoints by interface (eth0 first).
-void SortEndpoints(store::Container& c);
-
-// Every network and container in the store, endpoints in interface order.
-Status LoadAll(Context& ctx, std::vector<store::Network>* networks,
-               std::vector<store::Container>* containers);
 
 }  // namespace weft::core

@@ -6,12 +6,12 @@
 
 namespace weft::core {
 
-Step SysctlStep(std::string name, std::vector<std::pair<std::string, std::string>> wanted) {
+engine::Step SysctlStep(std::string name, std::vector<std::pair<std::string, std::string>> wanted) {
   std::string explain;
   for (const auto& [k, v] : wanted) explain += "sysctl -w " + k + "=" + v + "\n";
   if (!explain.empty()) explain.pop_back();
   auto previous = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
-  return Step{
+  return engine::Step{
       std::move(name), explain,
       [wanted = std::move(wanted), previous] {
         for (const auto& [k, v] : wanted) {

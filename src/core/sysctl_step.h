@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/plan.h"
+#include "engine/plan.h"
 
 namespace weft::core {
 
@@ -12,6 +12,6 @@ namespace weft::core {
 // those already set; undo puts back the values it replaced. The explanation
 // is one `sysctl -w` per key. A missing net.bridge.* key means the kernel's
 // bridge netfilter is absent, reported as such.
-Step SysctlStep(std::string name, std::vector<std::pair<std::string, std::string>> wanted);
+engine::Step SysctlStep(std::string name, std::vector<std::pair<std::string, std::string>> wanted);
 
 }  // namespace weft::core

@@ -13,6 +13,7 @@
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/route.h"
 #include "kernel/netns/netns.h"
+#include "core/snapshot.h"
 
 namespace weft::core {
 namespace {
@@ -59,7 +60,7 @@ struct NsLinks {
   std::vector<netlink::AddrInfo> addrs;
 };
 
-Result<NsLinks> ReadNamespace(KernelSession& session, const std::string& path) {
+Result<NsLinks> ReadNamespace(engine::KernelSession& session, const std::string& path) {
   WEFT_ASSIGN_OR_RETURN(auto* sock, session.In(path));
   NsLinks out;
   WEFT_ASSIGN_OR_RETURN(auto links, netlink::ListLinks(*sock));
@@ -80,7 +81,7 @@ size_t Topology::ProblemCount() const {
   return n;
 }
 
-Result<Topology> CollectTopology(Context& ctx, KernelSession& session,
+Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
                                  const std::string& only_network) {
   std::vector<store::Network> networks;
   std::vector<store::Container> containers;
@@ -141,7 +142,7 @@ Result<Topology> CollectTopology(Context& ctx, KernelSession& session,
       tc.ports.push_back({p.protocol, p.host_ip, p.host_port, p.container_port});
     }
     std::optional<NsLinks> inside;
-    if (c.mode == "host") {
+    if (c.mode_kind() == store::Mode::kHost) {
       tc.netns_present = true;
     } else if (c.external_netns && c.netns_path.empty()) {
       tc.netns_present = false;  // a Docker endpoint not joined yet

@@ -10,7 +10,7 @@
 
 #include "base/result.h"
 #include "core/context.h"
-#include "core/kernel_session.h"
+#include "engine/kernel_session.h"
 
 namespace weft::core {
 
@@ -101,7 +101,7 @@ struct Topology {
 // kNotFound if the store has no such network.
 // Runs in: weft's netns; container namespaces are read through sockets
 // opened inside them. Changes nothing.
-Result<Topology> CollectTopology(Context& ctx, KernelSession& session,
+Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
                                  const std::string& only_network = "");
 
 }  // namespace weft::core

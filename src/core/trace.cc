@@ -72,7 +72,7 @@ Result<TracePoint> ResolveSource(const Snapshot& s, netlink::Socket& host,
   const store::Container* c =
       IsAddress(text) ? ContainerByAddress(s, text) : ContainerByName(s, text);
   if (c != nullptr) {
-    if (c->mode != "bridge" || c->endpoints.empty() || c->netns_path.empty()) {
+    if (c->mode_kind() != store::Mode::kNetworks || c->endpoints.empty() || c->netns_path.empty()) {
       return InvalidArgument("container " + c->name + " has no bridge network to trace from");
     }
     p.kind = TracePoint::kContainer;

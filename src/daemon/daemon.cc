@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <utility>
 
-#include "core/fault.h"
+#include "core/steps.h"
 #include "daemon/docker_backend.h"
 
 namespace weft::daemon {

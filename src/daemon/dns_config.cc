@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "drivers/driver.h"
+
 namespace weft::daemon {
 
 DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
@@ -22,7 +24,7 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
 
   std::set<std::string> served;
   for (const auto& n : networks) {
-    if (n.driver != "bridge" || !n.dns_enabled) continue;
+    if (!drivers::ServesDns(n)) continue;
     NetworkDns d;
     d.network = n.name;
     d.bridge = n.bridge;

@@ -6,6 +6,7 @@
 #include "core/container_ops.h"
 #include "core/network_ops.h"
 #include "drivers/bridge.h"
+#include "core/snapshot.h"
 
 namespace weft::daemon::docker {
 namespace {
@@ -67,12 +68,12 @@ Status CoreBackend::CreateNetwork(const NetworkRequest& request) {
     spec.gateways = request.gateways;
     spec.ipv6 = request.ipv6;
     spec.internal = request.internal;
-    auto session = std::make_shared<core::KernelSession>();
+    auto session = std::make_shared<engine::KernelSession>();
     WEFT_ASSIGN_OR_RETURN(auto pools, core::PoolsFromEnv());
     WEFT_ASSIGN_OR_RETURN(auto occ, core::ReadOccupied(ctx, *session));
     WEFT_ASSIGN_OR_RETURN(auto net, core::ResolveNetwork(spec, occ, pools));
     net.labels[kNetworkIdLabel] = request.network_id;
-    core::Plan plan("network create " + net.name + " (docker)");
+    engine::Plan plan("network create " + net.name + " (docker)");
     WEFT_RETURN_IF_ERROR(core::PlanNetworkCreate(plan, ctx, session, net));
     return core::ApplyPlan(ctx, plan);
   });
@@ -95,7 +96,7 @@ Status CoreBackend::DeleteNetwork(const std::string& network_id) {
       // Docker's own words for it, with weft's names for the endpoints.
       return FailedPrecondition("network " + net.name + " has active endpoints (" + users + ")");
     }
-    auto session = std::make_shared<core::KernelSession>();
+    auto session = std::make_shared<engine::KernelSession>();
     WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanNetworkRemove(ctx, session, net.name, false));
     return core::ApplyPlan(ctx, plan);
   });
@@ -118,7 +119,7 @@ Result<std::string> CoreBackend::CreateEndpoint(const Endpoint& e) {
     spec.ports = e.ports;
     spec.handoff = true;
     spec.ifname = drivers::HandoffIfname(spec.name, net.name);
-    auto session = std::make_shared<core::KernelSession>();
+    auto session = std::make_shared<engine::KernelSession>();
     WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanCreateContainer(ctx, session, spec));
     return core::ApplyPlan(ctx, plan);
   });
@@ -130,7 +131,7 @@ Status CoreBackend::DeleteEndpoint(const std::string& endpoint_id) {
   if (!core::Context(paths_, std::nullopt).HasStore()) return NotFound("weft has no endpoints");
   return Change([&](core::Context& ctx) -> Status {
     WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(ctx, endpoint_id));
-    auto session = std::make_shared<core::KernelSession>();
+    auto session = std::make_shared<engine::KernelSession>();
     WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRemoveContainer(ctx, session, c.name));
     return core::ApplyPlan(ctx, plan);
   });

@@ -17,7 +17,7 @@
 #include <string>
 
 #include "core/context.h"
-#include "core/fault.h"
+#include "engine/fault.h"
 #include "daemon/docker_driver.h"
 
 namespace weft::daemon::docker {
@@ -26,7 +26,7 @@ class CoreBackend : public Backend {
  public:
   // `changed` runs after a plan applied (weftd re-reads the store); `fault`
   // is injected into every plan (WEFT_FAULT, for tests).
-  CoreBackend(core::Paths paths, std::optional<core::Fault> fault, std::function<void()> changed)
+  CoreBackend(core::Paths paths, std::optional<engine::Fault> fault, std::function<void()> changed)
       : paths_(std::move(paths)), fault_(std::move(fault)), changed_(std::move(changed)) {}
 
   Status CreateNetwork(const NetworkRequest& request) override;
@@ -43,7 +43,7 @@ class CoreBackend : public Backend {
   Status Change(const std::function<Status(core::Context&)>& change);
 
   core::Paths paths_;
-  std::optional<core::Fault> fault_;
+  std::optional<engine::Fault> fault_;
   std::function<void()> changed_;
 };
 

@@ -1,11 +1,11 @@
 #include "drivers/bridge.h"
 
+#include <fmt/format.h>
 #include <sys/socket.h>
 
-#include <fmt/format.h>
-
-#include <functional>
-#include <random>
+#include <algorithm>
+#include <map>
+#include <set>
 
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
@@ -15,9 +15,18 @@
 namespace weft::drivers {
 namespace {
 
-using core::SessionPtr;
+using engine::SessionPtr;
 
-Status CreateBridgeNow(const SessionPtr& session, const store::Network& net,
+constexpr std::string_view kNetworkTag = "weft network ";
+constexpr std::string_view kContainerTag = "weft container ";
+
+// Every step this driver's plans use.
+constexpr std::string_view kBridgeSteps[] = {
+    "create-bridge", "delete-bridge",  "create-veth",      "configure-interface",
+    "delete-veth",   "gc-delete-link", "gc-reattach-veth",
+};
+
+Status CreateBridgeNow(const engine::SessionPtr& session, const store::Network& net,
                        const std::string& mac) {
   WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
   netlink::BridgeSpec spec;
@@ -43,7 +52,7 @@ Status CreateBridgeNow(const SessionPtr& session, const store::Network& net,
   return kernel::WriteSysctl("net.ipv4.conf." + net.bridge + ".route_localnet", "1");
 }
 
-Status DeleteLinkNow(const SessionPtr& session, const std::string& name) {
+Status DeleteLinkNow(const engine::SessionPtr& session, const std::string& name) {
   WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
   Status s = netlink::DeleteLink(*sock, name);
   return s.code() == Code::kNotFound ? Status::Ok() : s;
@@ -66,7 +75,7 @@ std::string BridgeExplain(const store::Network& net, const std::string& mac) {
   return e;
 }
 
-Status AttachNow(const SessionPtr& session, const Attachment& a) {
+Status AttachNow(const engine::SessionPtr& session, const Attachment& a) {
   WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
   netlink::VethSpec spec;
   if (!a.handoff) {
@@ -90,11 +99,13 @@ Status AttachNow(const SessionPtr& session, const Attachment& a) {
   return Status::Ok();
 }
 
-Status ConfigureNow(const SessionPtr& session, const Attachment& a) {
+Status ConfigureNow(const engine::SessionPtr& session, const Attachment& a) {
   WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(a.netns_path));
   WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, a.ifname, true));
-  if (!a.ipv4_cidr.empty()) WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv4_cidr, true));
-  if (!a.ipv6_cidr.empty()) WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv6_cidr, true));
+  if (!a.ipv4_cidr.empty())
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv4_cidr, true));
+  if (!a.ipv6_cidr.empty())
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv6_cidr, true));
   if (a.default_route) {
     if (!a.gateway4.empty() && !a.ipv4_cidr.empty()) {
       WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {AF_INET, "default", a.gateway4, a.ifname}));
@@ -136,13 +147,6 @@ std::string ConfigureExplain(const Attachment& a) {
 }
 
 }  // namespace
-
-std::string RandomMac() {
-  std::random_device rd;
-  std::uniform_int_distribution<int> byte(0, 255);
-  return fmt::format("02:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", byte(rd), byte(rd), byte(rd),
-                     byte(rd), byte(rd));
-}
 
 namespace {
 // FNV-1a: stable across runs and builds (std::hash is not guaranteed to be).
@@ -193,21 +197,23 @@ Attachment AttachmentFor(const store::Container& c, const store::Network& net,
   return a;
 }
 
-void PlanBridgeCreate(core::Plan& plan, core::SessionPtr session, const store::Network& net) {
+namespace {
+
+void PlanBridgeCreate(engine::Plan& plan, SessionPtr session, const store::Network& net) {
   std::string mac = RandomMac();
   plan.Add({"create-bridge", BridgeExplain(net, mac),
             [=] { return CreateBridgeNow(session, net, mac); },
             [=] { return DeleteLinkNow(session, net.bridge); }});
 }
 
-void PlanBridgeDelete(core::Plan& plan, core::SessionPtr session, const store::Network& net) {
+void PlanBridgeDelete(engine::Plan& plan, engine::SessionPtr session, const store::Network& net) {
   std::string mac = RandomMac();
   plan.Add({"delete-bridge", "ip link delete " + net.bridge,
             [=] { return DeleteLinkNow(session, net.bridge); },
             [=] { return CreateBridgeNow(session, net, mac); }});
 }
 
-void PlanAttach(core::Plan& plan, core::SessionPtr session, const Attachment& a) {
+void PlanAttach(engine::Plan& plan, engine::SessionPtr session, const Attachment& a) {
   plan.Add({"create-veth", AttachExplain(a), [=] { return AttachNow(session, a); },
             [=] { return DeleteLinkNow(session, a.host_ifname); }});
   if (a.handoff) return;  // the runtime configures the inner end
@@ -216,13 +222,224 @@ void PlanAttach(core::Plan& plan, core::SessionPtr session, const Attachment& a)
             nullptr});
 }
 
-void PlanDetach(core::Plan& plan, core::SessionPtr session, const Attachment& a) {
+void PlanDetach(engine::Plan& plan, engine::SessionPtr session, const Attachment& a) {
   plan.Add({"delete-veth", "ip link delete " + a.host_ifname,
             [=] { return DeleteLinkNow(session, a.host_ifname); },
             [=] {
               WEFT_RETURN_IF_ERROR(AttachNow(session, a));
               return a.handoff ? Status::Ok() : ConfigureNow(session, a);
             }});
+}
+
+// Steps that plug a veth that survived its bridge back in (gc).
+void PlanReattach(engine::Plan& plan, const SessionPtr& session, const std::string& veth,
+                  const std::string& bridge) {
+  plan.Add({"gc-reattach-veth",
+            "ip link set " + veth + " master " + bridge + " up\nbridge link set dev " + veth +
+                " hairpin on",
+            [session, veth, bridge] {
+              WEFT_ASSIGN_OR_RETURN(auto* h, session->Host());
+              WEFT_RETURN_IF_ERROR(netlink::SetLinkMaster(*h, veth, bridge));
+              WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*h, veth, true));
+              return netlink::SetBridgePortHairpin(*h, veth, true);
+            },
+            nullptr});
+}
+
+const netlink::LinkInfo* FindLink(const std::vector<netlink::LinkInfo>& links,
+                                  const std::string& name) {
+  for (const auto& l : links) {
+    if (l.name == name) return &l;
+  }
+  return nullptr;
+}
+
+std::string WithLength(const std::string& address, const std::string& cidr) {
+  return address + cidr.substr(cidr.find('/'));
+}
+
+class Bridge final : public NetworkDriver {
+ public:
+  std::string_view name() const override { return "bridge"; }
+  std::span<const std::string_view> step_names() const override { return kBridgeSteps; }
+
+  Status Complete(store::Network& net, const HostNames& taken) const override {
+    net.bridge = NextBridgeName(taken);
+    return Status::Ok();
+  }
+
+  void PlanCreate(engine::Plan& plan, SessionPtr session,
+                  const store::Network& net) const override {
+    PlanBridgeCreate(plan, std::move(session), net);
+  }
+  void PlanDelete(engine::Plan& plan, SessionPtr session,
+                  const store::Network& net) const override {
+    PlanBridgeDelete(plan, std::move(session), net);
+  }
+
+  void CompleteEndpoint(const store::Container& c, const store::Network& net,
+                        store::Endpoint& ep) const override {
+    ep.host_ifname = HostIfname(c.name, net.name);
+  }
+
+  void PlanAttach(engine::Plan& plan, SessionPtr session, const store::Container& c,
+                  const store::Network& net, const store::Endpoint& ep,
+                  bool default_route) const override {
+    drivers::PlanAttach(plan, std::move(session), AttachmentFor(c, net, ep, default_route));
+  }
+  void PlanDetach(engine::Plan& plan, SessionPtr session, const store::Container& c,
+                  const store::Network& net, const store::Endpoint& ep,
+                  bool default_route) const override {
+    drivers::PlanDetach(plan, std::move(session), AttachmentFor(c, net, ep, default_route));
+  }
+
+  Result<std::vector<std::string>> CheckNetwork(engine::HostView& host,
+                                                const store::Network& net) const override {
+    std::vector<std::string> problems;
+    WEFT_ASSIGN_OR_RETURN(auto links, host.Links());
+    const netlink::LinkInfo* br = FindLink(links, net.bridge);
+    if (!br) return std::vector<std::string>{"bridge " + net.bridge + " is missing"};
+    if (!br->up) problems.push_back("bridge " + net.bridge + " is down");
+    WEFT_ASSIGN_OR_RETURN(auto addrs, host.Addresses());
+    for (const auto& sn : net.subnets) {
+      std::string want = WithLength(sn.gateway, sn.cidr);
+      bool found = false;
+      for (const auto& a : addrs) found |= a.ifindex == br->index && a.cidr == want;
+      if (!found) problems.push_back("gateway " + want + " is not on " + net.bridge);
+    }
+    return problems;
+  }
+
+  Result<std::vector<std::string>> CheckEndpoint(engine::HostView& host, const store::Container& c,
+                                                 const store::Network& net,
+                                                 const store::Endpoint& ep,
+                                                 CheckDepth depth) const override {
+    std::vector<std::string> problems;
+    WEFT_ASSIGN_OR_RETURN(auto links, host.Links());
+    const netlink::LinkInfo* veth = FindLink(links, ep.host_ifname);
+    if (!veth) {
+      return std::vector<std::string>{"veth " + ep.host_ifname + " (network " + ep.network +
+                                      ") is missing"};
+    }
+    // A missing bridge is the network's problem (CheckNetwork).
+    const netlink::LinkInfo* br = FindLink(links, net.bridge);
+    if (br && veth->master != br->index) {
+      problems.push_back("veth " + ep.host_ifname + " is not on bridge " + net.bridge);
+    }
+    if (depth != CheckDepth::kInside) return problems;
+    // A runtime's attachment must also be up (weft status leaves a down host
+    // end to the runtime: gc does not bring links up).
+    if (!veth->up) problems.push_back("veth " + ep.host_ifname + " is down");
+    if (ep.handoff) return problems;
+    WEFT_ASSIGN_OR_RETURN(auto inside, host.LinksIn(c.netns_path));
+    const netlink::LinkInfo* inner = FindLink(inside, ep.ifname);
+    if (!inner) {
+      problems.push_back("interface " + ep.ifname + " is missing");
+      return problems;
+    }
+    if (!inner->up) problems.push_back("interface " + ep.ifname + " is down");
+    if (!ep.mac.empty() && inner->mac != ep.mac) {
+      problems.push_back("interface " + ep.ifname + " has MAC " + inner->mac + ", not " + ep.mac);
+    }
+    WEFT_ASSIGN_OR_RETURN(auto addrs, host.AddressesIn(c.netns_path));
+    for (const auto& sn : net.subnets) {
+      const std::string& a = sn.cidr.find(':') != std::string::npos ? ep.ipv6 : ep.ipv4;
+      if (a.empty()) continue;
+      std::string want = WithLength(a, sn.cidr);
+      bool there = std::any_of(addrs.begin(), addrs.end(), [&](const netlink::AddrInfo& x) {
+        return x.ifindex == inner->index && x.cidr == want;
+      });
+      if (!there) problems.push_back("interface " + ep.ifname + " lacks address " + want);
+    }
+    return problems;
+  }
+
+  Result<std::vector<netlink::LinkInfo>> HostInterfaces(engine::HostView& host,
+                                                        const store::Network& net,
+                                                        const store::Endpoint& ep) const override {
+    WEFT_ASSIGN_OR_RETURN(auto links, host.Links());
+    std::vector<netlink::LinkInfo> out;
+    for (const std::string& name : {net.bridge, ep.host_ifname}) {
+      const netlink::LinkInfo* l = FindLink(links, name);
+      if (!l) return NotFound("link " + name + " not found");
+      out.push_back(*l);
+    }
+    return out;
+  }
+
+  void PlanRepair(engine::Plan& plan, SessionPtr session, const RepairInput& in) const override {
+    // weft's links (tagged by alias) that no network or live endpoint owns.
+    std::set<std::string> owned;
+    for (const auto& n : in.networks) owned.insert(n.bridge);
+    for (const auto& c : in.live) {
+      for (const auto& e : c.endpoints) owned.insert(e.host_ifname);
+    }
+    std::set<std::string> present;
+    for (const auto& l : in.links) present.insert(l.name);
+    for (const auto& l : in.links) {
+      bool tagged = l.alias.rfind(kNetworkTag, 0) == 0 || l.alias.rfind(kContainerTag, 0) == 0;
+      if (!tagged || owned.count(l.name)) continue;
+      plan.Add({"gc-delete-link", "ip link delete " + l.name + "   # " + l.alias,
+                [session, name = l.name] { return DeleteLinkNow(session, name); }, nullptr});
+    }
+    // Missing bridges of this driver's networks.
+    std::map<std::string, const store::Network*> mine;
+    for (const auto& n : in.networks) {
+      if (n.driver != name()) continue;
+      mine[n.name] = &n;
+      if (!present.count(n.bridge)) PlanBridgeCreate(plan, session, n);
+    }
+    std::map<std::string, int> index_of;   // link name -> ifindex
+    std::map<std::string, int> master_of;  // link name -> its master's ifindex
+    for (const auto& l : in.links) {
+      index_of[l.name] = l.index;
+      master_of[l.name] = l.master;
+    }
+    // Missing veths of live containers; veths that survived their bridge
+    // (deleted, maybe re-created above) plugged back in.
+    for (const auto& c : in.live) {
+      for (size_t i = 0; i < c.endpoints.size(); ++i) {
+        const auto& e = c.endpoints[i];
+        auto net = mine.find(e.network);
+        if (net == mine.end()) continue;
+        const std::string& bridge = net->second->bridge;
+        if (!present.count(e.host_ifname)) {
+          drivers::PlanAttach(plan, session, AttachmentFor(c, *net->second, e, i == 0));
+          continue;
+        }
+        auto bridge_index = index_of.find(bridge);
+        if (bridge_index != index_of.end() && master_of[e.host_ifname] == bridge_index->second) {
+          continue;
+        }
+        PlanReattach(plan, session, e.host_ifname, bridge);
+      }
+    }
+  }
+
+  std::vector<std::string> DnsListenAddresses(const store::Network& net) const override {
+    std::vector<std::string> out;
+    if (!net.dns_enabled) return out;
+    for (const auto& s : net.subnets) {
+      if (!s.gateway.empty()) out.push_back(s.gateway);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::string NextBridgeName(const HostNames& taken) {
+  std::set<std::string> names(taken.links.begin(), taken.links.end());
+  for (const auto& n : taken.networks) names.insert(n.bridge);
+  for (int i = 0;; ++i) {
+    std::string name = "weft" + std::to_string(i);
+    if (!names.count(name)) return name;
+  }
+}
+
+const NetworkDriver& BridgeDriver() {
+  static const Bridge bridge;
+  return bridge;
 }
 
 }  // namespace weft::drivers

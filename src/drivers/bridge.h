@@ -2,26 +2,20 @@
 
 // The bridge driver: one Linux bridge per network, holding the gateway
 // addresses; each container joins it through a veth pair whose inner end is
-// ethN in the container's namespace. This file only builds plan steps; the
-// engine applies them.
+// ethN in the container's namespace. This file only builds plan steps and
+// reads the host; the engine applies the steps.
 
 #include <string>
 
-#include "core/kernel_session.h"
-#include "core/plan.h"
-#include "store/model.h"
+#include "drivers/driver.h"
 
 namespace weft::drivers {
 
-// Steps that create the network's bridge (tagged with an alias naming it as
-// weft's), give it its gateway addresses and bring it up. Undo deletes the
-// bridge. REQUIRES: net.bridge is the network's bridge name.
-void PlanBridgeCreate(core::Plan& plan, core::SessionPtr session, const store::Network& net);
+// The driver, as registered in AllDrivers() under "bridge".
+const NetworkDriver& BridgeDriver();
 
-// Steps that delete the bridge; undo re-creates it as PlanBridgeCreate does.
-void PlanBridgeDelete(core::Plan& plan, core::SessionPtr session, const store::Network& net);
-
-// One endpoint: a container's interface on a network.
+// One endpoint as the bridge driver makes it: a container's interface on a
+// network.
 struct Attachment {
   std::string container;
   std::string netns_path;
@@ -47,17 +41,9 @@ struct Attachment {
 Attachment AttachmentFor(const store::Container& c, const store::Network& net,
                          const store::Endpoint& ep, bool default_route);
 
-// Steps that create the veth pair (peer made directly inside the container
-// namespace), enslave the host end, then address the inner end, bring it up
-// and add default routes. Addresses are usable at once (IPv6 without DAD).
-// A handed-off attachment gets the pair only, its inner end in the host.
-void PlanAttach(core::Plan& plan, core::SessionPtr session, const Attachment& a);
-
-// Steps that delete the veth pair; undo re-attaches it.
-void PlanDetach(core::Plan& plan, core::SessionPtr session, const Attachment& a);
-
-// A random locally administered unicast MAC ("02:xx:..").
-std::string RandomMac();
+// The first free bridge name ("weft0", "weft1", ...): not a host link, not
+// another network's bridge.
+std::string NextBridgeName(const HostNames& taken);
 
 // The host end's name for (container, network): "veth" + 8 hex digits.
 std::string HostIfname(const std::string& container, const std::string& network);

@@ -13,7 +13,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weft::store {
@@ -68,13 +70,36 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
+// How a container is networked. Kept as text in Container::mode (and on
+// disk), which ModeText / ParseMode convert: "bridge" (attached to weft
+// networks, whatever their driver), "host" (the host's namespace), "none"
+// (its own namespace, only lo).
+enum class Mode { kNetworks, kHost, kNone };
+
+inline std::string_view ModeText(Mode m) {
+  switch (m) {
+    case Mode::kHost: return "host";
+    case Mode::kNone: return "none";
+    case Mode::kNetworks: break;
+  }
+  return "bridge";
+}
+
+inline std::optional<Mode> ParseMode(std::string_view text) {
+  if (text == "bridge") return Mode::kNetworks;
+  if (text == "host") return Mode::kHost;
+  if (text == "none") return Mode::kNone;
+  return std::nullopt;
+}
+
 struct Container {
   std::string name;
   // The node (host) it lives on; "" in Tx::PutContainer means the store's
   // local node. Reads always fill it.
   std::string node;
   std::string netns_path;
-  std::string mode = "bridge";  // bridge | none | host
+  // ModeText(Mode): "bridge", "host" or "none". Read it with mode_kind().
+  std::string mode = "bridge";
   std::string hostname;
   int64_t created_unix = 0;
   // The namespace at netns_path belongs to someone else (a CNI runtime):
@@ -88,6 +113,10 @@ struct Container {
   std::vector<Endpoint> endpoints;
   std::vector<PortMapping> ports;
   bool operator==(const Container&) const = default;
+
+  // The mode, typed; an unknown text (a newer weft's) reads as kNetworks.
+  Mode mode_kind() const { return ParseMode(mode).value_or(Mode::kNetworks); }
+  void set_mode(Mode m) { mode = std::string(ModeText(m)); }
 };
 
 }  // namespace weft::store

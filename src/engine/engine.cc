@@ -1,4 +1,4 @@
-#include "core/engine.h"
+#include "engine/engine.h"
 
 #include <signal.h>
 #include <time.h>
@@ -6,16 +6,16 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/step_names.h"
+#include "engine/step_registry.h"
 
-namespace weft::core {
+namespace weft::engine {
 
 Status Engine::Apply(Plan& plan) const {
   auto& steps = plan.mutable_steps();
   for (const Step& step : steps) {
     if (check_names_ && !IsKnownStep(step.name)) {
       return Internal("plan " + plan.command() + " uses unregistered step \"" + step.name +
-                      "\" (add it to core/step_names.h)");
+                      "\" (register it in its owner's step list: engine/step_registry.h)");
     }
   }
   size_t applied = 0;
@@ -55,4 +55,4 @@ Status Engine::Apply(Plan& plan) const {
   return failure;
 }
 
-}  // namespace weft::core
+}  // namespace weft::engine

@@ -6,7 +6,7 @@
 
 #include "base/result.h"
 
-namespace weft::core {
+namespace weft::engine {
 
 // A fault to inject just before a named step: WEFT_FAULT=STEP:fail makes the
 // step fail (the engine then rolls back); WEFT_FAULT=STEP:kill SIGKILLs the
@@ -17,7 +17,9 @@ struct Fault {
   Action action = Action::kFail;
 };
 
-// Parses "STEP:fail" or "STEP:kill". An empty spec means no fault.
+// Parses "STEP:fail" or "STEP:kill". An empty spec means no fault. STEP
+// must be registered (engine/step_registry.h), so call this after the
+// owners registered theirs: core::ParseFault does both.
 Result<std::optional<Fault>> ParseFault(std::string_view spec);
 
-}  // namespace weft::core
+}  // namespace weft::engine

@@ -5,7 +5,7 @@
 
 #include "base/result.h"
 
-namespace weft::core {
+namespace weft::cli {
 
 // What a TCP exchange between two namespaces showed.
 struct ProbeResult {
@@ -18,9 +18,10 @@ struct ProbeResult {
 // to connect_ip:port from inside client_ns, sends `payload` one way and an
 // echo the other. Sockets are created inside their namespaces and used from
 // the calling thread, which ends in its own namespace. Fails after
-// `timeout_ms` without a connection. Used by `weft demo` and tests.
+// `timeout_ms` without a connection. For `weft demo` (cmd_demo.cc), which
+// proves its steps with real traffic.
 Result<ProbeResult> TcpProbe(int server_ns, const std::string& listen_ip, uint16_t port,
                              int client_ns, const std::string& connect_ip,
                              const std::string& payload, int timeout_ms = 3000);
 
-}  // namespace weft::core
+}  // namespace weft::cli

@@ -1,4 +1,4 @@
-#include "core/probe.h"
+#include "cli/demo_probe.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include "base/unique_fd.h"
 #include "kernel/netns/netns_guard.h"
 
-namespace weft::core {
+namespace weft::cli {
 namespace {
 
 struct SockAddr {
@@ -114,4 +114,4 @@ Result<ProbeResult> TcpProbe(int server_ns, const std::string& listen_ip, uint16
   return r;
 }
 
-}  // namespace weft::core
+}  // namespace weft::cli

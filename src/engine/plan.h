@@ -6,7 +6,7 @@
 
 #include "base/status.h"
 
-namespace weft::core {
+namespace weft::engine {
 
 // One small, undoable change to the kernel or the store.
 struct Step {
@@ -46,4 +46,4 @@ class Plan {
   std::vector<Step> steps_;
 };
 
-}  // namespace weft::core
+}  // namespace weft::engine

@@ -2,10 +2,10 @@
 
 #include <optional>
 
-#include "core/fault.h"
-#include "core/plan.h"
+#include "engine/fault.h"
+#include "engine/plan.h"
 
-namespace weft::core {
+namespace weft::engine {
 
 // Applies plans: steps in order; on the first failure, the steps already
 // applied are undone in reverse order, so kernel and store end as they began.
@@ -17,7 +17,8 @@ class Engine {
 
   // Returns OK when every step applied; otherwise the failing step's status,
   // wrapped with its name (and any undo failures appended).
-  // Every step name must be in core/step_names.h (else kInternal).
+  // Every step name must be registered (engine/step_registry.h; else
+  // kInternal).
   Status Apply(Plan& plan) const;
 
   // Lets unit tests use made-up step names.
@@ -28,4 +29,4 @@ class Engine {
   bool check_names_ = true;
 };
 
-}  // namespace weft::core
+}  // namespace weft::engine

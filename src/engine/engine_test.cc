@@ -1,11 +1,16 @@
-#include "core/engine.h"
+#include "engine/engine.h"
 
+#include <string_view>
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-namespace weft::core {
+#include "engine/step_registry.h"
+
+namespace weft::engine {
 namespace {
 
 // Builds a plan whose steps log apply/undo into `log`; step `bad` fails.
@@ -76,7 +81,26 @@ TEST(EngineTest, RefusesUnregisteredStep) {
   EXPECT_FALSE(ran);
 }
 
+constexpr std::string_view kTestSteps[] = {"create-veth", "test-step"};
+
+TEST(StepRegistryTest, OwnersRegisterTheirNamesOnce) {
+  RegisterSteps("test", kTestSteps);
+  RegisterSteps("test", kTestSteps);  // again: no-op
+  constexpr std::string_view more[] = {"test-step", "test-other"};
+  RegisterSteps("test 2", more);
+  EXPECT_TRUE(IsKnownStep("test-step"));
+  EXPECT_TRUE(IsKnownStep("test-other"));
+  EXPECT_FALSE(IsKnownStep("no-such-step"));
+  auto all = RegisteredSteps();
+  EXPECT_EQ(std::count(all.begin(), all.end(), "test-step"), 1);
+
+  Plan p("t");
+  p.Add(Step{"test-step", "", [] { return Status::Ok(); }, nullptr});
+  EXPECT_TRUE(Engine().Apply(p).ok());
+}
+
 TEST(FaultTest, Parses) {
+  RegisterSteps("test", kTestSteps);
   EXPECT_FALSE(ParseFault("nocolon").ok());
   EXPECT_FALSE(ParseFault("create-veth:explode").ok());
   EXPECT_FALSE(ParseFault("no-such-step:fail").ok());
@@ -89,4 +113,4 @@ TEST(FaultTest, Parses) {
 }
 
 }  // namespace
-}  // namespace weft::core
+}  // namespace weft::engine

@@ -1,6 +1,6 @@
-#include "core/plan.h"
+#include "engine/plan.h"
 
-namespace weft::core {
+namespace weft::engine {
 
 std::string Plan::Explain() const {
   std::string out;
@@ -12,4 +12,4 @@ std::string Plan::Explain() const {
   return out;
 }
 
-}  // namespace weft::core
+}  // namespace weft::engine

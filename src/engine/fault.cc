@@ -1,8 +1,8 @@
-#include "core/fault.h"
+#include "engine/fault.h"
 
-#include "core/step_names.h"
+#include "engine/step_registry.h"
 
-namespace weft::core {
+namespace weft::engine {
 
 Result<std::optional<Fault>> ParseFault(std::string_view spec) {
   if (spec.empty()) return std::optional<Fault>();
@@ -28,4 +28,4 @@ Result<std::optional<Fault>> ParseFault(std::string_view spec) {
   return std::optional<Fault>(std::move(f));
 }
 
-}  // namespace weft::core
+}  // namespace weft::engine
