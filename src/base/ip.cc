@@ -10,7 +10,6 @@
 #include <asio/ip/address.hpp>
 #include <asio/ip/address_v4.hpp>
 #include <asio/ip/address_v6.hpp>
-
 #include <charconv>
 #include <cstring>
 
@@ -52,9 +51,8 @@ Result<IpPrefix> ParseWithLength(std::string_view text, std::string_view what, b
   const int bits = addr->bit_length();
   int len = -1;
   auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
-  if (len_text.empty() || len_text.size() > 3 || len_text.front() < '0' ||
-      len_text.front() > '9' || ec != std::errc() || end != len_text.data() + len_text.size() ||
-      len < 0 || len > bits) {
+  if (len_text.empty() || len_text.size() > 3 || len_text.front() < '0' || len_text.front() > '9' ||
+      ec != std::errc() || end != len_text.data() + len_text.size() || len < 0 || len > bits) {
     return bad("prefix length must be a number from 0 to " + std::to_string(bits));
   }
   IpPrefix p = *IpPrefix::Interface(*addr, len);

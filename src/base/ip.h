@@ -61,7 +61,9 @@ class IpAddress {
   // The IPv4 address of a v4-mapped IPv6 address; any other address as is.
   IpAddress Unmapped() const;
   // fe80::/10.
-  bool is_v6_link_local() const { return is_v6() && bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80; }
+  bool is_v6_link_local() const {
+    return is_v6() && bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80;
+  }
 
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
   friend bool operator==(const IpAddress&, const IpAddress&) = default;

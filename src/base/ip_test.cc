@@ -103,8 +103,8 @@ TEST(IpAddressTest, OrdersV4FirstThenNumericallyAndHashes) {
   }
   std::vector<std::string> order;
   for (const auto& a : s) order.push_back(a.ToString());
-  EXPECT_EQ(order, (std::vector<std::string>{"9.255.255.255", "10.0.0.9", "10.0.0.10", "::1",
-                                             "fd00::1"}));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"9.255.255.255", "10.0.0.9", "10.0.0.10", "::1", "fd00::1"}));
   std::unordered_set<IpAddress> h(s.begin(), s.end());
   EXPECT_EQ(h.size(), 5u);
   EXPECT_TRUE(h.count(*IpAddress::Parse("10.0.0.9")));
@@ -122,16 +122,11 @@ TEST(IpPrefixTest, ParsesNetworks) {
     int length;
   };
   const Case cases[] = {
-      {"10.0.0.0/24", "10.0.0.0/24", 24},
-      {"0.0.0.0/0", "0.0.0.0/0", 0},
-      {"10.0.0.1/32", "10.0.0.1/32", 32},
-      {"10.0.0.0/8", "10.0.0.0/8", 8},
-      {"10.0.0.0/024", "10.0.0.0/24", 24},
-      {"::/0", "::/0", 0},
-      {"fd00::/64", "fd00::/64", 64},
-      {"FD00:0::/8", "fd00::/8", 8},
-      {"fd00::1/128", "fd00::1/128", 128},
-      {"::ffff:10.0.0.0/120", "::ffff:10.0.0.0/120", 120},
+      {"10.0.0.0/24", "10.0.0.0/24", 24},  {"0.0.0.0/0", "0.0.0.0/0", 0},
+      {"10.0.0.1/32", "10.0.0.1/32", 32},  {"10.0.0.0/8", "10.0.0.0/8", 8},
+      {"10.0.0.0/024", "10.0.0.0/24", 24}, {"::/0", "::/0", 0},
+      {"fd00::/64", "fd00::/64", 64},      {"FD00:0::/8", "fd00::/8", 8},
+      {"fd00::1/128", "fd00::1/128", 128}, {"::ffff:10.0.0.0/120", "::ffff:10.0.0.0/120", 120},
   };
   for (const Case& c : cases) {
     auto p = IpPrefix::Parse(c.text);
@@ -153,15 +148,16 @@ TEST(IpPrefixTest, RejectsBadNetworksWithOneLine) {
       {"fd00::1/64", "invalid subnet \"fd00::1/64\": host bits set (did you mean fd00::/64?)"},
       {"10.0.0.0", "invalid subnet \"10.0.0.0\": missing \"/\" and prefix length"},
       {"", "invalid subnet \"\": missing \"/\" and prefix length"},
-      {"10.0.0.0/33", "invalid subnet \"10.0.0.0/33\": prefix length must be a number from 0 to 32"},
-      {"fd00::/129",
-       "invalid subnet \"fd00::/129\": prefix length must be a number from 0 to 128"},
+      {"10.0.0.0/33",
+       "invalid subnet \"10.0.0.0/33\": prefix length must be a number from 0 to 32"},
+      {"fd00::/129", "invalid subnet \"fd00::/129\": prefix length must be a number from 0 to 128"},
       {"10.0.0.0/", "invalid subnet \"10.0.0.0/\": prefix length must be a number from 0 to 32"},
       {"10.0.0.0/-1",
        "invalid subnet \"10.0.0.0/-1\": prefix length must be a number from 0 to 32"},
       {"10.0.0.0/+8",
        "invalid subnet \"10.0.0.0/+8\": prefix length must be a number from 0 to 32"},
-      {"10.0.0.0/8 ", "invalid subnet \"10.0.0.0/8 \": prefix length must be a number from 0 to 32"},
+      {"10.0.0.0/8 ",
+       "invalid subnet \"10.0.0.0/8 \": prefix length must be a number from 0 to 32"},
       {"10.0.0.0/99999999999",
        "invalid subnet \"10.0.0.0/99999999999\": prefix length must be a number from 0 to 32"},
       {"10.0.0.0/24/1",
@@ -222,10 +218,14 @@ TEST(IpPrefixTest, BroadcastIsTheLastAddress) {
     const char* last;
   };
   const Case cases[] = {
-      {"10.0.0.0/24", "10.0.0.255"},   {"10.0.0.0/31", "10.0.0.1"},
-      {"10.0.0.5/32", "10.0.0.5"},     {"0.0.0.0/0", "255.255.255.255"},
-      {"10.0.0.0/13", "10.7.255.255"}, {"fd00::/64", "fd00::ffff:ffff:ffff:ffff"},
-      {"fd00::/127", "fd00::1"},       {"fd00::1/128", "fd00::1"},
+      {"10.0.0.0/24", "10.0.0.255"},
+      {"10.0.0.0/31", "10.0.0.1"},
+      {"10.0.0.5/32", "10.0.0.5"},
+      {"0.0.0.0/0", "255.255.255.255"},
+      {"10.0.0.0/13", "10.7.255.255"},
+      {"fd00::/64", "fd00::ffff:ffff:ffff:ffff"},
+      {"fd00::/127", "fd00::1"},
+      {"fd00::1/128", "fd00::1"},
       {"::/0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
   };
   for (const Case& c : cases) {
