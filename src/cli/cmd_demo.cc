@@ -210,11 +210,11 @@ class Demo {
     v.peer_netns_fd = outside_.get();
     v.up = true;
     WEFT_RETURN_IF_ERROR(netlink::CreateVeth(host, v));
-    WEFT_RETURN_IF_ERROR(netlink::AddAddress(host, "uplink0", std::string(kUplinkHost) + "/24"));
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(host, "uplink0", *IpPrefix::ParseInterface(std::string(kUplinkHost) + "/24")));
     WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(out, "lo", true));
     WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(out, "eth0", true));
-    WEFT_RETURN_IF_ERROR(netlink::AddAddress(out, "eth0", std::string(kUplinkOutside) + "/24"));
-    return netlink::AddRoute(host, {AF_INET, "default", kUplinkOutside, "uplink0"});
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(out, "eth0", *IpPrefix::ParseInterface(std::string(kUplinkOutside) + "/24")));
+    return netlink::AddRoute(host, {AF_INET, std::nullopt, *IpAddress::Parse(kUplinkOutside), "uplink0"});
   }
 
   Status ProveEmpty(const std::string& name) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/text.h"
 #include "cni/result.h"
 #include "cni/version.h"
 #include "core/apply.h"
@@ -28,8 +29,6 @@ using nlohmann::json;
 Reply Fail(Error e) { return {nullptr, std::move(e)}; }
 Reply Fail(int code, std::string msg) { return Fail(Error{code, std::move(msg), ""}); }
 Reply Done(json out = nullptr) { return {std::move(out), std::nullopt}; }
-
-std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
 Result<store::ChangeLock> LockForChange(core::Context& ctx) {
   return core::LockForChange(ctx, [](const std::string& why) { spdlog::warn("{}", why); });

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "base/text.h"
 #include "core/container_files.h"
 #include "core/firewall_sync.h"
 #include "core/port_spec.h"
@@ -23,8 +24,6 @@
 
 namespace weft::core {
 namespace {
-
-std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
 // Picks the endpoint's addresses on `net`: the requested static ones
 // (validated) or the lowest free ones.

@@ -4,6 +4,9 @@
 #include <map>
 #include <tuple>
 #include <memory>
+#include <optional>
+
+#include "base/ip.h"
 
 #include "core/sysctl_step.h"
 #include "firewall/explain.h"
@@ -24,7 +27,10 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
     r.internal = n.internal;
     r.icc = n.icc;
     r.dns = n.dns_enabled;
-    for (const auto& s : n.subnets) r.subnets.push_back(s.cidr);
+    for (const auto& s : n.subnets) {
+      // The store keeps text; parsed once here (an unreadable record is skipped).
+      if (auto p = IpPrefix::ParseInterface(s.cidr); p.ok()) r.subnets.push_back(*p);
+    }
     m.networks.push_back(std::move(r));
   }
   // Sorted, so the ruleset depends only on what exists, not on history.
@@ -39,16 +45,21 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
       // "" publishes on every host address of both families; "0.0.0.0" and
       // "::" on every address of one. Each family goes to the container's
       // first endpoint that has an address of it on a non-internal network.
+      std::optional<IpAddress> host;
+      if (!p.host_ip.empty()) {
+        auto h = IpAddress::Parse(p.host_ip);
+        if (!h.ok()) continue;  // an unreadable record publishes nothing
+        host = *h;
+      }
       for (bool v6 : {false, true}) {
-        bool any = p.host_ip.empty() || p.host_ip == (v6 ? "::" : "0.0.0.0");
-        bool family_matches = (p.host_ip.find(':') != std::string::npos) == v6;
-        if (!p.host_ip.empty() && !family_matches) continue;
+        if (host && host->is_v6() != v6) continue;
+        const bool any = !host || *host == IpAddress::Any(host->family());
         for (const auto& e : c.endpoints) {
-          const std::string& ip = v6 ? e.ipv6 : e.ipv4;
+          auto ip = IpAddress::Parse(v6 ? e.ipv6 : e.ipv4);
           auto net = by_name.find(e.network);
-          if (ip.empty() || net == by_name.end() || net->second->internal) continue;
-          m.ports.push_back({p.protocol, any ? "" : p.host_ip, p.host_port, ip, p.container_port,
-                             e.network});
+          if (!ip.ok() || net == by_name.end() || net->second->internal) continue;
+          m.ports.push_back({p.protocol, any ? std::nullopt : host, p.host_port, *ip,
+                             p.container_port, e.network});
           break;
         }
       }

@@ -180,7 +180,7 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
     bool placed = false;
     for (size_t i = 0; i < subnets.size(); ++i) {
       if (!subnets[i].Contains(ip)) continue;
-      if (!subnets[i].IsUsableHost(ip)) {
+      if (!ipam::IsUsableHost(subnets[i], ip)) {
         return InvalidArgument("gateway " + g + " is not a usable host address of " +
                                subnets[i].ToString());
       }
@@ -194,7 +194,7 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
     if (!placed) return InvalidArgument("gateway " + g + " is not in any subnet of the network");
   }
   for (size_t i = 0; i < subnets.size(); ++i) {
-    if (gateways[i].empty()) gateways[i] = subnets[i].FirstHost().ToString();
+    if (gateways[i].empty()) gateways[i] = ipam::FirstHost(subnets[i]).ToString();
     net.subnets.push_back({subnets[i].ToString(), gateways[i]});
     if (!subnets[i].is_v4()) net.ipv6 = true;
   }

@@ -58,7 +58,9 @@ const store::Container* ContainerByName(const Snapshot& s, const std::string& na
 }
 
 bool IsLocal(netlink::Socket& host, const std::string& addr) {
-  auto r = netlink::LookupRoute(host, addr);
+  auto ip = IpAddress::Parse(addr);
+  if (!ip.ok()) return false;
+  auto r = netlink::LookupRoute(host, *ip);
   return r.ok() && r->type == RTN_LOCAL;
 }
 
@@ -163,7 +165,8 @@ Result<RouteStep> RouteIn(netlink::Socket& sock, const std::string& where, const
   RouteStep r;
   r.where = where;
   r.dst = dst;
-  auto d = netlink::LookupRoute(sock, dst);
+  auto ip = IpAddress::Parse(dst);
+  auto d = ip.ok() ? netlink::LookupRoute(sock, *ip) : Result<netlink::RouteDecision>(ip.status());
   if (!d.ok()) {
     r.type = RTN_UNREACHABLE;
     return r;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/ip.h"
 #include "drivers/driver.h"
 
 namespace weft::daemon {
@@ -14,12 +15,12 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
   std::set<std::string> gateways;  // canonical text
   for (const auto& n : networks) {
     for (const auto& s : n.subnets) {
-      if (auto ip = dns::ParseIp(s.gateway)) gateways.insert(dns::IpToString(*ip));
+      if (auto ip = IpAddress::Parse(s.gateway); ip.ok()) gateways.insert(ip->Unmapped().ToString());
     }
   }
   auto is_gateway = [&](const dns::ServerAddress& a) {
-    auto ip = dns::ParseIp(a.ip);
-    return ip && gateways.count(dns::IpToString(*ip)) != 0;
+    auto ip = IpAddress::Parse(a.ip);
+    return ip.ok() && gateways.count(ip->Unmapped().ToString()) != 0;
   };
 
   std::set<std::string> served;

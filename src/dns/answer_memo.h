@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/text.h"
 #include "dns/zone.h"
 
 namespace weft::dns {
@@ -44,12 +45,6 @@ class AnswerMemo {
   static constexpr size_t kMaxPacket = 512;
 
  private:
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
   std::string_view KeyOf(const Zone::Scope& scope, std::span<const uint8_t> packet);
 
   size_t max_entries_;

@@ -16,23 +16,10 @@
 
 namespace weft::dns {
 
-// The address of an asio endpoint as IpBytes (v4-mapped IPv6 becomes IPv4).
-inline IpBytes ToIpBytes(const asio::ip::address& a) {
-  IpBytes out;
-  if (a.is_v4()) {
-    auto b = a.to_v4().to_bytes();
-    out.size = 4;
-    std::copy(b.begin(), b.end(), out.bytes.begin());
-  } else if (a.to_v6().is_v4_mapped()) {
-    auto b = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_bytes();
-    out.size = 4;
-    std::copy(b.begin(), b.end(), out.bytes.begin());
-  } else {
-    auto b = a.to_v6().to_bytes();
-    out.size = 16;
-    std::copy(b.begin(), b.end(), out.bytes.begin());
-  }
-  return out;
+// The address of an asio endpoint (v4-mapped IPv6 becomes IPv4).
+inline IpAddress ToIpAddress(const asio::ip::address& a) {
+  if (a.is_v4()) return IpAddress::FromBytes(AF_INET, a.to_v4().to_bytes().data());
+  return IpAddress::FromBytes(AF_INET6, a.to_v6().to_bytes().data()).Unmapped();
 }
 
 }  // namespace weft::dns

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/text.h"
 #include "dns/wire.h"
 
 namespace weft::dns {
@@ -63,12 +64,6 @@ class Cache {
     std::chrono::steady_clock::time_point expires;
   };
   using Lru = std::list<Entry>;  // most recently used first
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
 
   // Writes the key of (qname, qtype, qclass) into key_scratch_.
   std::string_view KeyOf(std::string_view qname, uint16_t qtype, uint16_t qclass);

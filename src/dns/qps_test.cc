@@ -193,7 +193,7 @@ TEST(ServerQps, DISABLED_HotPathMicro) {
   m.rd = true;
   m.question = {{"web1.", kTypeA, kClassIn, 0, ""}};
   std::vector<uint8_t> packet = *EncodeMessage(m);
-  auto client = *ParseIp("10.0.0.9");
+  auto client = *IpAddress::Parse("10.0.0.9");
   Zone::Answer answer;
   constexpr int kN = 300000;
   auto t0 = Clock::now();

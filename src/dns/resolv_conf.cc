@@ -13,10 +13,10 @@ bool ValidIp(std::string_view ip) {
   size_t pct = ip.find('%');
   if (pct != std::string_view::npos) {
     if (pct + 1 == ip.size()) return false;
-    auto parsed = ParseIp(ip.substr(0, pct));
-    return parsed && !parsed->is_v4();
+    auto parsed = IpAddress::Parse(ip.substr(0, pct));
+    return parsed.ok() && !parsed->Unmapped().is_v4();
   }
-  return ParseIp(ip).has_value();
+  return IpAddress::Parse(ip).ok();
 }
 
 std::string_view Trim(std::string_view s) {

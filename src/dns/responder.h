@@ -46,7 +46,7 @@ class Responder {
   // whether it came over TCP (which lifts the UDP size limit).
   struct Client {
     std::string_view network;
-    IpBytes address;
+    IpAddress address;
     bool tcp = false;
   };
 

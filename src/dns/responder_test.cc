@@ -24,7 +24,7 @@ class ResponderTest : public ::testing::Test {
   }
 
   Message Ask(const std::vector<uint8_t>& packet, bool tcp = false) {
-    Responder::Client client{"front", *ParseIp("10.0.0.99"), tcp};
+    Responder::Client client{"front", *IpAddress::Parse("10.0.0.99"), tcp};
     Query q;
     std::vector<uint8_t> reply;
     EXPECT_EQ(responder_.Handle(packet, client, &q, &reply), Responder::Outcome::kReply);
@@ -65,7 +65,7 @@ TEST_F(ResponderTest, ZoneChangeForgetsMemorisedAnswers) {
 
 TEST_F(ResponderTest, ScopeIsPartOfTheMemo) {
   EXPECT_EQ(Ask(MakeQuery("web1.", kTypeA, 1)).rcode, 0);
-  Responder::Client outsider{"back", *ParseIp("10.1.0.9"), false};
+  Responder::Client outsider{"back", *IpAddress::Parse("10.1.0.9"), false};
   Query q;
   std::vector<uint8_t> reply;
   ASSERT_EQ(responder_.Handle(MakeQuery("web1.", kTypeA, 1), outsider, &q, &reply),
@@ -85,7 +85,7 @@ TEST_F(ResponderTest, TcpLiftsSizeLimit) {
 }
 
 TEST_F(ResponderTest, DropsResponsesAndShortPackets) {
-  Responder::Client client{"front", *ParseIp("10.0.0.99"), false};
+  Responder::Client client{"front", *IpAddress::Parse("10.0.0.99"), false};
   Query q;
   std::vector<uint8_t> reply;
   EXPECT_EQ(responder_.Handle(std::vector<uint8_t>{1}, client, &q, &reply),
@@ -100,7 +100,7 @@ TEST_F(ResponderTest, ForwardsUnknownNamesWhenUpstreamsExist) {
   Responder::Options o;
   o.upstream.servers = {{"127.0.0.1", 9}};  // never contacted: nothing runs io_
   Responder r(io_, o);
-  Responder::Client client{"front", *ParseIp("10.0.0.99"), false};
+  Responder::Client client{"front", *IpAddress::Parse("10.0.0.99"), false};
   Query q;
   std::vector<uint8_t> reply;
   EXPECT_EQ(r.Handle(MakeQuery("example.com.", kTypeA, 5), client, &q, &reply),
@@ -125,7 +125,7 @@ TEST_F(ResponderTest, CachedAnswersAreMemoisedOnlyWhileTheirTtlHolds) {
   ASSERT_TRUE(r.cache().Insert(*ParseQuery(MakeQuery("example.com.", kTypeA, 1)),
                                *EncodeMessage(upstream)));
 
-  Responder::Client client{"front", *ParseIp("10.0.0.99"), false};
+  Responder::Client client{"front", *IpAddress::Parse("10.0.0.99"), false};
   auto ask = [&](uint16_t id, Responder::Outcome want) {
     Query q;
     std::vector<uint8_t> reply;

@@ -2,21 +2,21 @@
 
 namespace weft::dns {
 
-std::string ReverseName(const IpBytes& ip) {
+std::string ReverseName(const IpAddress& ip) {
   std::string out;
-  if (ip.size == 4) {
+  if (ip.is_v4()) {
     for (int i = 3; i >= 0; --i) {
-      out += std::to_string(ip.bytes[i]);
+      out += std::to_string(ip.bytes()[i]);
       out += '.';
     }
     out += "in-addr.arpa";
-  } else if (ip.size == 16) {
+  } else {
     static constexpr char kHex[] = "0123456789abcdef";
     out.reserve(32 * 2 + 8);
     for (int i = 15; i >= 0; --i) {
-      out += kHex[ip.bytes[i] & 0xf];
+      out += kHex[ip.bytes()[i] & 0xf];
       out += '.';
-      out += kHex[ip.bytes[i] >> 4];
+      out += kHex[ip.bytes()[i] >> 4];
       out += '.';
     }
     out += "ip6.arpa";

@@ -10,6 +10,6 @@ namespace weft::dns {
 // 10.0.0.2 -> "2.0.0.10.in-addr.arpa",
 // fd00::1  -> "1.0.0.0...0.0.d.f.ip6.arpa" (32 nibbles, least significant
 // first). "" if `ip` has no address.
-std::string ReverseName(const IpBytes& ip);
+std::string ReverseName(const IpAddress& ip);
 
 }  // namespace weft::dns

@@ -48,7 +48,7 @@ TcpConnection::TcpConnection(asio::ip::tcp::socket socket,
       idle_timeout_(listener->options_.idle_timeout) {
   asio::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
-  if (!ec) peer_ = ToIpBytes(remote.address());
+  if (!ec) peer_ = ToIpAddress(remote.address());
 }
 
 void TcpConnection::Close() {

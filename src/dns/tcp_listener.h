@@ -69,7 +69,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   std::string network_;
   std::shared_ptr<Responder> responder_;
   std::chrono::milliseconds idle_timeout_;
-  IpBytes peer_;
+  IpAddress peer_;
   std::array<uint8_t, 2> length_{};
   std::vector<uint8_t> body_;
   std::vector<uint8_t> out_;

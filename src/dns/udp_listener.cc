@@ -11,23 +11,14 @@ namespace {
 // Batches handled per wakeup before yielding to other handlers.
 constexpr int kRounds = 8;
 
-IpBytes FromSockaddr(const sockaddr_storage& ss) {
-  IpBytes out;
-  if (ss.ss_family == AF_INET) {
-    const auto& sin = reinterpret_cast<const sockaddr_in&>(ss);
-    out.size = 4;
-    std::memcpy(out.bytes.data(), &sin.sin_addr, 4);
-  } else if (ss.ss_family == AF_INET6) {
+IpAddress FromSockaddr(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET6) {
     const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(ss);
-    if (IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr)) {
-      out.size = 4;
-      std::memcpy(out.bytes.data(), reinterpret_cast<const uint8_t*>(&sin6.sin6_addr) + 12, 4);
-    } else {
-      out.size = 16;
-      std::memcpy(out.bytes.data(), &sin6.sin6_addr, 16);
-    }
+    return IpAddress::FromBytes(AF_INET6, reinterpret_cast<const uint8_t*>(&sin6.sin6_addr))
+        .Unmapped();
   }
-  return out;
+  const auto& sin = reinterpret_cast<const sockaddr_in&>(ss);
+  return IpAddress::FromBytes(AF_INET, reinterpret_cast<const uint8_t*>(&sin.sin_addr));
 }
 
 }  // namespace

@@ -219,20 +219,19 @@ Result<Query> ParseQuery(std::span<const uint8_t> packet) {
   return q;
 }
 
-std::vector<uint8_t> BuildAnswer(const Query& query, std::span<const IpBytes> addresses,
+std::vector<uint8_t> BuildAnswer(const Query& query, std::span<const IpAddress> addresses,
                                  uint32_t ttl, size_t rotate_offset) {
   PktPtr p = NewReply(query, Rcode::kNoError, /*aa=*/true);
   const size_t n = addresses.size();
   for (size_t i = 0; i < n; ++i) {
-    const IpBytes& ip = addresses[(i + rotate_offset) % n];
-    if (ip.size != 4 && ip.size != 16) continue;
+    const IpAddress& ip = addresses[(i + rotate_offset) % n];
     ldns_rr* rr = ldns_rr_new();
     ldns_rr_set_owner(rr, QueryName(query));
-    ldns_rr_set_type(rr, ip.size == 4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA);
+    ldns_rr_set_type(rr, ip.is_v4() ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA);
     ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
     ldns_rr_set_ttl(rr, ttl);
-    ldns_rr_push_rdf(rr, ldns_rdf_new_frm_data(ip.size == 4 ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
-                                               ip.size, ip.bytes.data()));
+    ldns_rr_push_rdf(rr, ldns_rdf_new_frm_data(ip.is_v4() ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+                                               ip.size(), ip.bytes().data()));
     ldns_pkt_push_rr(p.get(), LDNS_SECTION_ANSWER, rr);
   }
   return Finish(p.get(), query.max_response_size);
@@ -240,9 +239,9 @@ std::vector<uint8_t> BuildAnswer(const Query& query, std::span<const IpBytes> ad
 
 std::vector<uint8_t> BuildAnswer(const Query& query, const std::vector<std::string>& addresses,
                                  uint32_t ttl, size_t rotate_offset) {
-  std::vector<IpBytes> ips;
+  std::vector<IpAddress> ips;
   for (const std::string& a : addresses) {
-    if (auto ip = ParseIp(a)) ips.push_back(*ip);
+    if (auto ip = IpAddress::Parse(a); ip.ok()) ips.push_back(ip->Unmapped());
   }
   return BuildAnswer(query, ips, ttl, rotate_offset);
 }

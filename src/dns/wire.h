@@ -91,7 +91,7 @@ Result<Query> ParseQuery(std::span<const uint8_t> packet);
 // addresses[rotate_offset % n] and wrapping around. No addresses = NODATA.
 // If the answer exceeds query.max_response_size, the answer is sent empty
 // with TC set, so the client retries over TCP.
-std::vector<uint8_t> BuildAnswer(const Query& query, std::span<const IpBytes> addresses,
+std::vector<uint8_t> BuildAnswer(const Query& query, std::span<const IpAddress> addresses,
                                  uint32_t ttl, size_t rotate_offset);
 // Same with textual addresses; unparsable ones are skipped.
 std::vector<uint8_t> BuildAnswer(const Query& query, const std::vector<std::string>& addresses,

@@ -161,8 +161,8 @@ TEST(WireTest, BadEdnsVersion) {
 }
 
 TEST(WireTest, TruncatesToClientSize) {
-  std::vector<IpBytes> many;
-  for (int i = 0; i < 60; ++i) many.push_back(*ParseIp("10.0.1." + std::to_string(i)));
+  std::vector<IpAddress> many;
+  for (int i = 0; i < 60; ++i) many.push_back(*IpAddress::Parse("10.0.1." + std::to_string(i)));
   Query q = MustParse(MakeQuery("web.", kTypeA));
   std::vector<uint8_t> bytes = BuildAnswer(q, many, 5, 0);
   EXPECT_LE(bytes.size(), 512u);
@@ -178,7 +178,7 @@ TEST(WireTest, TruncatesToClientSize) {
   EXPECT_THAT(m.answer, SizeIs(60));
 
   // Over TCP nothing is truncated.
-  for (int i = 60; i < 200; ++i) many.push_back(*ParseIp("10.0.2." + std::to_string(i)));
+  for (int i = 60; i < 200; ++i) many.push_back(*IpAddress::Parse("10.0.2." + std::to_string(i)));
   q.max_response_size = kMaxTcpMessage;
   m = MustDecode(BuildAnswer(q, many, 5, 0));
   EXPECT_FALSE(m.tc);

@@ -16,7 +16,7 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-void AddUnique(std::vector<IpBytes>* v, const IpBytes& ip) {
+void AddUnique(std::vector<IpAddress>* v, const IpAddress& ip) {
   if (std::find(v->begin(), v->end(), ip) == v->end()) v->push_back(ip);
 }
 
@@ -42,8 +42,8 @@ uint32_t Zone::InternNetwork(const std::string& name) {
   return id;
 }
 
-void Zone::AddName(const std::string& name, uint32_t network, const std::optional<IpBytes>& v4,
-                   const std::optional<IpBytes>& v6) {
+void Zone::AddName(const std::string& name, uint32_t network, const std::optional<IpAddress>& v4,
+                   const std::optional<IpAddress>& v6) {
   NameRecord& rec = names_[name];
   auto it = std::lower_bound(rec.by_network.begin(), rec.by_network.end(), network,
                              [](const NetAddresses& a, uint32_t n) { return a.network < n; });
@@ -59,7 +59,7 @@ Result<std::shared_ptr<const Zone>> Zone::Build(const std::vector<Endpoint>& end
   // Client scope is per container: an address on network A also grants the
   // names of the container's other networks.
   StringMap<std::vector<uint32_t>> container_networks;
-  std::unordered_map<IpBytes, std::vector<std::string>, IpBytesHash> ip_containers;
+  std::unordered_map<IpAddress, std::vector<std::string>> ip_containers;
   for (const Endpoint& ep : endpoints) {
     if (ep.network.empty())
       return InvalidArgument("dns endpoint of \"" + ep.container + "\" has no network");
@@ -70,16 +70,18 @@ Result<std::shared_ptr<const Zone>> Zone::Build(const std::vector<Endpoint>& end
     if (names.empty() && !ep.container.empty()) names.push_back(Lower(ep.container));
     if (names.empty())
       return InvalidArgument("dns endpoint on network \"" + ep.network + "\" has no name");
-    std::optional<IpBytes> v4, v6;
+    std::optional<IpAddress> v4, v6;
     if (!ep.ipv4.empty()) {
-      v4 = ParseIp(ep.ipv4);
+      auto ip = IpAddress::Parse(ep.ipv4);
+      if (ip.ok()) v4 = ip->Unmapped();
       if (!v4 || !v4->is_v4()) {
         return InvalidArgument("dns endpoint \"" + ep.container + "\": invalid IPv4 address \"" +
                                ep.ipv4 + "\"");
       }
     }
     if (!ep.ipv6.empty()) {
-      v6 = ParseIp(ep.ipv6);
+      auto ip = IpAddress::Parse(ep.ipv6);
+      if (ip.ok()) v6 = ip->Unmapped();
       if (!v6 || v6->is_v4()) {
         return InvalidArgument("dns endpoint \"" + ep.container + "\": invalid IPv6 address \"" +
                                ep.ipv6 + "\"");
@@ -110,7 +112,7 @@ Result<std::shared_ptr<const Zone>> Zone::Build(const std::vector<Endpoint>& end
   return std::shared_ptr<const Zone>(std::move(zone));
 }
 
-Zone::Scope Zone::ScopeFor(std::string_view arrival_network, const IpBytes& client) const {
+Zone::Scope Zone::ScopeFor(std::string_view arrival_network, const IpAddress& client) const {
   Scope s;
   if (!arrival_network.empty()) {
     auto it = network_ids_.find(arrival_network);
@@ -191,16 +193,16 @@ LookupResult Zone::Lookup(std::string_view qname, uint16_t qtype,
   Find(qname, qtype, scope, &a);
   LookupResult r;
   r.found_name = a.found_name;
-  for (const IpBytes& ip : a.addresses) r.addresses.push_back(IpToString(ip));
+  for (const IpAddress& ip : a.addresses) r.addresses.push_back(ip.ToString());
   r.ptr_target = std::string(a.ptr_target);
   return r;
 }
 
 std::vector<std::string> Zone::NetworksOfClient(const std::string& client_ip) const {
   std::vector<std::string> out;
-  auto ip = ParseIp(client_ip);
-  if (!ip) return out;
-  auto it = client_networks_.find(*ip);
+  auto ip = IpAddress::Parse(client_ip);
+  if (!ip.ok()) return out;
+  auto it = client_networks_.find(ip->Unmapped());
   if (it == client_networks_.end()) return out;
   for (uint32_t id : it->second) out.push_back(network_names_[id]);
   std::sort(out.begin(), out.end());

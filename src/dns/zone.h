@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/text.h"
 #include "dns/records.h"
 
 namespace weft::dns {
@@ -63,7 +65,7 @@ class Zone {
     // under it, or a container address's reverse name. Such names are answered
     // NXDOMAIN, never forwarded (container names must not leak upstream).
     bool local = false;
-    std::vector<IpBytes> addresses;
+    std::vector<IpAddress> addresses;
     std::string_view ptr_target;  // points into the Zone
   };
 
@@ -76,7 +78,7 @@ class Zone {
   // none) from `client`: the arrival network plus every network of the
   // container(s) that own the client's address.
   // REQUIRES: arrival_network lowercase (the hot path does not fold case).
-  Scope ScopeFor(std::string_view arrival_network, const IpBytes& client) const;
+  Scope ScopeFor(std::string_view arrival_network, const IpAddress& client) const;
   // Scope of exactly these networks (unknown names are ignored). The
   // returned Scope points into `storage`, which must outlive it.
   Scope ScopeOf(const std::vector<std::string>& networks, std::vector<uint32_t>* storage) const;
@@ -99,18 +101,12 @@ class Zone {
   size_t name_count() const { return names_.size(); }
 
  private:
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
   template <typename V>
   using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
   struct NetAddresses {
     uint32_t network;
-    std::vector<IpBytes> v4, v6;
+    std::vector<IpAddress> v4, v6;
   };
   struct NameRecord {
     std::vector<NetAddresses> by_network;  // sorted by network id
@@ -122,14 +118,14 @@ class Zone {
 
   Zone() = default;
   uint32_t InternNetwork(const std::string& name);
-  void AddName(const std::string& name, uint32_t network, const std::optional<IpBytes>& v4,
-               const std::optional<IpBytes>& v6);
+  void AddName(const std::string& name, uint32_t network, const std::optional<IpAddress>& v4,
+               const std::optional<IpAddress>& v6);
 
   std::vector<std::string> network_names_;  // id -> name
   StringMap<uint32_t> network_ids_;         // lowercase name -> id
   StringMap<NameRecord> names_;
   StringMap<std::vector<PtrRecord>> ptrs_;
-  std::unordered_map<IpBytes, std::vector<uint32_t>, IpBytesHash> client_networks_;  // sorted
+  std::unordered_map<IpAddress, std::vector<uint32_t>> client_networks_;  // sorted
 };
 
 }  // namespace weft::dns

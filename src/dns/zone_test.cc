@@ -87,14 +87,14 @@ TEST(ZoneTest, WeftNamesOutOfScopeAreLocal) {
 
 TEST(ZoneTest, ArrivalNetworkWinsForNamesOnSeveralNetworks) {
   auto z = TestZone();
-  auto client = ParseIp("10.9.9.9");  // unknown client: arrival network only
+  auto client = IpAddress::Parse("10.9.9.9");  // unknown client: arrival network only
   Zone::Answer a;
   z->Find("api", kTypeA, z->ScopeFor("back", *client), &a);
   ASSERT_EQ(a.addresses.size(), 1u);
-  EXPECT_EQ(IpToString(a.addresses[0]), "10.1.0.5");
+  EXPECT_EQ(a.addresses[0].ToString(), "10.1.0.5");
   z->Find("api", kTypeA, z->ScopeFor("front", *client), &a);
   ASSERT_EQ(a.addresses.size(), 1u);
-  EXPECT_EQ(IpToString(a.addresses[0]), "10.0.0.5");
+  EXPECT_EQ(a.addresses[0].ToString(), "10.0.0.5");
   // Without an arrival network, every in-scope network's addresses.
   EXPECT_THAT(z->Lookup("api", kTypeA, {"front", "back"}).addresses,
               UnorderedElementsAre("10.0.0.5", "10.1.0.5"));
@@ -104,11 +104,11 @@ TEST(ZoneTest, ScopeForUsesClientAddress) {
   auto z = TestZone();
   // api is on front and back; querying front's server, it sees back's names.
   Zone::Answer a;
-  z->Find("db", kTypeA, z->ScopeFor("front", *ParseIp("10.0.0.5")), &a);
+  z->Find("db", kTypeA, z->ScopeFor("front", *IpAddress::Parse("10.0.0.5")), &a);
   EXPECT_TRUE(a.found_name);
-  z->Find("db", kTypeA, z->ScopeFor("front", *ParseIp("10.0.0.2")), &a);
+  z->Find("db", kTypeA, z->ScopeFor("front", *IpAddress::Parse("10.0.0.2")), &a);
   EXPECT_FALSE(a.found_name);
-  z->Find("web", kTypeA, z->ScopeFor("", *ParseIp("10.0.0.2")), &a);
+  z->Find("web", kTypeA, z->ScopeFor("", *IpAddress::Parse("10.0.0.2")), &a);
   EXPECT_EQ(a.addresses.size(), 3u);
 }
 

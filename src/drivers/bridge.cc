@@ -43,8 +43,11 @@ Status CreateBridgeNow(const engine::SessionPtr& session, const store::Network& 
   }
   for (const auto& sn : net.subnets) {
     if (sn.gateway.empty()) continue;
-    std::string len = sn.cidr.substr(sn.cidr.find('/'));
-    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, net.bridge, sn.gateway + len, true));
+    // The store keeps text: parsed once here.
+    WEFT_ASSIGN_OR_RETURN(auto subnet, IpPrefix::Parse(sn.cidr));
+    WEFT_ASSIGN_OR_RETURN(auto gateway, IpAddress::Parse(sn.gateway));
+    WEFT_ASSIGN_OR_RETURN(auto address, IpPrefix::Interface(gateway, subnet.length()));
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, net.bridge, address, true));
   }
   WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, net.bridge, true));
   // Published ports reached as 127.0.0.1 are DNATed out of this bridge; the
@@ -102,16 +105,20 @@ Status AttachNow(const engine::SessionPtr& session, const Attachment& a) {
 Status ConfigureNow(const engine::SessionPtr& session, const Attachment& a) {
   WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(a.netns_path));
   WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, a.ifname, true));
-  if (!a.ipv4_cidr.empty())
-    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv4_cidr, true));
-  if (!a.ipv6_cidr.empty())
-    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, a.ipv6_cidr, true));
+  // The attachment keeps text: parsed once here.
+  for (const std::string* cidr : {&a.ipv4_cidr, &a.ipv6_cidr}) {
+    if (cidr->empty()) continue;
+    WEFT_ASSIGN_OR_RETURN(auto address, IpPrefix::ParseInterface(*cidr));
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, address, true));
+  }
   if (a.default_route) {
     if (!a.gateway4.empty() && !a.ipv4_cidr.empty()) {
-      WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {AF_INET, "default", a.gateway4, a.ifname}));
+      WEFT_ASSIGN_OR_RETURN(auto gw, IpAddress::Parse(a.gateway4));
+      WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {AF_INET, std::nullopt, gw, a.ifname}));
     }
     if (!a.gateway6.empty() && !a.ipv6_cidr.empty()) {
-      WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {AF_INET6, "default", a.gateway6, a.ifname}));
+      WEFT_ASSIGN_OR_RETURN(auto gw, IpAddress::Parse(a.gateway6));
+      WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {AF_INET6, std::nullopt, gw, a.ifname}));
     }
   }
   return Status::Ok();

@@ -3,6 +3,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/ip.h"
+
 namespace weft::firewall {
 namespace {
 
@@ -125,7 +127,8 @@ std::string NatStmt(const std::string& kind, const json& v) {
   if (v.contains("addr")) {
     std::string addr = Expr(v["addr"], {""});
     // An IPv6 literal followed by a port needs brackets.
-    if (v.contains("port") && v["addr"].is_string() && addr.find(':') != std::string::npos) {
+    auto literal = IpAddress::Parse(addr);
+    if (v.contains("port") && v["addr"].is_string() && literal.ok() && literal->is_v6()) {
       addr = "[" + addr + "]";
     }
     out += " to " + addr;

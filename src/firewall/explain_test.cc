@@ -7,9 +7,13 @@
 #include <vector>
 
 #include "firewall/ruleset.h"
+#include "firewall/test_values.h"
 
 namespace weft::firewall {
 namespace {
+
+using test_values::Ip;
+using test_values::Net;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
@@ -27,10 +31,10 @@ bool HasLine(const std::vector<std::string>& lines, const std::string& want) {
 
 FirewallModel Model() {
   FirewallModel m;
-  m.networks.push_back({"a", "weft0", {"10.89.0.0/24", "fd00:89::/64"}, false, true});
-  m.networks.push_back({"b", "weft1", {"10.90.0.0/24"}, true, true});
-  m.ports.push_back({"tcp", "", 8080, "10.89.0.2", 80, "a"});
-  m.ports.push_back({"udp", "192.0.2.1", 53, "10.89.0.3", 5353, "a"});
+  m.networks.push_back({"a", "weft0", {Net("10.89.0.0/24"), Net("fd00:89::/64")}, false, true});
+  m.networks.push_back({"b", "weft1", {Net("10.90.0.0/24")}, true, true});
+  m.ports.push_back({"tcp", std::nullopt, 8080, Ip("10.89.0.2"), 80, "a"});
+  m.ports.push_back({"udp", Ip("192.0.2.1"), 53, Ip("10.89.0.3"), 5353, "a"});
   return m;
 }
 

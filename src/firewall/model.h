@@ -1,8 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "base/ip.h"
 
 namespace weft::firewall {
 
@@ -13,7 +16,7 @@ namespace weft::firewall {
 struct NetworkRules {
   std::string name;                  // appears in rule comments
   std::string bridge;                // Linux bridge interface, e.g. "weft0"
-  std::vector<std::string> subnets;  // CIDRs, IPv4 and/or IPv6
+  std::vector<IpPrefix> subnets;     // IPv4 and/or IPv6 (host bits are ignored)
   bool internal = false;             // no traffic in or out of the bridge
   bool icc = true;                   // routed traffic within the bridge allowed
   bool dns = false;                  // weftd answers DNS on the gateways (openings.h)
@@ -22,9 +25,10 @@ struct NetworkRules {
 // One published port: host_ip:host_port -> container_ip:container_port.
 struct PortRule {
   std::string protocol;  // "tcp" or "udp"
-  std::string host_ip;   // "" = any local address of container_ip's family
+  // nullopt (or 0.0.0.0, ::) = any local address of container_ip's family
+  std::optional<IpAddress> host_ip;
   uint16_t host_port = 0;
-  std::string container_ip;
+  IpAddress container_ip;
   uint16_t container_port = 0;
   std::string network;  // name of the NetworkRules holding container_ip
 };

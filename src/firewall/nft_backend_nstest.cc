@@ -12,22 +12,26 @@
 #include "firewall/ruleset.h"
 #include "firewall/table_diff.h"
 #include "support/ns_fixture.h"
+#include "firewall/test_values.h"
 
 namespace weft::firewall {
 namespace {
+
+using test_values::Ip;
+using test_values::Net;
 
 using nlohmann::json;
 using testing::Sh;
 
 FirewallModel TestModel() {
   FirewallModel m;
-  m.networks.push_back({"a", "weft0", {"10.89.0.0/24", "fd00:89::/64"}, false, true});
-  m.networks.push_back({"b", "weft1", {"10.90.0.0/24"}, true, true});
-  m.networks.push_back({"c", "weft2", {"10.91.0.5/32", "fd00:91::7/128"}, false, false});
-  m.ports.push_back({"tcp", "", 8080, "10.89.0.2", 80, "a"});
-  m.ports.push_back({"udp", "192.0.2.1", 5353, "10.89.0.3", 53, "a"});
-  m.ports.push_back({"tcp", "", 8443, "fd00:89::2", 443, "a"});
-  m.ports.push_back({"tcp", "2001:db8::1", 9000, "fd00:89::3", 9000, "a"});
+  m.networks.push_back({"a", "weft0", {Net("10.89.0.0/24"), Net("fd00:89::/64")}, false, true});
+  m.networks.push_back({"b", "weft1", {Net("10.90.0.0/24")}, true, true});
+  m.networks.push_back({"c", "weft2", {Net("10.91.0.5/32"), Net("fd00:91::7/128")}, false, false});
+  m.ports.push_back({"tcp", std::nullopt, 8080, Ip("10.89.0.2"), 80, "a"});
+  m.ports.push_back({"udp", Ip("192.0.2.1"), 5353, Ip("10.89.0.3"), 53, "a"});
+  m.ports.push_back({"tcp", std::nullopt, 8443, Ip("fd00:89::2"), 443, "a"});
+  m.ports.push_back({"tcp", Ip("2001:db8::1"), 9000, Ip("fd00:89::3"), 9000, "a"});
   return m;
 }
 
@@ -106,7 +110,7 @@ TEST_F(NftBackendTest, ApplyingTwiceIsIdempotent) {
 TEST_F(NftBackendTest, ApplyReplacesPreviousModel) {
   ApplyModel(TestModel());
   FirewallModel smaller;
-  smaller.networks.push_back({"z", "weft9", {"10.99.0.0/16"}, false, true});
+  smaller.networks.push_back({"z", "weft9", {Net("10.99.0.0/16")}, false, true});
   ApplyModel(smaller);
   const std::string text = TextListing();
   EXPECT_EQ(text.find("weft0"), std::string::npos) << text;
@@ -182,7 +186,7 @@ TEST_F(NftBackendTest, FailedApplyChangesNothingAndReportsLibnftablesError) {
   const std::string before = TextListing();
 
   FirewallModel other;
-  other.networks.push_back({"x", "weft5", {"10.5.0.0/24"}, false, true});
+  other.networks.push_back({"x", "weft5", {Net("10.5.0.0/24")}, false, true});
   json batch = *BuildRuleset(other);
   batch["nftables"].push_back(json::parse(R"({"add": {"rule": {
       "family": "inet", "table": "weft", "chain": "forward", "comment": "weft bad",

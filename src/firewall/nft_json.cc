@@ -20,10 +20,10 @@ json FibDaddrTypeExpr() {
 
 json ConcatExpr(std::vector<json> parts) { return {{"concat", json(std::move(parts))}}; }
 
-json PrefixExpr(const Prefix& prefix) {
-  const int full = prefix.addr.find(':') == std::string::npos ? 32 : 128;
-  if (prefix.len == full) return prefix.addr;
-  return {{"prefix", {{"addr", prefix.addr}, {"len", prefix.len}}}};
+json PrefixExpr(const IpPrefix& prefix) {
+  const IpPrefix net = prefix.network();
+  if (net.length() == net.address().bit_length()) return net.address().ToString();
+  return {{"prefix", {{"addr", net.address().ToString()}, {"len", net.length()}}}};
 }
 
 json SetRef(std::string_view name) { return "@" + std::string(name); }

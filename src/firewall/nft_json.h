@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "firewall/inet_addr.h"
+#include "base/ip.h"
 
 namespace weft::firewall {
 
@@ -24,9 +24,10 @@ nlohmann::json CtExpr(std::string_view key);
 nlohmann::json FibDaddrTypeExpr();
 // {"concat": [...]}.
 nlohmann::json ConcatExpr(std::vector<nlohmann::json> parts);
-// A prefix {"prefix": {"addr", "len"}}, or the bare address when it is a
-// single host (that is how nft lists a /32 or /128).
-nlohmann::json PrefixExpr(const Prefix& prefix);
+// A prefix {"prefix": {"addr", "len"}} of prefix's network (host bits
+// cleared), or the bare address when it is a single host (that is how nft
+// lists a /32 or /128).
+nlohmann::json PrefixExpr(const IpPrefix& prefix);
 // A named set reference, "@name".
 nlohmann::json SetRef(std::string_view name);
 

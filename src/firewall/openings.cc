@@ -95,7 +95,7 @@ json Meta(const char* key) { return {{"meta", {{"key", key}}}}; }
 
 bool HasFamily(const NetworkRules& n, bool v6) {
   for (const auto& s : n.subnets) {
-    if ((s.find(':') != std::string::npos) == v6) return true;
+    if (s.address().is_v6() == v6) return true;
   }
   return false;
 }

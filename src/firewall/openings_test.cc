@@ -1,9 +1,13 @@
 #include "firewall/openings.h"
+#include "firewall/test_values.h"
 
 #include <gtest/gtest.h>
 
 namespace weft::firewall {
 namespace {
+
+using test_values::Ip;
+using test_values::Net;
 
 using json = nlohmann::json;
 
@@ -31,8 +35,8 @@ json Listing(std::vector<json> items) { return {{"nftables", items}}; }
 
 FirewallModel OpeningsModel() {
   FirewallModel m;
-  m.networks.push_back({"n1", "weft0", {"10.89.0.0/24"}, false, true, true});
-  m.networks.push_back({"v6", "weft1", {"10.89.1.0/24", "fd00::/64"}, false, true, false});
+  m.networks.push_back({"n1", "weft0", {Net("10.89.0.0/24")}, false, true, true});
+  m.networks.push_back({"v6", "weft1", {Net("10.89.1.0/24"), Net("fd00::/64")}, false, true, false});
   return m;
 }
 

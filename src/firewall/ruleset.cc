@@ -9,7 +9,7 @@
 #include <tuple>
 #include <vector>
 
-#include "firewall/inet_addr.h"
+#include "base/ip.h"
 #include "firewall/nft_json.h"
 
 namespace weft::firewall {
@@ -135,9 +135,9 @@ using Published = std::set<std::tuple<std::string, std::string, uint16_t>>;
 // Checks one published port and adds its elements to the maps of its family.
 Status AddPort(const PortRule& p, const std::map<std::string, const NetworkRules*>& by_name,
                Published& published, PortMaps& maps4, PortMaps& maps6) {
-  const std::string where = p.protocol + " port " + p.host_ip + ":" +
-                            std::to_string(p.host_port) + " -> " + p.container_ip + ":" +
-                            std::to_string(p.container_port);
+  const std::string where = p.protocol + " port " + (p.host_ip ? p.host_ip->ToString() : "") +
+                            ":" + std::to_string(p.host_port) + " -> " +
+                            p.container_ip.ToString() + ":" + std::to_string(p.container_port);
   if (p.protocol != "tcp" && p.protocol != "udp") {
     return InvalidArgument(where + ": protocol must be tcp or udp");
   }
@@ -148,31 +148,28 @@ Status AddPort(const PortRule& p, const std::map<std::string, const NetworkRules
   if (it == by_name.end()) {
     return InvalidArgument(where + ": unknown network \"" + p.network + "\"");
   }
-  auto container = ParseAddress(p.container_ip);
-  if (!container.ok()) return container.status().Wrap(where);
+  const IpAddress& container = p.container_ip;
   std::string host;  // canonical host address, "" = any
-  if (!p.host_ip.empty()) {
-    auto h = ParseAddress(p.host_ip);
-    if (!h.ok()) return h.status().Wrap(where);
-    if (h->family != container->family) {
+  if (p.host_ip) {
+    if (p.host_ip->family() != container.family()) {
       return InvalidArgument(where + ": host and container address families differ");
     }
-    if (h->addr != "0.0.0.0" && h->addr != "::") host = h->addr;
+    if (*p.host_ip != IpAddress::Any(container.family())) host = p.host_ip->ToString();
   }
-  const std::string host_key = !host.empty() ? host : container->family == AF_INET ? "*4" : "*6";
+  const std::string host_key = !host.empty() ? host : container.is_v4() ? "*4" : "*6";
   if (!published.emplace(p.protocol, host_key, p.host_port).second) {
     return InvalidArgument(where + ": host port already published");
   }
   if (it->second->internal) return Status::Ok();  // nothing may enter an internal network
 
-  PortMaps& m = container->family == AF_INET ? maps4 : maps6;
+  PortMaps& m = container.is_v4() ? maps4 : maps6;
   if (host.empty()) {
     json key = ConcatExpr({p.protocol, p.host_port});
-    m.any_addr.push_back(json::array({key, container->addr}));
+    m.any_addr.push_back(json::array({key, container.ToString()}));
     m.any_port.push_back(json::array({key, p.container_port}));
   } else {
     json key = ConcatExpr({p.protocol, host, p.host_port});
-    m.addr.push_back(json::array({key, container->addr}));
+    m.addr.push_back(json::array({key, container.ToString()}));
     m.port.push_back(json::array({key, p.container_port}));
   }
   return Status::Ok();
@@ -200,20 +197,20 @@ Result<json> BuildRuleset(const FirewallModel& model) {
     if (n.internal) internal.push_back(n.bridge);
     if (n.icc) icc.push_back(ConcatExpr({n.bridge, n.bridge}));
 
-    std::set<std::string> seen;
-    for (const std::string& cidr : n.subnets) {
-      auto prefix = ParsePrefix(cidr);
-      if (!prefix.ok()) return prefix.status().Wrap("network " + n.name);
-      if (!seen.insert(prefix->addr + "/" + std::to_string(prefix->len)).second) {
-        return InvalidArgument("network " + n.name + ": subnet " + cidr + " listed twice");
+    std::set<IpPrefix> seen;
+    for (const IpPrefix& subnet : n.subnets) {
+      const IpPrefix prefix = subnet.network();
+      if (!seen.insert(prefix).second) {
+        return InvalidArgument("network " + n.name + ": subnet " + subnet.ToString() +
+                               " listed twice");
       }
       if (n.internal) continue;
-      const bool v4 = prefix->family == AF_INET;
-      (v4 ? subnets4 : subnets6).push_back(ConcatExpr({n.bridge, PrefixExpr(*prefix)}));
+      const bool v4 = prefix.is_v4();
+      (v4 ? subnets4 : subnets6).push_back(ConcatExpr({n.bridge, PrefixExpr(prefix)}));
       masquerade_rules.push_back(
           Rule("postrouting", "weft network " + n.name,
                json::array(
-                   {MatchStmt("==", PayloadExpr(v4 ? "ip" : "ip6", "saddr"), PrefixExpr(*prefix)),
+                   {MatchStmt("==", PayloadExpr(v4 ? "ip" : "ip6", "saddr"), PrefixExpr(prefix)),
                     MatchStmt("!=", MetaExpr("oifname"), n.bridge), MasqueradeStmt()})));
     }
   }
@@ -289,7 +286,7 @@ Result<json> BuildRuleset(const FirewallModel& model) {
   cmds.push_back(Rule(
       "postrouting", "weft: published ports reached from localhost",
       {dnatted,
-       MatchStmt("==", PayloadExpr("ip", "saddr"), PrefixExpr(Prefix{AF_INET, "127.0.0.0", 8})),
+       MatchStmt("==", PayloadExpr("ip", "saddr"), PrefixExpr(*IpPrefix::Parse("127.0.0.0/8"))),
        MasqueradeStmt()}));
   cmds.push_back(Rule(
       "postrouting", "weft: hairpin to published ports (ipv4)",

@@ -1,4 +1,5 @@
 #include "firewall/ruleset.h"
+#include "firewall/test_values.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +8,9 @@
 
 namespace weft::firewall {
 namespace {
+
+using test_values::Ip;
+using test_values::Net;
 
 using nlohmann::json;
 
@@ -42,7 +46,7 @@ json Build(const FirewallModel& m) {
 
 FirewallModel OneNetwork() {
   FirewallModel m;
-  m.networks.push_back({"a", "weft0", {"10.89.0.0/24"}, false, true});
+  m.networks.push_back({"a", "weft0", {Net("10.89.0.0/24")}, false, true});
   return m;
 }
 
@@ -64,7 +68,7 @@ TEST(BuildRulesetTest, StartsByReplacingOnlyTheWeftTable) {
 
 TEST(BuildRulesetTest, EveryRuleHasAWeftComment) {
   FirewallModel m = OneNetwork();
-  m.ports.push_back({"tcp", "", 80, "10.89.0.2", 80, "a"});
+  m.ports.push_back({"tcp", std::nullopt, 80, Ip("10.89.0.2"), 80, "a"});
   for (const json& r : Added(Build(m), "rule")) {
     EXPECT_EQ(r["comment"].get<std::string>().rfind("weft", 0), 0u) << r;
   }
@@ -99,8 +103,8 @@ TEST(BuildRulesetTest, RuleCountIsConstantInPortsAndNetworks) {
   FirewallModel big = OneNetwork();
   for (int i = 0; i < 50; ++i) {
     const std::string n = std::to_string(i);
-    big.networks.push_back({"n" + n, "br" + n, {"10.100." + n + ".0/24"}, i % 2 == 0, i % 3 == 0});
-    big.ports.push_back({"tcp", "", static_cast<uint16_t>(1000 + i), "10.89.0.2", 80, "a"});
+    big.networks.push_back({"n" + n, "br" + n, {Net("10.100." + n + ".0/24")}, i % 2 == 0, i % 3 == 0});
+    big.ports.push_back({"tcp", std::nullopt, static_cast<uint16_t>(1000 + i), Ip("10.89.0.2"), 80, "a"});
   }
   const json s = Build(small), b = Build(big);
   for (const char* chain : {"forward", "prerouting", "output"}) {
@@ -115,8 +119,8 @@ TEST(BuildRulesetTest, RuleCountIsConstantInPortsAndNetworks) {
 
 TEST(BuildRulesetTest, InternalNetworkIsNotNattedAndIsInTheInternalSet) {
   FirewallModel m;
-  m.networks.push_back({"priv", "weft3", {"10.3.0.0/24", "fd03::/64"}, true, false});
-  m.ports.push_back({"tcp", "", 80, "10.3.0.2", 80, "priv"});  // ignored
+  m.networks.push_back({"priv", "weft3", {Net("10.3.0.0/24"), Net("fd03::/64")}, true, false});
+  m.ports.push_back({"tcp", std::nullopt, 80, Ip("10.3.0.2"), 80, "priv"});  // ignored
   const json batch = Build(m);
   EXPECT_EQ(Find(batch, "set", "internal")["elem"], json::array({"weft3"}));
   EXPECT_EQ(Find(batch, "set", "bridges")["elem"], json::array({"weft3"}));
@@ -130,7 +134,7 @@ TEST(BuildRulesetTest, InternalNetworkIsNotNattedAndIsInTheInternalSet) {
 
 TEST(BuildRulesetTest, Ipv6SubnetGetsIp6Masquerade) {
   FirewallModel m;
-  m.networks.push_back({"six", "weft6", {"fd00:6::1/64", "10.6.0.0/16"}, false, true});
+  m.networks.push_back({"six", "weft6", {Net("fd00:6::1/64"), Net("10.6.0.0/16")}, false, true});
   const std::vector<json> post = RulesOf(Build(m), "postrouting");
   ASSERT_GE(post.size(), 2u);
   EXPECT_EQ(post[0]["expr"][0]["match"]["left"]["payload"]["protocol"], "ip6");
@@ -143,11 +147,11 @@ TEST(BuildRulesetTest, Ipv6SubnetGetsIp6Masquerade) {
 
 TEST(BuildRulesetTest, PortsGoToTheMapsOfTheirFamilyAndScope) {
   FirewallModel m = OneNetwork();
-  m.networks[0].subnets.push_back("fd00:89::/64");
-  m.ports.push_back({"tcp", "", 8080, "10.89.0.2", 80, "a"});
-  m.ports.push_back({"udp", "192.0.2.1", 53, "10.89.0.3", 5353, "a"});
-  m.ports.push_back({"tcp", "0.0.0.0", 8081, "10.89.0.2", 81, "a"});  // any
-  m.ports.push_back({"tcp", "2001:DB8::1", 443, "fd00:89::2", 8443, "a"});
+  m.networks[0].subnets.push_back(Net("fd00:89::/64"));
+  m.ports.push_back({"tcp", std::nullopt, 8080, Ip("10.89.0.2"), 80, "a"});
+  m.ports.push_back({"udp", Ip("192.0.2.1"), 53, Ip("10.89.0.3"), 5353, "a"});
+  m.ports.push_back({"tcp", Ip("0.0.0.0"), 8081, Ip("10.89.0.2"), 81, "a"});  // any
+  m.ports.push_back({"tcp", Ip("2001:DB8::1"), 443, Ip("fd00:89::2"), 8443, "a"});
   const json b = Build(m);
   EXPECT_EQ(Find(b, "map", "ports4_any_addr"), json::parse(R"({
       "family": "inet", "table": "weft", "name": "ports4_any_addr",
@@ -194,8 +198,8 @@ TEST(BuildRulesetTest, RejectsMalformedModels) {
     EXPECT_EQ(b.status().code(), Code::kInvalidArgument) << why;
   };
   FirewallModel m = OneNetwork();
-  m.networks[0].subnets = {"10.89.0.0/33"};
-  expect_invalid(m, "bad cidr");
+  m.networks[0].subnets = {Net("10.89.0.0/24"), Net("10.89.0.9/24")};
+  expect_invalid(m, "subnet twice");
   m = OneNetwork();
   m.networks[0].bridge = "this-name-is-too-long";
   expect_invalid(m, "long bridge");
@@ -212,20 +216,20 @@ TEST(BuildRulesetTest, RejectsMalformedModels) {
   m.networks.push_back({"b", "weft0", {}, false, true});
   expect_invalid(m, "duplicate bridge");
   m = OneNetwork();
-  m.ports.push_back({"sctp", "", 1, "10.89.0.2", 1, "a"});
+  m.ports.push_back({"sctp", std::nullopt, 1, Ip("10.89.0.2"), 1, "a"});
   expect_invalid(m, "protocol");
   m = OneNetwork();
-  m.ports.push_back({"tcp", "", 0, "10.89.0.2", 1, "a"});
+  m.ports.push_back({"tcp", std::nullopt, 0, Ip("10.89.0.2"), 1, "a"});
   expect_invalid(m, "port 0");
   m = OneNetwork();
-  m.ports.push_back({"tcp", "", 1, "10.89.0.2", 1, "nope"});
+  m.ports.push_back({"tcp", std::nullopt, 1, Ip("10.89.0.2"), 1, "nope"});
   expect_invalid(m, "unknown network");
   m = OneNetwork();
-  m.ports.push_back({"tcp", "::1", 1, "10.89.0.2", 1, "a"});
+  m.ports.push_back({"tcp", Ip("::1"), 1, Ip("10.89.0.2"), 1, "a"});
   expect_invalid(m, "family mismatch");
   m = OneNetwork();
-  m.ports.push_back({"tcp", "", 1, "10.89.0.2", 1, "a"});
-  m.ports.push_back({"tcp", "0.0.0.0", 1, "10.89.0.3", 2, "a"});
+  m.ports.push_back({"tcp", std::nullopt, 1, Ip("10.89.0.2"), 1, "a"});
+  m.ports.push_back({"tcp", Ip("0.0.0.0"), 1, Ip("10.89.0.3"), 2, "a"});
   expect_invalid(m, "published twice");
 }
 

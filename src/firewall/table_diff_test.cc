@@ -7,17 +7,21 @@
 
 #include "firewall/fake_backend.h"
 #include "firewall/ruleset.h"
+#include "firewall/test_values.h"
 
 namespace weft::firewall {
 namespace {
+
+using test_values::Ip;
+using test_values::Net;
 
 using nlohmann::json;
 
 FirewallModel DiffModel() {
   FirewallModel m;
-  m.networks.push_back({"a", "weft0", {"10.89.0.0/24"}, false, true});
-  m.networks.push_back({"b", "weft1", {"10.90.0.0/24"}, false, true});
-  m.ports.push_back({"tcp", "", 8080, "10.89.0.2", 80, "a"});
+  m.networks.push_back({"a", "weft0", {Net("10.89.0.0/24")}, false, true});
+  m.networks.push_back({"b", "weft1", {Net("10.90.0.0/24")}, false, true});
+  m.ports.push_back({"tcp", std::nullopt, 8080, Ip("10.89.0.2"), 80, "a"});
   return m;
 }
 

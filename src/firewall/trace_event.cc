@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "base/ip.h"
+
 namespace weft::firewall {
 namespace {
 
@@ -57,9 +59,7 @@ std::string Str(const Attr& a) {
 }
 
 std::string AddrText(int family, const uint8_t* p) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family, p, buf, sizeof buf);
-  return buf;
+  return IpAddress::FromBytes(family, p).ToString();
 }
 
 // The network header: IPv4 or IPv6, addresses and the next protocol.

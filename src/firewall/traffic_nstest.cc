@@ -14,9 +14,13 @@
 #include "firewall/nstest_shell.h"
 #include "firewall/ruleset.h"
 #include "support/ns_fixture.h"
+#include "firewall/test_values.h"
 
 namespace weft::firewall {
 namespace {
+
+using test_values::Ip;
+using test_values::Net;
 
 using testing::Sh;
 
@@ -88,8 +92,8 @@ class TrafficTest : public weft::testing::NetnsTest {
 
   void Apply() {
     FirewallModel model;
-    model.networks.push_back({"a", "weft0", {"10.89.0.0/24"}, false, true});
-    model.ports.push_back({"tcp", "", 8080, "10.89.0.2", 80, "a"});
+    model.networks.push_back({"a", "weft0", {Net("10.89.0.0/24")}, false, true});
+    model.ports.push_back({"tcp", std::nullopt, 8080, Ip("10.89.0.2"), 80, "a"});
     auto batch = BuildRuleset(model);
     ASSERT_TRUE(batch.ok()) << batch.status().ToString();
     Status s = backend_->Apply(*batch);

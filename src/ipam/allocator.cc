@@ -5,8 +5,8 @@ namespace weft::ipam {
 Result<IpAddress> AllocateAddress(const Prefix& subnet, const IpAddress& gateway,
                                   const std::function<bool(const IpAddress&)>& is_used) {
   const IpAddress last = subnet.Broadcast();
-  for (IpAddress a = subnet.FirstHost();; a = a.Plus(1)) {
-    if (subnet.IsUsableHost(a) && a != gateway && !is_used(a)) return a;
+  for (IpAddress a = FirstHost(subnet);; a = Plus(a, 1)) {
+    if (IsUsableHost(subnet, a) && a != gateway && !is_used(a)) return a;
     if (a == last) break;
   }
   return ResourceExhausted("subnet " + subnet.ToString() + " has no free address");
@@ -17,7 +17,7 @@ Status ValidateStaticAddress(const Prefix& subnet, const IpAddress& gateway,
   std::string what = "address " + addr.ToString() + " is ";
   std::string where = " subnet " + subnet.ToString();
   if (!subnet.Contains(addr)) return InvalidArgument(what + "not in" + where);
-  if (!subnet.IsUsableHost(addr)) {
+  if (!IsUsableHost(subnet, addr)) {
     return InvalidArgument(
         what + (addr == subnet.address() ? "the network address of" : "the broadcast address of") +
         where);

@@ -53,26 +53,26 @@ TEST(IpAddressTest, OrdersV4BeforeV6ThenNumerically) {
 }
 
 TEST(IpAddressTest, PlusCarriesAndWraps) {
-  EXPECT_EQ(Ip("10.0.0.255").Plus(1), Ip("10.0.1.0"));
-  EXPECT_EQ(Ip("10.0.0.1").Plus(0x10000), Ip("10.1.0.1"));
-  EXPECT_EQ(Ip("255.255.255.255").Plus(1), Ip("0.0.0.0"));
-  EXPECT_EQ(Ip("fd00::ffff:ffff:ffff:ffff").Plus(1), Ip("fd00:0:0:1::"));
-  EXPECT_EQ(Ip("fd00::").Plus(UINT64_MAX), Ip("fd00::ffff:ffff:ffff:ffff"));
-  EXPECT_EQ(Ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").Plus(2), Ip("::1"));
+  EXPECT_EQ(Plus(Ip("10.0.0.255"), 1), Ip("10.0.1.0"));
+  EXPECT_EQ(Plus(Ip("10.0.0.1"), 0x10000), Ip("10.1.0.1"));
+  EXPECT_EQ(Plus(Ip("255.255.255.255"), 1), Ip("0.0.0.0"));
+  EXPECT_EQ(Plus(Ip("fd00::ffff:ffff:ffff:ffff"), 1), Ip("fd00:0:0:1::"));
+  EXPECT_EQ(Plus(Ip("fd00::"), UINT64_MAX), Ip("fd00::ffff:ffff:ffff:ffff"));
+  EXPECT_EQ(Plus(Ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), 2), Ip("::1"));
 }
 
 TEST(IpAddressTest, AddFailsOnOverflow) {
-  EXPECT_EQ(*Ip("255.255.255.254").Add(1), Ip("255.255.255.255"));
-  auto r = Ip("255.255.255.255").Add(1);
+  EXPECT_EQ(*Add(Ip("255.255.255.254"), 1), Ip("255.255.255.255"));
+  auto r = Add(Ip("255.255.255.255"), 1);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
-  EXPECT_FALSE(Ip("0.0.0.1").Add(UINT64_MAX).ok());  // past 2^32 too
-  EXPECT_TRUE(Ip("::1").Add(UINT64_MAX).ok());
-  EXPECT_FALSE(Ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe").Add(2).ok());
+  EXPECT_FALSE(Add(Ip("0.0.0.1"), UINT64_MAX).ok());  // past 2^32 too
+  EXPECT_TRUE(Add(Ip("::1"), UINT64_MAX).ok());
+  EXPECT_FALSE(Add(Ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"), 2).ok());
 }
 
 TEST(IpAddressTest, FromV4AndFromBytes) {
-  EXPECT_EQ(IpAddress::FromV4(0xc0a80001u), Ip("192.168.0.1"));
+  EXPECT_EQ(IpAddress::V4(0xc0a80001u), Ip("192.168.0.1"));
   const uint8_t b[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
   EXPECT_EQ(IpAddress::FromBytes(AF_INET6, b), Ip("fd00::7"));
 }

@@ -101,84 +101,84 @@ TEST(PrefixTest, OverlapsBothWays) {
 }
 
 TEST(PrefixTest, FirstHostAndBroadcast) {
-  EXPECT_EQ(P("10.0.0.0/24").FirstHost(), Ip("10.0.0.1"));
+  EXPECT_EQ(FirstHost(P("10.0.0.0/24")), Ip("10.0.0.1"));
   EXPECT_EQ(P("10.0.0.0/24").Broadcast(), Ip("10.0.0.255"));
-  EXPECT_EQ(P("10.0.0.0/30").FirstHost(), Ip("10.0.0.1"));
-  EXPECT_EQ(P("10.0.0.0/31").FirstHost(), Ip("10.0.0.0"));
+  EXPECT_EQ(FirstHost(P("10.0.0.0/30")), Ip("10.0.0.1"));
+  EXPECT_EQ(FirstHost(P("10.0.0.0/31")), Ip("10.0.0.0"));
   EXPECT_EQ(P("10.0.0.0/31").Broadcast(), Ip("10.0.0.1"));
-  EXPECT_EQ(P("10.0.0.9/32").FirstHost(), Ip("10.0.0.9"));
+  EXPECT_EQ(FirstHost(P("10.0.0.9/32")), Ip("10.0.0.9"));
   EXPECT_EQ(P("10.0.0.9/32").Broadcast(), Ip("10.0.0.9"));
   EXPECT_EQ(P("0.0.0.0/0").Broadcast(), Ip("255.255.255.255"));
-  EXPECT_EQ(P("fd00::/64").FirstHost(), Ip("fd00::1"));
+  EXPECT_EQ(FirstHost(P("fd00::/64")), Ip("fd00::1"));
   EXPECT_EQ(P("fd00::/64").Broadcast(), Ip("fd00::ffff:ffff:ffff:ffff"));
-  EXPECT_EQ(P("fd00::/127").FirstHost(), Ip("fd00::"));
+  EXPECT_EQ(FirstHost(P("fd00::/127")), Ip("fd00::"));
   EXPECT_EQ(P("fd00::/127").Broadcast(), Ip("fd00::1"));
-  EXPECT_EQ(P("fd00::5/128").FirstHost(), Ip("fd00::5"));
+  EXPECT_EQ(FirstHost(P("fd00::5/128")), Ip("fd00::5"));
   EXPECT_EQ(P("::/0").Broadcast(), Ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"));
 }
 
 TEST(PrefixTest, Nth) {
-  EXPECT_EQ(*P("10.0.0.0/24").Nth(0), Ip("10.0.0.0"));
-  EXPECT_EQ(*P("10.0.0.0/24").Nth(255), Ip("10.0.0.255"));
-  EXPECT_FALSE(P("10.0.0.0/24").Nth(256).ok());
-  EXPECT_FALSE(P("10.0.0.1/32").Nth(1).ok());
-  EXPECT_EQ(*P("0.0.0.0/0").Nth(0xffffffffu), Ip("255.255.255.255"));
-  EXPECT_FALSE(P("0.0.0.0/0").Nth(0x100000000u).ok());
-  EXPECT_EQ(*P("fd00::/64").Nth(UINT64_MAX), Ip("fd00::ffff:ffff:ffff:ffff"));
-  EXPECT_EQ(*P("fd00::/48").Nth(UINT64_MAX), Ip("fd00::ffff:ffff:ffff:ffff"));
-  EXPECT_FALSE(P("fd00::/65").Nth(uint64_t{1} << 63).ok());
+  EXPECT_EQ(*Nth(P("10.0.0.0/24"), 0), Ip("10.0.0.0"));
+  EXPECT_EQ(*Nth(P("10.0.0.0/24"), 255), Ip("10.0.0.255"));
+  EXPECT_FALSE(Nth(P("10.0.0.0/24"), 256).ok());
+  EXPECT_FALSE(Nth(P("10.0.0.1/32"), 1).ok());
+  EXPECT_EQ(*Nth(P("0.0.0.0/0"), 0xffffffffu), Ip("255.255.255.255"));
+  EXPECT_FALSE(Nth(P("0.0.0.0/0"), 0x100000000u).ok());
+  EXPECT_EQ(*Nth(P("fd00::/64"), UINT64_MAX), Ip("fd00::ffff:ffff:ffff:ffff"));
+  EXPECT_EQ(*Nth(P("fd00::/48"), UINT64_MAX), Ip("fd00::ffff:ffff:ffff:ffff"));
+  EXPECT_FALSE(Nth(P("fd00::/65"), uint64_t{1} << 63).ok());
 }
 
 TEST(PrefixTest, HostCount) {
-  EXPECT_EQ(P("10.0.0.0/24").HostCount(), 254u);
-  EXPECT_EQ(P("10.0.0.0/30").HostCount(), 2u);
-  EXPECT_EQ(P("10.0.0.0/31").HostCount(), 2u);
-  EXPECT_EQ(P("10.0.0.0/32").HostCount(), 1u);
-  EXPECT_EQ(P("0.0.0.0/0").HostCount(), 0xfffffffeu);
-  EXPECT_EQ(P("fd00::/120").HostCount(), 255u);
-  EXPECT_EQ(P("fd00::/126").HostCount(), 3u);
-  EXPECT_EQ(P("fd00::/127").HostCount(), 2u);
-  EXPECT_EQ(P("fd00::/128").HostCount(), 1u);
-  EXPECT_EQ(P("fd00::/65").HostCount(), (uint64_t{1} << 63) - 1);
-  EXPECT_EQ(P("fd00::/64").HostCount(), UINT64_MAX);
-  EXPECT_EQ(P("::/0").HostCount(), UINT64_MAX);
+  EXPECT_EQ(HostCount(P("10.0.0.0/24")), 254u);
+  EXPECT_EQ(HostCount(P("10.0.0.0/30")), 2u);
+  EXPECT_EQ(HostCount(P("10.0.0.0/31")), 2u);
+  EXPECT_EQ(HostCount(P("10.0.0.0/32")), 1u);
+  EXPECT_EQ(HostCount(P("0.0.0.0/0")), 0xfffffffeu);
+  EXPECT_EQ(HostCount(P("fd00::/120")), 255u);
+  EXPECT_EQ(HostCount(P("fd00::/126")), 3u);
+  EXPECT_EQ(HostCount(P("fd00::/127")), 2u);
+  EXPECT_EQ(HostCount(P("fd00::/128")), 1u);
+  EXPECT_EQ(HostCount(P("fd00::/65")), (uint64_t{1} << 63) - 1);
+  EXPECT_EQ(HostCount(P("fd00::/64")), UINT64_MAX);
+  EXPECT_EQ(HostCount(P("::/0")), UINT64_MAX);
 }
 
 TEST(PrefixTest, IsUsableHost) {
   Prefix p = P("10.0.0.0/24");
-  EXPECT_FALSE(p.IsUsableHost(Ip("10.0.0.0")));
-  EXPECT_TRUE(p.IsUsableHost(Ip("10.0.0.1")));
-  EXPECT_TRUE(p.IsUsableHost(Ip("10.0.0.254")));
-  EXPECT_FALSE(p.IsUsableHost(Ip("10.0.0.255")));
-  EXPECT_FALSE(p.IsUsableHost(Ip("10.0.1.1")));
-  EXPECT_TRUE(P("10.0.0.0/31").IsUsableHost(Ip("10.0.0.0")));
-  EXPECT_TRUE(P("10.0.0.0/31").IsUsableHost(Ip("10.0.0.1")));
-  EXPECT_TRUE(P("10.0.0.4/32").IsUsableHost(Ip("10.0.0.4")));
+  EXPECT_FALSE(IsUsableHost(p, Ip("10.0.0.0")));
+  EXPECT_TRUE(IsUsableHost(p, Ip("10.0.0.1")));
+  EXPECT_TRUE(IsUsableHost(p, Ip("10.0.0.254")));
+  EXPECT_FALSE(IsUsableHost(p, Ip("10.0.0.255")));
+  EXPECT_FALSE(IsUsableHost(p, Ip("10.0.1.1")));
+  EXPECT_TRUE(IsUsableHost(P("10.0.0.0/31"), Ip("10.0.0.0")));
+  EXPECT_TRUE(IsUsableHost(P("10.0.0.0/31"), Ip("10.0.0.1")));
+  EXPECT_TRUE(IsUsableHost(P("10.0.0.4/32"), Ip("10.0.0.4")));
   Prefix v6 = P("fd00::/64");
-  EXPECT_FALSE(v6.IsUsableHost(Ip("fd00::")));
-  EXPECT_TRUE(v6.IsUsableHost(Ip("fd00::1")));
-  EXPECT_TRUE(v6.IsUsableHost(Ip("fd00::ffff:ffff:ffff:ffff")));  // no bcast
-  EXPECT_FALSE(v6.IsUsableHost(Ip("10.0.0.1")));
-  EXPECT_TRUE(P("fd00::/127").IsUsableHost(Ip("fd00::")));
-  EXPECT_TRUE(P("fd00::/127").IsUsableHost(Ip("fd00::1")));
-  EXPECT_TRUE(P("fd00::/128").IsUsableHost(Ip("fd00::")));
+  EXPECT_FALSE(IsUsableHost(v6, Ip("fd00::")));
+  EXPECT_TRUE(IsUsableHost(v6, Ip("fd00::1")));
+  EXPECT_TRUE(IsUsableHost(v6, Ip("fd00::ffff:ffff:ffff:ffff")));  // no bcast
+  EXPECT_FALSE(IsUsableHost(v6, Ip("10.0.0.1")));
+  EXPECT_TRUE(IsUsableHost(P("fd00::/127"), Ip("fd00::")));
+  EXPECT_TRUE(IsUsableHost(P("fd00::/127"), Ip("fd00::1")));
+  EXPECT_TRUE(IsUsableHost(P("fd00::/128"), Ip("fd00::")));
 }
 
 TEST(PrefixTest, Subdivide) {
   Prefix pool = P("10.89.0.0/16");
-  EXPECT_EQ(*pool.Subdivide(24, 0), P("10.89.0.0/24"));
-  EXPECT_EQ(*pool.Subdivide(24, 255), P("10.89.255.0/24"));
-  EXPECT_FALSE(pool.Subdivide(24, 256).ok());
-  EXPECT_EQ(*pool.Subdivide(16, 0), pool);
-  EXPECT_FALSE(pool.Subdivide(15, 0).ok());
-  EXPECT_FALSE(pool.Subdivide(33, 0).ok());
-  EXPECT_EQ(*pool.Subdivide(32, 65535), P("10.89.255.255/32"));
-  EXPECT_EQ(*P("0.0.0.0/0").Subdivide(1, 1), P("128.0.0.0/1"));
-  EXPECT_EQ(*P("fd89:7765:6674::/48").Subdivide(64, 0xabcd), P("fd89:7765:6674:abcd::/64"));
-  EXPECT_EQ(*P("::/0").Subdivide(0, 0), P("::/0"));
-  EXPECT_FALSE(P("::/0").Subdivide(0, 1).ok());
-  EXPECT_EQ(*P("::/0").Subdivide(64, UINT64_MAX), P("ffff:ffff:ffff:ffff::/64"));
-  EXPECT_EQ(*P("::/0").Subdivide(128, 5), P("::5/128"));
+  EXPECT_EQ(*Subdivide(pool, 24, 0), P("10.89.0.0/24"));
+  EXPECT_EQ(*Subdivide(pool, 24, 255), P("10.89.255.0/24"));
+  EXPECT_FALSE(Subdivide(pool, 24, 256).ok());
+  EXPECT_EQ(*Subdivide(pool, 16, 0), pool);
+  EXPECT_FALSE(Subdivide(pool, 15, 0).ok());
+  EXPECT_FALSE(Subdivide(pool, 33, 0).ok());
+  EXPECT_EQ(*Subdivide(pool, 32, 65535), P("10.89.255.255/32"));
+  EXPECT_EQ(*Subdivide(P("0.0.0.0/0"), 1, 1), P("128.0.0.0/1"));
+  EXPECT_EQ(*Subdivide(P("fd89:7765:6674::/48"), 64, 0xabcd), P("fd89:7765:6674:abcd::/64"));
+  EXPECT_EQ(*Subdivide(P("::/0"), 0, 0), P("::/0"));
+  EXPECT_FALSE(Subdivide(P("::/0"), 0, 1).ok());
+  EXPECT_EQ(*Subdivide(P("::/0"), 64, UINT64_MAX), P("ffff:ffff:ffff:ffff::/64"));
+  EXPECT_EQ(*Subdivide(P("::/0"), 128, 5), P("::5/128"));
 }
 
 TEST(PrefixTest, OrdersByAddressThenLength) {

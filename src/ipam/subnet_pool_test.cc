@@ -79,7 +79,7 @@ TEST(SubnetPoolTest, DenseV4PoolIsFast) {
   // Every /24 but the last in use, listed in reverse, plus noise.
   Prefix pool = DefaultV4Pool();
   std::vector<Prefix> used;
-  for (int i = 254; i >= 0; --i) used.push_back(*pool.Subdivide(24, i));
+  for (int i = 254; i >= 0; --i) used.push_back(*Subdivide(pool, 24, i));
   for (int i = 0; i < 60000; ++i) used.push_back(*Prefix::Parse("192.168.0.0/16"));
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(*PickSubnet(pool, 24, used), P("10.89.255.0/24"));
@@ -89,7 +89,7 @@ TEST(SubnetPoolTest, DenseV4PoolIsFast) {
 TEST(SubnetPoolTest, DenseV6PoolIsFast) {
   Prefix pool = DefaultV6Pool();
   std::vector<Prefix> used;
-  for (uint64_t i = 0; i < 65535; ++i) used.push_back(*pool.Subdivide(64, i));
+  for (uint64_t i = 0; i < 65535; ++i) used.push_back(*Subdivide(pool, 64, i));
   auto start = std::chrono::steady_clock::now();
   auto r = PickSubnet(pool, 64, used);
   ASSERT_TRUE(r.ok());

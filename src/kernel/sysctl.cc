@@ -6,13 +6,12 @@
 #include <cctype>
 #include <cerrno>
 
+#include "base/text.h"
 #include "base/unique_fd.h"
 #include "kernel/netns/netns_guard.h"
 
 namespace weft::kernel {
 namespace {
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 Status OpenError(std::string_view key, int err) {
   if (err == ENOENT) return NotFound("no sysctl " + Quote(key));

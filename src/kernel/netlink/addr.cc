@@ -12,22 +12,21 @@
 namespace weft::netlink {
 namespace {
 
-// Builds the rtnl_addr for `cidr` on `ifname`.
-Result<AddrPtr> BuildAddr(Socket& sock, std::string_view ifname, std::string_view cidr) {
-  WEFT_ASSIGN_OR_RETURN(Cidr parsed, ParseCidr(cidr));
+// Builds the rtnl_addr for `address` on `ifname`.
+Result<AddrPtr> BuildAddr(Socket& sock, std::string_view ifname, const IpPrefix& address) {
   WEFT_ASSIGN_OR_RETURN(LinkInfo link, GetLink(sock, ifname));
-  WEFT_ASSIGN_OR_RETURN(NlAddrPtr local, ToNlAddr(parsed));
+  WEFT_ASSIGN_OR_RETURN(NlAddrPtr local, ToNlAddr(address));
   AddrPtr addr(rtnl_addr_alloc());
   if (!addr) return Internal("rtnl_addr_alloc: out of memory");
   rtnl_addr_set_ifindex(addr.get(), link.index);
-  rtnl_addr_set_family(addr.get(), parsed.family);
+  rtnl_addr_set_family(addr.get(), address.family());
   int rc = rtnl_addr_set_local(addr.get(), local.get());  // sets prefixlen too
   if (rc < 0) return StatusFromNl("rtnl_addr_set_local", rc);
   return addr;
 }
 
-std::string Describe(std::string_view ifname, std::string_view cidr) {
-  return std::string(cidr) + " on \"" + std::string(ifname) + "\"";
+std::string Describe(std::string_view ifname, const IpPrefix& address) {
+  return address.ToString() + " on \"" + std::string(ifname) + "\"";
 }
 
 }  // namespace
@@ -51,23 +50,23 @@ Result<std::vector<AddrInfo>> ListAddresses(Socket& sock) {
   return out;
 }
 
-Status AddAddress(Socket& sock, std::string_view ifname, std::string_view cidr, bool nodad) {
-  WEFT_ASSIGN_OR_RETURN(AddrPtr addr, BuildAddr(sock, ifname, cidr));
+Status AddAddress(Socket& sock, std::string_view ifname, const IpPrefix& address, bool nodad) {
+  WEFT_ASSIGN_OR_RETURN(AddrPtr addr, BuildAddr(sock, ifname, address));
   if (nodad && rtnl_addr_get_family(addr.get()) == AF_INET6) {
     rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
   }
   int rc = rtnl_addr_add(sock.get(), addr.get(), NLM_F_EXCL);
-  if (rc < 0) return StatusFromNl("add address " + Describe(ifname, cidr), rc);
+  if (rc < 0) return StatusFromNl("add address " + Describe(ifname, address), rc);
   return Status::Ok();
 }
 
-Status DeleteAddress(Socket& sock, std::string_view ifname, std::string_view cidr) {
-  WEFT_ASSIGN_OR_RETURN(AddrPtr addr, BuildAddr(sock, ifname, cidr));
+Status DeleteAddress(Socket& sock, std::string_view ifname, const IpPrefix& address) {
+  WEFT_ASSIGN_OR_RETURN(AddrPtr addr, BuildAddr(sock, ifname, address));
   int rc = rtnl_addr_delete(sock.get(), addr.get(), 0);
   if (rc < 0) {
-    Status s = StatusFromNl("delete address " + Describe(ifname, cidr), rc);
+    Status s = StatusFromNl("delete address " + Describe(ifname, address), rc);
     if (s.code() == Code::kNotFound) {
-      return NotFound("no address " + Describe(ifname, cidr));
+      return NotFound("no address " + Describe(ifname, address));
     }
     return s;
   }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/ip.h"
 #include "base/result.h"
 #include "base/status.h"
 #include "kernel/netlink/socket.h"
@@ -28,12 +29,13 @@ struct AddrInfo {
 // Every address of every link, both families, in kernel order.
 Result<std::vector<AddrInfo>> ListAddresses(Socket& sock);
 
-// Adds `cidr` ("10.0.0.2/24"; the prefix length is required) to `ifname`.
-// nodad: IFA_F_NODAD for IPv6, so the address is usable at once (no
-// "tentative" phase); ignored for IPv4. kAlreadyExists if the link already
-// has that address, kNotFound if there is no such link.
-Status AddAddress(Socket& sock, std::string_view ifname, std::string_view cidr, bool nodad = true);
+// Adds `address` (an interface address with its prefix length, 10.0.0.2/24)
+// to `ifname`. nodad: IFA_F_NODAD for IPv6, so the address is usable at once
+// (no "tentative" phase); ignored for IPv4. kAlreadyExists if the link
+// already has that address, kNotFound if there is no such link.
+Status AddAddress(Socket& sock, std::string_view ifname, const IpPrefix& address,
+                  bool nodad = true);
 // kNotFound if the link or the address is absent.
-Status DeleteAddress(Socket& sock, std::string_view ifname, std::string_view cidr);
+Status DeleteAddress(Socket& sock, std::string_view ifname, const IpPrefix& address);
 
 }  // namespace weft::netlink

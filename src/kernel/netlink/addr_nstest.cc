@@ -16,6 +16,13 @@ namespace {
 
 using weft::testing::IpJson;
 
+// An interface address from text (a bad literal fails the test).
+IpPrefix If(std::string_view text) {
+  auto p = IpPrefix::ParseInterface(text);
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  return p.ok() ? *p : IpPrefix();
+}
+
 class AddrTest : public weft::testing::NetnsTest {
  protected:
   void SetUp() override {
@@ -44,9 +51,9 @@ class AddrTest : public weft::testing::NetnsTest {
 };
 
 TEST_F(AddrTest, AddV4AndV6) {
-  Status s = AddAddress(sock(), "va", "10.0.0.2/24");
+  Status s = AddAddress(sock(), "va", If("10.0.0.2/24"));
   ASSERT_TRUE(s.ok()) << s.ToString();
-  s = AddAddress(sock(), "va", "fd00::2/64");
+  s = AddAddress(sock(), "va", If("fd00::2/64"));
   ASSERT_TRUE(s.ok()) << s.ToString();
   auto v4 = IpAddr("va", "10.0.0.2");
   ASSERT_FALSE(v4.is_null());
@@ -60,16 +67,16 @@ TEST_F(AddrTest, AddV4AndV6) {
 
 TEST_F(AddrTest, WithoutNodadV6IsTentative) {
   // The control for AddV4AndV6: proves `ip` would report "tentative".
-  ASSERT_TRUE(AddAddress(sock(), "va", "fd00::3/64", /*nodad=*/false).ok());
+  ASSERT_TRUE(AddAddress(sock(), "va", If("fd00::3/64"), /*nodad=*/false).ok());
   auto v6 = IpAddr("va", "fd00::3", "-6");
   ASSERT_FALSE(v6.is_null());
   EXPECT_TRUE(v6.value("tentative", false)) << v6.dump();
 }
 
 TEST_F(AddrTest, ListAgreesWithIp) {
-  ASSERT_TRUE(AddAddress(sock(), "va", "10.0.0.2/24").ok());
-  ASSERT_TRUE(AddAddress(sock(), "va", "10.0.1.2/16").ok());
-  ASSERT_TRUE(AddAddress(sock(), "vb", "fd00::3/64").ok());
+  ASSERT_TRUE(AddAddress(sock(), "va", If("10.0.0.2/24")).ok());
+  ASSERT_TRUE(AddAddress(sock(), "va", If("10.0.1.2/16")).ok());
+  ASSERT_TRUE(AddAddress(sock(), "vb", If("fd00::3/64")).ok());
   auto got = ListAddresses(sock());
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   using Key = std::tuple<int, int, std::string>;
@@ -94,25 +101,21 @@ TEST_F(AddrTest, ListAgreesWithIp) {
 }
 
 TEST_F(AddrTest, DuplicateDeleteAndErrors) {
-  ASSERT_TRUE(AddAddress(sock(), "va", "10.0.0.2/24").ok());
-  EXPECT_EQ(AddAddress(sock(), "va", "10.0.0.2/24").code(), Code::kAlreadyExists);
-  ASSERT_TRUE(AddAddress(sock(), "va", "fd00::2/64").ok());
-  EXPECT_EQ(AddAddress(sock(), "va", "fd00::2/64").code(), Code::kAlreadyExists);
+  ASSERT_TRUE(AddAddress(sock(), "va", If("10.0.0.2/24")).ok());
+  EXPECT_EQ(AddAddress(sock(), "va", If("10.0.0.2/24")).code(), Code::kAlreadyExists);
+  ASSERT_TRUE(AddAddress(sock(), "va", If("fd00::2/64")).ok());
+  EXPECT_EQ(AddAddress(sock(), "va", If("fd00::2/64")).code(), Code::kAlreadyExists);
 
-  ASSERT_TRUE(DeleteAddress(sock(), "va", "10.0.0.2/24").ok());
+  ASSERT_TRUE(DeleteAddress(sock(), "va", If("10.0.0.2/24")).ok());
   EXPECT_TRUE(IpAddr("va", "10.0.0.2").is_null());
-  Status s = DeleteAddress(sock(), "va", "10.0.0.2/24");
+  Status s = DeleteAddress(sock(), "va", If("10.0.0.2/24"));
   EXPECT_EQ(s.code(), Code::kNotFound) << s.ToString();
-  ASSERT_TRUE(DeleteAddress(sock(), "va", "fd00::2/64").ok());
+  ASSERT_TRUE(DeleteAddress(sock(), "va", If("fd00::2/64")).ok());
   EXPECT_TRUE(IpAddr("va", "fd00::2", "-6").is_null());
-  s = DeleteAddress(sock(), "va", "fd00::2/64");
+  s = DeleteAddress(sock(), "va", If("fd00::2/64"));
   EXPECT_EQ(s.code(), Code::kNotFound) << s.ToString();
 
-  EXPECT_EQ(AddAddress(sock(), "nope", "10.0.0.2/24").code(), Code::kNotFound);
-  for (const char* bad : {"10.0.0.2", "10.0.0.300/24", "10.0.0.2/33", "fd00::2/129", "default",
-                          "10.0.0.2/", "10.0.0.2/2x"}) {
-    EXPECT_EQ(AddAddress(sock(), "va", bad).code(), Code::kInvalidArgument) << bad;
-  }
+  EXPECT_EQ(AddAddress(sock(), "nope", If("10.0.0.2/24")).code(), Code::kNotFound);
   auto j = IpJson("-4 addr show dev va");
   ASSERT_TRUE(j.is_array());
   for (const auto& link : j) EXPECT_TRUE(link["addr_info"].empty()) << link.dump();

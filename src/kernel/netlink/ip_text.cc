@@ -1,9 +1,7 @@
 #include "kernel/netlink/ip_text.h"
 
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 
@@ -21,50 +19,6 @@ int HexValue(char c) {
 }
 
 }  // namespace
-
-Result<Cidr> ParseIp(std::string_view text) {
-  // inet_pton needs a NUL-terminated string; the longest valid text is
-  // INET6_ADDRSTRLEN - 1 characters.
-  if (text.empty() || text.size() >= INET6_ADDRSTRLEN ||
-      text.find('\0') != std::string_view::npos) {
-    return InvalidArgument("invalid IP address \"" + std::string(text) + "\"");
-  }
-  std::string s(text);
-  Cidr out;
-  if (inet_pton(AF_INET, s.c_str(), out.bytes) == 1) {
-    out.family = AF_INET;
-    out.prefix_len = 32;
-  } else if (inet_pton(AF_INET6, s.c_str(), out.bytes) == 1) {
-    out.family = AF_INET6;
-    out.prefix_len = 128;
-  } else {
-    return InvalidArgument("invalid IP address \"" + s + "\"");
-  }
-  return out;
-}
-
-Result<Cidr> ParseCidr(std::string_view text) {
-  const size_t slash = text.find('/');
-  if (slash == std::string_view::npos) {
-    return InvalidArgument("invalid CIDR \"" + std::string(text) + "\": missing /prefix-length");
-  }
-  auto ip = ParseIp(text.substr(0, slash));
-  if (!ip.ok()) {
-    return InvalidArgument("invalid CIDR \"" + std::string(text) + "\": bad address");
-  }
-  std::string_view len_text = text.substr(slash + 1);
-  int len = -1;
-  auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
-  const int max = ip->family == AF_INET ? 32 : 128;
-  if (len_text.empty() || len_text.size() > 3 || ec != std::errc() ||
-      end != len_text.data() + len_text.size() || len < 0 || len > max) {
-    return InvalidArgument("invalid CIDR \"" + std::string(text) + "\": prefix length must be 0.." +
-                           std::to_string(max));
-  }
-  Cidr out = *ip;
-  out.prefix_len = len;
-  return out;
-}
 
 Result<NlAddrPtr> ParseMac(std::string_view text) {
   // Exactly six two-digit hex groups separated by ':'.
@@ -84,32 +38,31 @@ Result<NlAddrPtr> ParseMac(std::string_view text) {
   return addr;
 }
 
-Result<NlAddrPtr> ToNlAddr(const Cidr& cidr) {
-  const size_t len = cidr.family == AF_INET ? 4 : 16;
-  NlAddrPtr addr(nl_addr_build(cidr.family, cidr.bytes, len));
+Result<NlAddrPtr> ToNlAddr(const IpPrefix& prefix) {
+  const IpAddress& a = prefix.address();
+  NlAddrPtr addr(nl_addr_build(a.family(), a.bytes().data(), a.size()));
   if (!addr) return Internal("nl_addr_build: out of memory");
-  nl_addr_set_prefixlen(addr.get(), cidr.prefix_len);
+  nl_addr_set_prefixlen(addr.get(), prefix.length());
   return addr;
 }
 
-std::string FormatIp(const nl_addr* addr) {
-  if (addr == nullptr) return "";
+std::optional<IpAddress> ToIpAddress(const nl_addr* addr) {
+  if (addr == nullptr) return std::nullopt;
   const int family = nl_addr_get_family(addr);
   const unsigned int len = nl_addr_get_len(addr);
-  if ((family != AF_INET || len != 4) && (family != AF_INET6 || len != 16)) {
-    return "";
-  }
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (inet_ntop(family, nl_addr_get_binary_addr(addr), buf, sizeof(buf)) == nullptr) {
-    return "";
-  }
-  return buf;
+  if ((family != AF_INET || len != 4) && (family != AF_INET6 || len != 16)) return std::nullopt;
+  return IpAddress::FromBytes(family, static_cast<const uint8_t*>(nl_addr_get_binary_addr(addr)));
+}
+
+std::string FormatIp(const nl_addr* addr) {
+  auto ip = ToIpAddress(addr);
+  return ip ? ip->ToString() : "";
 }
 
 std::string FormatCidr(const nl_addr* addr) {
-  std::string ip = FormatIp(addr);
-  if (ip.empty()) return ip;
-  return ip + "/" + std::to_string(nl_addr_get_prefixlen(addr));
+  auto ip = ToIpAddress(addr);
+  if (!ip) return "";
+  return ip->ToString() + "/" + std::to_string(nl_addr_get_prefixlen(addr));
 }
 
 std::string FormatMac(const nl_addr* addr) {

@@ -13,14 +13,13 @@
 #include <cctype>
 #include <functional>
 
+#include "base/text.h"
 #include "kernel/netlink/dump.h"
 #include "kernel/netlink/ip_text.h"
 #include "kernel/netlink/nl_ptr.h"
 
 namespace weft::netlink {
 namespace {
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 LinkInfo ToLinkInfo(rtnl_link* link) {
   LinkInfo info;

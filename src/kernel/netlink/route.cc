@@ -13,62 +13,45 @@ namespace weft::netlink {
 namespace {
 
 std::string Describe(const RouteSpec& spec) {
-  std::string s = spec.dst;
-  if (!spec.gateway.empty()) s += " via " + spec.gateway;
+  std::string s = spec.dst ? spec.dst->ToString() : "default";
+  if (spec.gateway) s += " via " + spec.gateway->ToString();
   if (!spec.dev.empty()) s += " dev " + spec.dev;
   if (spec.table != kMainTable) s += " table " + std::to_string(spec.table);
   return s;
-}
-
-bool HostBitsZero(const Cidr& c) {
-  const int bytes = c.family == AF_INET ? 4 : 16;
-  for (int i = 0; i < bytes; ++i) {
-    const int bits_in = c.prefix_len - i * 8;  // prefix bits in this byte
-    unsigned mask = bits_in >= 8 ? 0xff : bits_in <= 0 ? 0 : (0xff00u >> bits_in) & 0xff;
-    if ((c.bytes[i] & ~mask & 0xff) != 0) return false;
-  }
-  return true;
 }
 
 // Builds the rtnl_route for `spec`, shared by add and delete.
 Result<RoutePtr> BuildRoute(Socket& sock, const RouteSpec& spec) {
   const std::string what = "route " + Describe(spec);
   if (spec.table == 0) return InvalidArgument(what + ": table 0");
-  if (spec.gateway.empty() && spec.dev.empty()) {
+  if (!spec.gateway && spec.dev.empty()) {
     return InvalidArgument(what + ": needs a gateway or a dev");
   }
   if (spec.family != 0 && spec.family != AF_INET && spec.family != AF_INET6) {
     return InvalidArgument(what + ": family must be AF_INET or AF_INET6");
   }
   int family = spec.family;
-  Cidr gw;
-  if (!spec.gateway.empty()) {
-    auto parsed = ParseIp(spec.gateway);
-    if (!parsed.ok()) return parsed.status().Wrap(what);
-    gw = *parsed;
-    if (family != 0 && gw.family != family) {
+  if (spec.gateway) {
+    if (family != 0 && spec.gateway->family() != family) {
       return InvalidArgument(what + ": gateway family differs");
     }
-    family = gw.family;
+    family = spec.gateway->family();
   }
-  Cidr dst;
-  if (spec.dst == "default") {
+  IpPrefix dst;
+  if (!spec.dst) {
     if (family == 0) {
       return InvalidArgument(what + ": default route needs a family or gateway");
     }
-    dst.family = family;
-    dst.prefix_len = 0;
+    dst = *IpPrefix::FromAddressAndLength(IpAddress::Any(family), 0);
   } else {
-    auto parsed = ParseCidr(spec.dst);
-    if (!parsed.ok()) return parsed.status().Wrap("route");
-    dst = *parsed;
-    if (family != 0 && dst.family != family) {
+    dst = *spec.dst;
+    if (family != 0 && dst.family() != family) {
       return InvalidArgument(what + ": address families differ");
     }
-    if (!HostBitsZero(dst)) {
+    if (!dst.is_network()) {
       return InvalidArgument(what + ": destination has host bits set");
     }
-    family = dst.family;
+    family = dst.family();
   }
 
   RoutePtr route(rtnl_route_alloc());
@@ -87,8 +70,8 @@ Result<RoutePtr> BuildRoute(Socket& sock, const RouteSpec& spec) {
     if (!link.ok()) return link.status().Wrap(what);
     rtnl_route_nh_set_ifindex(nh.get(), link->index);
   }
-  if (!spec.gateway.empty()) {
-    WEFT_ASSIGN_OR_RETURN(NlAddrPtr gw_addr, ToNlAddr(gw));
+  if (spec.gateway) {
+    WEFT_ASSIGN_OR_RETURN(NlAddrPtr gw_addr, ToNlAddr(IpPrefix::Host(*spec.gateway)));
     rtnl_route_nh_set_gateway(nh.get(), gw_addr.get());  // takes a reference
   }
   rtnl_route_add_nexthop(route.get(), nh.release());  // route owns it now

@@ -8,9 +8,11 @@
 // socket's netns for changes. Not safe for concurrent use of one Socket.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/ip.h"
 #include "base/result.h"
 #include "base/status.h"
 #include "kernel/netlink/socket.h"
@@ -36,11 +38,11 @@ struct RouteInfo {
 Result<std::vector<RouteInfo>> ListRoutes(Socket& sock, int family, uint32_t table = kMainTable);
 
 struct RouteSpec {
-  int family = 0;               // AF_INET / AF_INET6; 0 = taken from dst or gateway
-  std::string dst;              // "default" or CIDR (host bits must be zero)
-  std::string gateway;          // "" = directly connected via dev
-  std::string dev;              // ifname; may be "" if gateway is given
-  uint32_t table = kMainTable;  // must not be 0
+  int family = 0;                    // AF_INET / AF_INET6; 0 = taken from dst or gateway
+  std::optional<IpPrefix> dst;       // nullopt = default; else a network (no host bits)
+  std::optional<IpAddress> gateway;  // nullopt = directly connected via dev
+  std::string dev;                   // ifname; may be "" if gateway is given
+  uint32_t table = kMainTable;       // must not be 0
 };
 // Adds a unicast route like `ip route add` (proto boot; scope link without
 // gateway, universe with one). kAlreadyExists if it exists, kNotFound if dev

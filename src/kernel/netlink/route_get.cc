@@ -8,12 +8,12 @@
 
 namespace weft::netlink {
 
-Result<RouteDecision> LookupRoute(Socket& sock, const std::string& dst) {
-  WEFT_ASSIGN_OR_RETURN(Cidr cidr, ParseIp(dst));
-  WEFT_ASSIGN_OR_RETURN(NlAddrPtr addr, ToNlAddr(cidr));
+Result<RouteDecision> LookupRoute(Socket& sock, const IpAddress& dst) {
+  // A host prefix, as `ip route get` sends it.
+  WEFT_ASSIGN_OR_RETURN(NlAddrPtr addr, ToNlAddr(IpPrefix::Host(dst)));
   rtnl_route* raw = nullptr;
   int rc = rtnl_route_lookup(sock.get(), addr.get(), &raw);
-  if (rc < 0) return StatusFromNl("route get " + dst, rc);
+  if (rc < 0) return StatusFromNl("route get " + dst.ToString(), rc);
   RoutePtr route(raw);
   RouteDecision d;
   d.type = rtnl_route_get_type(route.get());

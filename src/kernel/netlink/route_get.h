@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "base/ip.h"
 #include "base/result.h"
 #include "kernel/netlink/socket.h"
 
@@ -19,9 +20,8 @@ struct RouteDecision {
   uint32_t table = 0;
 };
 
-// Asks the kernel how it would route a packet to `dst` (an address).
-// kInvalidArgument for a bad address; kNotFound-ish libnl errors when there
-// is no route (e.g. "network unreachable").
-Result<RouteDecision> LookupRoute(Socket& sock, const std::string& dst);
+// Asks the kernel how it would route a packet to `dst`. kNotFound-ish libnl
+// errors when there is no route (e.g. "network unreachable").
+Result<RouteDecision> LookupRoute(Socket& sock, const IpAddress& dst);
 
 }  // namespace weft::netlink

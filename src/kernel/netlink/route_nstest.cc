@@ -29,8 +29,8 @@ class RouteTest : public weft::testing::NetnsTest {
     sock_.emplace(std::move(*s));
     ASSERT_TRUE(CreateVeth(sock(), {.name = "va", .peer_name = "vb", .up = true}).ok());
     ASSERT_TRUE(SetLinkUp(sock(), "vb", true).ok());
-    ASSERT_TRUE(AddAddress(sock(), "va", "10.0.0.2/24").ok());
-    ASSERT_TRUE(AddAddress(sock(), "va", "fd00::2/64").ok());
+    ASSERT_TRUE(AddAddress(sock(), "va", *IpPrefix::ParseInterface("10.0.0.2/24")).ok());
+    ASSERT_TRUE(AddAddress(sock(), "va", *IpPrefix::ParseInterface("fd00::2/64")).ok());
     va_ = GetLink(sock(), "va")->index;
   }
   Socket& sock() { return *sock_; }
@@ -90,10 +90,10 @@ TEST_F(RouteTest, ConnectedRoutesAreListed) {
 }
 
 TEST_F(RouteTest, ListAgreesWithIp) {
-  ASSERT_TRUE(AddRoute(sock(), {.dst = "default", .gateway = "10.0.0.1"}).ok());
-  ASSERT_TRUE(AddRoute(sock(), {.dst = "192.168.7.5/32", .dev = "va"}).ok());
+  ASSERT_TRUE(AddRoute(sock(), {.gateway = IpAddress::Parse("10.0.0.1").value()}).ok());
+  ASSERT_TRUE(AddRoute(sock(), {.dst = IpPrefix::ParseInterface("192.168.7.5/32").value(), .dev = "va"}).ok());
   ASSERT_TRUE(
-      AddRoute(sock(), {.family = AF_INET6, .dst = "default", .gateway = "fd00::1", .dev = "va"})
+      AddRoute(sock(), {.family = AF_INET6, .gateway = IpAddress::Parse("fd00::1").value(), .dev = "va"})
           .ok());
   // The kernel adds each link's fe80::/64 route when the link gets its
   // carrier, asynchronously: compare once the table has settled (both views
@@ -116,7 +116,7 @@ TEST_F(RouteTest, ListAgreesWithIp) {
 }
 
 TEST_F(RouteTest, DefaultRouteV4ViaGateway) {
-  RouteSpec spec{.family = AF_INET, .dst = "default", .gateway = "10.0.0.1"};
+  RouteSpec spec{.family = AF_INET, .gateway = IpAddress::Parse("10.0.0.1").value()};
   Status s = AddRoute(sock(), spec);
   ASSERT_TRUE(s.ok()) << s.ToString();
   auto j = IpJson("-d -4 route show default");  // -d: ip hides "proto boot"
@@ -147,7 +147,7 @@ TEST_F(RouteTest, DefaultRouteV4ViaGateway) {
 }
 
 TEST_F(RouteTest, DefaultRouteV6ViaGateway) {
-  RouteSpec spec{.family = AF_INET6, .dst = "default", .gateway = "fd00::1", .dev = "va"};
+  RouteSpec spec{.family = AF_INET6, .gateway = IpAddress::Parse("fd00::1").value(), .dev = "va"};
   Status s = AddRoute(sock(), spec);
   ASSERT_TRUE(s.ok()) << s.ToString();
   auto j = IpJson("-6 route show default");
@@ -166,8 +166,8 @@ TEST_F(RouteTest, DefaultRouteV6ViaGateway) {
 }
 
 TEST_F(RouteTest, ConnectedRoutesViaDev) {
-  ASSERT_TRUE(AddRoute(sock(), {.dst = "192.168.5.0/24", .dev = "va"}).ok());
-  ASSERT_TRUE(AddRoute(sock(), {.dst = "fd01::/64", .dev = "va"}).ok());
+  ASSERT_TRUE(AddRoute(sock(), {.dst = IpPrefix::ParseInterface("192.168.5.0/24").value(), .dev = "va"}).ok());
+  ASSERT_TRUE(AddRoute(sock(), {.dst = IpPrefix::ParseInterface("fd01::/64").value(), .dev = "va"}).ok());
   auto j = IpJson("-4 route show 192.168.5.0/24");
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["dev"], "va");
@@ -176,14 +176,14 @@ TEST_F(RouteTest, ConnectedRoutesViaDev) {
   EXPECT_EQ(IpJson("-6 route show fd01::/64").size(), 1u);
   EXPECT_TRUE(OurRoutes(AF_INET6).count({"fd01::/64", "", va_}));
 
-  ASSERT_TRUE(DeleteRoute(sock(), {.dst = "192.168.5.0/24", .dev = "va"}).ok());
-  ASSERT_TRUE(DeleteRoute(sock(), {.dst = "fd01::/64", .dev = "va"}).ok());
+  ASSERT_TRUE(DeleteRoute(sock(), {.dst = IpPrefix::ParseInterface("192.168.5.0/24").value(), .dev = "va"}).ok());
+  ASSERT_TRUE(DeleteRoute(sock(), {.dst = IpPrefix::ParseInterface("fd01::/64").value(), .dev = "va"}).ok());
   EXPECT_TRUE(IpJson("-4 route show 192.168.5.0/24").empty());
   EXPECT_TRUE(IpJson("-6 route show fd01::/64").empty());
 }
 
 TEST_F(RouteTest, GatewayRouteAndOtherTable) {
-  RouteSpec spec{.dst = "172.16.0.0/12", .gateway = "10.0.0.1", .table = 100};
+  RouteSpec spec{.dst = IpPrefix::ParseInterface("172.16.0.0/12").value(), .gateway = IpAddress::Parse("10.0.0.1").value(), .table = 100};
   ASSERT_TRUE(AddRoute(sock(), spec).ok());
   auto j = IpJson("-4 route show table 100");
   ASSERT_EQ(j.size(), 1u);
@@ -193,7 +193,7 @@ TEST_F(RouteTest, GatewayRouteAndOtherTable) {
   EXPECT_FALSE(OurRoutes(AF_INET).count({"172.16.0.0/12", "10.0.0.1", va_}));
   EXPECT_TRUE(OurRoutes(AF_INET, 0).count({"172.16.0.0/12", "10.0.0.1", va_}));
   // Deleting from the main table does not touch table 100.
-  EXPECT_EQ(DeleteRoute(sock(), {.dst = "172.16.0.0/12", .gateway = "10.0.0.1"}).code(),
+  EXPECT_EQ(DeleteRoute(sock(), {.dst = IpPrefix::ParseInterface("172.16.0.0/12").value(), .gateway = IpAddress::Parse("10.0.0.1").value()}).code(),
             Code::kNotFound);
   ASSERT_TRUE(DeleteRoute(sock(), spec).ok());
   EXPECT_TRUE(IpJson("-4 route show table 100").empty());
@@ -201,18 +201,17 @@ TEST_F(RouteTest, GatewayRouteAndOtherTable) {
 
 TEST_F(RouteTest, BadSpecsAreRefused) {
   for (const RouteSpec& spec : std::vector<RouteSpec>{
-           {.dst = "10.1.0.1/24", .dev = "va"},  // host bits
-           {.dst = "10.1.0.0/24"},               // no gw, no dev
-           {.dst = "default", .dev = "va"},      // family unknown
-           {.family = AF_INET6, .dst = "10.1.0.0/24", .dev = "va"},
-           {.dst = "10.1.0.0/24", .gateway = "fd00::1"},
-           {.dst = "10.1.0.0", .dev = "va"},
-           {.dst = "10.1.0.0/24", .dev = "va", .table = 0},
+           {.dst = IpPrefix::ParseInterface("10.1.0.1/24").value(), .dev = "va"},  // host bits
+           {.dst = IpPrefix::ParseInterface("10.1.0.0/24").value()},               // no gw, no dev
+           {.dev = "va"},      // family unknown
+           {.family = AF_INET6, .dst = IpPrefix::ParseInterface("10.1.0.0/24").value(), .dev = "va"},
+           {.dst = IpPrefix::ParseInterface("10.1.0.0/24").value(), .gateway = IpAddress::Parse("fd00::1").value()},
+           {.dst = IpPrefix::ParseInterface("10.1.0.0/24").value(), .dev = "va", .table = 0},
        }) {
     Status s = AddRoute(sock(), spec);
-    EXPECT_EQ(s.code(), Code::kInvalidArgument) << spec.dst << ": " << s.ToString();
+    EXPECT_EQ(s.code(), Code::kInvalidArgument) << (spec.dst ? spec.dst->ToString() : "default") << ": " << s.ToString();
   }
-  EXPECT_EQ(AddRoute(sock(), {.dst = "10.1.0.0/24", .dev = "nope"}).code(), Code::kNotFound);
+  EXPECT_EQ(AddRoute(sock(), {.dst = IpPrefix::ParseInterface("10.1.0.0/24").value(), .dev = "nope"}).code(), Code::kNotFound);
   EXPECT_FALSE(OurRoutes(AF_INET).count({"10.1.0.0/24", "", va_}));
 }
 

@@ -17,10 +17,10 @@
 #include <system_error>
 #include <thread>
 
+#include "base/text.h"
+
 namespace weft::netns {
 namespace {
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // mkdir -p with mode 0755.
 Status MakeDirs(const std::string& dir) {
