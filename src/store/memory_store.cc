@@ -90,7 +90,7 @@ class MemoryTx final : public RuledTx {
   Status DeleteContainer(std::string_view name) override {
     WEFT_RETURN_IF_ERROR(CheckWritable());
     auto it = s_.containers.find(name);
-    if (it == s_.containers.end()) return NotFound("container " + QuoteName(name) + " not found");
+    if (it == s_.containers.end()) return NotFound("container " + Quote(name) + " not found");
     s_.containers.erase(it);
     std::erase_if(s_.endpoints, [&](const auto& kv) { return kv.first.first == name; });
     std::erase_if(s_.ports, [&](const auto& kv) { return kv.second.first == name; });
@@ -100,8 +100,8 @@ class MemoryTx final : public RuledTx {
   Status DeleteEndpoint(std::string_view container, std::string_view network) override {
     WEFT_RETURN_IF_ERROR(CheckWritable());
     if (s_.endpoints.erase({std::string(container), std::string(network)}) == 0) {
-      return NotFound("container " + QuoteName(container) + " has no endpoint on network " +
-                      QuoteName(network));
+      return NotFound("container " + Quote(container) + " has no endpoint on network " +
+                      Quote(network));
     }
     return Status::Ok();
   }
@@ -176,7 +176,7 @@ class MemoryTx final : public RuledTx {
 
   Status EraseNetwork(std::string_view name) override {
     auto it = s_.networks.find(name);
-    if (it == s_.networks.end()) return NotFound("network " + QuoteName(name) + " not found");
+    if (it == s_.networks.end()) return NotFound("network " + Quote(name) + " not found");
     s_.networks.erase(it);
     return Status::Ok();
   }

@@ -2,7 +2,6 @@
 
 namespace weft::store {
 
-std::string QuoteName(std::string_view name) { return "\"" + std::string(name) + "\""; }
 
 bool HostIpsOverlap(std::string_view a, std::string_view b) {
   if (a == b || a.empty() || b.empty()) return true;
@@ -21,7 +20,7 @@ Status CheckAddressesFree(const Endpoint& e, const std::vector<Endpoint>& on_net
       if (other.container == e.container || other.network != e.network) continue;
       if (other.*field != address) continue;
       return AlreadyExists("address " + address + " is already in use on network " +
-                           QuoteName(e.network) + " (by " + QuoteName(other.container) + ")");
+                           Quote(e.network) + " (by " + Quote(other.container) + ")");
     }
   }
   return Status::Ok();
@@ -34,7 +33,7 @@ Status CheckHostPortFree(std::string_view container, const PortMapping& m,
     if (owner == container && taken.host_ip == m.host_ip) continue;  // replaced
     if (!HostIpsOverlap(taken.host_ip, m.host_ip)) continue;
     return AlreadyExists("host port " + std::to_string(m.host_port) + "/" + m.protocol +
-                         " is already in use by container " + QuoteName(owner) + " (on " +
+                         " is already in use by container " + Quote(owner) + " (on " +
                          (taken.host_ip.empty() ? "all addresses" : taken.host_ip) + ")");
   }
   return Status::Ok();
@@ -43,10 +42,10 @@ Status CheckHostPortFree(std::string_view container, const PortMapping& m,
 Status CheckNetworkUnused(std::string_view network, const std::vector<Endpoint>& endpoints) {
   std::string containers;
   for (const Endpoint& e : endpoints) {
-    containers += (containers.empty() ? "" : ", ") + QuoteName(e.container);
+    containers += (containers.empty() ? "" : ", ") + Quote(e.container);
   }
   if (containers.empty()) return Status::Ok();
-  return FailedPrecondition("network " + QuoteName(network) + " is in use by containers " +
+  return FailedPrecondition("network " + Quote(network) + " is in use by containers " +
                             containers);
 }
 
@@ -58,14 +57,14 @@ Status RuledTx::CheckWritable() const {
 Status RuledTx::CheckContainerExists(std::string_view name) {
   WEFT_ASSIGN_OR_RETURN(bool found, HasContainer(name));
   if (found) return Status::Ok();
-  return NotFound("container " + QuoteName(name) + " not found");
+  return NotFound("container " + Quote(name) + " not found");
 }
 
 Status RuledTx::PutEndpoint(const Endpoint& e) {
   WEFT_RETURN_IF_ERROR(CheckWritable());
   WEFT_RETURN_IF_ERROR(CheckContainerExists(e.container));
   WEFT_ASSIGN_OR_RETURN(bool network, HasNetwork(e.network));
-  if (!network) return NotFound("network " + QuoteName(e.network) + " not found");
+  if (!network) return NotFound("network " + Quote(e.network) + " not found");
   if (!e.ipv4.empty() || !e.ipv6.empty()) {
     WEFT_ASSIGN_OR_RETURN(auto on_network, ListEndpoints(e.network));
     WEFT_RETURN_IF_ERROR(CheckAddressesFree(e, on_network));

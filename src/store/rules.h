@@ -17,12 +17,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/text.h"
 #include "store/store.h"
 
 namespace weft::store {
-
-// `"name"`: how store messages quote names.
-std::string QuoteName(std::string_view name);
 
 // Whether two host_ip values of a port mapping share an address: equal, or
 // one is a wildcard covering the other ("" covers every address, "0.0.0.0"

@@ -157,7 +157,7 @@ Status SqliteTx::DeleteContainer(std::string_view name) {
   q.Text(name);
   WEFT_RETURN_IF_ERROR(q.Run());
   if (sqlite3_changes(db_) == 0) {
-    return NotFound("container " + QuoteName(name) + " not found");
+    return NotFound("container " + Quote(name) + " not found");
   }
   return Status::Ok();
 }
@@ -190,8 +190,8 @@ Status SqliteTx::DeleteEndpoint(std::string_view container, std::string_view net
   q.Text(container).Text(network);
   WEFT_RETURN_IF_ERROR(q.Run());
   if (sqlite3_changes(db_) == 0) {
-    return NotFound("container " + QuoteName(container) + " has no endpoint on network " +
-                    QuoteName(network));
+    return NotFound("container " + Quote(container) + " has no endpoint on network " +
+                    Quote(network));
   }
   return Status::Ok();
 }

@@ -72,7 +72,7 @@ Status SqliteTx::EraseNetwork(std::string_view name) {
   q.Text(name);
   WEFT_RETURN_IF_ERROR(q.Run());
   if (sqlite3_changes(db_) == 0) {
-    return NotFound("network " + QuoteName(name) + " not found");
+    return NotFound("network " + Quote(name) + " not found");
   }
   return Status::Ok();
 }
