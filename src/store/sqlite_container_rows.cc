@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "base/text.h"
 #include "store/json_columns.h"
 #include "store/node.h"
 #include "store/sqlite_tx.h"

@@ -1,5 +1,6 @@
 // The SQLite backend's network rows.
 
+#include "base/text.h"
 #include "store/json_columns.h"
 #include "store/sqlite_tx.h"
 
