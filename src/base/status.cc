@@ -7,15 +7,24 @@ namespace weft {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid argument";
-    case Code::kNotFound: return "not found";
-    case Code::kAlreadyExists: return "already exists";
-    case Code::kFailedPrecondition: return "failed precondition";
-    case Code::kResourceExhausted: return "resource exhausted";
-    case Code::kPermissionDenied: return "permission denied";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kInternal: return "internal";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid argument";
+    case Code::kNotFound:
+      return "not found";
+    case Code::kAlreadyExists:
+      return "already exists";
+    case Code::kFailedPrecondition:
+      return "failed precondition";
+    case Code::kResourceExhausted:
+      return "resource exhausted";
+    case Code::kPermissionDenied:
+      return "permission denied";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kInternal:
+      return "internal";
   }
   return "unknown";
 }
@@ -31,15 +40,26 @@ Status Status::Wrap(std::string_view context) const {
 Status StatusFromErrno(std::string_view what, int err) {
   Code code = Code::kInternal;
   switch (err) {
-    case EEXIST: code = Code::kAlreadyExists; break;
+    case EEXIST:
+      code = Code::kAlreadyExists;
+      break;
     case ENOENT:
     case ENODEV:
-    case ESRCH: code = Code::kNotFound; break;
+    case ESRCH:
+      code = Code::kNotFound;
+      break;
     case EPERM:
-    case EACCES: code = Code::kPermissionDenied; break;
-    case EINVAL: code = Code::kInvalidArgument; break;
-    case EBUSY: code = Code::kFailedPrecondition; break;
-    default: break;
+    case EACCES:
+      code = Code::kPermissionDenied;
+      break;
+    case EINVAL:
+      code = Code::kInvalidArgument;
+      break;
+    case EBUSY:
+      code = Code::kFailedPrecondition;
+      break;
+    default:
+      break;
   }
   std::string m(what);
   m += ": ";

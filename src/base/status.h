@@ -10,14 +10,14 @@ namespace weft {
 // codes in the CNI entry point (only main() does either mapping).
 enum class Code {
   kOk = 0,
-  kInvalidArgument,    // bad user input; nothing was changed
-  kNotFound,           // a named object does not exist
-  kAlreadyExists,      // a named object or an address is taken
-  kFailedPrecondition, // the system is not in a state that allows this
-  kResourceExhausted,  // a pool or subnet is full
+  kInvalidArgument,     // bad user input; nothing was changed
+  kNotFound,            // a named object does not exist
+  kAlreadyExists,       // a named object or an address is taken
+  kFailedPrecondition,  // the system is not in a state that allows this
+  kResourceExhausted,   // a pool or subnet is full
   kPermissionDenied,
-  kUnavailable,        // a peer (daemon, kernel facility) cannot be reached
-  kInternal,           // a system call or library failed
+  kUnavailable,  // a peer (daemon, kernel facility) cannot be reached
+  kInternal,     // a system call or library failed
 };
 
 std::string_view CodeName(Code code);
@@ -27,8 +27,7 @@ std::string_view CodeName(Code code);
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Code code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
 
@@ -52,7 +51,9 @@ class [[nodiscard]] Status {
 inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
 inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
-inline Status FailedPrecondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
+inline Status FailedPrecondition(std::string m) {
+  return {Code::kFailedPrecondition, std::move(m)};
+}
 inline Status ResourceExhausted(std::string m) { return {Code::kResourceExhausted, std::move(m)}; }
 inline Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
@@ -80,8 +81,8 @@ class StatusList {
 }  // namespace weft
 
 // Returns early from the enclosing function when `expr` yields a failed Status.
-#define WEFT_RETURN_IF_ERROR(expr)            \
-  do {                                        \
-    ::weft::Status weft_status_ = (expr);     \
+#define WEFT_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::weft::Status weft_status_ = (expr);        \
     if (!weft_status_.ok()) return weft_status_; \
   } while (0)

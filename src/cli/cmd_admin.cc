@@ -15,8 +15,12 @@ namespace {
 nlohmann::json ForeignChainsJson(const core::HealthReport& r) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& c : r.dropping_chains) {
-    out.push_back({{"family", c.family}, {"table", c.table}, {"chain", c.chain}, {"hook", c.hook},
-                   {"why", c.why}, {"weft_rules_in", c.target}});
+    out.push_back({{"family", c.family},
+                   {"table", c.table},
+                   {"chain", c.chain},
+                   {"hook", c.hook},
+                   {"why", c.why},
+                   {"weft_rules_in", c.target}});
   }
   return out;
 }
@@ -83,16 +87,18 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
       engine::KernelSession session;
       WEFT_ASSIGN_OR_RETURN(auto r, core::CheckHealth(ctx, session));
       if (inv.globals.json) {
-        PrintJson({{"ok", r.ok()},
-                   {"firewall", {{"in_sync", r.firewall_in_sync}, {"differences", r.firewall_diff}}},
-                   {"problems", r.problems},
-                   {"other_firewalls", r.other_firewalls},
-                   {"foreign_chains", ForeignChainsJson(r)},
-                   {"openings", {{"in_sync", r.openings_in_sync()},
-                                 {"added", r.openings_added},
-                                 {"missing", r.openings_missing},
-                                 {"stale", r.openings_stale}}},
-                   {"legacy_iptables", r.legacy_advice}});
+        PrintJson(
+            {{"ok", r.ok()},
+             {"firewall", {{"in_sync", r.firewall_in_sync}, {"differences", r.firewall_diff}}},
+             {"problems", r.problems},
+             {"other_firewalls", r.other_firewalls},
+             {"foreign_chains", ForeignChainsJson(r)},
+             {"openings",
+              {{"in_sync", r.openings_in_sync()},
+               {"added", r.openings_added},
+               {"missing", r.openings_missing},
+               {"stale", r.openings_stale}}},
+             {"legacy_iptables", r.legacy_advice}});
       } else {
         std::cout << "firewall (table inet weft): "
                   << (r.firewall_in_sync ? "matches the store" : "DIFFERS from the store") << "\n";
@@ -100,7 +106,8 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
         std::cout << "kernel objects and sysctls: "
                   << (r.problems.empty() ? "as the store says" : "PROBLEMS") << "\n";
         for (const auto& p : r.problems) std::cout << "  " << p << "\n";
-        bool none = r.other_firewalls.empty() && r.dropping_chains.empty() && r.legacy_advice.empty();
+        bool none =
+            r.other_firewalls.empty() && r.dropping_chains.empty() && r.legacy_advice.empty();
         std::cout << "other firewall managers:" << (none ? " none found" : "") << "\n";
         for (const auto& o : r.other_firewalls) std::cout << "  " << o << "\n";
         for (const auto& c : r.dropping_chains) {
@@ -110,7 +117,8 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
         for (const auto& a : r.legacy_advice) std::cout << "  " << a << "\n";
         if (!r.dropping_chains.empty() || !r.openings_in_sync()) {
           std::cout << "weft's accept rules in those chains: "
-                    << (r.openings_in_sync() ? "in place" : "MISSING OR LEFT OVER; run weft reconcile")
+                    << (r.openings_in_sync() ? "in place"
+                                             : "MISSING OR LEFT OVER; run weft reconcile")
                     << "\n";
         }
         for (const auto& o : r.openings_added) std::cout << "  added: " << o << "\n";
@@ -119,8 +127,9 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
       }
       if (!r.ok()) {
         bool reconcilable = !r.firewall_in_sync || !r.openings_in_sync();
-        return FailedPrecondition(reconcilable ? "the kernel differs from the store; run weft reconcile"
-                                               : "the kernel differs from the store");
+        return FailedPrecondition(reconcilable
+                                      ? "the kernel differs from the store; run weft reconcile"
+                                      : "the kernel differs from the store");
       }
       return Status::Ok();
     };

@@ -7,10 +7,10 @@
 #include <random>
 
 #include "cli/command.h"
+#include "cli/daemon_sync.h"
 #include "cli/output.h"
 #include "cli/table.h"
 #include "core/container_ops.h"
-#include "cli/daemon_sync.h"
 #include "core/exec.h"
 #include "core/network_ops.h"
 #include "core/port_spec.h"
@@ -22,19 +22,25 @@ namespace {
 nlohmann::json ContainerJson(const store::Container& c) {
   nlohmann::json nets = nlohmann::json::array();
   for (const auto& e : c.endpoints) {
-    nets.push_back({{"network", e.network}, {"interface", e.ifname}, {"ipv4", e.ipv4},
-                    {"ipv6", e.ipv6}, {"host_interface", e.host_ifname}, {"aliases", e.aliases}});
+    nets.push_back({{"network", e.network},
+                    {"interface", e.ifname},
+                    {"ipv4", e.ipv4},
+                    {"ipv6", e.ipv6},
+                    {"host_interface", e.host_ifname},
+                    {"aliases", e.aliases}});
     // A runtime (Docker) moved and renamed it; weft named it in the host.
     if (e.handoff) nets.back()["handed_off"] = true;
   }
   nlohmann::json ports = nlohmann::json::array();
   for (const auto& p : c.ports) {
-    ports.push_back({{"protocol", p.protocol}, {"host_ip", p.host_ip}, {"host_port", p.host_port},
+    ports.push_back({{"protocol", p.protocol},
+                     {"host_ip", p.host_ip},
+                     {"host_port", p.host_port},
                      {"container_port", p.container_port}});
   }
-  return {{"name", c.name},         {"netns", c.netns_path}, {"mode", c.mode},
-          {"hostname", c.hostname.empty() ? c.name : c.hostname},
-          {"networks", nets},       {"ports", ports}};
+  return {{"name", c.name},   {"netns", c.netns_path},
+          {"mode", c.mode},   {"hostname", c.hostname.empty() ? c.name : c.hostname},
+          {"networks", nets}, {"ports", ports}};
 }
 
 Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
@@ -68,8 +74,7 @@ Status ParsePublish(const std::vector<std::string>& publish, core::ContainerSpec
   return Status::Ok();
 }
 
-void AddCreateOptions(CLI::App* cmd, core::ContainerSpec& spec,
-                      std::vector<std::string>& publish) {
+void AddCreateOptions(CLI::App* cmd, core::ContainerSpec& spec, std::vector<std::string>& publish) {
   cmd->add_option("-p,--publish", publish,
                   "Publish [HOST_IP:]HOST_PORT[-END]:CONTAINER_PORT[-END][/tcp|/udp] (repeatable)")
       ->allow_extra_args(false);
@@ -174,12 +179,13 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& c : containers) {
         std::string ports;
-        for (const auto& p : c.ports) ports += (ports.empty() ? "" : ", ") + core::PortMappingText(p);
+        for (const auto& p : c.ports)
+          ports += (ports.empty() ? "" : ", ") + core::PortMappingText(p);
         if (c.endpoints.empty()) rows.push_back({c.name, c.mode, "", "", "", ports});
         for (size_t i = 0; i < c.endpoints.size(); ++i) {
           const auto& e = c.endpoints[i];
-          rows.push_back({i == 0 ? c.name : "", e.network, e.ifname, e.ipv4, e.ipv6,
-                          i == 0 ? ports : ""});
+          rows.push_back(
+              {i == 0 ? c.name : "", e.network, e.ifname, e.ipv4, e.ipv6, i == 0 ? ports : ""});
         }
       }
       std::cout << RenderTable({"NAME", "NETWORK", "INTERFACE", "IPV4", "IPV6", "PORTS"}, rows);
@@ -220,8 +226,8 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
       WEFT_RETURN_IF_ERROR(CreateNow(ctx, *spec, false));
       SyncDaemon(ctx);  // its name resolves before the command starts
       auto c = core::GetContainer(ctx, spec->name);
-      Result<int> code = c.ok() ? core::RunInContainer(ctx.paths(), *c, *argv)
-                                : Result<int>(c.status());
+      Result<int> code =
+          c.ok() ? core::RunInContainer(ctx.paths(), *c, *argv) : Result<int>(c.status());
       if (*rm_after) {
         WEFT_RETURN_IF_ERROR(RemoveNow(ctx, spec->name, false));
         SyncDaemon(ctx);  // std::exit below skips the usual hook

@@ -12,12 +12,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "core/ns_view.h"
 #include "cli/demo_probe.h"
+#include "core/ns_view.h"
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/route.h"
@@ -111,8 +110,7 @@ class Demo {
                 ":80. The outside knows no route\n"
                 "to the container subnet; it can answer only because the host masquerades the\n"
                 "container's traffic behind its own uplink address.");
-    Check("c1 reached the outside server, which saw the host's address " +
-              std::string(kUplinkHost),
+    Check("c1 reached the outside server, which saw the host's address " + std::string(kUplinkHost),
           ProveNat());
 
     Section("7. Seeing it: the topology and one packet's path",
@@ -126,11 +124,13 @@ class Demo {
     Check("c1 -> the outside is masqueraded and stops at the uplink (nothing is sent out)",
           ProveTrace({"trace", "c1", std::string(kUplinkOutside) + ":80"},
                      std::string("leaves the machine by uplink0 as ") + kUplinkHost));
-    Check("c1 -> c3 is dropped by the rule that isolates the two networks",
-          ProveTrace({"trace", "c1", "c3:80"}, "dropped: isolation between networks demo and other"));
+    Check(
+        "c1 -> c3 is dropped by the rule that isolates the two networks",
+        ProveTrace({"trace", "c1", "c3:80"}, "dropped: isolation between networks demo and other"));
 
-    Section("8. Clean-up", "Removing the containers and the networks deletes every veth, bridge,\n"
-                           "address and rule weft made.");
+    Section("8. Clean-up",
+            "Removing the containers and the networks deletes every veth, bridge,\n"
+            "address and rule weft made.");
     Weft({"rm", "c1", "c2", "c3"});
     Weft({"network", "rm", "demo"});
     Weft({"network", "rm", "other"});
@@ -173,7 +173,8 @@ class Demo {
     int status = 0;
     ::waitpid(pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      Check("`" + line + "` succeeded", Internal("exit status " + std::to_string(WEXITSTATUS(status))));
+      Check("`" + line + "` succeeded",
+            Internal("exit status " + std::to_string(WEXITSTATUS(status))));
     }
   }
 
@@ -210,11 +211,14 @@ class Demo {
     v.peer_netns_fd = outside_.get();
     v.up = true;
     WEFT_RETURN_IF_ERROR(netlink::CreateVeth(host, v));
-    WEFT_RETURN_IF_ERROR(netlink::AddAddress(host, "uplink0", *IpPrefix::ParseInterface(std::string(kUplinkHost) + "/24")));
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(
+        host, "uplink0", *IpPrefix::ParseInterface(std::string(kUplinkHost) + "/24")));
     WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(out, "lo", true));
     WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(out, "eth0", true));
-    WEFT_RETURN_IF_ERROR(netlink::AddAddress(out, "eth0", *IpPrefix::ParseInterface(std::string(kUplinkOutside) + "/24")));
-    return netlink::AddRoute(host, {AF_INET, std::nullopt, *IpAddress::Parse(kUplinkOutside), "uplink0"});
+    WEFT_RETURN_IF_ERROR(netlink::AddAddress(
+        out, "eth0", *IpPrefix::ParseInterface(std::string(kUplinkOutside) + "/24")));
+    return netlink::AddRoute(host,
+                             {AF_INET, std::nullopt, *IpAddress::Parse(kUplinkOutside), "uplink0"});
   }
 
   Status ProveEmpty(const std::string& name) {
@@ -245,7 +249,8 @@ class Demo {
       lo |= i.name == "lo" && i.state == "up";
       eth0 |= i.name == "eth0" && i.state == "up" && !i.addresses.empty();
     }
-    for (const auto& r : v.routes) def |= r.dst == "default" && r.dev == "eth0" && !r.gateway.empty();
+    for (const auto& r : v.routes)
+      def |= r.dst == "default" && r.dev == "eth0" && !r.gateway.empty();
     if (!lo || !eth0 || !def) return Internal("lo up, eth0 addressed and default route expected");
     return Status::Ok();
   }
@@ -323,8 +328,8 @@ class Demo {
   Status ProveNat() {
     WEFT_ASSIGN_OR_RETURN(auto c1, netns::OpenByName(netns_dir_, "c1"));
     const std::string msg = "hello outside";
-    WEFT_ASSIGN_OR_RETURN(auto r, TcpProbe(outside_.get(), kUplinkOutside, 80, c1.get(),
-                                                 kUplinkOutside, msg));
+    WEFT_ASSIGN_OR_RETURN(
+        auto r, TcpProbe(outside_.get(), kUplinkOutside, 80, c1.get(), kUplinkOutside, msg));
     std::printf("  the outside server received \"%s\" from %s\n", r.received.c_str(),
                 r.peer.c_str());
     if (r.received != msg) return Internal("payload mismatch");
@@ -353,8 +358,7 @@ void AddDemoCommand(CLI::App& app, Invocation& inv) {
   auto in_sandbox = std::make_shared<bool>(false);
   CLI::App* demo = app.add_subcommand(
       "demo", "Walk through container networking, for real, in a throwaway sandbox");
-  demo->add_flag("--in-sandbox", *in_sandbox, "(internal) already inside the sandbox")
-      ->group("");
+  demo->add_flag("--in-sandbox", *in_sandbox, "(internal) already inside the sandbox")->group("");
   demo->callback([&inv, in_sandbox] {
     inv.action = [in_sandbox](core::Context& ctx) -> Status {
       int code = 0;

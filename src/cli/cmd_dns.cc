@@ -31,19 +31,21 @@ void AddDnsCommands(CLI::App& app, Invocation& inv) {
                              : "weftd: not running (no network has DNS enabled)\n");
         return Status::Ok();
       }
-      std::cout << "weftd: running, pid " << j.value("pid", 0) << ", "
-                << j.value("names", 0) << " names\n";
+      std::cout << "weftd: running, pid " << j.value("pid", 0) << ", " << j.value("names", 0)
+                << " names\n";
       std::vector<std::vector<std::string>> rows;
       for (const auto& n : j["networks"]) {
         std::string listen, upstreams;
-        for (const auto& l : n["listen"]) listen += (listen.empty() ? "" : " ") + l.get<std::string>();
+        for (const auto& l : n["listen"])
+          listen += (listen.empty() ? "" : " ") + l.get<std::string>();
         for (const auto& u : n["upstreams"]) {
           upstreams += (upstreams.empty() ? "" : " ") + u.get<std::string>();
         }
         if (!n.value("forward", true)) upstreams = "(internal: no forwarding)";
         if (upstreams.empty()) upstreams = "(none)";
         std::string error = n.value("error", "");
-        rows.push_back({n.value("name", ""), error.empty() ? listen : "ERROR: " + error, upstreams});
+        rows.push_back(
+            {n.value("name", ""), error.empty() ? listen : "ERROR: " + error, upstreams});
       }
       std::cout << RenderTable({"NETWORK", "LISTEN", "UPSTREAMS"}, rows);
       return Status::Ok();

@@ -22,7 +22,8 @@ struct GraphOptions {
 };
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string ChooseFormat(const GraphOptions& o) {
@@ -36,37 +37,60 @@ nlohmann::json TopologyJson(const core::Topology& t) {
   nlohmann::json nets = nlohmann::json::array(), ctrs = nlohmann::json::array(),
                  strays = nlohmann::json::array(), unknown = nlohmann::json::array();
   for (const auto& n : t.networks) {
-    nets.push_back({{"name", n.name}, {"bridge", n.bridge}, {"bridge_present", n.bridge_present},
-                    {"internal", n.internal}, {"subnets", n.subnets}, {"gateways", n.gateways},
+    nets.push_back({{"name", n.name},
+                    {"bridge", n.bridge},
+                    {"bridge_present", n.bridge_present},
+                    {"internal", n.internal},
+                    {"subnets", n.subnets},
+                    {"gateways", n.gateways},
                     {"problems", n.problems}});
   }
   for (const auto& c : t.containers) {
     nlohmann::json eps = nlohmann::json::array(), ports = nlohmann::json::array();
     for (const auto& e : c.endpoints) {
-      eps.push_back({{"network", e.network}, {"host_ifname", e.host_ifname},
-                     {"host_mac", e.host_mac}, {"host_present", e.host_present},
-                     {"ifname", e.ifname}, {"mac", e.mac}, {"inner_present", e.inner_present},
-                     {"addresses", e.addresses}, {"handoff", e.handoff}, {"problems", e.problems}});
+      eps.push_back({{"network", e.network},
+                     {"host_ifname", e.host_ifname},
+                     {"host_mac", e.host_mac},
+                     {"host_present", e.host_present},
+                     {"ifname", e.ifname},
+                     {"mac", e.mac},
+                     {"inner_present", e.inner_present},
+                     {"addresses", e.addresses},
+                     {"handoff", e.handoff},
+                     {"problems", e.problems}});
     }
     for (const auto& p : c.ports) {
-      ports.push_back({{"protocol", p.protocol}, {"host_ip", p.host_ip},
-                       {"host_port", p.host_port}, {"container_port", p.container_port}});
+      ports.push_back({{"protocol", p.protocol},
+                       {"host_ip", p.host_ip},
+                       {"host_port", p.host_port},
+                       {"container_port", p.container_port}});
     }
-    ctrs.push_back({{"name", c.name}, {"mode", c.mode}, {"netns", c.netns_path},
-                    {"netns_present", c.netns_present}, {"endpoints", eps}, {"ports", ports},
+    ctrs.push_back({{"name", c.name},
+                    {"mode", c.mode},
+                    {"netns", c.netns_path},
+                    {"netns_present", c.netns_present},
+                    {"endpoints", eps},
+                    {"ports", ports},
                     {"problems", c.problems}});
   }
   for (const auto& s : t.strays) {
-    strays.push_back({{"name", s.name}, {"kind", s.kind}, {"mac", s.mac},
-                      {"network", s.network}, {"peer_netns", s.peer_netns}});
+    strays.push_back({{"name", s.name},
+                      {"kind", s.kind},
+                      {"mac", s.mac},
+                      {"network", s.network},
+                      {"peer_netns", s.peer_netns}});
   }
   for (const auto& u : t.unknown_netns) {
-    unknown.push_back({{"name", u.name}, {"path", u.path}, {"weft_marker", u.weft_marker},
+    unknown.push_back({{"name", u.name},
+                       {"path", u.path},
+                       {"weft_marker", u.weft_marker},
                        {"problems", u.problems}});
   }
   return {{"host", t.hostname},
-          {"uplink", {{"name", t.uplink.name}, {"addresses", t.uplink.addresses},
-                      {"gateways", t.uplink.gateways}}},
+          {"uplink",
+           {{"name", t.uplink.name},
+            {"addresses", t.uplink.addresses},
+            {"gateways", t.uplink.gateways}}},
           {"networks", nets},
           {"containers", ctrs},
           {"stray_links", strays},
@@ -118,8 +142,9 @@ void AddGraphCommand(CLI::App& app, Invocation& inv) {
   auto o = std::make_shared<GraphOptions>();
   CLI::App* graph = app.add_subcommand(
       "graph", "Draw the live topology (kernel and store); what is out of step is red");
-  graph->add_option("--format", o->format,
-                    "dot, svg or html (default: from -o's extension, else dot)")
+  graph
+      ->add_option("--format", o->format,
+                   "dot, svg or html (default: from -o's extension, else dot)")
       ->check(CLI::IsMember({"dot", "svg", "html"}));
   graph->add_option("--network", o->network, "Only this network and its containers");
   graph->add_option("-o,--output", o->output, "Write to FILE (default: stdout)");

@@ -16,14 +16,17 @@ nlohmann::json NetworkJson(const store::Network& n, const std::vector<store::End
   for (const auto& s : n.subnets) subnets.push_back({{"subnet", s.cidr}, {"gateway", s.gateway}});
   nlohmann::json cs = nlohmann::json::array();
   for (const auto& e : eps) {
-    cs.push_back({{"name", e.container}, {"interface", e.ifname}, {"ipv4", e.ipv4},
-                  {"ipv6", e.ipv6}, {"host_interface", e.host_ifname}, {"aliases", e.aliases}});
+    cs.push_back({{"name", e.container},
+                  {"interface", e.ifname},
+                  {"ipv4", e.ipv4},
+                  {"ipv6", e.ipv6},
+                  {"host_interface", e.host_ifname},
+                  {"aliases", e.aliases}});
   }
   return {{"name", n.name},         {"driver", n.driver}, {"bridge", n.bridge},
           {"internal", n.internal}, {"icc", n.icc},       {"ipv6", n.ipv6},
           {"mtu", n.mtu},           {"dns", n.dns},       {"dns_enabled", n.dns_enabled},
-          {"subnets", subnets},
-          {"containers", cs}};
+          {"subnets", subnets},     {"containers", cs}};
 }
 
 }  // namespace

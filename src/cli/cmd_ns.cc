@@ -32,8 +32,7 @@ Result<UniqueFd> OpenTarget(const core::Context& ctx, const std::string& target)
 engine::Plan PlanAdd(const core::Context& ctx, const std::string& name) {
   engine::Plan plan("ns add " + name);
   const std::string dir = ctx.paths().netns_dir;
-  plan.Add({"create-netns", "ip netns add " + name,
-            [=] { return netns::CreateNamed(dir, name); },
+  plan.Add({"create-netns", "ip netns add " + name, [=] { return netns::CreateNamed(dir, name); },
             [=] { return netns::DeleteNamed(dir, name); }});
   return plan;
 }
@@ -97,7 +96,8 @@ void AddNsCommands(CLI::App& app, Invocation& inv) {
       const std::string dir = ctx.paths().netns_dir;
       if (auto fd = netns::OpenByName(dir, o->name); !fd.ok()) return fd.status();
       if (ctx.HasStore()) {
-        if (auto c = core::GetContainer(ctx, o->name); c.ok() && c->netns_path == ctx.paths().netns_path(o->name)) {
+        if (auto c = core::GetContainer(ctx, o->name);
+            c.ok() && c->netns_path == ctx.paths().netns_path(o->name)) {
           return FailedPrecondition("network namespace \"" + o->name +
                                     "\" belongs to container \"" + o->name + "\"; use weft rm " +
                                     o->name);

@@ -1,13 +1,13 @@
 #include "cli/cni_main.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <string>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "cli/daemon_sync.h"
 #include "cni/plugin.h"
@@ -40,18 +40,17 @@ int RunCniPlugin() {
   auto logger = spdlog::stderr_color_mt("weft-cni");
   logger->set_pattern("weft (cni): %l: %v");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(std::getenv("WEFT_DEBUG") ? spdlog::level::debug
-                                              : spdlog::level::warn);
+  spdlog::set_level(std::getenv("WEFT_DEBUG") ? spdlog::level::debug : spdlog::level::warn);
 
   cni::Env env = cni::EnvFromProcess();
   std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   if (std::cin.bad()) {
-    return Print({nullptr, cni::Error{cni::kIoFailure, "cannot read the config on stdin", ""}},
-                 "");
+    return Print({nullptr, cni::Error{cni::kIoFailure, "cannot read the config on stdin", ""}}, "");
   }
   cni::Request req;
   cni::Error err;
-  if (!cni::ParseRequest(env, input, &req, &err)) return Print({nullptr, err}, req.config.cni_version);
+  if (!cni::ParseRequest(env, input, &req, &err))
+    return Print({nullptr, err}, req.config.cni_version);
 
   core::Paths paths;
   paths.state_dir = EnvOr("WEFT_STATE_DIR", paths.state_dir);

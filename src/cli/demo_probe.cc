@@ -95,7 +95,8 @@ Result<ProbeResult> TcpProbe(int server_ns, const std::string& listen_ip, uint16
   WEFT_RETURN_IF_ERROR(WaitFor(server.get(), POLLIN, timeout_ms, "accept"));
   sockaddr_storage peer{};
   socklen_t peer_len = sizeof(peer);
-  UniqueFd conn(::accept4(server.get(), reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC));
+  UniqueFd conn(
+      ::accept4(server.get(), reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC));
   if (!conn.valid()) return StatusFromErrno("accept", errno);
   WEFT_RETURN_IF_ERROR(WaitFor(client.get(), POLLOUT, timeout_ms, "connect"));
   int err = 0;
@@ -105,7 +106,8 @@ Result<ProbeResult> TcpProbe(int server_ns, const std::string& listen_ip, uint16
 
   ProbeResult r;
   r.peer = AddrString(peer);
-  if (::write(client.get(), payload.data(), payload.size()) < 0) return StatusFromErrno("write", errno);
+  if (::write(client.get(), payload.data(), payload.size()) < 0)
+    return StatusFromErrno("write", errno);
   WEFT_ASSIGN_OR_RETURN(r.received, ReadSome(conn.get(), timeout_ms));
   if (::write(conn.get(), r.received.data(), r.received.size()) < 0) {
     return StatusFromErrno("write", errno);

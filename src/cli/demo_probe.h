@@ -9,9 +9,9 @@ namespace weft::cli {
 
 // What a TCP exchange between two namespaces showed.
 struct ProbeResult {
-  std::string received;     // bytes the server read
-  std::string peer;         // client address as the server saw it
-  std::string reply;        // bytes the client read back
+  std::string received;  // bytes the server read
+  std::string peer;      // client address as the server saw it
+  std::string reply;     // bytes the client read back
 };
 
 // Opens a listening TCP socket on listen_ip:port inside server_ns, connects

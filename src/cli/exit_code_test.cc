@@ -1,16 +1,17 @@
 #include "cli/exit_code.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 namespace weft::cli {
 namespace {
 
 TEST(ExitCodeTest, EachFailureKindHasItsOwnStatus) {
-  const Code failures[] = {Code::kInvalidArgument, Code::kNotFound,        Code::kAlreadyExists,
-                           Code::kFailedPrecondition, Code::kResourceExhausted,
-                           Code::kPermissionDenied, Code::kUnavailable,   Code::kInternal};
+  const Code failures[] = {Code::kInvalidArgument,   Code::kNotFound,
+                           Code::kAlreadyExists,     Code::kFailedPrecondition,
+                           Code::kResourceExhausted, Code::kPermissionDenied,
+                           Code::kUnavailable,       Code::kInternal};
   std::set<int> seen;
   for (Code c : failures) {
     int rc = ExitCodeFor(c);

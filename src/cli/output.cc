@@ -36,8 +36,8 @@ std::string NsViewText(const core::NsView& v) {
     std::string addrs;
     for (const auto& a : i.addresses) addrs += (addrs.empty() ? "" : " ") + a;
     std::string name = i.name + (i.master.empty() ? "" : " (on " + i.master + ")");
-    rows.push_back({std::to_string(i.index), name, i.kind, i.state, i.mac,
-                    std::to_string(i.mtu), addrs});
+    rows.push_back(
+        {std::to_string(i.index), name, i.kind, i.state, i.mac, std::to_string(i.mtu), addrs});
   }
   out += RenderTable({"INDEX", "NAME", "KIND", "STATE", "MAC", "MTU", "ADDRESSES"}, rows);
   out += "\nRoutes:\n";

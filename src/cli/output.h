@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/context.h"
 #include "core/ns_view.h"
 #include "engine/plan.h"
-#include "core/context.h"
 
 namespace weft::cli {
 

@@ -1,11 +1,10 @@
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "cli/cni_main.h"
 #include "cli/command.h"
@@ -71,7 +70,8 @@ int Run(int argc, char** argv) {
       runs_command |= a == "exec" || a == "run";
       has_dashdash |= a == "--";
     }
-    if (runs_command && !has_dashdash) m += " (put -- before the command to run: weft exec NAME -- CMD...)";
+    if (runs_command && !has_dashdash)
+      m += " (put -- before the command to run: weft exec NAME -- CMD...)";
     PrintError(m);
     return kExitUsage;
   }

@@ -4,9 +4,8 @@
 // on stdout with a non-zero exit. Codes 1-99 are the spec's; weft's own start
 // at 100, and 999 is what libcni's Go plugins use for any other failure.
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "base/status.h"
 
@@ -21,13 +20,13 @@ enum ErrorCode : int {
   kDecodeFailure = 6,
   kInvalidConfig = 7,
   kTryAgainLater = 11,
-  kNotAvailable = 50,          // STATUS: cannot serve ADD
-  kLimitedConnectivity = 51,   // STATUS: and existing attachments may suffer
+  kNotAvailable = 50,         // STATUS: cannot serve ADD
+  kLimitedConnectivity = 51,  // STATUS: and existing attachments may suffer
   // weft's own.
-  kConflict = 100,             // address, port, interface or name already taken
-  kCheckFailed = 101,          // CHECK: the attachment is not as ADD left it
-  kExhausted = 102,            // no free address or subnet
-  kInternal = 999,             // a kernel or system failure
+  kConflict = 100,     // address, port, interface or name already taken
+  kCheckFailed = 101,  // CHECK: the attachment is not as ADD left it
+  kExhausted = 102,    // no free address or subnet
+  kInternal = 999,     // a kernel or system failure
 };
 
 struct Error {

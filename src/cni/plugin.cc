@@ -1,8 +1,7 @@
 #include "cni/plugin.h"
 
-#include <sys/socket.h>
-
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <map>
@@ -119,8 +118,8 @@ Reply Add(core::Context& ctx, const Request& req) {
   const Env& env = req.env;
   const Config& cfg = req.config;
   if (!netns::OpenByPath(env.netns).ok()) {
-    return Fail(kInvalidEnvironment, "CNI_NETNS: network namespace " + env.netns +
-                                         " does not exist");
+    return Fail(kInvalidEnvironment,
+                "CNI_NETNS: network namespace " + env.netns + " does not exist");
   }
   auto lock = LockForChange(ctx);
   if (!lock.ok()) return Fail(FromStatus(lock.status()));
@@ -210,8 +209,8 @@ Reply Del(core::Context& ctx, const Request& req) {
   if (!ctx.HasStore()) return Done();
   auto locked = LockAndLoad(ctx);
   if (!locked.ok()) return Fail(FromStatus(locked.status()));
-  auto found = FindAttachment(locked->containers, req.env.container_id, req.env.ifname,
-                              req.config.network);
+  auto found =
+      FindAttachment(locked->containers, req.env.container_id, req.env.ifname, req.config.network);
   // Already gone (a repeated DEL, no ADD, or gc forgot it with its netns).
   if (!found) return Done();
   if (Status s = RemoveAttachments(ctx, {found->container}); !s.ok()) return Fail(FromStatus(s));
@@ -268,8 +267,7 @@ Reply Check(core::Context& ctx, const Request& req) {
   auto net_problems = (*driver)->CheckNetwork(session, *net);
   if (!net_problems.ok()) return Fail(FromStatus(net_problems.status()));
   if (!net_problems->empty()) return failed(net_problems->front());
-  auto problems =
-      (*driver)->CheckEndpoint(session, c, *net, ep, drivers::CheckDepth::kInside);
+  auto problems = (*driver)->CheckEndpoint(session, c, *net, ep, drivers::CheckDepth::kInside);
   if (!problems.ok()) return Fail(FromStatus(problems.status()));
   if (!problems->empty()) return failed(problems->front());
   std::vector<std::string> want;

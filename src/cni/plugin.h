@@ -6,9 +6,8 @@
 // recorded with the runtime's container id so DEL, CHECK and GC find it by
 // (CNI_CONTAINERID, CNI_IFNAME, network).
 
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cni/error.h"
 #include "cni/request.h"

@@ -66,8 +66,7 @@ bool TakeIps(const std::vector<std::string>& ips, const std::string& source, Con
   return true;
 }
 
-bool StringList(const json& j, const std::string& what, std::vector<std::string>* out,
-                Error* err) {
+bool StringList(const json& j, const std::string& what, std::vector<std::string>* out, Error* err) {
   if (j.is_string()) {
     out->push_back(j.get<std::string>());
     return true;
@@ -112,8 +111,8 @@ bool ParsePortMappings(const json& list, Config* c, Error* err) {
         return false;
       }
     }
-    for (auto [key, slot] : {std::pair{"hostPort", &p.host_port},
-                             std::pair{"containerPort", &p.container_port}}) {
+    for (auto [key, slot] :
+         {std::pair{"hostPort", &p.host_port}, std::pair{"containerPort", &p.container_port}}) {
       if (!m.contains(key) || !m[key].is_number_integer() || m[key].get<int64_t>() < 1 ||
           m[key].get<int64_t>() > 65535) {
         *err = Invalid(std::string("runtimeConfig.portMappings ") + key +
@@ -299,7 +298,8 @@ bool ParseConfig(const json& j, const std::map<std::string, std::string>& args, 
         !ParsePortMappings(rc["portMappings"], c, err)) {
       return false;
     }
-    if (rc.contains("aliases") && !rc["aliases"].is_null() && !ParseAliases(rc["aliases"], c, err)) {
+    if (rc.contains("aliases") && !rc["aliases"].is_null() &&
+        !ParseAliases(rc["aliases"], c, err)) {
       return false;
     }
   }
@@ -307,10 +307,9 @@ bool ParseConfig(const json& j, const std::map<std::string, std::string>& args, 
   // as K8S_POD_NAME in CNI_ARGS. It becomes a DNS name like an alias (names
   // may be shared, so this cannot clash); one that is not a valid name is
   // left out rather than failing the ADD.
-  if (auto it = args.find("K8S_POD_NAME"); it != args.end() &&
-                                            core::ValidateName("alias", it->second).ok() &&
-                                            std::find(c->aliases.begin(), c->aliases.end(),
-                                                      it->second) == c->aliases.end()) {
+  if (auto it = args.find("K8S_POD_NAME");
+      it != args.end() && core::ValidateName("alias", it->second).ok() &&
+      std::find(c->aliases.begin(), c->aliases.end(), it->second) == c->aliases.end()) {
     c->aliases.push_back(it->second);
   }
   return true;
@@ -352,8 +351,7 @@ bool ParseCniArgs(const std::string& args, std::map<std::string, std::string>* o
     size_t eq = pair.find('=');
     if (eq == 0 || eq == std::string::npos || eq + 1 == pair.size() ||
         pair.find('=', eq + 1) != std::string::npos) {
-      *err = {kInvalidEnvironment, "CNI_ARGS: invalid pair \"" + pair + "\" (want KEY=VALUE)",
-              ""};
+      *err = {kInvalidEnvironment, "CNI_ARGS: invalid pair \"" + pair + "\" (want KEY=VALUE)", ""};
       return false;
     }
     (*out)[pair.substr(0, eq)] = pair.substr(eq + 1);
@@ -363,8 +361,7 @@ bool ParseCniArgs(const std::string& args, std::map<std::string, std::string>* o
 
 bool ParseRequest(const Env& env, const std::string& stdin_text, Request* out, Error* err) {
   out->env = env;
-  static const std::set<std::string> kCommands = {"ADD", "DEL", "CHECK", "STATUS", "GC",
-                                                  "VERSION"};
+  static const std::set<std::string> kCommands = {"ADD", "DEL", "CHECK", "STATUS", "GC", "VERSION"};
   if (!kCommands.count(env.command)) {
     *err = {kInvalidEnvironment, "CNI_COMMAND: unknown command \"" + env.command + "\"",
             "weft knows ADD, DEL, CHECK, STATUS, GC and VERSION"};
@@ -387,8 +384,7 @@ bool ParseRequest(const Env& env, const std::string& stdin_text, Request* out, E
   }
   if (!env.container_id.empty() && !ValidContainerId(env.container_id)) {
     *err = {kInvalidEnvironment,
-            "CNI_CONTAINERID \"" + env.container_id +
-                "\" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*",
+            "CNI_CONTAINERID \"" + env.container_id + "\" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*",
             ""};
     return false;
   }

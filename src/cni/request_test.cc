@@ -7,7 +7,9 @@
 namespace weft::cni {
 namespace {
 
-Env AddEnv() { return {"ADD", "0123456789abcdef0123", "/run/netns/c1", "eth0", "", "/opt/cni/bin"}; }
+Env AddEnv() {
+  return {"ADD", "0123456789abcdef0123", "/run/netns/c1", "eth0", "", "/opt/cni/bin"};
+}
 
 Request MustParse(const Env& env, const std::string& config) {
   Request r;
@@ -46,7 +48,9 @@ TEST(Request, MinimalConfigUsesNameAsNetwork) {
   Request r = MustParse(AddEnv(), R"({"cniVersion":"1.0.0","name":"weftnet","type":"weft"})");
   EXPECT_EQ(r.config.cni_version, "1.0.0");
   EXPECT_EQ(r.config.network, "weftnet");
-  r = MustParse(AddEnv(), R"({"cniVersion":"1.0.0","name":"list","network":"n1","subnet":"10.1.0.0/24","ipv6":true,"internal":true,"mtu":1400})");
+  r = MustParse(
+      AddEnv(),
+      R"({"cniVersion":"1.0.0","name":"list","network":"n1","subnet":"10.1.0.0/24","ipv6":true,"internal":true,"mtu":1400})");
   EXPECT_EQ(r.config.network, "n1");
   EXPECT_EQ(r.config.subnets, std::vector<std::string>{"10.1.0.0/24"});
   EXPECT_TRUE(r.config.ipv6);
@@ -64,7 +68,9 @@ TEST(Request, RuntimeConfigWinsOverCniArgs) {
   Request r = MustParse(env, R"({"name":"n"})");
   EXPECT_EQ(r.config.ip4, "10.89.0.10");
   EXPECT_EQ(r.config.mac, "02:11:22:33:44:55");
-  r = MustParse(env, R"({"name":"n","runtimeConfig":{"ips":["10.89.0.20/24","fd00::5/64"],"mac":"02:AA:BB:CC:DD:EE"}})");
+  r = MustParse(
+      env,
+      R"({"name":"n","runtimeConfig":{"ips":["10.89.0.20/24","fd00::5/64"],"mac":"02:AA:BB:CC:DD:EE"}})");
   EXPECT_EQ(r.config.ip4, "10.89.0.20");
   EXPECT_EQ(r.config.ip6, "fd00::5");
   EXPECT_EQ(r.config.mac, "02:aa:bb:cc:dd:ee");
@@ -88,16 +94,27 @@ TEST(Request, PortMappings) {
   ASSERT_EQ(r.config.ports.size(), 2u);
   EXPECT_EQ(r.config.ports[0], (store::PortMapping{"tcp", "", 8080, 80}));
   EXPECT_EQ(r.config.ports[1], (store::PortMapping{"udp", "127.0.0.1", 5353, 53}));
-  EXPECT_EQ(MustFail(AddEnv(), R"({"name":"n","runtimeConfig":{"portMappings":[{"hostPort":1,"containerPort":1,"protocol":"sctp"}]}})").code,
-            kUnsupportedField);
-  EXPECT_EQ(MustFail(AddEnv(), R"({"name":"n","runtimeConfig":{"portMappings":[{"hostPort":0,"containerPort":1}]}})").code,
-            kInvalidConfig);
+  EXPECT_EQ(
+      MustFail(
+          AddEnv(),
+          R"({"name":"n","runtimeConfig":{"portMappings":[{"hostPort":1,"containerPort":1,"protocol":"sctp"}]}})")
+          .code,
+      kUnsupportedField);
+  EXPECT_EQ(
+      MustFail(
+          AddEnv(),
+          R"({"name":"n","runtimeConfig":{"portMappings":[{"hostPort":0,"containerPort":1}]}})")
+          .code,
+      kInvalidConfig);
 }
 
 TEST(Request, AliasesAsListOrPodmanMap) {
-  Request r = MustParse(AddEnv(), R"({"name":"n","runtimeConfig":{"aliases":["web","www","web"]}})");
+  Request r =
+      MustParse(AddEnv(), R"({"name":"n","runtimeConfig":{"aliases":["web","www","web"]}})");
   EXPECT_EQ(r.config.aliases, (std::vector<std::string>{"web", "www"}));
-  r = MustParse(AddEnv(), R"({"name":"n","runtimeConfig":{"aliases":{"other":["x"],"n":["web","0123456789ab"]}}})");
+  r = MustParse(
+      AddEnv(),
+      R"({"name":"n","runtimeConfig":{"aliases":{"other":["x"],"n":["web","0123456789ab"]}}})");
   EXPECT_EQ(r.config.aliases, (std::vector<std::string>{"web", "0123456789ab"}));
   EXPECT_EQ(MustFail(AddEnv(), R"({"name":"n","runtimeConfig":{"aliases":["bad name"]}})").code,
             kInvalidConfig);
@@ -116,11 +133,16 @@ TEST(Request, PodNameFromCniArgsIsADnsName) {
 
 TEST(Request, ValidAttachmentsUnderEitherKey) {
   Env env{"GC", "", "", "", "", ""};
-  Request r = MustParse(env, R"({"cniVersion":"1.1.0","name":"n","cni.dev/valid-attachments":[{"containerID":"a","ifname":"eth0"}]})");
+  Request r = MustParse(
+      env,
+      R"({"cniVersion":"1.1.0","name":"n","cni.dev/valid-attachments":[{"containerID":"a","ifname":"eth0"}]})");
   EXPECT_EQ(r.config.valid_attachments, (std::vector<AttachmentId>{{"a", "eth0"}}));
-  r = MustParse(env, R"({"cniVersion":"1.1.0","name":"n","cni.dev/attachments":[{"containerID":"b","ifname":"eth1"}]})");
+  r = MustParse(
+      env,
+      R"({"cniVersion":"1.1.0","name":"n","cni.dev/attachments":[{"containerID":"b","ifname":"eth1"}]})");
   EXPECT_EQ(r.config.valid_attachments, (std::vector<AttachmentId>{{"b", "eth1"}}));
-  EXPECT_TRUE(MustParse(env, R"({"cniVersion":"1.1.0","name":"n"})").config.valid_attachments.empty());
+  EXPECT_TRUE(
+      MustParse(env, R"({"cniVersion":"1.1.0","name":"n"})").config.valid_attachments.empty());
 }
 
 TEST(Request, EnvironmentErrorsAreCode4AndNameTheVariables) {
@@ -155,7 +177,8 @@ TEST(Request, BadJsonIsCode6) {
 }
 
 TEST(Request, VersionNeedsOnlyTheCommand) {
-  Request r = MustParse({"VERSION", "", "dummy", "dummy", "", "dummy"}, R"({"cniVersion":"0.4.0"})");
+  Request r =
+      MustParse({"VERSION", "", "dummy", "dummy", "", "dummy"}, R"({"cniVersion":"0.4.0"})");
   EXPECT_EQ(r.config.cni_version, "0.4.0");
   MustParse({"VERSION", "", "", "", "", ""}, "");
 }
@@ -168,8 +191,8 @@ TEST(ContainerName, IsAValidStableName) {
   std::string h = ContainerName({podman, "eth0"}, true);
   EXPECT_EQ(h, ContainerName({podman, "eth0"}, true));
   EXPECT_NE(h, ContainerName({podman, "eth1"}, true));
-  for (const auto& n : {ContainerName({podman, "eth0"}), h,
-                        ContainerName({"a.b_c", std::string(15, 'i')})}) {
+  for (const auto& n :
+       {ContainerName({podman, "eth0"}), h, ContainerName({"a.b_c", std::string(15, 'i')})}) {
     EXPECT_TRUE(core::ValidateName("container", n).ok()) << n;
   }
 }

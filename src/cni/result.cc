@@ -24,8 +24,8 @@ json BuildResult(const std::string& version, const Attachment& a, const json& pr
         if (!ip.is_object()) continue;
         if (ip_version && !ip.contains("version") && ip.contains("address") &&
             ip["address"].is_string()) {
-          ip["version"] = ip["address"].get<std::string>().find(':') == std::string::npos ? "4"
-                                                                                          : "6";
+          ip["version"] =
+              ip["address"].get<std::string>().find(':') == std::string::npos ? "4" : "6";
         }
         if (!ip_version) ip.erase("version");
       }

@@ -4,10 +4,9 @@
 // 0.3.x/0.4.0 carry ips[].version; 1.1.0 may carry interfaces[].mtu.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace weft::cni {
 

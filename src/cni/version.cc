@@ -35,16 +35,16 @@ std::optional<Error> CheckVersion(std::string_view command, const std::string& v
   if (!parsed) {
     return Error{kDecodeFailure, "invalid cniVersion \"" + version + "\"", ""};
   }
-  const bool supported = std::find(kSupportedVersions.begin(), kSupportedVersions.end(),
-                                   version) != kSupportedVersions.end();
+  const bool supported = std::find(kSupportedVersions.begin(), kSupportedVersions.end(), version) !=
+                         kSupportedVersions.end();
   if (command == "CHECK" && !AtLeast(*parsed, {0, 4, 0})) {
     return Error{kIncompatibleVersion, "config version does not allow CHECK",
                  "config is \"" + version + "\", CHECK needs 0.4.0 or later"};
   }
   if ((command == "STATUS" || command == "GC") && !AtLeast(*parsed, {1, 1, 0})) {
-    return Error{kIncompatibleVersion, "config version does not allow " + std::string(command),
-                 "config is \"" + version + "\", " + std::string(command) +
-                     " needs 1.1.0 or later"};
+    return Error{
+        kIncompatibleVersion, "config version does not allow " + std::string(command),
+        "config is \"" + version + "\", " + std::string(command) + " needs 1.1.0 or later"};
   }
   if (!supported) {
     return Error{kIncompatibleVersion, "incompatible CNI versions",

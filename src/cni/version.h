@@ -4,11 +4,10 @@
 // libcni's skel enforces them).
 
 #include <array>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "cni/error.h"
 
@@ -16,8 +15,8 @@ namespace weft::cni {
 
 // 0.3.x and 0.4.0 share one result shape (with ips[].version); 1.0.0 and
 // 1.1.0 another. 0.1.0/0.2.0 (the "ip4"/"ip6" shape) are not spoken.
-inline constexpr std::array<std::string_view, 5> kSupportedVersions = {
-    "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
+inline constexpr std::array<std::string_view, 5> kSupportedVersions = {"0.3.0", "0.3.1", "0.4.0",
+                                                                       "1.0.0", "1.1.0"};
 
 // "1.0.0" -> {1, 0, 0}; nullopt unless three dot-separated numbers.
 std::optional<std::array<int, 3>> ParseVersion(std::string_view v);

@@ -17,9 +17,8 @@
 //                        "upstreams":[..],"forward":bool,"error":""}]}
 
 #include <chrono>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "base/result.h"
 

@@ -29,7 +29,8 @@ std::string HostsFile(const store::Container& c) {
   std::string out =
       "127.0.0.1\tlocalhost\n"
       "::1\tlocalhost ip6-localhost ip6-loopback\n";
-  std::string names = c.hostname.empty() || c.hostname == c.name ? c.name : c.hostname + " " + c.name;
+  std::string names =
+      c.hostname.empty() || c.hostname == c.name ? c.name : c.hostname + " " + c.name;
   for (const auto& e : c.endpoints) {
     if (!e.ipv4.empty()) out += e.ipv4 + "\t" + names + "\n";
     if (!e.ipv6.empty()) out += e.ipv6 + "\t" + names + "\n";

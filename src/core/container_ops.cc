@@ -12,9 +12,9 @@
 #include "base/text.h"
 #include "core/container_files.h"
 #include "core/firewall_sync.h"
-#include "core/port_spec.h"
 #include "core/names.h"
 #include "core/network_ops.h"
+#include "core/port_spec.h"
 #include "core/snapshot.h"
 #include "drivers/driver.h"
 #include "ipam/allocator.h"
@@ -28,8 +28,7 @@ namespace {
 // Picks the endpoint's addresses on `net`: the requested static ones
 // (validated) or the lowest free ones.
 Status AllocateAddresses(const store::Network& net, const std::vector<std::string>& used_list,
-                         const std::string& want4, const std::string& want6,
-                         store::Endpoint* ep) {
+                         const std::string& want4, const std::string& want6, store::Endpoint* ep) {
   std::set<ipam::IpAddress> used;
   for (const auto& u : used_list) {
     if (auto ip = ipam::IpAddress::Parse(u); ip.ok()) used.insert(*ip);
@@ -53,17 +52,20 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
       chosen = ip;
       (prefix.is_v4() ? v4_done : v6_done) = true;
     } else {
-      WEFT_ASSIGN_OR_RETURN(chosen, ipam::AllocateAddress(prefix, gw, [&](const ipam::IpAddress& a) {
-                              return used.count(a) > 0;
-                            }));
+      WEFT_ASSIGN_OR_RETURN(
+          chosen, ipam::AllocateAddress(
+                      prefix, gw, [&](const ipam::IpAddress& a) { return used.count(a) > 0; }));
     }
     slot = chosen.ToString();
   }
-  if (!v4_done) return InvalidArgument("address " + want4 + " is not in any IPv4 subnet of network " + Quote(net.name));
-  if (!v6_done) return InvalidArgument("address " + want6 + " is not in any IPv6 subnet of network " + Quote(net.name));
+  if (!v4_done)
+    return InvalidArgument("address " + want4 + " is not in any IPv4 subnet of network " +
+                           Quote(net.name));
+  if (!v6_done)
+    return InvalidArgument("address " + want6 + " is not in any IPv6 subnet of network " +
+                           Quote(net.name));
   return Status::Ok();
 }
-
 
 std::string NextIfname(const store::Container& c) {
   std::set<std::string> taken;
@@ -127,12 +129,13 @@ Result<store::Endpoint> PlanEndpoint(engine::Plan& plan, Context& ctx, engine::S
 
 Status PlanRecordEndpoint(engine::Plan& plan, Context& ctx, const store::Endpoint& ep) {
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  plan.Add({"record-endpoint", "",
-            [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); },
-            [store, ep] {
-              return store->Update(
-                  [&](store::Tx& tx) { return tx.DeleteEndpoint(ep.container, ep.network); });
-            }});
+  plan.Add(
+      {"record-endpoint", "",
+       [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); },
+       [store, ep] {
+         return store->Update(
+             [&](store::Tx& tx) { return tx.DeleteEndpoint(ep.container, ep.network); });
+       }});
   return Status::Ok();
 }
 
@@ -236,13 +239,16 @@ Status CheckPorts(engine::HostView& host, const Snapshot& snap, const store::Con
     for (const auto& e : c.endpoints) {
       const store::Network* net = snap.FindNetwork(e.network);
       if (net && net->internal) continue;
-      if (p.host_ip.empty() ? !(e.ipv4.empty() && e.ipv6.empty()) : !(v6 ? e.ipv6 : e.ipv4).empty()) {
+      if (p.host_ip.empty() ? !(e.ipv4.empty() && e.ipv6.empty())
+                            : !(v6 ? e.ipv6 : e.ipv4).empty()) {
         served = true;
       }
     }
     if (!served) {
       return InvalidArgument("cannot publish " + text + ": the container has no " +
-                             (p.host_ip.empty() ? std::string("") : v6 ? "IPv6 " : "IPv4 ") +
+                             (p.host_ip.empty() ? std::string("")
+                              : v6              ? "IPv6 "
+                                                : "IPv4 ") +
                              "address on a non-internal network");
     }
     for (size_t j = 0; j < i; ++j) {
@@ -254,8 +260,8 @@ Status CheckPorts(engine::HostView& host, const Snapshot& snap, const store::Con
       for (const auto& q : other.ports) {
         if (other.name != c.name && Collide(p, q)) {
           return AlreadyExists("host port " + std::to_string(p.host_port) + "/" + p.protocol +
-                               " is already published by container " + Quote(other.name) +
-                               " (" + PortMappingText(q) + ")");
+                               " is already published by container " + Quote(other.name) + " (" +
+                               PortMappingText(q) + ")");
         }
       }
     }
@@ -309,15 +315,16 @@ Result<bool> CheckExternalNetns(engine::HostView& host, const ContainerSpec& spe
 // other commands after `exec_in`.
 void PlanLoUp(engine::Plan& plan, const engine::SessionPtr& session, const std::string& path,
               const std::string& ip_in, const std::string& exec_in) {
-  plan.Add({"netns-lo-up",
-            ip_in + " link set lo up\n" + exec_in + " sysctl -qw net.ipv6.conf.default.accept_dad=0",
-            [session, path] {
-              WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
-              WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, "lo", true));
-              WEFT_ASSIGN_OR_RETURN(int fd, session->NetnsFd(path));
-              return kernel::WriteSysctlIn(fd, "net.ipv6.conf.default.accept_dad", "0");
-            },
-            nullptr});
+  plan.Add(
+      {"netns-lo-up",
+       ip_in + " link set lo up\n" + exec_in + " sysctl -qw net.ipv6.conf.default.accept_dad=0",
+       [session, path] {
+         WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
+         WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, "lo", true));
+         WEFT_ASSIGN_OR_RETURN(int fd, session->NetnsFd(path));
+         return kernel::WriteSysctlIn(fd, "net.ipv6.conf.default.accept_dad", "0");
+       },
+       nullptr});
 }
 
 // The mode `--network NAME` selects by itself: host or none; nullopt for a
@@ -342,7 +349,8 @@ Result<store::Container> GetContainer(Context& ctx, const std::string& name) {
   return *c;
 }
 
-Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr session, const ContainerSpec& spec) {
+Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr session,
+                                         const ContainerSpec& spec) {
   WEFT_RETURN_IF_ERROR(ValidateName("container", spec.name));
   WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
   if (snap.FindContainer(spec.name)) {
@@ -447,8 +455,7 @@ Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr sessio
       WEFT_ASSIGN_OR_RETURN(
           auto ep, PlanEndpoint(plan, ctx, session, c, *net, i == 0 ? spec.ip : "",
                                 i == 0 ? spec.ip6 : "", spec.aliases, i == 0 && default_route,
-                                i == 0 ? spec.ifname : "", i == 0 ? spec.mac : "",
-                                spec.handoff));
+                                i == 0 ? spec.ifname : "", i == 0 ? spec.mac : "", spec.handoff));
       c.endpoints.push_back(ep);
     }
   }
@@ -459,9 +466,7 @@ Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr sessio
   }
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   plan.Add({"record-container", "",
-            [store, c] {
-              return store->Update([&](store::Tx& tx) { return PutWhole(tx, c); });
-            },
+            [store, c] { return store->Update([&](store::Tx& tx) { return PutWhole(tx, c); }); },
             [store, name = c.name] {
               return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); });
             }});
@@ -469,7 +474,7 @@ Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr sessio
 }
 
 Result<engine::Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
-                               const std::string& netns_path) {
+                                       const std::string& netns_path) {
   WEFT_ASSIGN_OR_RETURN(store::Container c, GetContainer(ctx, container));
   if (!c.external_netns || c.endpoints.empty() || !c.endpoints.front().handoff) {
     return FailedPrecondition("container " + Quote(container) +
@@ -486,16 +491,19 @@ Result<engine::Plan> PlanRecordSandbox(Context& ctx, const std::string& containe
   store::Container before = c, after = c;
   after.netns_path = netns_path;
   plan.Add({"record-sandbox", "",
-            [store, after] { return store->Update([&](store::Tx& tx) { return tx.PutContainer(after); }); },
+            [store, after] {
+              return store->Update([&](store::Tx& tx) { return tx.PutContainer(after); });
+            },
             [store, before] {
               return store->Update([&](store::Tx& tx) { return tx.PutContainer(before); });
             }});
   return plan;
 }
 
-Result<engine::Plan> PlanConnect(Context& ctx, engine::SessionPtr session, const std::string& network,
-                         const std::string& container, const std::string& ip,
-                         const std::string& ip6, const std::vector<std::string>& aliases) {
+Result<engine::Plan> PlanConnect(Context& ctx, engine::SessionPtr session,
+                                 const std::string& network, const std::string& container,
+                                 const std::string& ip, const std::string& ip6,
+                                 const std::vector<std::string>& aliases) {
   WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
   const store::Container* c = snap.FindContainer(container);
   if (!c) return NotFound("no container " + Quote(container));
@@ -512,8 +520,8 @@ Result<engine::Plan> PlanConnect(Context& ctx, engine::SessionPtr session, const
     }
   }
   engine::Plan plan("connect " + network + " " + container);
-  WEFT_ASSIGN_OR_RETURN(auto ep, PlanEndpoint(plan, ctx, session, *c, *net, ip, ip6, aliases,
-                                              c->endpoints.empty()));
+  WEFT_ASSIGN_OR_RETURN(
+      auto ep, PlanEndpoint(plan, ctx, session, *c, *net, ip, ip6, aliases, c->endpoints.empty()));
   store::Container updated = *c;
   updated.endpoints.push_back(ep);
   PlanFiles(plan, ctx, snap, updated, c);
@@ -524,8 +532,9 @@ Result<engine::Plan> PlanConnect(Context& ctx, engine::SessionPtr session, const
   return plan;
 }
 
-Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session, const store::Container& c,
-                            const store::Network& net, bool sync_firewall) {
+Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session,
+                                    const store::Container& c, const store::Network& net,
+                                    bool sync_firewall) {
   auto it = std::find_if(c.endpoints.begin(), c.endpoints.end(),
                          [&](const store::Endpoint& e) { return e.network == net.name; });
   if (it == c.endpoints.end()) {
@@ -534,12 +543,13 @@ Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session, co
   const store::Endpoint& ep = *it;
   engine::Plan plan("disconnect " + net.name + " " + c.name);
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  plan.Add({"remove-endpoint-record", "",
-            [store, ep] {
-              return store->Update(
-                  [&](store::Tx& tx) { return tx.DeleteEndpoint(ep.container, ep.network); });
-            },
-            [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); }});
+  plan.Add(
+      {"remove-endpoint-record", "",
+       [store, ep] {
+         return store->Update(
+             [&](store::Tx& tx) { return tx.DeleteEndpoint(ep.container, ep.network); });
+       },
+       [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); }});
   if (sync_firewall && !c.ports.empty()) {
     WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
     store::Container without = c;
@@ -556,7 +566,8 @@ Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session, co
   return plan;
 }
 
-Result<engine::Plan> PlanRemoveContainer(Context& ctx, engine::SessionPtr session, const std::string& name) {
+Result<engine::Plan> PlanRemoveContainer(Context& ctx, engine::SessionPtr session,
+                                         const std::string& name) {
   WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
   const store::Container* found = snap.FindContainer(name);
   if (!found) return NotFound("no container " + Quote(name));
@@ -564,10 +575,10 @@ Result<engine::Plan> PlanRemoveContainer(Context& ctx, engine::SessionPtr sessio
   engine::Plan plan("rm " + name);
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   plan.Add({"remove-container-record", "",
-            [store, name] { return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); }); },
-            [store, c] {
-              return store->Update([&](store::Tx& tx) { return PutWhole(tx, c); });
-            }});
+            [store, name] {
+              return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); });
+            },
+            [store, c] { return store->Update([&](store::Tx& tx) { return PutWhole(tx, c); }); }});
   if (!c.ports.empty()) {
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, c, true));
   }

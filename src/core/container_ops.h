@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/context.h"
-#include "engine/kernel_session.h"
 #include "core/network_ops.h"
+#include "engine/kernel_session.h"
 #include "engine/plan.h"
 #include "store/model.h"
 
@@ -50,27 +50,31 @@ struct ContainerSpec {
   std::optional<NetworkSpec> new_network;
 };
 
-Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr session, const ContainerSpec& spec);
+Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr session,
+                                         const ContainerSpec& spec);
 
 // Records `netns_path` as the namespace of a container made with
 // ContainerSpec::handoff (Docker's Join names its sandbox after
 // CreateEndpoint). Store only: the runtime moves the interface itself, and
 // the path need not exist yet (dockerd mounts it after Join).
 Result<engine::Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
-                               const std::string& netns_path);
+                                       const std::string& netns_path);
 
 // Attaches an existing container to one more network.
-Result<engine::Plan> PlanConnect(Context& ctx, engine::SessionPtr session, const std::string& network,
-                         const std::string& container, const std::string& ip,
-                         const std::string& ip6, const std::vector<std::string>& aliases);
+Result<engine::Plan> PlanConnect(Context& ctx, engine::SessionPtr session,
+                                 const std::string& network, const std::string& container,
+                                 const std::string& ip, const std::string& ip6,
+                                 const std::vector<std::string>& aliases);
 
 // Detaches the container's endpoint on `net`: store record, then veth. With
 // `sync_firewall`, also moves or drops its published ports.
-Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session, const store::Container& c,
-                            const store::Network& net, bool sync_firewall = true);
+Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session,
+                                    const store::Container& c, const store::Network& net,
+                                    bool sync_firewall = true);
 
 // Detaches everything and deletes the namespace and the container's files.
-Result<engine::Plan> PlanRemoveContainer(Context& ctx, engine::SessionPtr session, const std::string& name);
+Result<engine::Plan> PlanRemoveContainer(Context& ctx, engine::SessionPtr session,
+                                         const std::string& name);
 
 // Reads one container; kNotFound "no container \"x\"" when absent.
 Result<store::Container> GetContainer(Context& ctx, const std::string& name);

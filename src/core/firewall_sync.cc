@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 #include <memory>
 #include <optional>
+#include <tuple>
 
 #include "base/ip.h"
-
 #include "core/sysctl_step.h"
 #include "firewall/explain.h"
 #include "firewall/openings.h"
@@ -159,8 +158,8 @@ Result<bool> RepairOpenings(firewall::Backend& fw, const firewall::FirewallModel
   return true;
 }
 
-Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, const firewall::FirewallModel& before,
-                    const firewall::FirewallModel& after) {
+Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session,
+                    const firewall::FirewallModel& before, const firewall::FirewallModel& after) {
   // With no networks left, weft's table goes entirely: nothing is left behind.
   auto batch_for = [](const firewall::FirewallModel& m) -> Result<nlohmann::json> {
     if (m.networks.empty() && m.ports.empty()) return firewall::DeleteTable();

@@ -17,8 +17,8 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
 // Adds the step that makes weft's nftables table match `after` in one atomic
 // transaction; its undo makes it match `before` again. The explanation is the
 // whole ruleset as nft commands.
-Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, const firewall::FirewallModel& before,
-                    const firewall::FirewallModel& after);
+Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session,
+                    const firewall::FirewallModel& before, const firewall::FirewallModel& after);
 
 // Applies `batch` (commands for weft's own table; may be empty) together
 // with the changes that bring weft's accept rules in foreign chains in line

@@ -4,10 +4,9 @@
 // share the kernel's netfilter hooks, and a drop in any table's base chain
 // drops a packet whatever weft's table says.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace weft::core {
 

@@ -74,11 +74,13 @@ std::vector<std::string> LegacyAdvice(const std::vector<store::Network>& network
       cmds += std::string(cmds.empty() ? "" : "; ") + tool + " -I FORWARD -i " + n.bridge +
               " -j ACCEPT; " + tool + " -I FORWARD -o " + n.bridge + " -j ACCEPT";
       if (n.dns_enabled) {
-        cmds += std::string("; ") + tool + " -I INPUT -i " + n.bridge + " -p udp --dport 53 -j ACCEPT; " +
-                tool + " -I INPUT -i " + n.bridge + " -p tcp --dport 53 -j ACCEPT";
+        cmds += std::string("; ") + tool + " -I INPUT -i " + n.bridge +
+                " -p udp --dport 53 -j ACCEPT; " + tool + " -I INPUT -i " + n.bridge +
+                " -p tcp --dport 53 -j ACCEPT";
       }
     }
-    out.push_back(std::string(tool) + "'s filter table is loaded; weft cannot see or edit it. If its " +
+    out.push_back(std::string(tool) +
+                  "'s filter table is loaded; weft cannot see or edit it. If its " +
                   "FORWARD or INPUT chain drops, let weft's traffic through with: " + cmds);
   }
   return out;
@@ -102,7 +104,8 @@ Result<HealthReport> CheckHealth(Context& ctx, engine::KernelSession& session) {
   engine::HostSnapshot host(session);
   WEFT_ASSIGN_OR_RETURN(auto listing, host.FirewallTable());
   if (networks.empty() && containers.empty()) {
-    if (!listing.is_null()) r.firewall_diff.push_back("table inet weft exists but the store has no networks");
+    if (!listing.is_null())
+      r.firewall_diff.push_back("table inet weft exists but the store has no networks");
   } else {
     WEFT_ASSIGN_OR_RETURN(auto batch, firewall::BuildRuleset(model));
     r.firewall_diff = firewall::DiffTable(batch, listing);

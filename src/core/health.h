@@ -16,9 +16,9 @@ namespace weft::core {
 
 struct HealthReport {
   bool firewall_in_sync = true;
-  std::vector<std::string> firewall_diff;   // one line per difference
-  std::vector<std::string> problems;        // missing bridges, veths, namespaces, sysctls
-  std::vector<std::string> other_firewalls; // managers that may interfere
+  std::vector<std::string> firewall_diff;    // one line per difference
+  std::vector<std::string> problems;         // missing bridges, veths, namespaces, sysctls
+  std::vector<std::string> other_firewalls;  // managers that may interfere
   // Foreign base chains that would drop weft's traffic, and weft's accept
   // rules in them (firewall/openings.h): in place, missing, left over.
   std::vector<firewall::ForeignChain> dropping_chains;

@@ -134,7 +134,8 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
   net.mtu = spec.mtu;
   for (const auto& server : spec.dns) {
     auto ip = ipam::IpAddress::Parse(server);
-    if (!ip.ok()) return InvalidArgument("invalid --dns server \"" + server + "\": not an IP address");
+    if (!ip.ok())
+      return InvalidArgument("invalid --dns server \"" + server + "\": not an IP address");
     net.dns.push_back(ip->ToString());
   }
   net.dns_enabled = spec.dns_enabled;
@@ -145,10 +146,12 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
   for (const auto& s : spec.subnets) {
     WEFT_ASSIGN_OR_RETURN(auto p, ipam::Prefix::Parse(s));
     if (p.length() > (p.is_v4() ? 30 : 126)) {
-      return InvalidArgument("subnet " + p.ToString() + " is too small for a gateway and a container");
+      return InvalidArgument("subnet " + p.ToString() +
+                             " is too small for a gateway and a container");
     }
     for (const auto& q : subnets) {
-      if (q.Overlaps(p)) return InvalidArgument("subnets " + q.ToString() + " and " + p.ToString() + " overlap");
+      if (q.Overlaps(p))
+        return InvalidArgument("subnets " + q.ToString() + " and " + p.ToString() + " overlap");
     }
     WEFT_RETURN_IF_ERROR(CheckOverlap(p, occ));
     if (!p.is_v4()) have_v6 = true;
@@ -202,7 +205,8 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
   return net;
 }
 
-Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr session, const store::Network& net) {
+Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr session,
+                         const store::Network& net) {
   std::vector<store::Network> networks;
   std::vector<store::Container> containers;
   WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
@@ -215,16 +219,17 @@ Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr se
   if (!net.internal || !net.icc) PlanForwarding(plan, net.ipv6 && !net.internal, !net.icc);
   WEFT_RETURN_IF_ERROR(PlanFirewall(plan, session, before, after));
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  plan.Add({"record-network", "",
-            [store, net] { return store->Update([&](store::Tx& tx) { return tx.PutNetwork(net); }); },
-            [store, name = net.name] {
-              return store->Update([&](store::Tx& tx) { return tx.DeleteNetwork(name); });
-            }});
+  plan.Add(
+      {"record-network", "",
+       [store, net] { return store->Update([&](store::Tx& tx) { return tx.PutNetwork(net); }); },
+       [store, name = net.name] {
+         return store->Update([&](store::Tx& tx) { return tx.DeleteNetwork(name); });
+       }});
   return Status::Ok();
 }
 
-Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session, const std::string& name,
-                               bool force) {
+Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session,
+                                       const std::string& name, bool force) {
   std::vector<store::Network> networks;
   std::vector<store::Container> containers;
   WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
@@ -254,9 +259,12 @@ Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session,
       plan.Append(std::move(p));
     }
   }
-  plan.Add({"remove-network-record", "",
-            [store, name] { return store->Update([&](store::Tx& tx) { return tx.DeleteNetwork(name); }); },
-            [store, net] { return store->Update([&](store::Tx& tx) { return tx.PutNetwork(net); }); }});
+  plan.Add(
+      {"remove-network-record", "",
+       [store, name] {
+         return store->Update([&](store::Tx& tx) { return tx.DeleteNetwork(name); });
+       },
+       [store, net] { return store->Update([&](store::Tx& tx) { return tx.PutNetwork(net); }); }});
   auto before = BuildFirewallModel(networks, containers);
   networks.erase(std::find_if(networks.begin(), networks.end(),
                               [&](const store::Network& n) { return n.name == name; }));

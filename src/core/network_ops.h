@@ -22,7 +22,7 @@ struct NetworkSpec {
   bool ipv6 = false;                  // also an IPv6 subnet (implied by a v6 --subnet)
   bool internal = false;
   bool icc = true;
-  uint32_t mtu = 0;  // 0 = kernel default
+  uint32_t mtu = 0;              // 0 = kernel default
   std::vector<std::string> dns;  // upstream resolvers for the network's DNS
   bool dns_enabled = true;       // weftd serves container names on the gateway
 };
@@ -39,9 +39,9 @@ Result<SubnetPools> PoolsFromEnv();
 
 // What is already in use and must not be overlapped or reused.
 struct Occupied {
-  std::vector<store::Network> networks;  // weft's
+  std::vector<store::Network> networks;                    // weft's
   std::vector<std::pair<ipam::Prefix, std::string>> host;  // prefix, where ("route via eth0")
-  std::vector<std::string> links;  // interface names on the host
+  std::vector<std::string> links;                          // interface names on the host
 };
 
 // Reads the store's networks and the host's routes, addresses and links
@@ -57,11 +57,12 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
                                       const SubnetPools& pools);
 
 // Steps: the driver's (the bridge), forwarding, firewall, store record.
-Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr session, const store::Network& net);
+Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr session,
+                         const store::Network& net);
 
 // Steps that remove a network: with `force`, first detaches its containers.
 // kFailedPrecondition when containers are attached and !force.
-Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session, const std::string& name,
-                               bool force);
+Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session,
+                                       const std::string& name, bool force);
 
 }  // namespace weft::core

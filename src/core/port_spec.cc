@@ -31,7 +31,8 @@ Result<std::pair<int, int>> ParseRange(std::string_view spec, std::string_view t
   int last = first;
   if (dash != std::string_view::npos) {
     WEFT_ASSIGN_OR_RETURN(last, num(text.substr(dash + 1)));
-    if (last < first) return Bad(spec, std::string(what) + " range " + std::string(text) + " is backwards");
+    if (last < first)
+      return Bad(spec, std::string(what) + " range " + std::string(text) + " is backwards");
   }
   return std::make_pair(first, last);
 }
@@ -61,7 +62,8 @@ Result<std::vector<store::PortMapping>> ParsePortSpec(std::string_view spec) {
   } else if (size_t colons = std::count(rest.begin(), rest.end(), ':'); colons == 2) {
     size_t c = rest.find(':');
     auto ip = ipam::IpAddress::Parse(rest.substr(0, c));
-    if (!ip.ok()) return Bad(spec, "invalid host address \"" + std::string(rest.substr(0, c)) + "\"");
+    if (!ip.ok())
+      return Bad(spec, "invalid host address \"" + std::string(rest.substr(0, c)) + "\"");
     host_ip = ip->ToString();
     rest = rest.substr(c + 1);
   } else if (colons != 1) {
@@ -91,8 +93,8 @@ Result<std::vector<store::PortMapping>> ParsePortSpec(std::string_view spec) {
 std::string PortMappingText(const store::PortMapping& p) {
   std::string host = p.host_ip.empty() ? "*" : p.host_ip;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return host + ":" + std::to_string(p.host_port) + "->" + std::to_string(p.container_port) +
-         "/" + p.protocol;
+  return host + ":" + std::to_string(p.host_port) + "->" + std::to_string(p.container_port) + "/" +
+         p.protocol;
 }
 
 }  // namespace weft::core

@@ -9,11 +9,11 @@
 #include <set>
 
 #include "core/network_ops.h"
+#include "core/snapshot.h"
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/route.h"
 #include "kernel/netns/netns.h"
-#include "core/snapshot.h"
 
 namespace weft::core {
 namespace {
@@ -152,7 +152,8 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
       if (ns.ok()) {
         inside = std::move(*ns);
       } else {
-        tc.problems.push_back("cannot read namespace " + c.netns_path + ": " + ns.status().message());
+        tc.problems.push_back("cannot read namespace " + c.netns_path + ": " +
+                              ns.status().message());
       }
     } else {
       tc.problems.push_back("namespace " + c.netns_path + " is missing");
@@ -173,7 +174,8 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
         te.host_mac = host_end->mac;
         auto bridge = by_name.find(bridge_of[e.network]);
         if (bridge != by_name.end() && host_end->master != bridge->second.index) {
-          te.problems.push_back("host end " + e.host_ifname + " is not on bridge " + bridge->second.name);
+          te.problems.push_back("host end " + e.host_ifname + " is not on bridge " +
+                                bridge->second.name);
         }
       } else {
         te.problems.push_back("host end " + e.host_ifname + " is missing from the kernel");
@@ -204,8 +206,9 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
         }
         // Without a namespace to look in, the container's own problem says it.
         if (e.handoff || inside) {
-          te.problems.push_back("peer " + e.ifname + " is missing" +
-                                (e.handoff ? std::string(" from the host") : " in " + c.netns_path));
+          te.problems.push_back(
+              "peer " + e.ifname + " is missing" +
+              (e.handoff ? std::string(" from the host") : " in " + c.netns_path));
         }
       }
       tc.endpoints.push_back(std::move(te));
@@ -250,7 +253,8 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
         if (l.index == host_side.link && l.link == host_side.index && l.link_netnsid >= 0) {
           s.peer_netns = name;
           has_peer = true;
-          u.problems.push_back("holds " + l.name + ", the peer of " + s.name + " on network " + s.network);
+          u.problems.push_back("holds " + l.name + ", the peer of " + s.name + " on network " +
+                               s.network);
         }
       }
     }

@@ -15,7 +15,8 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
   std::set<std::string> gateways;  // canonical text
   for (const auto& n : networks) {
     for (const auto& s : n.subnets) {
-      if (auto ip = IpAddress::Parse(s.gateway); ip.ok()) gateways.insert(ip->Unmapped().ToString());
+      if (auto ip = IpAddress::Parse(s.gateway); ip.ok())
+        gateways.insert(ip->Unmapped().ToString());
     }
   }
   auto is_gateway = [&](const dns::ServerAddress& a) {

@@ -15,8 +15,8 @@ namespace weft::daemon {
 // One network's DNS server.
 struct NetworkDns {
   std::string network;
-  std::string bridge;                      // the device it answers on
-  std::vector<std::string> gateways;       // listen addresses, port 53
+  std::string bridge;                 // the device it answers on
+  std::vector<std::string> gateways;  // listen addresses, port 53
   std::vector<dns::ServerAddress> upstreams;
   bool forward = true;  // false for internal networks: nothing leaves them
 
@@ -24,8 +24,8 @@ struct NetworkDns {
 };
 
 struct DnsConfig {
-  std::vector<NetworkDns> networks;     // sorted by name
-  std::vector<dns::Endpoint> endpoints; // sorted by (network, container)
+  std::vector<NetworkDns> networks;      // sorted by name
+  std::vector<dns::Endpoint> endpoints;  // sorted by (network, container)
 };
 
 // Networks get a server when they are bridge networks with DNS enabled and

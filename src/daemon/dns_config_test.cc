@@ -17,8 +17,7 @@ store::Network Net(const std::string& name, const std::string& gw, const std::st
   return n;
 }
 
-store::Container Box(const std::string& name,
-                     std::vector<std::pair<std::string, std::string>> nets,
+store::Container Box(const std::string& name, std::vector<std::pair<std::string, std::string>> nets,
                      std::vector<std::string> aliases = {}) {
   store::Container c;
   c.name = name;
@@ -74,8 +73,8 @@ TEST(DnsConfigTest, NetworkDnsOverridesHostAndInternalForwardsNothing) {
 TEST(DnsConfigTest, UpstreamsThatAreOurOwnGatewaysAreDropped) {
   // A host that resolves through weft's own DNS would make it ask itself.
   std::vector<dns::ServerAddress> host = {{"10.89.1.1", 53}, {"198.51.100.2", 53}};
-  auto cfg = BuildDnsConfig({Net("a", "10.89.0.1", "weft0"), Net("b", "10.89.1.1", "weft1")}, {},
-                            host);
+  auto cfg =
+      BuildDnsConfig({Net("a", "10.89.0.1", "weft0"), Net("b", "10.89.1.1", "weft1")}, {}, host);
   ASSERT_EQ(cfg.networks.size(), 2u);
   std::vector<dns::ServerAddress> want = {{"198.51.100.2", 53}};
   EXPECT_EQ(cfg.networks[0].upstreams, want);

@@ -5,8 +5,8 @@
 #include "core/apply.h"
 #include "core/container_ops.h"
 #include "core/network_ops.h"
-#include "drivers/bridge.h"
 #include "core/snapshot.h"
+#include "drivers/bridge.h"
 
 namespace weft::daemon::docker {
 namespace {

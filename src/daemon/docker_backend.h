@@ -17,8 +17,8 @@
 #include <string>
 
 #include "core/context.h"
-#include "engine/fault.h"
 #include "daemon/docker_driver.h"
+#include "engine/fault.h"
 
 namespace weft::daemon::docker {
 

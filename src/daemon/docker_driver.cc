@@ -1,12 +1,11 @@
 #include "daemon/docker_driver.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace weft::daemon::docker {
 namespace {
@@ -23,7 +22,8 @@ Driver::Reply Err(const Status& s) { return Err(s.message()); }
 
 bool IsHexId(const std::string& s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return std::isxdigit(static_cast<unsigned char>(c)) && !std::isupper(static_cast<unsigned char>(c));
+           return std::isxdigit(static_cast<unsigned char>(c)) &&
+                  !std::isupper(static_cast<unsigned char>(c));
          });
 }
 
@@ -66,10 +66,14 @@ Status ParseIpamData(const Json& body, const char* key, NetworkRequest& out) {
 
 const char* ProtoName(int proto) {
   switch (proto) {
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 132: return "sctp";
-    default: return nullptr;
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 132:
+      return "sctp";
+    default:
+      return nullptr;
   }
 }
 
@@ -82,7 +86,8 @@ Status ParsePortMap(const Json& options, std::vector<store::PortMapping>& out) {
     auto num = [&](const char* k) -> Result<int64_t> {
       auto f = b.find(k);
       if (f == b.end() || f->is_null()) return int64_t{0};
-      if (!f->is_number_integer()) return InvalidArgument(std::string("port binding ") + k + " is not an integer");
+      if (!f->is_number_integer())
+        return InvalidArgument(std::string("port binding ") + k + " is not an integer");
       return f->get<int64_t>();
     };
     WEFT_ASSIGN_OR_RETURN(int64_t proto, num("Proto"));
@@ -189,7 +194,8 @@ Result<Endpoint> ParseCreateEndpoint(const Json& body) {
     WEFT_ASSIGN_OR_RETURN(e.mac, StringField(*itf, "MacAddress", false));
   }
   if (e.address.empty()) {
-    return InvalidArgument("Interface.Address is empty (weft's driver needs Docker's IPAM address)");
+    return InvalidArgument(
+        "Interface.Address is empty (weft's driver needs Docker's IPAM address)");
   }
   auto opts = body.find("Options");
   if (opts != body.end() && !opts->is_null()) {

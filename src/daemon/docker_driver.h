@@ -9,10 +9,9 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "base/status.h"
@@ -27,8 +26,8 @@ inline constexpr const char* kNetworkIdLabel = "com.docker.network.id";
 
 // CreateNetwork, decoded.
 struct NetworkRequest {
-  std::string network_id;  // 64 hex digits
-  std::string name;        // the weft network: "docker-" + first 12 hex of the id
+  std::string network_id;             // 64 hex digits
+  std::string name;                   // the weft network: "docker-" + first 12 hex of the id
   std::vector<std::string> subnets;   // IPv4Data/IPv6Data Pool
   std::vector<std::string> gateways;  // their Gateway, without the prefix length
   bool ipv6 = false;
@@ -39,8 +38,8 @@ struct NetworkRequest {
 // CreateEndpoint, decoded.
 struct Endpoint {
   std::string network_id, endpoint_id;
-  std::string address, address6;  // as Docker's IPAM gave them ("172.18.0.2/16")
-  std::string mac;                 // "" = none given
+  std::string address, address6;          // as Docker's IPAM gave them ("172.18.0.2/16")
+  std::string mac;                        // "" = none given
   std::vector<store::PortMapping> ports;  // com.docker.network.portmap
 };
 
@@ -96,7 +95,6 @@ class Driver {
   Reply Handle(const http::Request& request);
   // The JSON-level handler: method "NetworkDriver.Join", body (null when empty).
   Reply Call(const std::string& method, const nlohmann::json& body);
-
 
  private:
   Reply Join(const nlohmann::json& body);

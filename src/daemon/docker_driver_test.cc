@@ -1,11 +1,11 @@
 #include "daemon/docker_driver.h"
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace weft::daemon::docker {
 namespace {
@@ -75,14 +75,16 @@ Json CreateNetworkBody() {
 }
 
 Json EndpointBody(const std::string& ep, const std::string& addr) {
-  return {{"NetworkID", kNet},
-          {"EndpointID", ep},
-          {"Interface", {{"Address", addr}, {"AddressIPv6", ""}, {"MacAddress", ""}}},
-          {"Options",
-           {{"com.docker.network.portmap",
-             Json::parse(R"([{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080},
+  return {
+      {"NetworkID", kNet},
+      {"EndpointID", ep},
+      {"Interface", {{"Address", addr}, {"AddressIPv6", ""}, {"MacAddress", ""}}},
+      {"Options",
+       {{"com.docker.network.portmap",
+         Json::parse(
+             R"([{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080},
                              {"Proto":17,"IP":"","Port":53,"HostIP":"","HostPort":0,"HostPortEnd":0}])")},
-            {"com.docker.network.endpoint.exposedports", Json::parse(R"([{"Proto":6,"Port":80}])")}}}};
+        {"com.docker.network.endpoint.exposedports", Json::parse(R"([{"Proto":6,"Port":80}])")}}}};
 }
 
 TEST(DockerDriver, ActivateAndCapabilities) {
@@ -96,9 +98,9 @@ TEST(DockerDriver, ActivateAndCapabilities) {
   r = d.Call("NetworkDriver.Bogus", Json::object());
   EXPECT_EQ(r.status, 404);
   EXPECT_TRUE(Body(r).contains("Err"));
-  for (const char* m : {"NetworkDriver.DiscoverNew", "NetworkDriver.DiscoverDelete",
-                        "NetworkDriver.ProgramExternalConnectivity",
-                        "NetworkDriver.RevokeExternalConnectivity"}) {
+  for (const char* m :
+       {"NetworkDriver.DiscoverNew", "NetworkDriver.DiscoverDelete",
+        "NetworkDriver.ProgramExternalConnectivity", "NetworkDriver.RevokeExternalConnectivity"}) {
     EXPECT_EQ(d.Call(m, Json::object()).status, 200) << m;
   }
 }
@@ -201,7 +203,9 @@ TEST(DockerDriver, EndpointLifecycle) {
   EXPECT_NE(r.status, 200);
   EXPECT_EQ(Body(r)["Err"], "network has endpoints");
 
-  Json join = {{"NetworkID", kNet}, {"EndpointID", kEp1}, {"SandboxKey", "/run/netns/c1"},
+  Json join = {{"NetworkID", kNet},
+               {"EndpointID", kEp1},
+               {"SandboxKey", "/run/netns/c1"},
                {"Options", Json::object()}};
   r = d.Call("NetworkDriver.Join", join);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -215,8 +219,7 @@ TEST(DockerDriver, EndpointLifecycle) {
   join["SandboxKey"] = "/run/netns/c2";
   EXPECT_NE(d.Call("NetworkDriver.Join", join).status, 200);  // no such endpoint
 
-  EXPECT_EQ(d.Call("NetworkDriver.Leave", {{"NetworkID", kNet}, {"EndpointID", kEp1}}).status,
-            200);
+  EXPECT_EQ(d.Call("NetworkDriver.Leave", {{"NetworkID", kNet}, {"EndpointID", kEp1}}).status, 200);
   EXPECT_EQ(b.left.size(), 1U);
   EXPECT_EQ(
       d.Call("NetworkDriver.DeleteEndpoint", {{"NetworkID", kNet}, {"EndpointID", kEp1}}).status,
@@ -226,8 +229,7 @@ TEST(DockerDriver, EndpointLifecycle) {
   EXPECT_EQ(
       d.Call("NetworkDriver.DeleteEndpoint", {{"NetworkID", kNet}, {"EndpointID", kEp1}}).status,
       200);
-  EXPECT_EQ(d.Call("NetworkDriver.Leave", {{"NetworkID", kNet}, {"EndpointID", kEp1}}).status,
-            200);
+  EXPECT_EQ(d.Call("NetworkDriver.Leave", {{"NetworkID", kNet}, {"EndpointID", kEp1}}).status, 200);
   EXPECT_EQ(d.Call("NetworkDriver.DeleteNetwork", {{"NetworkID", kNet}}).status, 200);
   b.delete_status = NotFound("gone");
   EXPECT_EQ(d.Call("NetworkDriver.DeleteNetwork", {{"NetworkID", kNet}}).status, 200);

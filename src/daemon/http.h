@@ -13,14 +13,14 @@
 
 namespace weft::daemon::http {
 
-inline constexpr size_t kMaxHeaderBytes = size_t{8} * 1024;  // request line + headers
+inline constexpr size_t kMaxHeaderBytes = size_t{8} * 1024;   // request line + headers
 inline constexpr size_t kMaxBodyBytes = size_t{1024} * 1024;  // Docker's bodies are small
 inline constexpr size_t kMaxHeaders = 64;
 
 struct Request {
   std::string method;
-  std::string target;   // "/NetworkDriver.Join"
-  std::string version;  // "HTTP/1.1" or "HTTP/1.0"
+  std::string target;                          // "/NetworkDriver.Join"
+  std::string version;                         // "HTTP/1.1" or "HTTP/1.0"
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   bool keep_alive = true;

@@ -1,8 +1,8 @@
 #include "daemon/http.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace weft::daemon::http {
 namespace {
@@ -75,17 +75,15 @@ TEST_P(HttpParserRejects, WithStatus) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, HttpParserRejects,
     ::testing::Values(
-        Bad{"POST /x\r\n\r\n", 400},
-        Bad{"POST  /x HTTP/1.1\r\n\r\n", 400},
-        Bad{"POST /x HTTP/1.1 extra\r\n\r\n", 400},
-        Bad{"POST x HTTP/1.1\r\n\r\n", 400},
-        Bad{"PO(ST /x HTTP/1.1\r\n\r\n", 400},
-        Bad{"POST /x HTTP/2.0\r\n\r\n", 505},
-        Bad{"POST /x FTP/1.1\r\n\r\n", 400},
-        Bad{"POST /x HTTP/1.1\r\nNoColon\r\n\r\n", 400},
+        Bad{"POST /x\r\n\r\n", 400}, Bad{"POST  /x HTTP/1.1\r\n\r\n", 400},
+        Bad{"POST /x HTTP/1.1 extra\r\n\r\n", 400}, Bad{"POST x HTTP/1.1\r\n\r\n", 400},
+        Bad{"PO(ST /x HTTP/1.1\r\n\r\n", 400}, Bad{"POST /x HTTP/2.0\r\n\r\n", 505},
+        Bad{"POST /x FTP/1.1\r\n\r\n", 400}, Bad{"POST /x HTTP/1.1\r\nNoColon\r\n\r\n", 400},
         Bad{"POST /x HTTP/1.1\r\nBad Name: v\r\n\r\n", 400},
         Bad{"POST /x HTTP/1.1\r\n folded: v\r\n\r\n", 400},
-        Bad{"POST /x HTTP/1.1\r\nX: a\x01" "b\r\n\r\n", 400},
+        Bad{"POST /x HTTP/1.1\r\nX: a\x01"
+            "b\r\n\r\n",
+            400},
         Bad{"POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", 400},
         Bad{"POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
         Bad{"POST /x HTTP/1.1\r\nContent-Length: +1\r\n\r\n", 400},

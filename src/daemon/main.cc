@@ -2,16 +2,15 @@
 // weft; `weftd --foreground` is for supervisors such as systemd.
 
 #include <fcntl.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "daemon/daemon.h"
 
@@ -21,9 +20,7 @@ using weft::daemon::Daemon;
 
 // Exit codes: 0 served and stopped cleanly (or, when daemonizing, the daemon
 // is up), 1 failed to start, 2 bad command line, 3 another weftd runs.
-int ExitCodeFor(const weft::Status& s) {
-  return s.code() == weft::Code::kAlreadyExists ? 3 : 1;
-}
+int ExitCodeFor(const weft::Status& s) { return s.code() == weft::Code::kAlreadyExists ? 3 : 1; }
 
 // SIGTERM, SIGINT and SIGHUP are the Daemon's (asio signal_set); a client
 // that hangs up must not kill us.
@@ -65,8 +62,9 @@ int Main(int argc, char** argv) {
     options.docker_socket = "/run/docker/plugins/weft.sock";
   }
   if (!options.docker_socket.empty() && !foreground) {
-    std::fprintf(stderr, "weftd: error: the Docker plugin needs --foreground (a supervised, "
-                         "long-running weftd; see contrib/systemd/weftd.service)\n");
+    std::fprintf(stderr,
+                 "weftd: error: the Docker plugin needs --foreground (a supervised, "
+                 "long-running weftd; see contrib/systemd/weftd.service)\n");
     return 2;
   }
   options.exit_when_idle = !foreground;
@@ -123,7 +121,8 @@ int Main(int argc, char** argv) {
   if (!daemon.ok()) {
     spdlog::error("{}", daemon.status().message());
     if (ready_pipe >= 0) {
-      std::string msg = std::to_string(ExitCodeFor(daemon.status())) + ":" + daemon.status().message();
+      std::string msg =
+          std::to_string(ExitCodeFor(daemon.status())) + ":" + daemon.status().message();
       [[maybe_unused]] ssize_t n = ::write(ready_pipe, msg.data(), msg.size());
     } else {
       std::fprintf(stderr, "weftd: error: %s\n", daemon.status().message().c_str());

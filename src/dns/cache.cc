@@ -46,8 +46,8 @@ bool Cache::Insert(const Query& query, std::span<const uint8_t> response) {
   return true;
 }
 
-std::optional<std::vector<uint8_t>> Cache::Lookup(const Query& query,
-                                                  std::chrono::steady_clock::time_point* fresh_until) {
+std::optional<std::vector<uint8_t>> Cache::Lookup(
+    const Query& query, std::chrono::steady_clock::time_point* fresh_until) {
   auto it = map_.find(KeyOf(query.qname, query.qtype, query.qclass));
   if (it == map_.end()) return std::nullopt;
   const auto now = Now();
@@ -62,7 +62,8 @@ std::optional<std::vector<uint8_t>> Cache::Lookup(const Query& query,
   auto out = AdaptResponse(e.response, query, static_cast<uint32_t>(std::max<int64_t>(age, 0)));
   if (!out.ok()) return std::nullopt;
   if (fresh_until) {
-    *fresh_until = std::min(e.stored + std::chrono::seconds(std::max<int64_t>(age, 0) + 1), e.expires);
+    *fresh_until =
+        std::min(e.stored + std::chrono::seconds(std::max<int64_t>(age, 0) + 1), e.expires);
   }
   return std::move(out).value();
 }

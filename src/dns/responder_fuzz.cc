@@ -49,8 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Responder& r = TheResponder();
   std::span<const uint8_t> packet(data, size);
   static const weft::IpAddress kClients[] = {*weft::IpAddress::Parse("10.89.0.2"),
-                                                *weft::IpAddress::Parse("10.89.1.9"),
-                                                *weft::IpAddress::Parse("192.0.2.1")};
+                                             *weft::IpAddress::Parse("10.89.1.9"),
+                                             *weft::IpAddress::Parse("192.0.2.1")};
   weft::dns::Query query;
   std::vector<uint8_t> reply;
   for (const auto& address : kClients) {

@@ -3,8 +3,6 @@
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "dns/test_query.h"
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -14,6 +12,7 @@
 #include <thread>
 
 #include "base/unique_fd.h"
+#include "dns/test_query.h"
 #include "dns/wire.h"
 
 // Every socket here is on 127.0.0.0/8: the tests never reach a real resolver.

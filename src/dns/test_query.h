@@ -3,11 +3,11 @@
 // A client's query on the wire, built with ldns (through EncodeMessage), for
 // the DNS unit tests.
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "dns/wire.h"
 

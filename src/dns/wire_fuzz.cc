@@ -33,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                 : query.reject));
     if (query.reject == weft::dns::Rcode::kNoError) {
       static const IpAddress kAddresses[] = {*weft::IpAddress::Parse("10.0.0.2"),
-                                           *weft::IpAddress::Parse("10.0.0.3"),
-                                           *weft::IpAddress::Parse("fd00::2")};
+                                             *weft::IpAddress::Parse("10.0.0.3"),
+                                             *weft::IpAddress::Parse("fd00::2")};
       size_t n = size % 4;  // 0..3 addresses: NODATA through a full answer
       MustDecode(weft::dns::BuildAnswer(query, std::span(kAddresses, n), 5, size));
       MustDecode(weft::dns::BuildPtr(query, "web1.front", 5));

@@ -1,10 +1,9 @@
 #include "engine/engine.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include "engine/step_registry.h"
 

@@ -12,8 +12,7 @@ namespace weft::engine {
 // Undo keeps going past errors and reports them all with the original error.
 class Engine {
  public:
-  explicit Engine(std::optional<Fault> fault = std::nullopt)
-      : fault_(std::move(fault)) {}
+  explicit Engine(std::optional<Fault> fault = std::nullopt) : fault_(std::move(fault)) {}
 
   // Returns OK when every step applied; otherwise the failing step's status,
   // wrapped with its name (and any undo failures appended).

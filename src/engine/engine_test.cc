@@ -1,12 +1,11 @@
 #include "engine/engine.h"
 
-#include <string_view>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "engine/step_registry.h"
 
@@ -76,7 +75,12 @@ TEST(EngineTest, UndoFailuresAreReported) {
 TEST(EngineTest, RefusesUnregisteredStep) {
   Plan p("t");
   bool ran = false;
-  p.Add(Step{"no-such-step", "", [&] { ran = true; return Status::Ok(); }, nullptr});
+  p.Add(Step{"no-such-step", "",
+             [&] {
+               ran = true;
+               return Status::Ok();
+             },
+             nullptr});
   EXPECT_EQ(Engine().Apply(p).code(), Code::kInternal);
   EXPECT_FALSE(ran);
 }

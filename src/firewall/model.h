@@ -14,12 +14,12 @@ namespace weft::firewall {
 
 // One bridge network.
 struct NetworkRules {
-  std::string name;                  // appears in rule comments
-  std::string bridge;                // Linux bridge interface, e.g. "weft0"
-  std::vector<IpPrefix> subnets;     // IPv4 and/or IPv6 (host bits are ignored)
-  bool internal = false;             // no traffic in or out of the bridge
-  bool icc = true;                   // routed traffic within the bridge allowed
-  bool dns = false;                  // weftd answers DNS on the gateways (openings.h)
+  std::string name;               // appears in rule comments
+  std::string bridge;             // Linux bridge interface, e.g. "weft0"
+  std::vector<IpPrefix> subnets;  // IPv4 and/or IPv6 (host bits are ignored)
+  bool internal = false;          // no traffic in or out of the bridge
+  bool icc = true;                // routed traffic within the bridge allowed
+  bool dns = false;               // weftd answers DNS on the gateways (openings.h)
 };
 
 // One published port: host_ip:host_port -> container_ip:container_port.

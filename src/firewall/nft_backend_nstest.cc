@@ -11,8 +11,8 @@
 #include "firewall/nstest_shell.h"
 #include "firewall/ruleset.h"
 #include "firewall/table_diff.h"
-#include "support/ns_fixture.h"
 #include "firewall/test_values.h"
+#include "support/ns_fixture.h"
 
 namespace weft::firewall {
 namespace {

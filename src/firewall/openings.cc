@@ -11,9 +11,7 @@ namespace {
 
 using json = nlohmann::json;
 
-bool IsOurs(const json& rule) {
-  return rule.value("comment", "").rfind(kOpeningPrefix, 0) == 0;
-}
+bool IsOurs(const json& rule) { return rule.value("comment", "").rfind(kOpeningPrefix, 0) == 0; }
 
 // Tables weft owns itself (its table, and any temporary one named weft-*).
 bool IsWeftTable(const std::string& family, const std::string& name) {
@@ -26,8 +24,8 @@ bool FamilyCounts(const std::string& family) {
 
 // One table's chains and rules, as listed.
 struct Table {
-  std::map<std::string, json> chains;               // name -> chain object
-  std::map<std::string, std::vector<json>> rules;   // chain name -> rules, in order
+  std::map<std::string, json> chains;              // name -> chain object
+  std::map<std::string, std::vector<json>> rules;  // chain name -> rules, in order
 };
 
 using TableKey = std::pair<std::string, std::string>;  // family, name
@@ -64,7 +62,8 @@ std::string WhyDrops(const Table& t, const std::string& chain, std::set<std::str
     std::string drops;
     std::vector<std::string> jumps;
     ScanVerdicts(rule.value("expr", json::array()), &drops, &jumps);
-    if (!drops.empty()) return "a rule " + drops + "s (handle " + std::to_string(rule.value("handle", 0)) + ")";
+    if (!drops.empty())
+      return "a rule " + drops + "s (handle " + std::to_string(rule.value("handle", 0)) + ")";
     for (const auto& target : jumps) {
       if (!WhyDrops(t, target, seen).empty()) return "jumps to " + target + ", which drops";
     }
@@ -112,8 +111,10 @@ std::vector<Opening> Wanted(const FirewallModel& model, const ForeignChain& c) {
                      std::move(expr)});
     };
     if (c.hook == "forward") {
-      add("accept from " + n.bridge, json::array({Match(Meta("iifname"), n.bridge), {{"accept", nullptr}}}));
-      add("accept to " + n.bridge, json::array({Match(Meta("oifname"), n.bridge), {{"accept", nullptr}}}));
+      add("accept from " + n.bridge,
+          json::array({Match(Meta("iifname"), n.bridge), {{"accept", nullptr}}}));
+      add("accept to " + n.bridge,
+          json::array({Match(Meta("oifname"), n.bridge), {{"accept", nullptr}}}));
     } else if (n.dns) {
       for (const char* proto : {"udp", "tcp"}) {
         add(std::string("accept DNS/") + proto + " on " + n.bridge,
@@ -137,8 +138,8 @@ std::vector<ForeignChain> DroppingForeignChains(const json& ruleset) {
       std::string hook = c.value("hook", "");
       if (hook != "forward" && hook != "input") continue;
       std::set<std::string> seen;
-      std::string why = c.value("policy", "accept") == "drop" ? "policy drop"
-                                                               : WhyDrops(table, chain_name, seen);
+      std::string why =
+          c.value("policy", "accept") == "drop" ? "policy drop" : WhyDrops(table, chain_name, seen);
       if (why.empty()) continue;
       std::string target = chain_name;
       if (hook == "forward" && table.chains.count("DOCKER-USER") != 0) target = "DOCKER-USER";
@@ -167,8 +168,12 @@ OpeningsDiff DiffOpenings(const FirewallModel& model, const json& ruleset) {
     for (const auto& [chain, rules] : table.rules) {
       for (const json& r : rules) {
         if (!IsOurs(r)) continue;
-        Opening o{key.first, key.second, chain, r.value("comment", ""),
-                  r.value("expr", json::array()), r.value("handle", int64_t{-1})};
+        Opening o{key.first,
+                  key.second,
+                  chain,
+                  r.value("comment", ""),
+                  r.value("expr", json::array()),
+                  r.value("handle", int64_t{-1})};
         Key k{o.family, o.table, o.chain, o.comment};
         if (wanted.count(k) != 0 && found.insert(k).second) {
           d.present.push_back(std::move(o));
@@ -187,12 +192,16 @@ OpeningsDiff DiffOpenings(const FirewallModel& model, const json& ruleset) {
 json OpeningsDiff::Batch() const {
   json cmds = json::array();
   for (const Opening& o : stale) {
-    json rule = {{"family", o.family}, {"table", o.table}, {"chain", o.chain}, {"handle", o.handle}};
+    json rule = {
+        {"family", o.family}, {"table", o.table}, {"chain", o.chain}, {"handle", o.handle}};
     cmds.push_back({{"delete", {{"rule", rule}}}});
   }
   for (const Opening& o : missing) {
-    json rule = {{"family", o.family}, {"table", o.table}, {"chain", o.chain},
-                 {"expr", o.expr},     {"comment", o.comment}};
+    json rule = {{"family", o.family},
+                 {"table", o.table},
+                 {"chain", o.chain},
+                 {"expr", o.expr},
+                 {"comment", o.comment}};
     cmds.push_back({{"insert", {{"rule", rule}}}});
   }
   return {{"nftables", cmds}};

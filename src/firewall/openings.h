@@ -51,9 +51,9 @@ struct ForeignChain {
 // One of weft's rules in a foreign chain, wanted or found.
 struct Opening {
   std::string family, table, chain;
-  std::string comment;   // starts with kOpeningPrefix; identifies the rule
-  nlohmann::json expr;   // libnftables JSON statements
-  int64_t handle = -1;   // for rules found in the ruleset
+  std::string comment;  // starts with kOpeningPrefix; identifies the rule
+  nlohmann::json expr;  // libnftables JSON statements
+  int64_t handle = -1;  // for rules found in the ruleset
 };
 
 struct OpeningsDiff {

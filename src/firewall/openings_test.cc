@@ -1,7 +1,8 @@
 #include "firewall/openings.h"
-#include "firewall/test_values.h"
 
 #include <gtest/gtest.h>
+
+#include "firewall/test_values.h"
 
 namespace weft::firewall {
 namespace {
@@ -23,9 +24,12 @@ json Chain(const std::string& family, const std::string& table, const std::strin
   return {{"chain", c}};
 }
 
-json Rule(const std::string& family, const std::string& table, const std::string& chain,
-          json expr, int handle, const std::string& comment = "") {
-  json r = {{"family", family}, {"table", table}, {"chain", chain}, {"handle", handle},
+json Rule(const std::string& family, const std::string& table, const std::string& chain, json expr,
+          int handle, const std::string& comment = "") {
+  json r = {{"family", family},
+            {"table", table},
+            {"chain", chain},
+            {"handle", handle},
             {"expr", std::move(expr)}};
   if (!comment.empty()) r["comment"] = comment;
   return {{"rule", r}};
@@ -36,7 +40,8 @@ json Listing(std::vector<json> items) { return {{"nftables", items}}; }
 FirewallModel OpeningsModel() {
   FirewallModel m;
   m.networks.push_back({"n1", "weft0", {Net("10.89.0.0/24")}, false, true, true});
-  m.networks.push_back({"v6", "weft1", {Net("10.89.1.0/24"), Net("fd00::/64")}, false, true, false});
+  m.networks.push_back(
+      {"v6", "weft1", {Net("10.89.1.0/24"), Net("fd00::/64")}, false, true, false});
   return m;
 }
 
@@ -71,8 +76,8 @@ TEST(Openings, DockerForwardDropGoesToDockerUser) {
 
 TEST(Openings, InputDropGetsDnsForNetworksWithDns) {
   // ufw's defaults: INPUT policy drop, jumps to its own chains.
-  json r = Listing({Chain("ip", "filter", "INPUT", "input", "drop"),
-                    Chain("ip", "filter", "ufw-before-input")});
+  json r = Listing(
+      {Chain("ip", "filter", "INPUT", "input", "drop"), Chain("ip", "filter", "ufw-before-input")});
   auto d = DiffOpenings(OpeningsModel(), r);
   ASSERT_EQ(d.chains.size(), 1u);
   // Only n1 has DNS: udp and tcp.
@@ -121,9 +126,12 @@ TEST(Openings, PresentStaleAndDuplicates) {
   json expr = json::array({{{"accept", nullptr}}});
   json r = DockerRuleset();
   auto& items = r["nftables"];
-  items.push_back(Rule("ip", "filter", "DOCKER-USER", expr, 10, "weft opening: accept from weft0 (network n1)"));
-  items.push_back(Rule("ip", "filter", "DOCKER-USER", expr, 11, "weft opening: accept from weft0 (network n1)"));
-  items.push_back(Rule("ip", "filter", "DOCKER-USER", expr, 12, "weft opening: accept from weft9 (network gone)"));
+  items.push_back(Rule("ip", "filter", "DOCKER-USER", expr, 10,
+                       "weft opening: accept from weft0 (network n1)"));
+  items.push_back(Rule("ip", "filter", "DOCKER-USER", expr, 11,
+                       "weft opening: accept from weft0 (network n1)"));
+  items.push_back(Rule("ip", "filter", "DOCKER-USER", expr, 12,
+                       "weft opening: accept from weft9 (network gone)"));
   // Somebody else's rule with a similar comment is not weft's.
   items.push_back(Rule("ip", "filter", "DOCKER-USER", expr, 13, "weftish"));
   auto d = DiffOpenings(OpeningsModel(), r);

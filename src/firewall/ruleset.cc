@@ -135,9 +135,9 @@ using Published = std::set<std::tuple<std::string, std::string, uint16_t>>;
 // Checks one published port and adds its elements to the maps of its family.
 Status AddPort(const PortRule& p, const std::map<std::string, const NetworkRules*>& by_name,
                Published& published, PortMaps& maps4, PortMaps& maps6) {
-  const std::string where = p.protocol + " port " + (p.host_ip ? p.host_ip->ToString() : "") +
-                            ":" + std::to_string(p.host_port) + " -> " +
-                            p.container_ip.ToString() + ":" + std::to_string(p.container_port);
+  const std::string where = p.protocol + " port " + (p.host_ip ? p.host_ip->ToString() : "") + ":" +
+                            std::to_string(p.host_port) + " -> " + p.container_ip.ToString() + ":" +
+                            std::to_string(p.container_port);
   if (p.protocol != "tcp" && p.protocol != "udp") {
     return InvalidArgument(where + ": protocol must be tcp or udp");
   }
@@ -207,11 +207,10 @@ Result<json> BuildRuleset(const FirewallModel& model) {
       if (n.internal) continue;
       const bool v4 = prefix.is_v4();
       (v4 ? subnets4 : subnets6).push_back(ConcatExpr({n.bridge, PrefixExpr(prefix)}));
-      masquerade_rules.push_back(
-          Rule("postrouting", "weft network " + n.name,
-               json::array(
-                   {MatchStmt("==", PayloadExpr(v4 ? "ip" : "ip6", "saddr"), PrefixExpr(prefix)),
-                    MatchStmt("!=", MetaExpr("oifname"), n.bridge), MasqueradeStmt()})));
+      masquerade_rules.push_back(Rule(
+          "postrouting", "weft network " + n.name,
+          json::array({MatchStmt("==", PayloadExpr(v4 ? "ip" : "ip6", "saddr"), PrefixExpr(prefix)),
+                       MatchStmt("!=", MetaExpr("oifname"), n.bridge), MasqueradeStmt()})));
     }
   }
 
@@ -310,18 +309,21 @@ Result<json> PortElements(const FirewallModel& model, const std::vector<PortRule
   for (const auto& n : model.networks) by_name[n.name] = &n;
   PortMaps maps4, maps6;
   Published published;
-  for (const PortRule& p : ports) WEFT_RETURN_IF_ERROR(AddPort(p, by_name, published, maps4, maps6));
+  for (const PortRule& p : ports)
+    WEFT_RETURN_IF_ERROR(AddPort(p, by_name, published, maps4, maps6));
   json cmds = json::array();
   for (const auto& [f, m] : {std::pair{kV4, &maps4}, std::pair{kV6, &maps6}}) {
     const std::string stem = f.maps;
-    for (const auto& [name, elems] : {std::pair{stem + "_addr", &m->addr},
-                                      std::pair{stem + "_port", &m->port},
-                                      std::pair{stem + "_any_addr", &m->any_addr},
-                                      std::pair{stem + "_any_port", &m->any_port}}) {
+    for (const auto& [name, elems] :
+         {std::pair{stem + "_addr", &m->addr}, std::pair{stem + "_port", &m->port},
+          std::pair{stem + "_any_addr", &m->any_addr},
+          std::pair{stem + "_any_port", &m->any_port}}) {
       if (elems->empty()) continue;
       cmds.push_back({{std::string(verb),
                        {{"element",
-                         {{"family", kTableFamily}, {"table", kTableName}, {"name", name},
+                         {{"family", kTableFamily},
+                          {"table", kTableName},
+                          {"name", name},
                           {"elem", *elems}}}}}});
     }
   }

@@ -1,10 +1,11 @@
 #include "firewall/ruleset.h"
-#include "firewall/test_values.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "firewall/test_values.h"
 
 namespace weft::firewall {
 namespace {
@@ -103,8 +104,10 @@ TEST(BuildRulesetTest, RuleCountIsConstantInPortsAndNetworks) {
   FirewallModel big = OneNetwork();
   for (int i = 0; i < 50; ++i) {
     const std::string n = std::to_string(i);
-    big.networks.push_back({"n" + n, "br" + n, {Net("10.100." + n + ".0/24")}, i % 2 == 0, i % 3 == 0});
-    big.ports.push_back({"tcp", std::nullopt, static_cast<uint16_t>(1000 + i), Ip("10.89.0.2"), 80, "a"});
+    big.networks.push_back(
+        {"n" + n, "br" + n, {Net("10.100." + n + ".0/24")}, i % 2 == 0, i % 3 == 0});
+    big.ports.push_back(
+        {"tcp", std::nullopt, static_cast<uint16_t>(1000 + i), Ip("10.89.0.2"), 80, "a"});
   }
   const json s = Build(small), b = Build(big);
   for (const char* chain : {"forward", "prerouting", "output"}) {

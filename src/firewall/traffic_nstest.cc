@@ -13,8 +13,8 @@
 #include "firewall/backend.h"
 #include "firewall/nstest_shell.h"
 #include "firewall/ruleset.h"
-#include "support/ns_fixture.h"
 #include "firewall/test_values.h"
+#include "support/ns_fixture.h"
 
 namespace weft::firewall {
 namespace {

@@ -3,9 +3,9 @@
 // Addresses and prefixes from text, for ipam's unit tests (a bad literal
 // fails the test that wrote it).
 
-#include <string_view>
-
 #include <gtest/gtest.h>
+
+#include <string_view>
 
 #include "ipam/ip_address.h"
 #include "ipam/prefix.h"

@@ -78,9 +78,12 @@ enum class Mode { kNetworks, kHost, kNone };
 
 inline std::string_view ModeText(Mode m) {
   switch (m) {
-    case Mode::kHost: return "host";
-    case Mode::kNone: return "none";
-    case Mode::kNetworks: break;
+    case Mode::kHost:
+      return "host";
+    case Mode::kNone:
+      return "none";
+    case Mode::kNetworks:
+      break;
   }
   return "bridge";
 }

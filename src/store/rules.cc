@@ -2,7 +2,6 @@
 
 namespace weft::store {
 
-
 bool HostIpsOverlap(std::string_view a, std::string_view b) {
   if (a == b || a.empty() || b.empty()) return true;
   bool a6 = a.find(':') != std::string_view::npos;
@@ -45,8 +44,7 @@ Status CheckNetworkUnused(std::string_view network, const std::vector<Endpoint>&
     containers += (containers.empty() ? "" : ", ") + Quote(e.container);
   }
   if (containers.empty()) return Status::Ok();
-  return FailedPrecondition("network " + Quote(network) + " is in use by containers " +
-                            containers);
+  return FailedPrecondition("network " + Quote(network) + " is in use by containers " + containers);
 }
 
 Status RuledTx::CheckWritable() const {

@@ -31,17 +31,20 @@ TEST(DotTest, DrawsEveryObjectWithItsNamesAndAddresses) {
   ASSERT_EQ(dot.rfind("graph weft {\n", 0), 0u) << dot;
   EXPECT_EQ(dot.back(), '\n');
   EXPECT_NE(NodeLine(dot, "host").find("host box"), std::string::npos);
-  EXPECT_NE(NodeLine(dot, "uplink").find(R"(uplink uplink0\n198.51.100.1/24\ndefault via 198.51.100.2)"),
-            std::string::npos);
+  EXPECT_NE(
+      NodeLine(dot, "uplink").find(R"(uplink uplink0\n198.51.100.1/24\ndefault via 198.51.100.2)"),
+      std::string::npos);
   EXPECT_NE(NodeLine(dot, "bridge:front").find(R"(bridge weft0\n10.89.0.0/24\ngateway 10.89.0.1)"),
             std::string::npos);
   EXPECT_NE(NodeLine(dot, "bridge:back").find(R"(gateway 10.89.1.1, fd89::1)"), std::string::npos);
   EXPECT_NE(dot.find(R"x(label="network back (internal)")x"), std::string::npos);
   EXPECT_NE(NodeLine(dot, "veth:veth11111111").find(R"(veth11111111\naa:00:00:00:01:01)"),
             std::string::npos);
-  EXPECT_NE(NodeLine(dot, "if:c2:eth1").find(R"(eth1\n10.89.1.2/24\nfd89::2/64\n02:00:00:00:02:02)"),
+  EXPECT_NE(
+      NodeLine(dot, "if:c2:eth1").find(R"(eth1\n10.89.1.2/24\nfd89::2/64\n02:00:00:00:02:02)"),
+      std::string::npos);
+  EXPECT_NE(NodeLine(dot, "ctr:c1").find(R"(container c1\nnetns /run/netns/c1)"),
             std::string::npos);
-  EXPECT_NE(NodeLine(dot, "ctr:c1").find(R"(container c1\nnetns /run/netns/c1)"), std::string::npos);
   EXPECT_NE(NodeLine(dot, "port:c1:tcp:8080").find("tcp *:8080 \u2192 80"), std::string::npos);
   // Networks and containers are clusters.
   EXPECT_NE(dot.find("subgraph \"cluster_net:front\" {"), std::string::npos);

@@ -43,7 +43,8 @@ Result<std::string> RenderSvg(std::string_view dot) {
   GraphPtr g(agmemread(text.c_str()));
   if (!g) return InvalidArgument("graphviz: cannot parse the DOT text: " + LastError());
   if (gvLayout(gvc, g.get(), "dot") != 0) {
-    return Internal("graphviz: dot layout failed (are its plugins configured? dot -c): " + LastError());
+    return Internal("graphviz: dot layout failed (are its plugins configured? dot -c): " +
+                    LastError());
   }
   char* data = nullptr;
   unsigned int len = 0;

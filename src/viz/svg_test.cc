@@ -22,10 +22,10 @@ TEST(SvgTest, RendersTheDotInProcess) {
   ASSERT_TRUE(svg.ok()) << svg.status().message();
   EXPECT_NE(svg->find("<svg"), std::string::npos);
   EXPECT_NE(svg->find("</svg>"), std::string::npos);
-  for (const char* text : {"bridge weft0", "10.89.0.0/24", "gateway 10.89.0.1", "veth11111111",
-                           "aa:00:00:00:01:01", "10.89.0.2/24", "02:00:00:00:01:01",
-                           "container c1", "fd89::2/64", "uplink uplink0", "198.51.100.1/24",
-                           "vstray (veth)", "namespace rogue"}) {
+  for (const char* text :
+       {"bridge weft0", "10.89.0.0/24", "gateway 10.89.0.1", "veth11111111", "aa:00:00:00:01:01",
+        "10.89.0.2/24", "02:00:00:00:01:01", "container c1", "fd89::2/64", "uplink uplink0",
+        "198.51.100.1/24", "vstray (veth)", "namespace rogue"}) {
     EXPECT_NE(svg->find(text), std::string::npos) << text;
   }
 }

@@ -1,8 +1,7 @@
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <optional>
 #include <set>
@@ -91,9 +90,12 @@ TEST_F(RouteTest, ConnectedRoutesAreListed) {
 
 TEST_F(RouteTest, ListAgreesWithIp) {
   ASSERT_TRUE(AddRoute(sock(), {.gateway = IpAddress::Parse("10.0.0.1").value()}).ok());
-  ASSERT_TRUE(AddRoute(sock(), {.dst = IpPrefix::ParseInterface("192.168.7.5/32").value(), .dev = "va"}).ok());
   ASSERT_TRUE(
-      AddRoute(sock(), {.family = AF_INET6, .gateway = IpAddress::Parse("fd00::1").value(), .dev = "va"})
+      AddRoute(sock(), {.dst = IpPrefix::ParseInterface("192.168.7.5/32").value(), .dev = "va"})
+          .ok());
+  ASSERT_TRUE(
+      AddRoute(sock(),
+               {.family = AF_INET6, .gateway = IpAddress::Parse("fd00::1").value(), .dev = "va"})
           .ok());
   // The kernel adds each link's fe80::/64 route when the link gets its
   // carrier, asynchronously: compare once the table has settled (both views
@@ -166,8 +168,11 @@ TEST_F(RouteTest, DefaultRouteV6ViaGateway) {
 }
 
 TEST_F(RouteTest, ConnectedRoutesViaDev) {
-  ASSERT_TRUE(AddRoute(sock(), {.dst = IpPrefix::ParseInterface("192.168.5.0/24").value(), .dev = "va"}).ok());
-  ASSERT_TRUE(AddRoute(sock(), {.dst = IpPrefix::ParseInterface("fd01::/64").value(), .dev = "va"}).ok());
+  ASSERT_TRUE(
+      AddRoute(sock(), {.dst = IpPrefix::ParseInterface("192.168.5.0/24").value(), .dev = "va"})
+          .ok());
+  ASSERT_TRUE(
+      AddRoute(sock(), {.dst = IpPrefix::ParseInterface("fd01::/64").value(), .dev = "va"}).ok());
   auto j = IpJson("-4 route show 192.168.5.0/24");
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["dev"], "va");
@@ -176,14 +181,20 @@ TEST_F(RouteTest, ConnectedRoutesViaDev) {
   EXPECT_EQ(IpJson("-6 route show fd01::/64").size(), 1u);
   EXPECT_TRUE(OurRoutes(AF_INET6).count({"fd01::/64", "", va_}));
 
-  ASSERT_TRUE(DeleteRoute(sock(), {.dst = IpPrefix::ParseInterface("192.168.5.0/24").value(), .dev = "va"}).ok());
-  ASSERT_TRUE(DeleteRoute(sock(), {.dst = IpPrefix::ParseInterface("fd01::/64").value(), .dev = "va"}).ok());
+  ASSERT_TRUE(
+      DeleteRoute(sock(), {.dst = IpPrefix::ParseInterface("192.168.5.0/24").value(), .dev = "va"})
+          .ok());
+  ASSERT_TRUE(
+      DeleteRoute(sock(), {.dst = IpPrefix::ParseInterface("fd01::/64").value(), .dev = "va"})
+          .ok());
   EXPECT_TRUE(IpJson("-4 route show 192.168.5.0/24").empty());
   EXPECT_TRUE(IpJson("-6 route show fd01::/64").empty());
 }
 
 TEST_F(RouteTest, GatewayRouteAndOtherTable) {
-  RouteSpec spec{.dst = IpPrefix::ParseInterface("172.16.0.0/12").value(), .gateway = IpAddress::Parse("10.0.0.1").value(), .table = 100};
+  RouteSpec spec{.dst = IpPrefix::ParseInterface("172.16.0.0/12").value(),
+                 .gateway = IpAddress::Parse("10.0.0.1").value(),
+                 .table = 100};
   ASSERT_TRUE(AddRoute(sock(), spec).ok());
   auto j = IpJson("-4 route show table 100");
   ASSERT_EQ(j.size(), 1u);
@@ -193,7 +204,9 @@ TEST_F(RouteTest, GatewayRouteAndOtherTable) {
   EXPECT_FALSE(OurRoutes(AF_INET).count({"172.16.0.0/12", "10.0.0.1", va_}));
   EXPECT_TRUE(OurRoutes(AF_INET, 0).count({"172.16.0.0/12", "10.0.0.1", va_}));
   // Deleting from the main table does not touch table 100.
-  EXPECT_EQ(DeleteRoute(sock(), {.dst = IpPrefix::ParseInterface("172.16.0.0/12").value(), .gateway = IpAddress::Parse("10.0.0.1").value()}).code(),
+  EXPECT_EQ(DeleteRoute(sock(), {.dst = IpPrefix::ParseInterface("172.16.0.0/12").value(),
+                                 .gateway = IpAddress::Parse("10.0.0.1").value()})
+                .code(),
             Code::kNotFound);
   ASSERT_TRUE(DeleteRoute(sock(), spec).ok());
   EXPECT_TRUE(IpJson("-4 route show table 100").empty());
@@ -203,15 +216,22 @@ TEST_F(RouteTest, BadSpecsAreRefused) {
   for (const RouteSpec& spec : std::vector<RouteSpec>{
            {.dst = IpPrefix::ParseInterface("10.1.0.1/24").value(), .dev = "va"},  // host bits
            {.dst = IpPrefix::ParseInterface("10.1.0.0/24").value()},               // no gw, no dev
-           {.dev = "va"},      // family unknown
-           {.family = AF_INET6, .dst = IpPrefix::ParseInterface("10.1.0.0/24").value(), .dev = "va"},
-           {.dst = IpPrefix::ParseInterface("10.1.0.0/24").value(), .gateway = IpAddress::Parse("fd00::1").value()},
+           {.dev = "va"},                                                          // family unknown
+           {.family = AF_INET6,
+           .dst = IpPrefix::ParseInterface("10.1.0.0/24").value(),
+           .dev = "va"},
+           {.dst = IpPrefix::ParseInterface("10.1.0.0/24").value(),
+           .gateway = IpAddress::Parse("fd00::1").value()},
            {.dst = IpPrefix::ParseInterface("10.1.0.0/24").value(), .dev = "va", .table = 0},
        }) {
     Status s = AddRoute(sock(), spec);
-    EXPECT_EQ(s.code(), Code::kInvalidArgument) << (spec.dst ? spec.dst->ToString() : "default") << ": " << s.ToString();
+    EXPECT_EQ(s.code(), Code::kInvalidArgument)
+        << (spec.dst ? spec.dst->ToString() : "default") << ": " << s.ToString();
   }
-  EXPECT_EQ(AddRoute(sock(), {.dst = IpPrefix::ParseInterface("10.1.0.0/24").value(), .dev = "nope"}).code(), Code::kNotFound);
+  EXPECT_EQ(
+      AddRoute(sock(), {.dst = IpPrefix::ParseInterface("10.1.0.0/24").value(), .dev = "nope"})
+          .code(),
+      Code::kNotFound);
   EXPECT_FALSE(OurRoutes(AF_INET).count({"10.1.0.0/24", "", va_}));
 }
 
