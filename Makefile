@@ -57,13 +57,15 @@ check-tsan: deps
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --output-on-failure -R '^unit/weft_(dns|daemon)$$'
 
-# No module includes one above it (scripts/check-layers, a second), then
+# No module includes one above it (scripts/check-layers, a second), every
+# source is formatted as .clang-format says (scripts/check-format), then
 # clang-tidy and cppcheck over the project's code. They read each source's
 # flags from a compilation database of the sources themselves (a unity build's
 # lists its batches instead), so lint configures its own, without building.
 LINT_BUILD ?= build-lint
 lint: deps
 	scripts/check-layers
+	scripts/check-format
 	$(CONFIGURE) -S . -B $(LINT_BUILD) -DCMAKE_UNITY_BUILD=OFF $(CMAKE_FLAGS) >/dev/null
 	scripts/lint $(LINT_BUILD)
 
