@@ -9,6 +9,7 @@
 
 #include "store/node.h"
 #include "store/rules.h"
+#include "store/tx_gate.h"
 
 namespace weft::store {
 namespace {
@@ -237,29 +238,21 @@ class MemoryStore final : public Store {
 
  private:
   Status Run(const std::function<Status(Tx&)>& fn, bool writable) {
-    if (owner_.load() == std::this_thread::get_id()) {
-      return FailedPrecondition("Store::Update/View called inside another transaction");
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    owner_.store(std::this_thread::get_id());
-    struct ClearOwner {
-      std::atomic<std::thread::id>& owner;
-      ~ClearOwner() { owner.store(std::thread::id()); }
-    } clear_owner{owner_};
-    if (!writable) {
-      MemoryTx tx(state_, false, node_);
-      return fn(tx);
-    }
-    MemoryState draft = state_;
-    MemoryTx tx(draft, true, node_);
-    WEFT_RETURN_IF_ERROR(fn(tx));
-    state_ = std::move(draft);
-    return Status::Ok();
+    return gate_.Run([&]() -> Status {
+      if (!writable) {
+        MemoryTx tx(state_, false, node_);
+        return fn(tx);
+      }
+      MemoryState draft = state_;
+      MemoryTx tx(draft, true, node_);
+      WEFT_RETURN_IF_ERROR(fn(tx));
+      state_ = std::move(draft);
+      return Status::Ok();
+    });
   }
 
-  std::mutex mu_;
-  MemoryState state_;  // GUARDED_BY(mu_)
-  std::atomic<std::thread::id> owner_;
+  TxGate gate_;
+  MemoryState state_;  // GUARDED_BY(gate_)
   const std::string node_;
   InProcessLock lock_;
 };

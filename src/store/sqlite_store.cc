@@ -18,6 +18,7 @@
 #include "store/node.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_tx.h"
+#include "store/tx_gate.h"
 
 namespace weft::store {
 namespace {
@@ -53,7 +54,7 @@ class SqliteStore final : public Store {
   Status View(const std::function<Status(Tx&)>& fn) override { return Run(fn, /*writable=*/false); }
 
   Result<int64_t> OthersChangeCount() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(gate_.mutex());
     Query q(db_.get(), "PRAGMA data_version");
     WEFT_ASSIGN_OR_RETURN(auto v, QueryOneText(q));
     if (!v) return Internal("PRAGMA data_version returned nothing");
@@ -62,30 +63,20 @@ class SqliteStore final : public Store {
 
  private:
   Status Run(const std::function<Status(Tx&)>& fn, bool writable) {
-    if (owner_.load() == std::this_thread::get_id()) {
-      return FailedPrecondition("Store::Update/View called inside another transaction");
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    owner_.store(std::this_thread::get_id());
-    struct ClearOwner {
-      std::atomic<std::thread::id>& owner;
-      ~ClearOwner() { owner.store(std::thread::id()); }
-    } clear_owner{owner_};
-
-    sqlite3* db = db_.get();
-    WEFT_RETURN_IF_ERROR(Exec(db, "begin transaction", writable ? "BEGIN IMMEDIATE" : "BEGIN"));
-    RollbackGuard guard(db);
-    sqlite::SqliteTx tx(db, writable, node_);
-    WEFT_RETURN_IF_ERROR(fn(tx));
-    WEFT_RETURN_IF_ERROR(Exec(db, "commit", "COMMIT"));
-    guard.Dismiss();
-    return Status::Ok();
+    return gate_.Run([&]() -> Status {
+      sqlite3* db = db_.get();
+      WEFT_RETURN_IF_ERROR(Exec(db, "begin transaction", writable ? "BEGIN IMMEDIATE" : "BEGIN"));
+      RollbackGuard guard(db);
+      sqlite::SqliteTx tx(db, writable, node_);
+      WEFT_RETURN_IF_ERROR(fn(tx));
+      WEFT_RETURN_IF_ERROR(Exec(db, "commit", "COMMIT"));
+      guard.Dismiss();
+      return Status::Ok();
+    });
   }
 
-  std::mutex mu_;
-  DbPtr db_;  // GUARDED_BY(mu_)
-  // The thread inside Run(), to refuse nested transactions without deadlock.
-  std::atomic<std::thread::id> owner_;
+  TxGate gate_;
+  DbPtr db_;  // GUARDED_BY(gate_)
   const std::string node_;
   const std::string lock_path_;
   InProcessLock in_process_;
