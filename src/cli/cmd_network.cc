@@ -63,11 +63,8 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
       ctx.set_dry_run(*dry_run);
       WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
       auto session = std::make_shared<engine::KernelSession>();
-      WEFT_ASSIGN_OR_RETURN(auto pools, core::PoolsFromEnv());
-      WEFT_ASSIGN_OR_RETURN(auto occ, core::ReadOccupied(ctx, *session));
-      WEFT_ASSIGN_OR_RETURN(auto net, core::ResolveNetwork(*spec, occ, pools));
-      engine::Plan plan("network create " + net.name);
-      WEFT_RETURN_IF_ERROR(core::PlanNetworkCreate(plan, ctx, session, net));
+      engine::Plan plan("network create " + spec->name);
+      WEFT_ASSIGN_OR_RETURN(auto net, core::PlanNewNetwork(plan, ctx, session, *spec));
       WEFT_RETURN_IF_ERROR(Execute(ctx, plan, *dry_run));
       if (!*dry_run) std::cout << net.name << "\n";
       return Status::Ok();

@@ -435,14 +435,11 @@ Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr sessio
       const bool make = i == 0 && spec.new_network.has_value();
       if (!net && (nets[i] == kDefaultNetwork || make)) {
         // The default network comes into being with its first container.
-        WEFT_ASSIGN_OR_RETURN(auto occ, ReadOccupied(ctx, *session));
-        WEFT_ASSIGN_OR_RETURN(auto pools, PoolsFromEnv());
         NetworkSpec ns;
         if (make) ns = *spec.new_network;
         ns.name = nets[i];
-        WEFT_ASSIGN_OR_RETURN(created, ResolveNetwork(ns, occ, pools));
-        engine::Plan np("network create " + created.name);
-        WEFT_RETURN_IF_ERROR(PlanNetworkCreate(np, ctx, session, created));
+        engine::Plan np("network create " + ns.name);
+        WEFT_ASSIGN_OR_RETURN(created, PlanNewNetwork(np, ctx, session, ns));
         // Network steps must come before the container's.
         engine::Plan merged("create " + spec.name);
         merged.Append(std::move(np));

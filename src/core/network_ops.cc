@@ -132,6 +132,7 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
   net.internal = spec.internal;
   net.icc = spec.icc;
   net.mtu = spec.mtu;
+  net.labels = spec.labels;
   for (const auto& server : spec.dns) {
     auto ip = ipam::IpAddress::Parse(server);
     if (!ip.ok())
@@ -202,6 +203,15 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
     if (!subnets[i].is_v4()) net.ipv6 = true;
   }
   WEFT_RETURN_IF_ERROR(driver->Complete(net, drivers::HostNames{occ.links, occ.networks}));
+  return net;
+}
+
+Result<store::Network> PlanNewNetwork(engine::Plan& plan, Context& ctx, engine::SessionPtr session,
+                                      const NetworkSpec& spec) {
+  WEFT_ASSIGN_OR_RETURN(auto pools, PoolsFromEnv());
+  WEFT_ASSIGN_OR_RETURN(auto occupied, ReadOccupied(ctx, *session));
+  WEFT_ASSIGN_OR_RETURN(auto net, ResolveNetwork(spec, occupied, pools));
+  WEFT_RETURN_IF_ERROR(PlanNetworkCreate(plan, ctx, session, net));
   return net;
 }
 

@@ -2,6 +2,7 @@
 
 // Planning for `weft network create` and `weft network rm`.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,10 @@ struct NetworkSpec {
   bool ipv6 = false;                  // also an IPv6 subnet (implied by a v6 --subnet)
   bool internal = false;
   bool icc = true;
-  uint32_t mtu = 0;              // 0 = kernel default
-  std::vector<std::string> dns;  // upstream resolvers for the network's DNS
-  bool dns_enabled = true;       // weftd serves container names on the gateway
+  uint32_t mtu = 0;                           // 0 = kernel default
+  std::vector<std::string> dns;               // upstream resolvers for the network's DNS
+  bool dns_enabled = true;                    // weftd serves container names on the gateway
+  std::map<std::string, std::string> labels;  // kept with the network (Docker's id)
 };
 
 // Where automatic subnets come from. Defaults: 10.89.0.0/16 in /24s and a ULA
@@ -55,6 +57,13 @@ Result<Occupied> ReadOccupied(Context& ctx, engine::HostView& host);
 // reads only its arguments.
 Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& occupied,
                                       const SubnetPools& pools);
+
+// How every front door (weft network create, a container's first use of the
+// default network, weftd's Docker driver) makes a network: the subnet pools,
+// what the host already uses, ResolveNetwork, then PlanNetworkCreate's steps
+// added to `plan`. Returns the network as it will be recorded.
+Result<store::Network> PlanNewNetwork(engine::Plan& plan, Context& ctx, engine::SessionPtr session,
+                                      const NetworkSpec& spec);
 
 // Steps: the driver's (the bridge), forwarding, firewall, store record.
 Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr session,

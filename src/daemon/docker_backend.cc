@@ -69,12 +69,9 @@ Status CoreBackend::CreateNetwork(const NetworkRequest& request) {
     spec.ipv6 = request.ipv6;
     spec.internal = request.internal;
     auto session = std::make_shared<engine::KernelSession>();
-    WEFT_ASSIGN_OR_RETURN(auto pools, core::PoolsFromEnv());
-    WEFT_ASSIGN_OR_RETURN(auto occ, core::ReadOccupied(ctx, *session));
-    WEFT_ASSIGN_OR_RETURN(auto net, core::ResolveNetwork(spec, occ, pools));
-    net.labels[kNetworkIdLabel] = request.network_id;
-    engine::Plan plan("network create " + net.name + " (docker)");
-    WEFT_RETURN_IF_ERROR(core::PlanNetworkCreate(plan, ctx, session, net));
+    spec.labels[kNetworkIdLabel] = request.network_id;
+    engine::Plan plan("network create " + spec.name + " (docker)");
+    WEFT_RETURN_IF_ERROR(core::PlanNewNetwork(plan, ctx, session, spec).status());
     return core::ApplyPlan(ctx, plan);
   });
 }
