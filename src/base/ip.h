@@ -65,6 +65,7 @@ class IpAddress {
     return is_v6() && bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80;
   }
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
   friend bool operator==(const IpAddress&, const IpAddress&) = default;
 
@@ -122,6 +123,7 @@ class IpPrefix {
   // other). Prefixes of different families never overlap.
   bool Overlaps(const IpPrefix& other) const;
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
   friend auto operator<=>(const IpPrefix&, const IpPrefix&) = default;
   friend bool operator==(const IpPrefix&, const IpPrefix&) = default;
 

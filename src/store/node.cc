@@ -37,7 +37,7 @@ Result<std::string> LocalNodeName(const std::string& state_dir, bool keep) {
   char host[HOST_NAME_MAX + 1] = {};
   if (::gethostname(host, sizeof(host) - 1) != 0) return StatusFromErrno("gethostname", errno);
   std::string node = host;
-  if (CheckNodeName(node).ok() == false) node = "localhost";
+  if (!CheckNodeName(node).ok()) node = "localhost";
   if (keep && !state_dir.empty() && ::access(state_dir.c_str(), W_OK) == 0) {
     // Written whole, then renamed: a reader never sees half a name.
     const std::string tmp = file + ".tmp" + std::to_string(::getpid());
