@@ -100,13 +100,6 @@ reverse() {
 
 gateway() { weft network inspect "$1" | jq -r --arg six "$2" '.subnets[] | select((.gateway | contains(":")) == ($six == "6")) | .gateway'; }
 weftd_pid() { cat "$WEFT_STATE_DIR/weftd.pid"; }
-# alive PID: the process exists and is not a zombie (one read of its stat, so
-# a process that ends meanwhile reads as gone, not as an error).
-alive() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ -n $stat ]] && ! awk '{ exit !($3 == "Z") }' <<<"$stat"
-}
 
 # The outside world's DNS: ext.test is 198.51.100.7 on the host's resolver
 # (TTL 4) and 198.51.100.8 on another server, 198.51.100.3.

@@ -13,7 +13,6 @@ gw=$(weft network inspect churn | jq -r '.subnets[] | select(.gateway | contains
 declare -A addr=()
 for i in 1 2 3 4; do addr[s$i]=$(container_ipv4 "s$i"); done
 pid=$(cat "$WEFT_STATE_DIR/weftd.pid")
-alive() { [[ -r /proc/$1/stat ]] && ! awk '{ exit !($3 == "Z") }' "/proc/$1/stat"; }
 alive "$pid" || fail "weftd is not running"
 
 # 10 queries a round, 1,000 rounds: names, aliases, NAME.NETWORK, AAAA, PTR.

@@ -201,3 +201,11 @@ drop_cgroups() {
   done
   return 0
 }
+
+# alive PID: the process exists and is not a zombie (one read of its stat, so
+# a process that ends meanwhile reads as gone, not as an error).
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $stat ]] && ! awk '{ exit !($3 == "Z") }' <<<"$stat"
+}
