@@ -183,4 +183,10 @@ Status Client::Compact(int64_t revision, bool physical) const {
   return answer.status();
 }
 
+Result<StatusResponse> Client::MemberStatus() const {
+  WEFT_ASSIGN_OR_RETURN(Answer answer,
+                        Call("status", "/v3/maintenance/status", json::object(), Retry::kAlways));
+  return Decoded(DecodeStatusResponse(answer.body), "status", answer.endpoint);
+}
+
 }  // namespace weft::etcd

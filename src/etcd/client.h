@@ -84,6 +84,11 @@ class Client {
   // revisions fail from then on). `physical`: wait until the space is freed.
   Status Compact(int64_t revision, bool physical = false) const;
 
+  // The status of the first member that answers (the preferred one when it
+  // is up): which member it is, its version, the leader it knows. For one
+  // given member, a Client of that member alone.
+  Result<StatusResponse> MemberStatus() const;
+
   const ClientOptions& options() const { return options_; }
   // The member calls go to first: the one that last answered.
   size_t preferred_endpoint() const { return preferred_.load(std::memory_order_relaxed); }

@@ -358,6 +358,19 @@ Result<LeaseKeepAliveResponse> DecodeLeaseKeepAliveResponse(const json& j) {
   return Done(r, error);
 }
 
+Result<StatusResponse> DecodeStatusResponse(const json& j) {
+  Status error;
+  FieldReader in(j, "status", &error);
+  StatusResponse r;
+  r.header = ReadHeader(in);
+  // This message's fields are camelCase in etcd's rpc.proto itself.
+  r.version = in.Text("version");
+  r.leader = in.Integer<uint64_t>("leader");
+  r.db_size = in.Integer<int64_t>("dbSize");
+  r.raft_term = in.Integer<uint64_t>("raftTerm");
+  return Done(std::move(r), error);
+}
+
 Result<WatchResponse> DecodeWatchResponse(const json& j) {
   Status error;
   FieldReader in(Unwrap(j), "watch", &error);

@@ -35,6 +35,7 @@ Result<LeaseGrantResponse> DecodeLeaseGrantResponse(const nlohmann::json& j);
 // Takes the object or a stream message wrapping it in "result" (keepalive is
 // a streaming call, answered as {"result": {...}}).
 Result<LeaseKeepAliveResponse> DecodeLeaseKeepAliveResponse(const nlohmann::json& j);
+Result<StatusResponse> DecodeStatusResponse(const nlohmann::json& j);
 // One watch message, wrapped in "result" as the gateway streams it.
 Result<WatchResponse> DecodeWatchResponse(const nlohmann::json& j);
 

@@ -159,6 +159,19 @@ TEST(Codec, DecodesWatchEventsWithPutAsTheOmittedDefault) {
   EXPECT_EQ(created->header.revision, 4);
 }
 
+TEST(Codec, DecodesMemberStatusInItsCamelCase) {
+  auto r = DecodeStatusResponse(json::parse(R"({"header":{"cluster_id":"324952591200643719",
+    "member_id":"3319814642761637952","revision":"1","raft_term":"2"},"version":"3.4.23",
+    "dbSize":"20480","leader":"3319814642761637952","raftIndex":"5","raftTerm":"2",
+    "raftAppliedIndex":"5","dbSizeInUse":"16384"})"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->version, "3.4.23");
+  EXPECT_EQ(r->leader, 3319814642761637952u);
+  EXPECT_EQ(r->leader, r->header.member_id);
+  EXPECT_EQ(r->db_size, 20480);
+  EXPECT_EQ(r->raft_term, 2u);
+}
+
 TEST(Codec, DecodesACompactedWatch) {
   auto r = DecodeWatchResponse(json::parse(
       R"({"result":{"header":{"raft_term":"2"},"canceled":true,"compact_revision":"3"}})"));

@@ -130,6 +130,16 @@ struct LeaseKeepAliveResponse {
   int64_t ttl = 0;  // seconds left; 0 when the lease does not exist (any more)
 };
 
+// One member's own view (/v3/maintenance/status): who it is and whom it
+// follows. leader is 0 while it knows no leader.
+struct StatusResponse {
+  ResponseHeader header;  // header.member_id: the member that answered
+  std::string version;    // etcd's, "3.4.23"
+  uint64_t leader = 0;
+  int64_t db_size = 0;
+  uint64_t raft_term = 0;
+};
+
 struct WatchRequest {
   std::string key;
   std::string range_end;       // as in RangeRequest

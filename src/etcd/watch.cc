@@ -30,9 +30,10 @@ class MultiTransfer {
 // How long curl_multi_poll() may sleep before the loop looks at the clock
 // again (Cancel() wakes it at once anyway).
 constexpr int kPollMs = 1000;
-// The pause before asking another member after a stream that had worked
-// broke, so a member that accepts watches and drops them is not hammered.
-constexpr int kResumePauseMs = 100;
+// The pause after a stream that had worked broke, and between rounds of
+// members that all failed.
+constexpr int kRetryPauseMs = 200;
+using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
@@ -55,6 +56,7 @@ Result<WatchEnd> Watch::Run(const Handler& handler) {
   size_t index = client_.preferred_endpoint() % n;
   std::string failures;
   size_t failed_in_row = 0;
+  Clock::time_point failing_since;
   while (!cancelled_.load()) {
     bool progressed = false;
     std::string failure;
@@ -64,14 +66,22 @@ Result<WatchEnd> Watch::Run(const Handler& handler) {
       client_.set_preferred_endpoint(index);
       failures.clear();
       failed_in_row = 0;
-      // A cancellable sleep: nothing to poll but the wakeup.
-      curl_multi_poll(multi_.get(), nullptr, 0, kResumePauseMs, nullptr);
     }
+    if (failed_in_row == 0) failing_since = Clock::now();
     failures += (failures.empty() ? "" : "; ") + endpoints[index] + ": " + failure;
-    if (++failed_in_row >= n) {
-      return Unavailable("etcd watch: no member answered: " + failures);
-    }
+    ++failed_in_row;
     index = (index + 1) % n;
+    if (progressed || failed_in_row % n == 0) {
+      // Every member failed in turn. An election (a few seconds) looks like
+      // this too, so keep going for the client's timeout before giving up.
+      if (!progressed && Clock::now() - failing_since >= client_.options().timeout) {
+        return Unavailable("etcd watch: no member answered: " + failures);
+      }
+      // A cancellable sleep (nothing to poll but the wakeup), so a member
+      // that accepts watches and drops them is not hammered.
+      curl_multi_poll(multi_.get(), nullptr, 0, kRetryPauseMs, nullptr);
+      if (!progressed) failures.clear();
+    }
   }
   return WatchEnd{.reason = WatchEnd::Reason::kCancelled, .next_revision = next_revision_};
 }

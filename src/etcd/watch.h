@@ -52,9 +52,10 @@ class Watch {
   // refuses the watch rather than leave it silent. When a member fails (no
   // answer within the client's timeout, a broken stream, no leader), the
   // watch moves to the next member, resuming after the last event delivered,
-  // so no event is lost or repeated. kUnavailable, naming each member's
-  // failure, once every member failed in a row; another error (a refused
-  // request) as the gateway said it.
+  // so no event is lost or repeated; when every member failed in turn it
+  // pauses and goes round again (an election looks like that), until that
+  // has lasted the client's timeout: then kUnavailable, naming each member's
+  // failure. Another error (a refused request) as the gateway said it.
   // REQUIRES: called once, from one thread.
   Result<WatchEnd> Run(const Handler& handler);
 
