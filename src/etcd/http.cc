@@ -66,11 +66,13 @@ HttpOutcome JsonPost::Outcome(CURLcode code) const {
   // member never saw the call, whatever failed (resolving, connecting).
   long sent = 0;
   curl_easy_getinfo(easy_.get(), CURLINFO_REQUEST_SIZE, &sent);
-  if (sent == 0) return {.kind = HttpOutcome::Kind::kNotSent, .cause = std::move(cause)};
-  if (code == CURLE_OPERATION_TIMEDOUT) {
-    return {.kind = HttpOutcome::Kind::kTimedOut, .cause = std::move(cause)};
+  HttpOutcome::Kind kind = HttpOutcome::Kind::kFailed;
+  if (sent == 0) {
+    kind = HttpOutcome::Kind::kNotSent;
+  } else if (code == CURLE_OPERATION_TIMEDOUT) {
+    kind = HttpOutcome::Kind::kTimedOut;
   }
-  return {.kind = HttpOutcome::Kind::kFailed, .cause = std::move(cause)};
+  return {.kind = kind, .cause = std::move(cause)};
 }
 
 long JsonPost::http_status() const {
