@@ -319,7 +319,8 @@ Result<TxnResponse> DecodeTxnResponse(const json& j) {
         return Internal("malformed etcd response: " + where +
                         ": not a one-field object: " + op.dump());
       }
-      const auto& [name, body] = *op.items().begin();
+      const std::string& name = op.begin().key();
+      const json& body = op.begin().value();
       if (name == "response_range") {
         r.responses.emplace_back(ReadRange(body, where + "." + name, &error));
       } else if (name == "response_put") {
