@@ -50,12 +50,14 @@ space := $(subst ,, )
 ASAN_SKIP ?= e2e/075-ports-scale e2e/115-podman-containerd e2e/152-ufw e2e/155-dockerd-defaults
 
 # ThreadSanitizer over the code that runs threads: weftd's daemon and DNS
-# server (their unit tests start the real event loops and control socket).
+# server (their unit tests start the real event loops and control socket),
+# and the etcd client (watches cancelled from other threads, concurrent calls;
+# its kernel tests run real etcd members).
 check-tsan: deps
 	$(CONFIGURE) -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_TSAN=ON
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target weft_dns_tests weft_daemon_tests
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target weft_dns_tests weft_daemon_tests weft_etcd_nstests
 	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --output-on-failure -R '^unit/weft_(dns|daemon)$$'
+	  ctest --output-on-failure -R '^(unit/weft_(dns|daemon)|kernel/weft_etcd)$$'
 
 # No module includes one above it (scripts/check-layers, a second), every
 # source is formatted as .clang-format says (scripts/check-format), then
