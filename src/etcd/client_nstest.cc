@@ -556,6 +556,18 @@ TEST_F(EtcdTest, ADeadMemberFirstIsSkipped) {
       << m;
   EXPECT_NE(m.find("; " + Endpoint(2) + ": "), std::string::npos) << m;
   EXPECT_EQ(m.find('\n'), std::string::npos);
+
+  // A watch goes round them for the client's timeout, then gives up.
+  auto dead_quick = MakeClient({Endpoint(1), Endpoint(2)}, 300ms);
+  Watch watch(*dead_quick, {.key = "k"});
+  const auto start = Clock::now();
+  auto end = watch.Run([](const WatchResponse&) {});
+  EXPECT_LT(Clock::now() - start, 1500ms);
+  ASSERT_FALSE(end.ok());
+  EXPECT_EQ(end.status().code(), Code::kUnavailable);
+  EXPECT_NE(end.status().message().find("etcd watch: no member answered: " + Endpoint(1) + ": "),
+            std::string::npos)
+      << end.status().message();
 }
 
 TEST_F(EtcdTest, AMemberThatNeverAnswersTimesOut) {

@@ -60,6 +60,7 @@ Result<WatchEnd> Watch::Run(const Handler& handler) {
   while (!cancelled_.load()) {
     bool progressed = false;
     std::string failure;
+    const Clock::time_point attempt_start = Clock::now();
     WEFT_ASSIGN_OR_RETURN(auto end, Attempt(endpoints[index], handler, &progressed, &failure));
     if (end) return *end;
     if (progressed) {
@@ -67,13 +68,14 @@ Result<WatchEnd> Watch::Run(const Handler& handler) {
       failures.clear();
       failed_in_row = 0;
     }
-    if (failed_in_row == 0) failing_since = Clock::now();
+    if (failed_in_row == 0) failing_since = progressed ? Clock::now() : attempt_start;
     failures += (failures.empty() ? "" : "; ") + endpoints[index] + ": " + failure;
     ++failed_in_row;
     index = (index + 1) % n;
     if (progressed || failed_in_row % n == 0) {
-      // Every member failed in turn. An election (a few seconds) looks like
-      // this too, so keep going for the client's timeout before giving up.
+      // A stream that worked broke, or every member failed in turn (an
+      // election looks like that for a second or two): pause, and give up
+      // only once members have been failing for the client's timeout.
       if (!progressed && Clock::now() - failing_since >= client_.options().timeout) {
         return Unavailable("etcd watch: no member answered: " + failures);
       }
