@@ -15,10 +15,13 @@
 #                   (MAC 02:00 and the IPv4 address in hex: 02:00:0a:c8:00:0b for h1)
 #   etcd member eI  eth0  10.200.0.(100+I)   fd00:200::(100+I)   I = 1..99
 #
-# An etcd member is a node of the same kind running one etcd (Debian's 3.4),
-# data dir /run/etcd on the member's tmpfs. Every address lives in namespaces
-# the test made, and the outer sandbox is a network namespace of its own, so
-# two tests using this at once never meet.
+# An etcd member is a node of the same kind running one etcd (Debian's 3.4,
+# etcd's default timings: 100 ms heartbeat, 1 s election timeout), data dir
+# /run/etcd on the member's tmpfs, clients on :2379 (its addresses and
+# 127.0.0.1), peers on :2380. Every address lives in namespaces the test made,
+# and the outer sandbox is a network namespace of its own, so two tests using
+# this at once never meet. The outer's $CLUSTER_DIR/shared is every node's
+# /run/shared (the one place nodes share: scripts, results).
 #
 # API (see docs/ARCHITECTURE.md, "Tests"):
 #   cluster_up --hosts N [--etcd M] [--ipv6]
@@ -26,7 +29,8 @@
 #       CLUSTER_ADDR[node], CLUSTER_ADDR6[node] (with --ipv6), CLUSTER_PID[node]
 #       (the node's init, as the outer sandbox sees it), CLUSTER_GW/CLUSTER_GW6
 #       (the outer's address on ul0), CLUSTER_ETCD="etcd://A:2379,B:2379,...",
-#       CLUSTER_ETCD_ENDPOINTS="http://A:2379,..." (for etcdctl), CLUSTER_DIR
+#       CLUSTER_ETCD_ENDPOINTS="http://A:2379,..." (for etcdctl), with --ipv6
+#       CLUSTER_ETCD6="etcd://[A6]:2379,..." too, CLUSTER_DIR
 #       (the outer's scratch dir: NODE.log is a node's init, eI.etcd.log its
 #       etcd). Waits until every member answers `etcdctl endpoint health`.
 #       Registers cluster_down as the EXIT trap (a test with its own EXIT trap
@@ -39,14 +43,17 @@
 #                        kept unless it is under /run (then /).
 #   on_bg NODE CMD...    the same in the background; CLUSTER_BG_PID is CMD's
 #                        PID (outer view). Killed by host_kill/cluster_down.
-#   ectl ARGS...         etcdctl from the outer sandbox against all members.
-#   host_pids NODE       PIDs (outer view) of every process in NODE's PID namespace.
+#   ectl ARGS...         etcdctl from the outer sandbox against all members
+#                        (2 s dial, 5 s command timeouts; later flags win).
+#   host_pids NODE       PIDs (outer view) of every process in NODE's PID
+#                        namespace, one a line.
 #   host_kill NODE       kill -9 NODE's init: everything in it dies, its
 #                        namespaces (and those made inside it) go; returns
 #                        once its processes and its underlay port are gone.
 #   host_start NODE      NODE again after host_kill, as after a reboot:
-#                        same name and addresses, empty /run (an etcd member
-#                        gets its etcd back, with an empty data dir: see etcd_*).
+#                        same name, addresses and MAC, empty /run. A member
+#                        comes back with an empty data dir: removed from the
+#                        cluster and added again as a new member.
 #   etcd_stop MEMBER     kill -9 MEMBER's etcd (its data dir stays).
 #   etcd_start [--no-wait] MEMBER
 #                        etcd again on its data dir; waits until it is healthy
@@ -71,12 +78,13 @@ CLUSTER_ETCD=""
 CLUSTER_ETCD_ENDPOINTS=""
 CLUSTER_IPV6=0
 CLUSTER_BG_PID=""
-declare -A CLUSTER_ADDR=() CLUSTER_ADDR6=() CLUSTER_PID=()
+CLUSTER_ETCD6=""
+declare -gA CLUSTER_ADDR=() CLUSTER_ADDR6=() CLUSTER_PID=()
 # Private: a node's unshare process (the init's parent, outside its PID
 # namespace but inside its net and mount ones), its namespaces' inodes (all
 # ever made, killed or not), the background nsenter processes, a member's etcd
 # (CMD's PID and its nsenter's), and the outer's picture at cluster_up.
-declare -A _CLUSTER_UNSHARE=() _CLUSTER_ETCD_PID=() _CLUSTER_ETCD_NSENTER=()
+declare -gA _CLUSTER_UNSHARE=() _CLUSTER_ETCD_PID=() _CLUSTER_ETCD_NSENTER=()
 _CLUSTER_NS_INODES=()
 _CLUSTER_BG=()
 _CLUSTER_UP=0
@@ -129,14 +137,18 @@ while :; do
 done
 EOF
 
-# _cluster_child PID: the first child of PID (waits for it to appear, up to
-# 5 s; nothing if PID ends first).
+# _cluster_child PID: sets _CLUSTER_CHILD to the first child of PID (waits
+# for it to appear, up to 5 s; empty if PID ends first). No subshell: each
+# process costs on a loaded machine.
 _cluster_child() {
-  local p=$1 kids
-  for _ in $(seq 500); do
-    kids=$(cat "/proc/$p/task/$p/children" 2>/dev/null) || return 0
-    if [[ -n $kids ]]; then
-      echo "${kids%% *}"
+  local p=$1 kids i
+  _CLUSTER_CHILD=""
+  for ((i = 0; i < 500; i++)); do
+    kids=()
+    # (The list ends without a newline: read returns 1 with the words read.)
+    { read -ra kids <"/proc/$p/task/$p/children" || [[ -e /proc/$p ]]; } 2>/dev/null || return 0
+    if [[ ${#kids[@]} -gt 0 ]]; then
+      _CLUSTER_CHILD=${kids[0]}
       return 0
     fi
     sleep 0.01
@@ -169,70 +181,84 @@ _cluster_wait_gone() {
   done
 }
 
-# _cluster_node_start NAME ADDR ADDR6: a node (init, namespaces, underlay
-# port) in the background; _cluster_node_ready finishes it.
-_cluster_node_start() {
-  local name=$1
-  unshare --net --mount --pid --uts --fork --mount-proc --propagation private \
-    -- bash "$CLUSTER_DIR/node-init" "$name" "$CLUSTER_DIR/shared" "$_CLUSTER_RESOLV" >>"$CLUSTER_DIR/$name.log" 2>&1 &
-  _CLUSTER_UNSHARE[$name]=$!
-  # Not a job of this shell (whose "Killed" notices would be noise); bash
-  # still reaps it.
-  disown
-}
-
-_cluster_node_ready() {
-  local name=$1 addr=$2 addr6=${3:-} up=${_CLUSTER_UNSHARE[$1]} init
-  local line ready=0
-  for _ in $(seq 1000); do
-    while read -r line; do [[ $line == ready ]] && ready=1; done <"$CLUSTER_DIR/$name.log"
-    [[ $ready == 0 ]] || break
-    _cluster_gone "$up" && break
-    sleep 0.01
+# _cluster_nodes_up NAME...: the nodes, started side by side: each one's
+# init, then all underlay ports in one batch, then each one's addresses.
+_cluster_nodes_up() {
+  local name i line ready up n base addr addr6 a b c d
+  local pending=("$@") waiting batch=() jobs=()
+  for name in "$@"; do
+    : >"$CLUSTER_DIR/$name.log"
+    unshare --net --mount --pid --uts --fork --mount-proc --propagation private \
+      -- bash "$CLUSTER_DIR/node-init" "$name" "$CLUSTER_DIR/shared" "$_CLUSTER_RESOLV" >>"$CLUSTER_DIR/$name.log" 2>&1 &
+    _CLUSTER_UNSHARE[$name]=$!
+    # Not a job of this shell (whose "Killed" notices would be noise); bash
+    # still reaps it.
+    disown
   done
-  [[ $ready == 1 ]] || {
-    echo "cluster: node $name did not start:" >&2
-    cat "$CLUSTER_DIR/$name.log" >&2
+  for ((i = 0; i < 3000 && ${#pending[@]} > 0; i++)); do
+    waiting=()
+    for name in "${pending[@]}"; do
+      ready=0
+      while read -r line; do [[ $line == ready ]] && ready=1; done <"$CLUSTER_DIR/$name.log"
+      if [[ $ready == 0 ]]; then
+        if _cluster_gone "${_CLUSTER_UNSHARE[$name]}"; then
+          echo "cluster: node $name did not start:" >&2
+          cat "$CLUSTER_DIR/$name.log" >&2
+          return 1
+        fi
+        waiting+=("$name")
+      fi
+    done
+    pending=("${waiting[@]}")
+    [[ ${#pending[@]} -eq 0 ]] || sleep 0.01
+  done
+  [[ ${#pending[@]} -eq 0 ]] || {
+    echo "cluster: nodes ${pending[*]} not ready after 30 s" >&2
     return 1
   }
-  init=$(_cluster_child "$up")
-  [[ -n $init ]] || {
-    echo "cluster: node $name has no init" >&2
-    return 1
-  }
-  CLUSTER_PID[$name]=$init
-  mapfile -t -O "${#_CLUSTER_NS_INODES[@]}" _CLUSTER_NS_INODES < <(stat -L -c %i /proc/"$init"/ns/{pid,net,mnt,uts})
-  # A fixed MAC (02:00 and the IPv4 address), as a machine keeps its own
-  # across reboots: the others' neighbour entries stay right after host_start.
-  local mac
-  # shellcheck disable=SC2046 # four words
-  mac=$(printf '02:00:%02x:%02x:%02x:%02x' $(tr . ' ' <<<"$addr"))
-  ip link add "ul-$name" master ul0 up type veth peer name eth0 address "$mac" netns "$init" || return 1
-  {
-    echo "addr add $addr/24 dev eth0"
-    echo "link set eth0 up"
-    echo "route add default via $CLUSTER_GW"
-    if [[ -n $addr6 ]]; then
-      echo "addr add $addr6/64 dev eth0 nodad"
-      echo "route add ::/0 via $CLUSTER_GW6"
-    fi
-  } | nsenter -t "$init" --net ip -b - || return 1
-  CLUSTER_ADDR[$name]=$addr
-  if [[ -n $addr6 ]]; then CLUSTER_ADDR6[$name]=$addr6; fi
-}
-
-_cluster_node_addrs() { # NAME → "ADDR ADDR6"
-  local n=${1:1} base=10
-  [[ $1 == e* ]] && base=100
-  local a=$CLUSTER_SUBNET_PREFIX.$((base + n)) a6=""
-  [[ $CLUSTER_IPV6 == 1 ]] && a6=$CLUSTER_SUBNET6_PREFIX:$((base + n))
-  echo "$a $a6"
+  for name in "$@"; do
+    up=${_CLUSTER_UNSHARE[$name]}
+    _cluster_child "$up"
+    [[ -n $_CLUSTER_CHILD ]] || {
+      echo "cluster: node $name has no init" >&2
+      return 1
+    }
+    CLUSTER_PID[$name]=$_CLUSTER_CHILD
+    n=${name:1} base=10
+    [[ $name == e* ]] && base=100
+    addr=$CLUSTER_SUBNET_PREFIX.$((base + n))
+    CLUSTER_ADDR[$name]=$addr
+    [[ $CLUSTER_IPV6 == 0 ]] || CLUSTER_ADDR6[$name]=$CLUSTER_SUBNET6_PREFIX:$((base + n))
+    # A fixed MAC (02:00 and the IPv4 address), as a machine keeps its own
+    # across reboots: the others' neighbour entries stay right after host_start.
+    IFS=. read -r a b c d <<<"$addr"
+    batch+=("$(printf 'link add ul-%s master ul0 up type veth peer name eth0 address 02:00:%02x:%02x:%02x:%02x netns %s' \
+      "$name" "$a" "$b" "$c" "$d" "$_CLUSTER_CHILD")")
+  done
+  mapfile -t -O "${#_CLUSTER_NS_INODES[@]}" _CLUSTER_NS_INODES < <(
+    for name in "$@"; do stat -L -c %i /proc/"${CLUSTER_PID[$name]}"/ns/{pid,net,mnt,uts}; done
+  )
+  printf '%s\n' "${batch[@]}" | ip -b - || return 1
+  for name in "$@"; do
+    addr=${CLUSTER_ADDR[$name]} addr6=${CLUSTER_ADDR6[$name]:-}
+    {
+      echo "addr add $addr/24 dev eth0"
+      echo "link set eth0 up"
+      echo "route add default via $CLUSTER_GW"
+      if [[ -n $addr6 ]]; then
+        echo "addr add $addr6/64 dev eth0 nodad"
+        echo "route add ::/0 via $CLUSTER_GW6"
+      fi
+    } | nsenter -t "${CLUSTER_PID[$name]}" --net ip -b - &
+    jobs+=($!)
+  done
+  for i in "${jobs[@]}"; do wait "$i" || return 1; done
 }
 
 # _cluster_outer_picture: what cluster_up must leave as it found it.
 _cluster_outer_picture() {
   echo "links:"
-  ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort
+  ip -o link show | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | sort
   echo "netns:"
   ls -1 /run/netns 2>/dev/null || true
   echo "mounts:"
@@ -274,19 +300,17 @@ cluster_up() {
   for ((i = 1; i <= hosts; i++)); do CLUSTER_HOSTS+=("h$i"); done
   for ((i = 1; i <= members; i++)); do CLUSTER_MEMBERS+=("e$i"); done
   local n
-  for n in "${CLUSTER_HOSTS[@]}" "${CLUSTER_MEMBERS[@]}"; do _cluster_node_start "$n"; done
-  for n in "${CLUSTER_HOSTS[@]}" "${CLUSTER_MEMBERS[@]}"; do
-    # shellcheck disable=SC2046 # two words
-    _cluster_node_ready "$n" $(_cluster_node_addrs "$n") || return 1
-  done
+  _cluster_nodes_up "${CLUSTER_HOSTS[@]}" "${CLUSTER_MEMBERS[@]}" || return 1
 
   CLUSTER_ETCD=""
+  CLUSTER_ETCD6=""
   CLUSTER_ETCD_ENDPOINTS=""
   [[ $members -ge 1 ]] || return 0
-  local peers=() eps=()
+  local peers=() eps=() eps6=()
   for n in "${CLUSTER_MEMBERS[@]}"; do
     peers+=("$n=http://${CLUSTER_ADDR[$n]}:2380")
     eps+=("${CLUSTER_ADDR[$n]}:2379")
+    eps6+=("[${CLUSTER_ADDR6[$n]:-}]:2379")
   done
   _CLUSTER_PEERS=$(
     IFS=,
@@ -296,6 +320,13 @@ cluster_up() {
     IFS=,
     echo "${eps[*]}"
   )
+  if [[ $CLUSTER_IPV6 == 1 ]]; then
+    # shellcheck disable=SC2034 # for the tests
+    CLUSTER_ETCD6=etcd://$(
+      IFS=,
+      echo "${eps6[*]}"
+    )
+  fi
   CLUSTER_ETCD_ENDPOINTS=${CLUSTER_ETCD#etcd://}
   CLUSTER_ETCD_ENDPOINTS=http://${CLUSTER_ETCD_ENDPOINTS//,/,http://}
   for n in "${CLUSTER_MEMBERS[@]}"; do _cluster_etcd_run "$n"; done
@@ -374,7 +405,8 @@ on_bg() {
   local ns=$!
   disown
   _CLUSTER_BG+=("$ns")
-  CLUSTER_BG_PID=$(_cluster_child "$ns")
+  _cluster_child "$ns"
+  CLUSTER_BG_PID=$_CLUSTER_CHILD
 }
 
 # host_pids NODE: every process in NODE's PID namespace (outer view).
@@ -382,11 +414,12 @@ host_pids() {
   _cluster_live "$1" || return
   local ino f i
   ino=$(stat -L -c %i "/proc/${CLUSTER_PID[$1]}/ns/pid") || return 0
-  for f in /proc/[0-9]*/ns/pid; do
-    i=$(stat -L -c %i "$f" 2>/dev/null) || continue
-    [[ $i == "$ino" ]] && { f=${f#/proc/}; echo "${f%%/*}"; }
-  done
-  return 0
+  stat -L -c '%n %i' /proc/[0-9]*/ns/pid 2>/dev/null | while read -r f i; do
+    if [[ $i == "$ino" ]]; then
+      f=${f#/proc/}
+      echo "${f%%/*}"
+    fi
+  done || true
 }
 
 # _cluster_procs: every process (outer view) in any namespace a node ever had
@@ -394,17 +427,21 @@ host_pids() {
 # namespaces), as "PID COMM".
 _cluster_procs() {
   [[ ${#_CLUSTER_NS_INODES[@]} -gt 0 ]] || return 0
-  local pat
+  local pat p comm
   pat=$(printf '%s|' "${_CLUSTER_NS_INODES[@]}")
-  stat -L -c '%n %i' /proc/[0-9]*/ns/{pid,net,mnt,uts} 2>/dev/null |
+  { stat -L -c '%n %i' /proc/[0-9]*/ns/{pid,net,mnt,uts} 2>/dev/null || true; } |
     awk -v pat="^(${pat%|})\$" '$2 ~ pat { split($1, p, "/"); print p[3] }' | sort -un |
-    while read -r p; do echo "$p $(cat "/proc/$p/comm" 2>/dev/null)"; done
+    while read -r p; do
+      comm='?'
+      { read -r comm <"/proc/$p/comm"; } 2>/dev/null || true
+      echo "$p $comm"
+    done
 }
 
 host_kill() {
   _cluster_live "$1" || return
-  local n=$1 init=${CLUSTER_PID[$1]} up=${_CLUSTER_UNSHARE[$1]}
-  kill -9 "$init"
+  local i n=$1 init=${CLUSTER_PID[$1]} up=${_CLUSTER_UNSHARE[$1]}
+  kill -9 "$init" 2>/dev/null || true
   unset "CLUSTER_PID[$n]"
   _cluster_wait_gone 30 "$init" "$up" || {
     echo "host_kill: $n's init $init or unshare $up still there after 30 s" >&2
@@ -416,7 +453,7 @@ host_kill() {
   fi
   # Its network namespace is gone when the kernel has deleted its eth0, and
   # so the peer outside (namespaces are cleaned up asynchronously).
-  for _ in $(seq 1500); do
+  for ((i = 0; i < 1500; i++)); do
     ip link show "ul-$n" >/dev/null 2>&1 || return 0
     sleep 0.02
   done
@@ -430,9 +467,7 @@ host_start() {
     echo "host_start: \"$n\" is running or not part of the cluster" >&2
     return 1
   }
-  _cluster_node_start "$n"
-  # shellcheck disable=SC2046 # two words
-  _cluster_node_ready "$n" $(_cluster_node_addrs "$n") || return 1
+  _cluster_nodes_up "$n" || return 1
   if [[ $n == e* && -n $CLUSTER_ETCD ]]; then
     # Its data dir went with it: the cluster forgets the old member and takes
     # it back as a new one (which needs a quorum of the others).
@@ -451,7 +486,7 @@ etcd_stop() {
     echo "etcd_stop: no etcd running on \"$n\"" >&2
     return 1
   }
-  kill -9 "$p"
+  kill -9 "$p" 2>/dev/null || true
   _cluster_wait_gone 30 "$p" "${_CLUSTER_ETCD_NSENTER[$n]}" || {
     echo "etcd_stop: etcd $p on $n survived kill -9 for 30 s" >&2
     return 1
@@ -483,7 +518,7 @@ _cluster_exit() { cluster_down || exit 1; }
 cluster_down() {
   [[ $_CLUSTER_UP == 1 ]] || return 0
   _CLUSTER_UP=0
-  local n p kids inits=() ups=() problems=""
+  local i n p kids inits=() ups=() problems=""
   # The inits first: their PID namespaces' every process dies with them. (A
   # node that never got ready has its init found through its unshare.)
   for n in "${!_CLUSTER_UNSHARE[@]}"; do
@@ -507,7 +542,7 @@ cluster_down() {
   local left
   left=$(_cluster_procs)
   [[ -z $left ]] || problems+="processes in the nodes' namespaces: $left"$'\n'
-  for _ in $(seq 1500); do
+  for ((i = 0; i < 1500; i++)); do
     ip -o link show | awk -F': ' '{print $2}' | grep -q '^ul-' || break
     sleep 0.02
   done
