@@ -471,10 +471,18 @@ host_start() {
   if [[ $n == e* && -n $CLUSTER_ETCD ]]; then
     # Its data dir went with it: the cluster forgets the old member and takes
     # it back as a new one (which needs a quorum of the others).
-    local id
+    # etcd refuses a membership change ("unhealthy cluster") until the
+    # others have been connected for 5 s: retried for up to 20 s.
+    local id out end=$((SECONDS + 20))
     id=$(ectl member list | awk -F', ' -v n="$n" '$3 == n {print $1}')
-    [[ -z $id ]] || ectl member remove "$id" >/dev/null
-    ectl member add "$n" --peer-urls="http://${CLUSTER_ADDR[$n]}:2380" >/dev/null
+    until [[ -z $id ]] || out=$(ectl member remove "$id" 2>&1); do
+      ((SECONDS < end)) || { echo "host_start: etcd member remove $n: $out" >&2; return 1; }
+      sleep 0.5
+    done
+    until out=$(ectl member add "$n" --peer-urls="http://${CLUSTER_ADDR[$n]}:2380" 2>&1); do
+      ((SECONDS < end)) || { echo "host_start: etcd member add $n: $out" >&2; return 1; }
+      sleep 0.5
+    done
     _cluster_etcd_run "$n" existing
     _cluster_etcd_healthy 30 "http://${CLUSTER_ADDR[$n]}:2379" "$n"
   fi
