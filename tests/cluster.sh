@@ -141,9 +141,9 @@ EOF
 # for it to appear, up to 5 s; empty if PID ends first). No subshell: each
 # process costs on a loaded machine.
 _cluster_child() {
-  local p=$1 kids i
+  local p=$1 kids end=$((SECONDS + 5))
   _CLUSTER_CHILD=""
-  for ((i = 0; i < 500; i++)); do
+  while ((SECONDS <= end)); do
     kids=()
     # (The list ends without a newline: read returns 1 with the words read.)
     { read -ra kids <"/proc/$p/task/$p/children" || [[ -e /proc/$p ]]; } 2>/dev/null || return 0
@@ -167,11 +167,11 @@ _cluster_gone() {
 # _cluster_wait_gone TIMEOUT_S PID...: waits until every PID has ended
 # (reaping our own children); 1 if one is still there after TIMEOUT_S.
 _cluster_wait_gone() {
-  local limit=$(($1 * 50)) p i
+  local end=$((SECONDS + $1)) p
   shift
   for p in "$@"; do
     [[ -n $p ]] || continue
-    for ((i = 0; i < limit; i++)); do
+    while ((SECONDS <= end)); do
       _cluster_gone "$p" && break
       sleep 0.02
     done
@@ -184,7 +184,7 @@ _cluster_wait_gone() {
 # _cluster_nodes_up NAME...: the nodes, started side by side: each one's
 # init, then all underlay ports in one batch, then each one's addresses.
 _cluster_nodes_up() {
-  local name i line ready up n base addr addr6 a b c d
+  local name i line ready up n base addr addr6 a b c d end=$((SECONDS + 30))
   local pending=("$@") waiting batch=() jobs=()
   for name in "$@"; do
     : >"$CLUSTER_DIR/$name.log"
@@ -195,7 +195,7 @@ _cluster_nodes_up() {
     # still reaps it.
     disown
   done
-  for ((i = 0; i < 3000 && ${#pending[@]} > 0; i++)); do
+  while ((${#pending[@]} > 0 && SECONDS <= end)); do
     waiting=()
     for name in "${pending[@]}"; do
       ready=0
@@ -440,7 +440,7 @@ _cluster_procs() {
 
 host_kill() {
   _cluster_live "$1" || return
-  local i n=$1 init=${CLUSTER_PID[$1]} up=${_CLUSTER_UNSHARE[$1]}
+  local n=$1 init=${CLUSTER_PID[$1]} up=${_CLUSTER_UNSHARE[$1]} end
   kill -9 "$init" 2>/dev/null || true
   unset "CLUSTER_PID[$n]"
   _cluster_wait_gone 30 "$init" "$up" || {
@@ -453,7 +453,8 @@ host_kill() {
   fi
   # Its network namespace is gone when the kernel has deleted its eth0, and
   # so the peer outside (namespaces are cleaned up asynchronously).
-  for ((i = 0; i < 1500; i++)); do
+  end=$((SECONDS + 30))
+  while ((SECONDS <= end)); do
     ip link show "ul-$n" >/dev/null 2>&1 || return 0
     sleep 0.02
   done
@@ -526,7 +527,7 @@ _cluster_exit() { cluster_down || exit 1; }
 cluster_down() {
   [[ $_CLUSTER_UP == 1 ]] || return 0
   _CLUSTER_UP=0
-  local i n p kids inits=() ups=() problems=""
+  local n p kids inits=() ups=() problems="" left end
   # The inits first: their PID namespaces' every process dies with them. (A
   # node that never got ready has its init found through its unshare.)
   for n in "${!_CLUSTER_UNSHARE[@]}"; do
@@ -547,13 +548,23 @@ cluster_down() {
   _CLUSTER_ETCD_PID=()
   _CLUSTER_ETCD_NSENTER=()
   _CLUSTER_BG=()
-  local left
+  # Anything still in a node's namespaces (say, a process the test started
+  # with nsenter --net from outside) is a leak: reported, then killed.
   left=$(_cluster_procs)
-  [[ -z $left ]] || problems+="processes in the nodes' namespaces: $left"$'\n'
-  for ((i = 0; i < 1500; i++)); do
-    ip -o link show | awk -F': ' '{print $2}' | grep -q '^ul-' || break
+  if [[ -n $left ]]; then
+    problems+="processes in the nodes' namespaces:"$'\n'"$left"$'\n'
+    # shellcheck disable=SC2046 # one PID a word
+    kill -9 $(awk '{print $1}' <<<"$left") 2>/dev/null || true
+  fi
+  # A node's network namespace is gone when its eth0, and so ul-NODE, is.
+  end=$((SECONDS + 30))
+  while left=$(ip -o link show | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | grep '^ul-') && ((SECONDS <= end)); do
     sleep 0.02
   done
+  if [[ -n $left ]]; then
+    problems+="underlay ports of namespaces still held: "$left$'\n'
+    for p in $left; do ip link del "$p" 2>/dev/null || true; done
+  fi
   ip link del ul0 2>/dev/null || true
   rm -rf "$CLUSTER_DIR"
   local after
