@@ -16,7 +16,8 @@
 #   etcd member eI  eth0  10.200.0.(100+I)   fd00:200::(100+I)   I = 1..99
 #
 # An etcd member is a node of the same kind running one etcd (Debian's 3.4,
-# etcd's default timings: 100 ms heartbeat, 1 s election timeout), data dir
+# etcd's default timings: 100 ms heartbeat, 1 s election timeout, changed by
+# CLUSTER_ETCD_HEARTBEAT_MS and CLUSTER_ETCD_ELECTION_MS), data dir
 # /run/etcd on the member's tmpfs, clients on :2379 (its addresses and
 # 127.0.0.1), peers on :2380. Every address lives in namespaces the test made,
 # and the outer sandbox is a network namespace of its own, so two tests using
@@ -185,7 +186,7 @@ _cluster_wait_gone() {
 # init, then all underlay ports in one batch, then each one's addresses.
 _cluster_nodes_up() {
   local name i line ready up n base addr addr6 a b c d end=$((SECONDS + 30))
-  local pending=("$@") waiting batch=() jobs=()
+  local pending=("$@") waiting batch=() configs=()
   for name in "$@"; do
     : >"$CLUSTER_DIR/$name.log"
     unshare --net --mount --pid --uts --fork --mount-proc --propagation private \
@@ -232,8 +233,9 @@ _cluster_nodes_up() {
     # A fixed MAC (02:00 and the IPv4 address), as a machine keeps its own
     # across reboots: the others' neighbour entries stay right after host_start.
     IFS=. read -r a b c d <<<"$addr"
-    batch+=("$(printf 'link add ul-%s master ul0 up type veth peer name eth0 address 02:00:%02x:%02x:%02x:%02x netns %s' \
-      "$name" "$a" "$b" "$c" "$d" "$_CLUSTER_CHILD")")
+    printf -v line 'link add ul-%s master ul0 up type veth peer name eth0 address 02:00:%02x:%02x:%02x:%02x netns %s' \
+      "$name" "$a" "$b" "$c" "$d" "$_CLUSTER_CHILD"
+    batch+=("$line")
   done
   mapfile -t -O "${#_CLUSTER_NS_INODES[@]}" _CLUSTER_NS_INODES < <(
     for name in "$@"; do stat -L -c %i /proc/"${CLUSTER_PID[$name]}"/ns/{pid,net,mnt,uts}; done
@@ -250,9 +252,9 @@ _cluster_nodes_up() {
         echo "route add ::/0 via $CLUSTER_GW6"
       fi
     } | nsenter -t "${CLUSTER_PID[$name]}" --net ip -b - &
-    jobs+=($!)
+    configs+=($!)
   done
-  for i in "${jobs[@]}"; do wait "$i" || return 1; done
+  for i in "${configs[@]}"; do wait "$i" || return 1; done
 }
 
 # _cluster_outer_picture: what cluster_up must leave as it found it.
@@ -379,7 +381,7 @@ _cluster_live() {
   }
 }
 
-# _cluster_nsenter NODE CMD...: the command line `on` runs.
+# _cluster_on_cmd NODE CMD...: sets _CLUSTER_CMD, the command line `on` runs.
 _cluster_on_cmd() {
   local node=$1 wd=$PWD
   shift
