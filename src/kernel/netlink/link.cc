@@ -16,6 +16,7 @@
 #include "base/text.h"
 #include "kernel/netlink/dump.h"
 #include "kernel/netlink/ip_text.h"
+#include "kernel/netlink/link_internal.h"
 #include "kernel/netlink/nl_ptr.h"
 
 namespace weft::netlink {
@@ -37,22 +38,6 @@ LinkInfo ToLinkInfo(rtnl_link* link) {
   return info;
 }
 
-// Fetches one link by name with RTM_GETLINK (no dump).
-Result<LinkPtr> FetchLink(Socket& sock, std::string_view name) {
-  WEFT_RETURN_IF_ERROR(ValidateLinkName(name));
-  rtnl_link* raw = nullptr;
-  const std::string n(name);
-  int rc = rtnl_link_get_kernel(sock.get(), 0, n.c_str(), &raw);
-  LinkPtr link(raw);
-  if (rc < 0) {
-    Status s = StatusFromNl("get link " + Quote(name), rc);
-    if (s.code() == Code::kNotFound) return NotFound("no link " + Quote(name));
-    return s;
-  }
-  if (!link) return NotFound("no link " + Quote(name));
-  return link;
-}
-
 Result<int> MasterIndex(Socket& sock, std::string_view master) {
   auto link = FetchLink(sock, master);
   if (!link.ok()) return link.status().Wrap("master");
@@ -70,6 +55,23 @@ Status ChangeLink(Socket& sock, std::string_view name, const std::string& what,
   int rc = rtnl_link_change(sock.get(), orig.get(), change.get(), 0);
   if (rc < 0) return StatusFromNl("link " + Quote(name) + ": " + what, rc);
   return Status::Ok();
+}
+
+}  // namespace
+
+Result<LinkPtr> FetchLink(Socket& sock, std::string_view name) {
+  WEFT_RETURN_IF_ERROR(ValidateLinkName(name));
+  rtnl_link* raw = nullptr;
+  const std::string n(name);
+  int rc = rtnl_link_get_kernel(sock.get(), 0, n.c_str(), &raw);
+  LinkPtr link(raw);
+  if (rc < 0) {
+    Status s = StatusFromNl("get link " + Quote(name), rc);
+    if (s.code() == Code::kNotFound) return NotFound("no link " + Quote(name));
+    return s;
+  }
+  if (!link) return NotFound("no link " + Quote(name));
+  return link;
 }
 
 // Fields common to every link we create.
@@ -114,8 +116,6 @@ Status CheckAlias(std::string_view alias) {
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 Status ValidateLinkName(std::string_view name) {
   const std::string q = Quote(name);

@@ -16,6 +16,7 @@ std::string Describe(const RouteSpec& spec) {
   std::string s = spec.dst ? spec.dst->ToString() : "default";
   if (spec.gateway) s += " via " + spec.gateway->ToString();
   if (!spec.dev.empty()) s += " dev " + spec.dev;
+  if (spec.onlink) s += " onlink";
   if (spec.table != kMainTable) s += " table " + std::to_string(spec.table);
   return s;
 }
@@ -26,6 +27,9 @@ Result<RoutePtr> BuildRoute(Socket& sock, const RouteSpec& spec) {
   if (spec.table == 0) return InvalidArgument(what + ": table 0");
   if (!spec.gateway && spec.dev.empty()) {
     return InvalidArgument(what + ": needs a gateway or a dev");
+  }
+  if (spec.onlink && (!spec.gateway || spec.dev.empty())) {
+    return InvalidArgument(what + ": onlink needs a gateway and a dev");
   }
   if (spec.family != 0 && spec.family != AF_INET && spec.family != AF_INET6) {
     return InvalidArgument(what + ": family must be AF_INET or AF_INET6");
@@ -74,6 +78,7 @@ Result<RoutePtr> BuildRoute(Socket& sock, const RouteSpec& spec) {
     WEFT_ASSIGN_OR_RETURN(NlAddrPtr gw_addr, ToNlAddr(IpPrefix::Host(*spec.gateway)));
     rtnl_route_nh_set_gateway(nh.get(), gw_addr.get());  // takes a reference
   }
+  if (spec.onlink) rtnl_route_nh_set_flags(nh.get(), RTNH_F_ONLINK);
   rtnl_route_add_nexthop(route.get(), nh.release());  // route owns it now
   return route;
 }
@@ -125,6 +130,14 @@ Status AddRoute(Socket& sock, const RouteSpec& spec) {
   // Scope left unset: libnl picks link without gateway, universe with one.
   int rc = rtnl_route_add(sock.get(), route.get(), NLM_F_EXCL);
   if (rc < 0) return StatusFromNl("add route " + Describe(spec), rc);
+  return Status::Ok();
+}
+
+Status ReplaceRoute(Socket& sock, const RouteSpec& spec) {
+  WEFT_ASSIGN_OR_RETURN(RoutePtr route, BuildRoute(sock, spec));
+  rtnl_route_set_protocol(route.get(), RTPROT_BOOT);
+  int rc = rtnl_route_add(sock.get(), route.get(), NLM_F_REPLACE);
+  if (rc < 0) return StatusFromNl("replace route " + Describe(spec), rc);
   return Status::Ok();
 }
 

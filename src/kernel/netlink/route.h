@@ -43,11 +43,19 @@ struct RouteSpec {
   std::optional<IpAddress> gateway;  // nullopt = directly connected via dev
   std::string dev;                   // ifname; may be "" if gateway is given
   uint32_t table = kMainTable;       // must not be 0
+  // The gateway is on `dev`'s link even though no address of dev covers it
+  // (RTNH_F_ONLINK, `ip route ... onlink`): an overlay routes a remote host's
+  // block via that host's VTEP address. Needs dev and gateway.
+  bool onlink = false;
 };
 // Adds a unicast route like `ip route add` (proto boot; scope link without
 // gateway, universe with one). kAlreadyExists if it exists, kNotFound if dev
 // does not exist.
 Status AddRoute(Socket& sock, const RouteSpec& spec);
+// Adds the route or overwrites the one with the same destination, table and
+// metric (NLM_F_CREATE | NLM_F_REPLACE, `ip route replace`): a route that
+// points elsewhere is repaired, the same route twice is not an error.
+Status ReplaceRoute(Socket& sock, const RouteSpec& spec);
 // Deletes the unicast route matching dst, table and (when given) gateway and
 // dev, whatever its protocol, scope and metric. kNotFound if none matches.
 Status DeleteRoute(Socket& sock, const RouteSpec& spec);
