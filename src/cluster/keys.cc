@@ -1,0 +1,32 @@
+#include "cluster/keys.h"
+
+#include <algorithm>
+
+namespace weft::cluster {
+
+std::string NodesPrefix() { return std::string(kRoot) + "nodes/"; }
+
+std::string NodeKey(std::string_view node) { return NodesPrefix() + std::string(node); }
+
+std::string BlocksPrefix(std::string_view network) {
+  return std::string(kRoot) + "blocks/" + std::string(network) + "/";
+}
+
+std::string BlockKey(std::string_view network, const IpPrefix& block) {
+  // '/' would make the prefix length a level of its own; ':' stays (IPv6).
+  std::string text = block.ToString();
+  std::replace(text.begin(), text.end(), '/', '_');
+  return BlocksPrefix(network) + text;
+}
+
+std::optional<IpPrefix> BlockFromKey(std::string_view network, std::string_view key) {
+  const std::string prefix = BlocksPrefix(network);
+  if (!key.starts_with(prefix)) return std::nullopt;
+  std::string text(key.substr(prefix.size()));
+  std::replace(text.begin(), text.end(), '_', '/');
+  auto block = IpPrefix::Parse(text);
+  if (!block.ok()) return std::nullopt;
+  return *block;
+}
+
+}  // namespace weft::cluster

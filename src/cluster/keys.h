@@ -1,0 +1,28 @@
+#pragma once
+
+// Where weft's cluster records live in etcd: one prefix, one record per key,
+// values JSON. Every key is a pure function of the record's identity, so a
+// claim is a create-if-absent on its key.
+//
+//   /weft/v1/nodes/<node>                 NodeRecord, under the node's lease
+//   /weft/v1/blocks/<network>/<block>     the node holding an address block
+//                                          ("10.90.2.0_24"), under its lease
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/ip.h"
+
+namespace weft::cluster {
+
+inline constexpr std::string_view kRoot = "/weft/v1/";
+
+std::string NodesPrefix();
+std::string NodeKey(std::string_view node);
+std::string BlocksPrefix(std::string_view network);
+std::string BlockKey(std::string_view network, const IpPrefix& block);
+// The block a key of BlocksPrefix(network) names; nullopt for any other key.
+std::optional<IpPrefix> BlockFromKey(std::string_view network, std::string_view key);
+
+}  // namespace weft::cluster
