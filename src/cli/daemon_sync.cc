@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cluster/config.h"
 #include "control/client.h"
 #include "control/launcher.h"
 #include "drivers/driver.h"
@@ -18,7 +19,11 @@ control::DaemonFiles DaemonFilesOf(const core::Context& ctx) {
 }
 
 Result<bool> NeedsDaemon(core::Context& ctx) {
-  if (ctx.dry_run() || !ctx.HasStore()) return false;
+  if (ctx.dry_run()) return false;
+  // A cluster member's lease is renewed by weftd.
+  WEFT_ASSIGN_OR_RETURN(auto cluster, cluster::LoadConfig(ctx.paths().state_dir));
+  if (cluster) return true;
+  if (!ctx.HasStore()) return false;
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   bool needed = false;
   WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {

@@ -14,8 +14,8 @@ namespace weft::cli {
 
 control::DaemonFiles DaemonFilesOf(const core::Context& ctx);
 
-// Whether any network needs weftd: a bridge network with DNS enabled.
-// False when there is no store yet.
+// Whether weftd must run: a bridge network with DNS enabled, or this host
+// is in a cluster (weftd renews its lease). False when there is no store yet.
 Result<bool> NeedsDaemon(core::Context& ctx);
 
 // If a network needs weftd, makes sure it runs (starting it if it died or

@@ -53,6 +53,7 @@ int Run(int argc, char** argv) {
   AddDnsCommands(app, inv);
   AddGraphCommand(app, inv);
   AddTraceCommand(app, inv);
+  AddClusterCommands(app, inv);
 
   try {
     app.parse(argc, argv);

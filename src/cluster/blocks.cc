@@ -59,6 +59,13 @@ Result<std::map<IpPrefix, std::string>> ListBlocks(const etcd::Client& client,
   return out;
 }
 
+Result<std::map<std::string, int>> BlocksPerNode(const etcd::Client& client) {
+  WEFT_ASSIGN_OR_RETURN(etcd::RangeResponse r, client.RangePrefix(AllBlocksPrefix()));
+  std::map<std::string, int> out;
+  for (const etcd::KeyValue& kv : r.kvs) ++out[HolderOf(kv.value)];
+  return out;
+}
+
 Result<IpPrefix> ClaimBlock(const etcd::Client& client, std::string_view network,
                             const IpPrefix& subnet, int block_length, std::string_view node,
                             int64_t lease) {

@@ -29,6 +29,9 @@ int BlockLength(const IpPrefix& subnet);
 Result<std::map<IpPrefix, std::string>> ListBlocks(const etcd::Client& client,
                                                    std::string_view network);
 
+// How many blocks each node holds, over every network (weft cluster ls).
+Result<std::map<std::string, int>> BlocksPerNode(const etcd::Client& client);
+
 // Claims the first free block of `subnet` (blocks of `block_length`) for
 // `node` under `lease`, and returns it. Reads the held blocks once, then
 // tries candidates in order; a candidate another node wins meanwhile is

@@ -8,8 +8,10 @@ std::string NodesPrefix() { return std::string(kRoot) + "nodes/"; }
 
 std::string NodeKey(std::string_view node) { return NodesPrefix() + std::string(node); }
 
+std::string AllBlocksPrefix() { return std::string(kRoot) + "blocks/"; }
+
 std::string BlocksPrefix(std::string_view network) {
-  return std::string(kRoot) + "blocks/" + std::string(network) + "/";
+  return AllBlocksPrefix() + std::string(network) + "/";
 }
 
 std::string BlockKey(std::string_view network, const IpPrefix& block) {

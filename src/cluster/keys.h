@@ -20,6 +20,7 @@ inline constexpr std::string_view kRoot = "/weft/v1/";
 
 std::string NodesPrefix();
 std::string NodeKey(std::string_view node);
+std::string AllBlocksPrefix();
 std::string BlocksPrefix(std::string_view network);
 std::string BlockKey(std::string_view network, const IpPrefix& block);
 // The block a key of BlocksPrefix(network) names; nullopt for any other key.

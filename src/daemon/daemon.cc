@@ -29,7 +29,8 @@ Daemon::Daemon(const Options& options)
           [this] {
             if (idle() && options_.exit_when_idle) Shutdown();
           }),
-      openings_(options.files.db()) {}
+      openings_(options.files.db()),
+      member_(options.files.state_dir) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
   std::unique_ptr<Daemon> d(new Daemon(options));
@@ -142,8 +143,9 @@ void Daemon::ScheduleResync() {
     if (ec) return;
     if (Status s = Reload(); !s.ok()) spdlog::warn("resync: {}", s.message());
     KeepOpenings();
+    KeepMembership();
     if (idle() && options_.exit_when_idle) {
-      spdlog::info("no network needs DNS any more: stopping");
+      spdlog::info("no network needs DNS and not in a cluster: stopping");
       Shutdown();
       return;
     }
@@ -167,6 +169,29 @@ void Daemon::KeepOpenings() {
         }
         openings_error_ = error;
       });
+}
+
+void Daemon::KeepMembership() {
+  if (member_busy_) return;
+  member_busy_ = true;
+  worker_.Call(
+      loop_.get_executor(),
+      [this] { return member_.Tick(std::chrono::steady_clock::now()); },  // on the worker
+      [this](const ClusterMember::State& state) {                         // back on the loop
+        member_busy_ = false;
+        if (!state.error.empty() && state.error != cluster_.error) {
+          spdlog::warn("cluster: {}", state.error);
+        }
+        cluster_ = state;
+      });
+}
+
+bool Daemon::idle() const {
+  if (!dns_.idle()) return false;
+  // Read each time (a small file): `weft cluster join` asks for a reload
+  // right after writing it, and that reload must not see an idle daemon.
+  auto config = cluster::LoadConfig(options_.files.state_dir);
+  return config.ok() && !config->has_value();
 }
 
 Status Daemon::Reload() { return dns_.Reload(); }
@@ -196,6 +221,7 @@ Json Daemon::StatusJson() const {
           {"generation", dns_.generation()},
           {"names", dns_.names()},
           {"firewall_repairs", firewall_repairs_},
+          {"cluster", cluster_.Json()},
           {"networks", dns_.NetworksJson()}};
 }
 

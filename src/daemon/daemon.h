@@ -8,6 +8,7 @@
 
 #include "base/result.h"
 #include "control/daemon_files.h"
+#include "daemon/cluster_member.h"
 #include "daemon/control_server.h"
 #include "daemon/dns_supervisor.h"
 #include "daemon/docker_driver.h"
@@ -85,7 +86,8 @@ class Daemon {
   // Answers one control request (see control/client.h). Thread: the event
   // loop's (or before Run).
   nlohmann::json Handle(const nlohmann::json& request);
-  bool idle() const { return dns_.idle(); }
+  // Nothing to do: no network needs DNS and this host is in no cluster.
+  bool idle() const;
   // Where plans run; the overlay reconciler (issue #13) posts here too.
   Worker& worker() { return worker_; }
 
@@ -97,6 +99,8 @@ class Daemon {
   void ScheduleResync();
   void WaitForSignal();
   void KeepOpenings();
+  // Renews the node's cluster lease on the worker (cluster_member.h).
+  void KeepMembership();
   void Shutdown();
 
   Options options_;
@@ -113,9 +117,12 @@ class Daemon {
   std::unique_ptr<docker::Driver> docker_driver_;
   bool docker_changed_ = false;  // the running Docker request changed the state
   OpeningsKeeper openings_;
+  ClusterMember member_;
 
   // The event loop's.
-  bool openings_busy_ = false;  // a check is queued or running on the worker
+  bool openings_busy_ = false;    // a check is queued or running on the worker
+  bool member_busy_ = false;      // a membership tick is queued or running
+  ClusterMember::State cluster_;  // as of the last tick
   int firewall_repairs_ = 0;
   std::string openings_error_;  // the last one logged, so each is logged once
   bool stopping_ = false;

@@ -1,0 +1,82 @@
+#include "daemon/cluster_member.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "cluster/membership.h"
+#include "cluster/node_record.h"
+
+namespace weft::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+}  // namespace
+
+nlohmann::json ClusterMember::State::Json() const {
+  if (!joined) return {{"joined", false}};
+  return {{"joined", true}, {"node", node},         {"store", store},
+          {"lease", lease}, {"ttl_left", ttl_left}, {"registrations", registrations},
+          {"error", error}};
+}
+
+ClusterMember::State ClusterMember::Tick(std::chrono::steady_clock::time_point now) {
+  auto loaded = cluster::LoadConfig(state_dir_);
+  if (!loaded.ok()) {
+    state_.error = loaded.status().message();
+    return state_;
+  }
+  if (!*loaded) {  // not (or no longer) in a cluster
+    config_.reset();
+    keeper_.reset();
+    client_.reset();
+    state_ = {};
+    return state_;
+  }
+  if (!config_ || config_->store != (*loaded)->store) client_.reset();
+  if (!config_ || config_->lease != (*loaded)->lease) keeper_.reset();
+  config_ = **loaded;
+  state_.joined = true;
+  state_.node = config_->node;
+  state_.store = config_->store;
+  Status s = Renew(now);
+  state_.lease = config_->lease;
+  state_.error = s.ok() ? "" : s.message();
+  return state_;
+}
+
+Status ClusterMember::Renew(std::chrono::steady_clock::time_point now) {
+  if (!client_) {
+    WEFT_ASSIGN_OR_RETURN(client_, etcd::Client::Open(config_->store, 3000ms, 1000ms));
+  }
+  if (!keeper_) {
+    // The TTL is not known until the first renewal: renew at once.
+    keeper_ = std::make_unique<etcd::LeaseKeeper>(*client_, config_->lease, 0, now);
+  }
+  auto left = keeper_->Tick(now);
+  if (left.ok()) {
+    state_.ttl_left = *left;
+    return Status::Ok();
+  }
+  if (left.status().code() != Code::kNotFound) return left.status();
+  // The lease is gone, and with it the node's record: register again.
+  spdlog::warn("cluster: lease of node {} expired; registering again", config_->node);
+  cluster::NodeRecord record{.name = config_->node,
+                             .underlay = config_->underlay,
+                             .vtep_mac = cluster::NodeMac(config_->node),
+                             .version = "",
+                             .joined_at = static_cast<int64_t>(std::time(nullptr))};
+  WEFT_ASSIGN_OR_RETURN(cluster::Registration reg, cluster::Register(*client_, record));
+  config_->lease = reg.lease;
+  if (Status s = cluster::SaveConfig(state_dir_, *config_); !s.ok()) {
+    cluster::Deregister(*client_, reg.lease).IgnoreError();
+    return s;
+  }
+  keeper_ = std::make_unique<etcd::LeaseKeeper>(*client_, reg.lease, reg.ttl, now);
+  state_.ttl_left = reg.ttl;
+  ++state_.registrations;
+  return Status::Ok();
+}
+
+}  // namespace weft::daemon
