@@ -37,16 +37,19 @@ struct FabricPeer {
 struct FabricRoute {
   IpPrefix block;
   IpAddress via;  // the block's VTEP address (its network address)
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
   auto operator<=>(const FabricRoute&) const = default;
 };
 struct FabricNeighbour {
   IpAddress address;
   std::string mac;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
   auto operator<=>(const FabricNeighbour&) const = default;
 };
 struct FabricFdb {
   std::string mac;
   IpAddress remote;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
   auto operator<=>(const FabricFdb&) const = default;
 };
 
