@@ -11,6 +11,7 @@
 #include "cluster/blocks.h"
 #include "cluster/keys.h"
 #include "cluster/membership.h"
+#include "cluster/networks.h"
 #include "etcd/testing/etcd_fixture.h"
 
 namespace weft::cluster {
@@ -174,6 +175,81 @@ TEST_F(ClusterTest, ExhaustionReleaseAndTakingBack) {
   auto left = ListBlocks(client(), "small");
   ASSERT_TRUE(left.ok());
   EXPECT_TRUE(left->contains(first));
+}
+
+OverlayNetwork Overlay(const std::string& name, const char* subnet, uint32_t vni = 0) {
+  OverlayNetwork n;
+  n.network.name = name;
+  n.network.driver = "overlay";
+  n.network.subnets = {{subnet, ""}};
+  n.network.labels = {{"team", "a"}};
+  n.network.mtu = 1450;
+  n.vni = vni;
+  return n;
+}
+
+TEST_F(ClusterTest, NetworksGetUniqueNamesAndVnis) {
+  auto a = CreateNetwork(client(), Overlay("a", "10.90.0.0/16"));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->vni, kFirstAutoVni);
+  auto b = CreateNetwork(client(), Overlay("b", "10.91.0.0/16"));
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->vni, kFirstAutoVni + 1);
+  auto c = CreateNetwork(client(), Overlay("c", "10.92.0.0/16", 77));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->vni, 77u);
+
+  EXPECT_EQ(CreateNetwork(client(), Overlay("a", "10.93.0.0/16")).status().code(),
+            Code::kAlreadyExists);
+  auto vni = CreateNetwork(client(), Overlay("d", "10.93.0.0/16", 77));
+  ASSERT_FALSE(vni.ok());
+  EXPECT_NE(vni.status().message().find("VNI 77 is taken by network \"c\""), std::string::npos)
+      << vni.status().ToString();
+  EXPECT_EQ(CreateNetwork(client(), Overlay("e", "10.94.0.0/16", kMaxVni + 1)).status().code(),
+            Code::kInvalidArgument);
+
+  auto got = GetNetwork(client(), "a");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, *a);  // every field survives the round trip
+  auto all = ListNetworks(client());
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].network.name, "c");
+
+  // Removing a network frees its name, its VNI and its blocks.
+  auto node = Register(client(), Node("n1", "10.200.0.11"));
+  ASSERT_TRUE(node.ok());
+  ASSERT_TRUE(ClaimBlock(client(), "a", Net("10.90.0.0/16"), 24, "n1", node->lease).ok());
+  ASSERT_TRUE(DeleteNetwork(client(), "a").ok());
+  EXPECT_EQ(GetNetwork(client(), "a").status().code(), Code::kNotFound);
+  EXPECT_TRUE(ListBlocks(client(), "a")->empty());
+  EXPECT_EQ(DeleteNetwork(client(), "a").code(), Code::kNotFound);
+  auto again = CreateNetwork(client(), Overlay("x", "10.95.0.0/16"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->vni, kFirstAutoVni);  // a's VNI is free again
+}
+
+TEST_F(ClusterTest, ConcurrentNetworkCreatesGetDistinctVnis) {
+  constexpr int kCreators = 6;
+  std::vector<uint32_t> vnis(kCreators);
+  std::vector<std::string> errors(kCreators);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCreators; ++i) {
+    threads.emplace_back([&, i] {
+      auto n = CreateNetwork(client(), Overlay("n" + std::to_string(i), "10.90.0.0/16"));
+      if (n.ok()) {
+        vnis[i] = n->vni;
+      } else {
+        errors[i] = n.status().ToString();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<uint32_t> distinct(vnis.begin(), vnis.end());
+  for (int i = 0; i < kCreators; ++i) EXPECT_EQ(errors[i], "") << i;
+  EXPECT_EQ(distinct.size(), static_cast<size_t>(kCreators));
+  EXPECT_EQ(*distinct.begin(), kFirstAutoVni);
+  EXPECT_EQ(*distinct.rbegin(), kFirstAutoVni + kCreators - 1);
 }
 
 TEST(ClusterKeys, BlockKeysRoundTrip) {

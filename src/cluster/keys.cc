@@ -8,6 +8,14 @@ std::string NodesPrefix() { return std::string(kRoot) + "nodes/"; }
 
 std::string NodeKey(std::string_view node) { return NodesPrefix() + std::string(node); }
 
+std::string NetworksPrefix() { return std::string(kRoot) + "networks/"; }
+
+std::string NetworkKey(std::string_view network) { return NetworksPrefix() + std::string(network); }
+
+std::string VnisPrefix() { return std::string(kRoot) + "vnis/"; }
+
+std::string VniKey(uint32_t vni) { return VnisPrefix() + std::to_string(vni); }
+
 std::string AllBlocksPrefix() { return std::string(kRoot) + "blocks/"; }
 
 std::string BlocksPrefix(std::string_view network) {

@@ -5,9 +5,12 @@
 // claim is a create-if-absent on its key.
 //
 //   /weft/v1/nodes/<node>                 NodeRecord, under the node's lease
+//   /weft/v1/networks/<network>           an overlay network (networks.h)
+//   /weft/v1/vnis/<vni>                   the network that has this VNI
 //   /weft/v1/blocks/<network>/<block>     the node holding an address block
 //                                          ("10.90.2.0_24"), under its lease
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +23,10 @@ inline constexpr std::string_view kRoot = "/weft/v1/";
 
 std::string NodesPrefix();
 std::string NodeKey(std::string_view node);
+std::string NetworksPrefix();
+std::string NetworkKey(std::string_view network);
+std::string VnisPrefix();
+std::string VniKey(uint32_t vni);
 std::string AllBlocksPrefix();
 std::string BlocksPrefix(std::string_view network);
 std::string BlockKey(std::string_view network, const IpPrefix& block);
