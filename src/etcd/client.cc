@@ -53,6 +53,7 @@ Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   if (options.timeout.count() <= 0 || options.dial_timeout.count() <= 0) {
     return InvalidArgument("etcd client: timeouts must be positive");
   }
+  WEFT_RETURN_IF_ERROR(LoadCurl().status());
   return std::unique_ptr<Client>(new Client(std::move(options)));
 }
 

@@ -13,20 +13,22 @@
 #include <string>
 #include <string_view>
 
+#include "etcd/curl_api.h"
+
 namespace weft::etcd {
 
 struct CurlEasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+  void operator()(CURL* h) const { Curl().easy_cleanup(h); }
 };
 using CurlPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
 
 struct CurlMultiDeleter {
-  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+  void operator()(CURLM* m) const { Curl().multi_cleanup(m); }
 };
 using CurlMultiPtr = std::unique_ptr<CURLM, CurlMultiDeleter>;
 
 struct CurlSlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { Curl().slist_free_all(l); }
 };
 using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 

@@ -16,9 +16,9 @@ namespace {
 class MultiTransfer {
  public:
   MultiTransfer(CURLM* multi, CURL* easy) : multi_(multi), easy_(easy) {
-    if (curl_multi_add_handle(multi_, easy_) != CURLM_OK) std::abort();  // out of memory
+    if (Curl().multi_add_handle(multi_, easy_) != CURLM_OK) std::abort();  // out of memory
   }
-  ~MultiTransfer() { curl_multi_remove_handle(multi_, easy_); }
+  ~MultiTransfer() { Curl().multi_remove_handle(multi_, easy_); }
   MultiTransfer(const MultiTransfer&) = delete;
   MultiTransfer& operator=(const MultiTransfer&) = delete;
 
@@ -27,7 +27,7 @@ class MultiTransfer {
   CURL* easy_;
 };
 
-// How long curl_multi_poll() may sleep before the loop looks at the clock
+// How long Curl().multi_poll() may sleep before the loop looks at the clock
 // again (Cancel() wakes it at once anyway).
 constexpr int kPollMs = 1000;
 // The pause after a stream that had worked broke, and between rounds of
@@ -41,13 +41,13 @@ Watch::Watch(const Client& client, WatchRequest request)
     : client_(client),
       request_(std::move(request)),
       next_revision_(request_.start_revision),
-      multi_(curl_multi_init()) {
+      multi_(Curl().multi_init()) {
   if (!multi_) std::abort();  // out of memory
 }
 
 void Watch::Cancel() {
   cancelled_.store(true);
-  curl_multi_wakeup(multi_.get());
+  Curl().multi_wakeup(multi_.get());
 }
 
 Result<WatchEnd> Watch::Run(const Handler& handler) {
@@ -81,7 +81,7 @@ Result<WatchEnd> Watch::Run(const Handler& handler) {
       }
       // A cancellable sleep (nothing to poll but the wakeup), so a member
       // that accepts watches and drops them is not hammered.
-      curl_multi_poll(multi_.get(), nullptr, 0, kRetryPauseMs, nullptr);
+      Curl().multi_poll(multi_.get(), nullptr, 0, kRetryPauseMs, nullptr);
       if (!progressed) failures.clear();
     }
   }
@@ -174,9 +174,9 @@ Result<std::optional<WatchEnd>> Watch::Attempt(const std::string& endpoint, cons
     MultiTransfer transfer(multi_.get(), post.easy());
     while (!cancelled_.load()) {
       int running = 0;
-      if (curl_multi_perform(multi_.get(), &running) != CURLM_OK) std::abort();  // out of memory
+      if (Curl().multi_perform(multi_.get(), &running) != CURLM_OK) std::abort();  // out of memory
       int left = 0;
-      while (CURLMsg* m = curl_multi_info_read(multi_.get(), &left)) {
+      while (CURLMsg* m = Curl().multi_info_read(multi_.get(), &left)) {
         if (m->msg == CURLMSG_DONE) done = m->data.result;
       }
       if (done || running == 0) break;
@@ -193,7 +193,7 @@ Result<std::optional<WatchEnd>> Watch::Attempt(const std::string& endpoint, cons
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
         wait_ms = static_cast<int>(std::min<int64_t>(kPollMs, left_ms));
       }
-      curl_multi_poll(multi_.get(), nullptr, 0, wait_ms, nullptr);
+      Curl().multi_poll(multi_.get(), nullptr, 0, wait_ms, nullptr);
     }
   }
   if (cancelled_.load()) {
