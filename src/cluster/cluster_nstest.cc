@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cluster/blocks.h"
+#include "cluster/endpoints.h"
 #include "cluster/keys.h"
 #include "cluster/membership.h"
 #include "cluster/networks.h"
@@ -250,6 +251,43 @@ TEST_F(ClusterTest, ConcurrentNetworkCreatesGetDistinctVnis) {
   EXPECT_EQ(distinct.size(), static_cast<size_t>(kCreators));
   EXPECT_EQ(*distinct.begin(), kFirstAutoVni);
   EXPECT_EQ(*distinct.rbegin(), kFirstAutoVni + kCreators - 1);
+}
+
+TEST_F(ClusterTest, EndpointsArePublishedUnderTheirNodesLease) {
+  auto a = Register(client(), Node("a", "10.200.0.11"), /*ttl=*/2);
+  auto b = Register(client(), Node("b", "10.200.0.12"), /*ttl=*/30);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EndpointRecord web{.network = "ov",
+                     .container = "web",
+                     .node = "a",
+                     .aliases = {"www"},
+                     .mac = "02:00:00:00:01:01",
+                     .ipv4 = "10.90.0.5"};
+  EndpointRecord db{.network = "ov", .container = "db", .node = "b", .ipv4 = "10.90.1.5"};
+  ASSERT_TRUE(PublishEndpoint(client(), web, a->lease).ok());
+  ASSERT_TRUE(PublishEndpoint(client(), db, b->lease).ok());
+  web.ipv6 = "fd90::5";
+  ASSERT_TRUE(PublishEndpoint(client(), web, a->lease).ok());  // an update by its node
+  EndpointRecord clash = web;
+  clash.node = "b";
+  Status s = PublishEndpoint(client(), clash, b->lease);
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_NE(s.message().find("is on node \"a\""), std::string::npos) << s.ToString();
+
+  auto list = ListEndpoints(client(), "ov");
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->endpoints.size(), 2u);
+  EXPECT_EQ(list->endpoints[0], db);  // key order: db, web
+  EXPECT_EQ(list->endpoints[1], web);
+  EXPECT_EQ(ListEndpoints(client(), "")->endpoints.size(), 2u);
+  EXPECT_TRUE(ListEndpoints(client(), "other")->endpoints.empty());
+
+  EXPECT_EQ(WithdrawEndpoint(client(), "ov", "db", "a").code(), Code::kFailedPrecondition);
+  ASSERT_TRUE(WithdrawEndpoint(client(), "ov", "db", "b").ok());
+  EXPECT_EQ(WithdrawEndpoint(client(), "ov", "db", "b").code(), Code::kNotFound);
+  // a stops renewing: its endpoint leaves everyone's view with it.
+  const bool gone = WaitFor([&] { return ListEndpoints(client(), "ov")->endpoints.empty(); }, 8s);
+  EXPECT_TRUE(gone) << "a's endpoint outlived its lease";
 }
 
 TEST(ClusterKeys, BlockKeysRoundTrip) {

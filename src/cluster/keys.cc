@@ -16,6 +16,16 @@ std::string VnisPrefix() { return std::string(kRoot) + "vnis/"; }
 
 std::string VniKey(uint32_t vni) { return VnisPrefix() + std::to_string(vni); }
 
+std::string AllEndpointsPrefix() { return std::string(kRoot) + "endpoints/"; }
+
+std::string EndpointsPrefix(std::string_view network) {
+  return AllEndpointsPrefix() + std::string(network) + "/";
+}
+
+std::string EndpointKey(std::string_view network, std::string_view container) {
+  return EndpointsPrefix(network) + std::string(container);
+}
+
 std::string AllBlocksPrefix() { return std::string(kRoot) + "blocks/"; }
 
 std::string BlocksPrefix(std::string_view network) {

@@ -7,6 +7,8 @@
 //   /weft/v1/nodes/<node>                 NodeRecord, under the node's lease
 //   /weft/v1/networks/<network>           an overlay network (networks.h)
 //   /weft/v1/vnis/<vni>                   the network that has this VNI
+//   /weft/v1/endpoints/<network>/<ctr>    an endpoint (endpoints.h), under
+//                                          its node's lease
 //   /weft/v1/blocks/<network>/<block>     the node holding an address block
 //                                          ("10.90.2.0_24"), under its lease
 
@@ -27,6 +29,9 @@ std::string NetworksPrefix();
 std::string NetworkKey(std::string_view network);
 std::string VnisPrefix();
 std::string VniKey(uint32_t vni);
+std::string AllEndpointsPrefix();
+std::string EndpointsPrefix(std::string_view network);
+std::string EndpointKey(std::string_view network, std::string_view container);
 std::string AllBlocksPrefix();
 std::string BlocksPrefix(std::string_view network);
 std::string BlockKey(std::string_view network, const IpPrefix& block);
