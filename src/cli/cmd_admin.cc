@@ -35,15 +35,11 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
   reconcile->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   reconcile->callback([&inv, dry_run] {
     inv.action = [dry_run](core::Context& ctx) -> Status {
-      ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-      auto session = std::make_shared<engine::KernelSession>();
-      WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanReconcile(ctx, session));
+      WEFT_ASSIGN_OR_RETURN(auto plan, RunCommand(ctx, *dry_run, core::PlanReconcile));
       if (plan.empty()) {
         if (!*dry_run) std::cout << "in sync: nothing to do\n";
         return Status::Ok();
       }
-      WEFT_RETURN_IF_ERROR(Execute(ctx, plan, *dry_run));
       if (!*dry_run) {
         for (const auto& s : plan.steps()) {
           if (s.name == "reconcile-firewall") {
@@ -64,18 +60,20 @@ void AddAdminCommands(CLI::App& app, Invocation& inv) {
   gc->add_flag("--dry-run", *dry_run, "Print what it would do; change nothing");
   gc->callback([&inv, dry_run] {
     inv.action = [dry_run](core::Context& ctx) -> Status {
-      ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, ctx.Lock());
-      auto session = std::make_shared<engine::KernelSession>();
-      WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanGc(ctx, session));
+      // gc is the clean-up itself: it takes the lock without recovering.
+      core::OperationOptions options = CliOptions(*dry_run);
+      options.recover = false;
+      WEFT_ASSIGN_OR_RETURN(auto op, core::Operation::Begin(ctx, std::move(options)));
+      WEFT_ASSIGN_OR_RETURN(auto plan, op.Plan(core::PlanGc));
       if (plan.empty()) {
         if (*dry_run) return Status::Ok();
         std::cout << "nothing to do\n";
         core::ClearPending(ctx.paths());
         return ctx.HasStore() ? core::RecordHostIdentity(ctx) : Status::Ok();
       }
-      if (!*dry_run) std::cout << plan.Explain();
-      WEFT_RETURN_IF_ERROR(Execute(ctx, plan, *dry_run));
+      // What it does, printed before it does it (and all it does on a dry run).
+      std::cout << plan.Explain();
+      WEFT_RETURN_IF_ERROR(op.Apply(plan));
       return *dry_run ? Status::Ok() : core::RecordHostIdentity(ctx);
     };
   });

@@ -44,19 +44,15 @@ nlohmann::json ContainerJson(const store::Container& c) {
 }
 
 Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
-  ctx.set_dry_run(dry_run);
-  WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-  auto session = std::make_shared<engine::KernelSession>();
-  WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanCreateContainer(ctx, session, spec));
-  return Execute(ctx, plan, dry_run);
+  return RunCommand(ctx, dry_run,
+                    [&](const core::PlanInput& in) { return core::PlanCreateContainer(in, spec); })
+      .status();
 }
 
 Status RemoveNow(core::Context& ctx, const std::string& name, bool dry_run) {
-  ctx.set_dry_run(dry_run);
-  WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-  auto session = std::make_shared<engine::KernelSession>();
-  WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRemoveContainer(ctx, session, name));
-  return Execute(ctx, plan, dry_run);
+  return RunCommand(ctx, dry_run,
+                    [&](const core::PlanInput& in) { return core::PlanRemoveContainer(in, name); })
+      .status();
 }
 
 std::string RandomName() {
@@ -122,12 +118,12 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   connect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   connect->callback([&inv, spec, network, dry_run] {
     inv.action = [spec, network, dry_run](core::Context& ctx) -> Status {
-      ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-      auto session = std::make_shared<engine::KernelSession>();
-      WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanConnect(ctx, session, *network, spec->name,
-                                                         spec->ip, spec->ip6, spec->aliases));
-      return Execute(ctx, plan, *dry_run);
+      return RunCommand(ctx, *dry_run,
+                        [&](const core::PlanInput& in) {
+                          return core::PlanConnect(in, *network, spec->name, spec->ip, spec->ip6,
+                                                   spec->aliases);
+                        })
+          .status();
     };
   });
 
@@ -137,19 +133,11 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   disconnect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   disconnect->callback([&inv, name, network, dry_run] {
     inv.action = [name, network, dry_run](core::Context& ctx) -> Status {
-      ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-      auto session = std::make_shared<engine::KernelSession>();
-      std::vector<store::Network> nets;
-      std::vector<store::Container> containers;
-      WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
-      WEFT_ASSIGN_OR_RETURN(auto c, core::GetContainer(ctx, *name));
-      for (const auto& n : nets) {
-        if (n.name != *network) continue;
-        WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanDisconnect(ctx, session, c, n));
-        return Execute(ctx, plan, *dry_run);
-      }
-      return NotFound("no network \"" + *network + "\"");
+      return RunCommand(ctx, *dry_run,
+                        [&](const core::PlanInput& in) {
+                          return core::PlanDisconnect(in, *network, *name);
+                        })
+          .status();
     };
   });
 

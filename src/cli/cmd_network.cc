@@ -60,13 +60,15 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   create->callback([&inv, spec, dry_run, disable_dns] {
     spec->dns_enabled = !*disable_dns;
     inv.action = [spec, dry_run](core::Context& ctx) -> Status {
-      ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-      auto session = std::make_shared<engine::KernelSession>();
-      engine::Plan plan("network create " + spec->name);
-      WEFT_ASSIGN_OR_RETURN(auto net, core::PlanNewNetwork(plan, ctx, session, *spec));
-      WEFT_RETURN_IF_ERROR(Execute(ctx, plan, *dry_run));
-      if (!*dry_run) std::cout << net.name << "\n";
+      std::string made;
+      WEFT_RETURN_IF_ERROR(
+          RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) -> Result<engine::Plan> {
+            engine::Plan plan("network create " + spec->name);
+            WEFT_ASSIGN_OR_RETURN(auto net, core::PlanNewNetwork(plan, in, *spec));
+            made = net.name;
+            return plan;
+          }).status());
+      if (!*dry_run) std::cout << made << "\n";
       return Status::Ok();
     };
   });
@@ -133,11 +135,11 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   rm->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   rm->callback([&inv, name, force, dry_run] {
     inv.action = [name, force, dry_run](core::Context& ctx) -> Status {
-      ctx.set_dry_run(*dry_run);
-      WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-      auto session = std::make_shared<engine::KernelSession>();
-      WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanNetworkRemove(ctx, session, *name, *force));
-      return Execute(ctx, plan, *dry_run);
+      return RunCommand(ctx, *dry_run,
+                        [&](const core::PlanInput& in) {
+                          return core::PlanNetworkRemove(in, *name, *force);
+                        })
+          .status();
     };
   });
 }

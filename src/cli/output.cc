@@ -55,9 +55,17 @@ Status Execute(core::Context& ctx, engine::Plan& plan, bool dry_run) {
   return core::ApplyPlan(ctx, plan);
 }
 
-Result<store::ChangeLock> LockForChange(core::Context& ctx) {
-  return core::LockForChange(
-      ctx, [](const std::string& why) { std::fprintf(stderr, "weft: %s\n", why.c_str()); });
+core::OperationOptions CliOptions(bool dry_run) {
+  core::OperationOptions o;
+  o.dry_run = dry_run;
+  o.warn = [](const std::string& why) { std::fprintf(stderr, "weft: %s\n", why.c_str()); };
+  return o;
+}
+
+Result<engine::Plan> RunCommand(core::Context& ctx, bool dry_run, const core::Planner& planner) {
+  WEFT_ASSIGN_OR_RETURN(engine::Plan plan, core::RunOperation(ctx, CliOptions(dry_run), planner));
+  if (dry_run) std::cout << plan.Explain();
+  return plan;
 }
 
 }  // namespace weft::cli

@@ -4,6 +4,7 @@
 
 #include "core/context.h"
 #include "core/ns_view.h"
+#include "core/operation.h"
 #include "engine/plan.h"
 
 namespace weft::cli {
@@ -15,12 +16,16 @@ nlohmann::json NsViewJson(const core::NsView& v);
 // The seed's picture: interfaces then routes, as aligned tables.
 std::string NsViewText(const core::NsView& v);
 
-// Applies the plan, or with dry_run prints its commands and changes nothing.
-// While it applies, the pending file says so (a crash leaves it behind).
+// Applies a plan that keeps no state (weft ns add/rm), or with dry_run
+// prints its commands and changes nothing.
 Status Execute(core::Context& ctx, engine::Plan& plan, bool dry_run);
 
-// Takes the state lock for a mutating command and, unless it is a dry run,
-// first cleans up after a previous command that died or a restart.
-Result<store::ChangeLock> LockForChange(core::Context& ctx);
+// How the CLI runs core's operations: recovery's warning on stderr.
+core::OperationOptions CliOptions(bool dry_run);
+
+// A mutating command through core's operation layer (core/operation.h:
+// lock, recover, one snapshot, plan, apply); with dry_run prints the plan's
+// commands instead. Returns the plan.
+Result<engine::Plan> RunCommand(core::Context& ctx, bool dry_run, const core::Planner& planner);
 
 }  // namespace weft::cli

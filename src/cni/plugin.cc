@@ -4,21 +4,19 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "base/text.h"
 #include "cni/result.h"
 #include "cni/version.h"
-#include "core/apply.h"
 #include "core/container_ops.h"
 #include "core/network_ops.h"
+#include "core/operation.h"
 #include "core/snapshot.h"
 #include "drivers/driver.h"
+#include "engine/kernel_session.h"
 #include "ipam/prefix.h"
-#include "kernel/netlink/addr.h"
-#include "kernel/netlink/link.h"
-#include "kernel/netlink/route.h"
-#include "kernel/netns/netns.h"
 
 namespace weft::cni {
 namespace {
@@ -29,8 +27,11 @@ Reply Fail(Error e) { return {nullptr, std::move(e)}; }
 Reply Fail(int code, std::string msg) { return Fail(Error{code, std::move(msg), ""}); }
 Reply Done(json out = nullptr) { return {std::move(out), std::nullopt}; }
 
-Result<store::ChangeLock> LockForChange(core::Context& ctx) {
-  return core::LockForChange(ctx, [](const std::string& why) { spdlog::warn("{}", why); });
+// How the plugin runs core's operations: recovery's warning in the log.
+core::OperationOptions CniOptions() {
+  core::OperationOptions o;
+  o.warn = [](const std::string& why) { spdlog::warn("{}", why); };
+  return o;
 }
 
 struct Found {
@@ -91,7 +92,7 @@ Result<json> DescribeAttachment(const Request& req, const store::Container& c,
   WEFT_ASSIGN_OR_RETURN(auto outside, driver->HostInterfaces(session, net, ep));
   WEFT_ASSIGN_OR_RETURN(auto inside_links, session.LinksIn(c.netns_path));
   auto inner = std::find_if(inside_links.begin(), inside_links.end(),
-                            [&](const netlink::LinkInfo& l) { return l.name == ep.ifname; });
+                            [&](const auto& l) { return l.name == ep.ifname; });
   if (inner == inside_links.end()) return NotFound("link " + ep.ifname + " not found");
   Attachment a;
   for (const auto& l : outside) a.interfaces.push_back({l.name, l.mac, "", l.mtu});
@@ -114,30 +115,16 @@ Result<json> DescribeAttachment(const Request& req, const store::Container& c,
   return BuildResult(req.config.cni_version, a, req.config.prev_result);
 }
 
-Reply Add(core::Context& ctx, const Request& req) {
-  const Env& env = req.env;
-  const Config& cfg = req.config;
-  if (!netns::OpenByPath(env.netns).ok()) {
-    return Fail(kInvalidEnvironment,
-                "CNI_NETNS: network namespace " + env.netns + " does not exist");
-  }
-  auto lock = LockForChange(ctx);
-  if (!lock.ok()) return Fail(FromStatus(lock.status()));
-  std::vector<store::Network> nets;
-  std::vector<store::Container> containers;
-  if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) return Fail(FromStatus(s));
-  if (FindAttachment(containers, env.container_id, env.ifname, cfg.network)) {
-    return Fail(kConflict, "container " + env.container_id + " already has " + env.ifname +
-                               " on network " + Quote(cfg.network) + " (DEL it first)");
-  }
+// The container ADD makes for the request, against the store's snapshot:
+// its name (the short one unless taken), the network (made with it when
+// absent; a config naming subnets must agree with an existing one, else
+// `refused`).
+Result<core::ContainerSpec> AddSpec(const core::Snapshot& snap, const Env& env, const Config& cfg,
+                                    std::optional<Error>& refused) {
   core::ContainerSpec spec;
   AttachmentId id{env.container_id, env.ifname};
   spec.name = ContainerName(id);
-  auto taken = [&](const std::string& name) {
-    return std::any_of(containers.begin(), containers.end(),
-                       [&](const store::Container& c) { return c.name == name; });
-  };
-  if (taken(spec.name)) spec.name = ContainerName(id, true);
+  if (snap.FindContainer(spec.name)) spec.name = ContainerName(id, true);
   spec.networks = {cfg.network};
   spec.ip = cfg.ip4;
   spec.ip6 = cfg.ip6;
@@ -149,8 +136,11 @@ Reply Add(core::Context& ctx, const Request& req) {
   // A MAC chosen here (not by the kernel) is recorded, so gc re-creates the
   // interface as it was.
   spec.mac = cfg.mac.empty() ? drivers::RandomMac() : cfg.mac;
-  if (const store::Network* net = FindNetwork(nets, cfg.network)) {
-    if (auto e = CheckSubnets(cfg, *net)) return Fail(*e);
+  if (const store::Network* net = snap.FindNetwork(cfg.network)) {
+    if (auto e = CheckSubnets(cfg, *net)) {
+      refused = *e;
+      return InvalidArgument(e->msg);
+    }
   } else {
     core::NetworkSpec ns;
     ns.subnets = cfg.subnets;
@@ -159,15 +149,41 @@ Reply Add(core::Context& ctx, const Request& req) {
     ns.mtu = cfg.mtu;
     spec.new_network = ns;
   }
-  auto session = std::make_shared<engine::KernelSession>();
-  auto plan = core::PlanCreateContainer(ctx, session, spec);
+  return spec;
+}
+
+Reply Add(core::Context& ctx, const Request& req) {
+  const Env& env = req.env;
+  const Config& cfg = req.config;
+  if (!engine::KernelSession().NetnsExists(env.netns)) {
+    return Fail(kInvalidEnvironment,
+                "CNI_NETNS: network namespace " + env.netns + " does not exist");
+  }
+  auto op = core::Operation::Begin(ctx, CniOptions());
+  if (!op.ok()) return Fail(FromStatus(op.status()));
+  // Planned from one snapshot; a refusal in CNI's own terms comes back here.
+  std::optional<Error> refused;
+  core::ContainerSpec spec;
+  auto plan = op->Plan([&](const core::PlanInput& in) -> Result<engine::Plan> {
+    if (FindAttachment(in.snap.containers, env.container_id, env.ifname, cfg.network)) {
+      refused = Error{kConflict,
+                      "container " + env.container_id + " already has " + env.ifname +
+                          " on network " + Quote(cfg.network) + " (DEL it first)",
+                      ""};
+      return AlreadyExists(refused->msg);
+    }
+    WEFT_ASSIGN_OR_RETURN(spec, AddSpec(in.snap, env, cfg, refused));
+    return core::PlanCreateContainer(in, spec);
+  });
+  if (refused) return Fail(*refused);
   if (!plan.ok()) return Fail(FromStatus(plan.status()));
-  if (Status s = core::ApplyPlan(ctx, *plan); !s.ok()) return Fail(FromStatus(s));
-  auto c = core::GetContainer(ctx, spec.name);
-  if (!c.ok()) return Fail(FromStatus(c.status()));
-  nets.clear();
-  containers.clear();
+  if (Status s = op->Apply(*plan); !s.ok()) return Fail(FromStatus(s));
+  std::vector<store::Network> nets;
+  std::vector<store::Container> containers;
   if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) return Fail(FromStatus(s));
+  auto c = std::find_if(containers.begin(), containers.end(),
+                        [&](const store::Container& x) { return x.name == spec.name; });
+  if (c == containers.end()) return Fail(FromStatus(NotFound("no container " + Quote(spec.name))));
   const store::Network* net = FindNetwork(nets, cfg.network);
   if (!net || c->endpoints.empty()) return Fail(kInternal, "attachment vanished after ADD");
   auto out = DescribeAttachment(req, *c, c->endpoints.front(), *net);
@@ -175,67 +191,70 @@ Reply Add(core::Context& ctx, const Request& req) {
   return Done(*out);
 }
 
-// Removes whole CNI containers (each one attachment); keeps going after an
-// error and reports them all.
-Status RemoveAttachments(core::Context& ctx, const std::vector<store::Container>& doomed) {
+// Removes the CNI containers `pick` chooses from the store, each one
+// attachment, one plan at a time (each planned from the store the previous
+// one left); keeps going after an error and reports them all.
+Status RemoveAttachments(
+    core::Context& ctx,
+    const std::function<std::vector<std::string>(const core::Snapshot&)>& pick) {
+  WEFT_ASSIGN_OR_RETURN(auto op, core::Operation::Begin(ctx, CniOptions()));
+  std::vector<std::string> doomed;
+  WEFT_RETURN_IF_ERROR(op.Plan([&](const core::PlanInput& in) -> Result<engine::Plan> {
+                           doomed = pick(in.snap);
+                           return engine::Plan("cni");
+                         }).status());
   StatusList errors;
-  for (const auto& c : doomed) {
-    auto session = std::make_shared<engine::KernelSession>();
-    auto plan = core::PlanRemoveContainer(ctx, session, c.name);
+  for (const auto& name : doomed) {
+    auto plan =
+        op.Plan([&](const core::PlanInput& in) { return core::PlanRemoveContainer(in, name); });
     if (!plan.ok()) {
       errors.Add(plan.status());
       continue;
     }
-    errors.Add(core::ApplyPlan(ctx, *plan).Wrap("remove attachment " + c.name));
+    errors.Add(op.Apply(*plan).Wrap("remove attachment " + name));
   }
   return errors.ToStatus();
-}
-
-// The state lock and every container, for the commands that remove.
-struct Locked {
-  store::ChangeLock lock;
-  std::vector<store::Container> containers;
-};
-Result<Locked> LockAndLoad(core::Context& ctx) {
-  WEFT_ASSIGN_OR_RETURN(auto lock, LockForChange(ctx));
-  Locked out{std::move(lock), {}};
-  std::vector<store::Network> nets;
-  WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &out.containers));
-  return out;
 }
 
 Reply Del(core::Context& ctx, const Request& req) {
   // Nothing was ever added on this host.
   if (!ctx.HasStore()) return Done();
-  auto locked = LockAndLoad(ctx);
-  if (!locked.ok()) return Fail(FromStatus(locked.status()));
-  auto found =
-      FindAttachment(locked->containers, req.env.container_id, req.env.ifname, req.config.network);
-  // Already gone (a repeated DEL, no ADD, or gc forgot it with its netns).
-  if (!found) return Done();
-  if (Status s = RemoveAttachments(ctx, {found->container}); !s.ok()) return Fail(FromStatus(s));
+  // Already gone (a repeated DEL, no ADD, or gc forgot it with its netns):
+  // nothing picked.
+  Status s = RemoveAttachments(ctx, [&](const core::Snapshot& snap) {
+    auto found =
+        FindAttachment(snap.containers, req.env.container_id, req.env.ifname, req.config.network);
+    return found ? std::vector<std::string>{found->container.name} : std::vector<std::string>{};
+  });
+  if (!s.ok()) return Fail(FromStatus(s));
   return Done();
 }
 
-Reply Gc(core::Context& ctx, const Request& req) {
-  if (!ctx.HasStore()) return Done();
-  auto locked = LockAndLoad(ctx);
-  if (!locked.ok()) return Fail(FromStatus(locked.status()));
+// The CNI containers on the config's network that GC's valid attachments
+// do not name.
+std::vector<std::string> StaleAttachments(const core::Snapshot& snap, const Request& req) {
   const auto& valid = req.config.valid_attachments;
-  std::vector<store::Container> stale;
-  for (const auto& c : locked->containers) {
+  std::vector<std::string> stale;
+  for (const auto& c : snap.containers) {
     if (!c.external_netns || c.cni_container_id.empty()) continue;
     for (const auto& e : c.endpoints) {
       if (e.network != req.config.network) continue;
       AttachmentId id{c.cni_container_id, e.ifname};
       if (std::find(valid.begin(), valid.end(), id) == valid.end()) {
         spdlog::info("gc: removing attachment {} {} ({})", id.container_id, id.ifname, c.name);
-        stale.push_back(c);
+        stale.push_back(c.name);
       }
       break;
     }
   }
-  if (Status s = RemoveAttachments(ctx, stale); !s.ok()) return Fail(FromStatus(s));
+  return stale;
+}
+
+Reply Gc(core::Context& ctx, const Request& req) {
+  if (!ctx.HasStore()) return Done();
+  Status s = RemoveAttachments(
+      ctx, [&](const core::Snapshot& snap) { return StaleAttachments(snap, req); });
+  if (!s.ok()) return Fail(FromStatus(s));
   return Done();
 }
 
@@ -258,12 +277,13 @@ Reply Check(core::Context& ctx, const Request& req) {
   if (c.netns_path != env.netns) {
     return failed("it was added in " + c.netns_path + ", not " + env.netns);
   }
-  if (!netns::OpenByPath(c.netns_path).ok()) return failed(c.netns_path + " is gone");
+  // Reads only: through the session's HostView.
+  engine::KernelSession session;
+  if (!session.NetnsExists(c.netns_path)) return failed(c.netns_path + " is gone");
   // The host's side and the container's, as the network's driver checks them
   // (the same check `weft status` makes, and deeper).
   auto driver = drivers::GetDriver(net->driver);
   if (!driver.ok()) return failed(driver.status().message());
-  engine::KernelSession session;
   auto net_problems = (*driver)->CheckNetwork(session, *net);
   if (!net_problems.ok()) return Fail(FromStatus(net_problems.status()));
   if (!net_problems->empty()) return failed(net_problems->front());

@@ -1,9 +1,9 @@
 #pragma once
 
-// How every mutating entry point (the CLI, the CNI plugin, weftd's Docker
-// driver) changes state: take the state lock, clean up first behind a weft
-// command that died or a restart, then apply the plan with the pending
-// marker so a crash mid-plan is found and cleaned by the next one.
+// The lock and apply halves of core/operation.h (which the front doors use):
+// take the state lock, clean up first behind a weft command that died or a
+// restart, then apply the plan with the pending marker so a crash mid-plan
+// is found and cleaned by the next one.
 
 #include <functional>
 #include <string>

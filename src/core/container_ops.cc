@@ -76,35 +76,10 @@ std::string NextIfname(const store::Container& c) {
   }
 }
 
-struct Snapshot {
-  std::vector<store::Network> networks;
-  std::vector<store::Container> containers;
-  const store::Network* FindNetwork(const std::string& name) const {
-    for (const auto& n : networks) {
-      if (n.name == name) return &n;
-    }
-    return nullptr;
-  }
-  const store::Container* FindContainer(const std::string& name) const {
-    for (const auto& c : containers) {
-      if (c.name == name) return &c;
-    }
-    return nullptr;
-  }
-};
-
-Result<std::vector<std::string>> UsedOn(Context& ctx, const std::string& network) {
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  std::vector<std::string> used;
-  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(used, tx.UsedAddresses(network));
-    return Status::Ok();
-  }));
-  return used;
-}
-
 // Adds the endpoint's attach steps and returns the endpoint.
-Result<store::Endpoint> PlanEndpoint(engine::Plan& plan, Context& ctx, engine::SessionPtr session,
+// `snap` is the store as planned so far (a network made in the same plan
+// included).
+Result<store::Endpoint> PlanEndpoint(engine::Plan& plan, const PlanInput& in, const Snapshot& snap,
                                      const store::Container& c, const store::Network& net,
                                      const std::string& ip, const std::string& ip6,
                                      const std::vector<std::string>& aliases, bool default_route,
@@ -119,16 +94,13 @@ Result<store::Endpoint> PlanEndpoint(engine::Plan& plan, Context& ctx, engine::S
   ep.aliases = aliases;
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
   driver->CompleteEndpoint(c, net, ep);
-  // A network created in this same plan has no store record yet, and no
-  // addresses in use (UsedAddresses reads none for it).
-  WEFT_ASSIGN_OR_RETURN(std::vector<std::string> used, UsedOn(ctx, net.name));
-  WEFT_RETURN_IF_ERROR(AllocateAddresses(net, used, ip, ip6, &ep));
-  driver->PlanAttach(plan, session, c, net, ep, default_route);
+  // A network created in this same plan has no addresses in use.
+  WEFT_RETURN_IF_ERROR(AllocateAddresses(net, snap.UsedAddresses(net.name), ip, ip6, &ep));
+  driver->PlanAttach(plan, in.session, c, net, ep, default_route);
   return ep;
 }
 
-Status PlanRecordEndpoint(engine::Plan& plan, Context& ctx, const store::Endpoint& ep) {
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+void PlanRecordEndpoint(engine::Plan& plan, store::Store* store, const store::Endpoint& ep) {
   plan.Add(
       {"record-endpoint", "",
        [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); },
@@ -136,7 +108,6 @@ Status PlanRecordEndpoint(engine::Plan& plan, Context& ctx, const store::Endpoin
          return store->Update(
              [&](store::Tx& tx) { return tx.DeleteEndpoint(ep.container, ep.network); });
        }});
-  return Status::Ok();
 }
 
 // The network whose DNS settings a container's resolv.conf follows.
@@ -149,9 +120,9 @@ std::optional<store::Network> FirstNetwork(const Snapshot& snap, const store::Co
 
 // Writes the container's /etc files for `c`; undo restores `previous`'s, or
 // removes them for a new container.
-void PlanFiles(engine::Plan& plan, Context& ctx, const Snapshot& snap, const store::Container& c,
-               const store::Container* previous = nullptr) {
-  std::string dir = ctx.paths().container_dir(c.name);
+void PlanFiles(engine::Plan& plan, const Paths& paths, const Snapshot& snap,
+               const store::Container& c, const store::Container* previous = nullptr) {
+  std::string dir = paths.container_dir(c.name);
   std::optional<store::Container> prev;
   std::optional<store::Network> prev_first;
   if (previous) {
@@ -168,12 +139,6 @@ void PlanFiles(engine::Plan& plan, Context& ctx, const Snapshot& snap, const sto
               std::filesystem::remove_all(dir, ec);
               return Status::Ok();
             }});
-}
-
-Result<Snapshot> Load(Context& ctx) {
-  Snapshot s;
-  WEFT_RETURN_IF_ERROR(LoadAll(ctx, &s.networks, &s.containers));
-  return s;
 }
 
 Status WriteMarker(const std::string& path) {
@@ -272,14 +237,14 @@ Status CheckPorts(engine::HostView& host, const Snapshot& snap, const store::Con
 // Adds the firewall step that takes the table from the snapshot's state to
 // the state with `updated` in place of the container of the same name
 // (absent when `remove`).
-Status PlanContainerFirewall(engine::Plan& plan, engine::SessionPtr session, const Snapshot& snap,
+Status PlanContainerFirewall(engine::Plan& plan, const PlanInput& in, const Snapshot& snap,
                              const store::Container& updated, bool remove) {
   std::vector<store::Container> after;
   for (const auto& c : snap.containers) {
     if (c.name != updated.name) after.push_back(c);
   }
   if (!remove) after.push_back(updated);
-  return PlanFirewall(plan, session, BuildFirewallModel(snap.networks, snap.containers),
+  return PlanFirewall(plan, in.session, in.host, BuildFirewallModel(snap.networks, snap.containers),
                       BuildFirewallModel(snap.networks, after));
 }
 
@@ -289,7 +254,7 @@ Status PlanContainerFirewall(engine::Plan& plan, engine::SessionPtr session, con
 // the runtime's first network keeps the default route).
 Result<bool> CheckExternalNetns(engine::HostView& host, const ContainerSpec& spec) {
   const std::string& path = spec.external_netns;
-  if (!netns::OpenByPath(path).ok()) {
+  if (!host.NetnsExists(path)) {
     return NotFound("network namespace " + path + " does not exist");
   }
   const std::string ifname = spec.ifname.empty() ? "eth0" : spec.ifname;
@@ -349,10 +314,9 @@ Result<store::Container> GetContainer(Context& ctx, const std::string& name) {
   return *c;
 }
 
-Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr session,
-                                         const ContainerSpec& spec) {
+Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpec& spec) {
   WEFT_RETURN_IF_ERROR(ValidateName("container", spec.name));
-  WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
+  Snapshot snap = in.snap;  // a network made in this plan joins it
   if (snap.FindContainer(spec.name)) {
     return AlreadyExists("container " + Quote(spec.name) + " already exists");
   }
@@ -383,8 +347,9 @@ Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr sessio
   c.created_unix = std::time(nullptr);
   engine::Plan plan("create " + spec.name);
 
+  const engine::SessionPtr& session = in.session;
   if (mode == store::Mode::kHost) {
-    PlanFiles(plan, ctx, snap, c);
+    PlanFiles(plan, in.paths, snap, c);
   } else if (spec.handoff) {
     if (nets.size() != 1 || mode == store::Mode::kNone) {
       return InvalidArgument("a handed-off interface needs exactly one bridge network");
@@ -400,18 +365,18 @@ Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr sessio
     c.netns_path = spec.external_netns;
     c.external_netns = true;
     c.cni_container_id = spec.cni_container_id;
-    WEFT_ASSIGN_OR_RETURN(default_route, CheckExternalNetns(*session, spec));
+    WEFT_ASSIGN_OR_RETURN(default_route, CheckExternalNetns(in.host, spec));
     const std::string enter = "nsenter --net=" + c.netns_path;
     PlanLoUp(plan, session, c.netns_path, enter + " ip", enter);
   } else {
-    c.netns_path = ctx.paths().netns_path(spec.name);
-    if (netns::OpenByPath(c.netns_path).ok()) {
+    c.netns_path = in.paths.netns_path(spec.name);
+    if (in.host.NetnsExists(c.netns_path)) {
       return AlreadyExists("network namespace " + Quote(spec.name) + " already exists in " +
-                           ctx.paths().netns_dir);
+                           in.paths.netns_dir);
     }
-    const std::string dir = ctx.paths().netns_dir;
+    const std::string dir = in.paths.netns_dir;
     const std::string path = c.netns_path;
-    const std::string marker = ctx.paths().netns_marker(spec.name);
+    const std::string marker = in.paths.netns_marker(spec.name);
     plan.Add({"create-netns", "ip netns add " + spec.name,
               [dir, name = spec.name, marker] {
                 WEFT_RETURN_IF_ERROR(WriteMarker(marker));
@@ -439,7 +404,7 @@ Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr sessio
         if (make) ns = *spec.new_network;
         ns.name = nets[i];
         engine::Plan np("network create " + ns.name);
-        WEFT_ASSIGN_OR_RETURN(created, PlanNewNetwork(np, ctx, session, ns));
+        WEFT_ASSIGN_OR_RETURN(created, PlanNewNetwork(np, in, ns));
         // Network steps must come before the container's.
         engine::Plan merged("create " + spec.name);
         merged.Append(std::move(np));
@@ -450,18 +415,18 @@ Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr sessio
       }
       if (!net) return NotFound("no network " + Quote(nets[i]));
       WEFT_ASSIGN_OR_RETURN(
-          auto ep, PlanEndpoint(plan, ctx, session, c, *net, i == 0 ? spec.ip : "",
+          auto ep, PlanEndpoint(plan, in, snap, c, *net, i == 0 ? spec.ip : "",
                                 i == 0 ? spec.ip6 : "", spec.aliases, i == 0 && default_route,
                                 i == 0 ? spec.ifname : "", i == 0 ? spec.mac : "", spec.handoff));
       c.endpoints.push_back(ep);
     }
   }
-  if (mode != store::Mode::kHost) PlanFiles(plan, ctx, snap, c);
+  if (mode != store::Mode::kHost) PlanFiles(plan, in.paths, snap, c);
   if (!c.ports.empty()) {
-    WEFT_RETURN_IF_ERROR(CheckPorts(*session, snap, c));
-    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, c, false));
+    WEFT_RETURN_IF_ERROR(CheckPorts(in.host, snap, c));
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, snap, c, false));
   }
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  store::Store* store = &in.store;
   plan.Add({"record-container", "",
             [store, c] { return store->Update([&](store::Tx& tx) { return PutWhole(tx, c); }); },
             [store, name = c.name] {
@@ -470,9 +435,11 @@ Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr sessio
   return plan;
 }
 
-Result<engine::Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
+Result<engine::Plan> PlanRecordSandbox(const PlanInput& in, const std::string& container,
                                        const std::string& netns_path) {
-  WEFT_ASSIGN_OR_RETURN(store::Container c, GetContainer(ctx, container));
+  const store::Container* found = in.snap.FindContainer(container);
+  if (!found) return NotFound("no container " + Quote(container));
+  const store::Container& c = *found;
   if (!c.external_netns || c.endpoints.empty() || !c.endpoints.front().handoff) {
     return FailedPrecondition("container " + Quote(container) +
                               " has no interface handed off to a runtime");
@@ -484,7 +451,7 @@ Result<engine::Plan> PlanRecordSandbox(Context& ctx, const std::string& containe
   }
   engine::Plan plan("join " + container);
   if (c.netns_path == netns_path) return plan;
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  store::Store* store = &in.store;
   store::Container before = c, after = c;
   after.netns_path = netns_path;
   plan.Add({"record-sandbox", "",
@@ -497,11 +464,10 @@ Result<engine::Plan> PlanRecordSandbox(Context& ctx, const std::string& containe
   return plan;
 }
 
-Result<engine::Plan> PlanConnect(Context& ctx, engine::SessionPtr session,
-                                 const std::string& network, const std::string& container,
-                                 const std::string& ip, const std::string& ip6,
-                                 const std::vector<std::string>& aliases) {
-  WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
+Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network,
+                                 const std::string& container, const std::string& ip,
+                                 const std::string& ip6, const std::vector<std::string>& aliases) {
+  const Snapshot& snap = in.snap;
   const store::Container* c = snap.FindContainer(container);
   if (!c) return NotFound("no container " + Quote(container));
   const store::Network* net = snap.FindNetwork(network);
@@ -518,20 +484,28 @@ Result<engine::Plan> PlanConnect(Context& ctx, engine::SessionPtr session,
   }
   engine::Plan plan("connect " + network + " " + container);
   WEFT_ASSIGN_OR_RETURN(
-      auto ep, PlanEndpoint(plan, ctx, session, *c, *net, ip, ip6, aliases, c->endpoints.empty()));
+      auto ep, PlanEndpoint(plan, in, snap, *c, *net, ip, ip6, aliases, c->endpoints.empty()));
   store::Container updated = *c;
   updated.endpoints.push_back(ep);
-  PlanFiles(plan, ctx, snap, updated, c);
+  PlanFiles(plan, in.paths, snap, updated, c);
   if (!updated.ports.empty()) {
-    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, updated, false));
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, snap, updated, false));
   }
-  WEFT_RETURN_IF_ERROR(PlanRecordEndpoint(plan, ctx, ep));
+  PlanRecordEndpoint(plan, &in.store, ep);
   return plan;
 }
 
-Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session,
-                                    const store::Container& c, const store::Network& net,
-                                    bool sync_firewall) {
+Result<engine::Plan> PlanDisconnect(const PlanInput& in, const std::string& network,
+                                    const std::string& container) {
+  const store::Container* c = in.snap.FindContainer(container);
+  if (!c) return NotFound("no container " + Quote(container));
+  const store::Network* net = in.snap.FindNetwork(network);
+  if (!net) return NotFound("no network " + Quote(network));
+  return PlanDisconnect(in, *c, *net);
+}
+
+Result<engine::Plan> PlanDisconnect(const PlanInput& in, const store::Container& c,
+                                    const store::Network& net, bool sync_firewall) {
   auto it = std::find_if(c.endpoints.begin(), c.endpoints.end(),
                          [&](const store::Endpoint& e) { return e.network == net.name; });
   if (it == c.endpoints.end()) {
@@ -539,7 +513,7 @@ Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session,
   }
   const store::Endpoint& ep = *it;
   engine::Plan plan("disconnect " + net.name + " " + c.name);
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  store::Store* store = &in.store;
   plan.Add(
       {"remove-endpoint-record", "",
        [store, ep] {
@@ -548,40 +522,38 @@ Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session,
        },
        [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); }});
   if (sync_firewall && !c.ports.empty()) {
-    WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
     store::Container without = c;
     without.endpoints.erase(without.endpoints.begin() + (it - c.endpoints.begin()));
-    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, without, false));
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, in.snap, without, false));
   }
   bool had_default = it == c.endpoints.begin();
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
-  driver->PlanDetach(plan, session, c, net, ep, had_default);
+  driver->PlanDetach(plan, in.session, c, net, ep, had_default);
   store::Container updated = c;
   updated.endpoints.erase(updated.endpoints.begin() + (it - c.endpoints.begin()));
-  WEFT_ASSIGN_OR_RETURN(Snapshot files_snap, Load(ctx));
-  PlanFiles(plan, ctx, files_snap, updated, &c);
+  PlanFiles(plan, in.paths, in.snap, updated, &c);
   return plan;
 }
 
-Result<engine::Plan> PlanRemoveContainer(Context& ctx, engine::SessionPtr session,
-                                         const std::string& name) {
-  WEFT_ASSIGN_OR_RETURN(Snapshot snap, Load(ctx));
+Result<engine::Plan> PlanRemoveContainer(const PlanInput& in, const std::string& name) {
+  const Snapshot& snap = in.snap;
+  const engine::SessionPtr& session = in.session;
   const store::Container* found = snap.FindContainer(name);
   if (!found) return NotFound("no container " + Quote(name));
   const store::Container c = *found;
   engine::Plan plan("rm " + name);
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  store::Store* store = &in.store;
   plan.Add({"remove-container-record", "",
             [store, name] {
               return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); });
             },
             [store, c] { return store->Update([&](store::Tx& tx) { return PutWhole(tx, c); }); }});
   if (!c.ports.empty()) {
-    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, session, snap, c, true));
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, snap, c, true));
   }
   // Steps that undo cleanly come first; kernel deletions, which can only be
   // undone by re-creating, come last, the namespace at the very end.
-  std::string files = ctx.paths().container_dir(name);
+  std::string files = in.paths.container_dir(name);
   plan.Add({"remove-container-files", "",
             [files] {
               std::error_code ec;
@@ -599,9 +571,9 @@ Result<engine::Plan> PlanRemoveContainer(Context& ctx, engine::SessionPtr sessio
   }
   // A runtime's namespace is the runtime's to delete.
   if (!c.netns_path.empty() && !c.external_netns) {
-    const std::string dir = ctx.paths().netns_dir;
+    const std::string dir = in.paths.netns_dir;
     plan.Add({"delete-netns", "ip netns delete " + name,
-              [session, dir, name, path = c.netns_path, marker = ctx.paths().netns_marker(name)] {
+              [session, dir, name, path = c.netns_path, marker = in.paths.netns_marker(name)] {
                 session->Forget(path);
                 Status s = netns::DeleteNamed(dir, name);
                 if (!s.ok() && s.code() != Code::kNotFound) return s;

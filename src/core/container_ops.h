@@ -10,7 +10,7 @@
 
 #include "core/context.h"
 #include "core/network_ops.h"
-#include "engine/kernel_session.h"
+#include "core/plan_input.h"
 #include "engine/plan.h"
 #include "store/model.h"
 
@@ -50,33 +50,38 @@ struct ContainerSpec {
   std::optional<NetworkSpec> new_network;
 };
 
-Result<engine::Plan> PlanCreateContainer(Context& ctx, engine::SessionPtr session,
-                                         const ContainerSpec& spec);
+// kAlreadyExists for a taken name, address, host port or namespace;
+// kNotFound for an unknown network (other than the default one, which is
+// created in the same plan, as is spec.new_network).
+Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpec& spec);
 
 // Records `netns_path` as the namespace of a container made with
 // ContainerSpec::handoff (Docker's Join names its sandbox after
 // CreateEndpoint). Store only: the runtime moves the interface itself, and
 // the path need not exist yet (dockerd mounts it after Join).
-Result<engine::Plan> PlanRecordSandbox(Context& ctx, const std::string& container,
+Result<engine::Plan> PlanRecordSandbox(const PlanInput& in, const std::string& container,
                                        const std::string& netns_path);
 
 // Attaches an existing container to one more network.
-Result<engine::Plan> PlanConnect(Context& ctx, engine::SessionPtr session,
-                                 const std::string& network, const std::string& container,
-                                 const std::string& ip, const std::string& ip6,
-                                 const std::vector<std::string>& aliases);
+Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network,
+                                 const std::string& container, const std::string& ip,
+                                 const std::string& ip6, const std::vector<std::string>& aliases);
+
+// `weft disconnect NETWORK CONTAINER`: kNotFound for an unknown container,
+// then for an unknown network, then when the container is not on it.
+Result<engine::Plan> PlanDisconnect(const PlanInput& in, const std::string& network,
+                                    const std::string& container);
 
 // Detaches the container's endpoint on `net`: store record, then veth. With
 // `sync_firewall`, also moves or drops its published ports.
-Result<engine::Plan> PlanDisconnect(Context& ctx, engine::SessionPtr session,
-                                    const store::Container& c, const store::Network& net,
-                                    bool sync_firewall = true);
+Result<engine::Plan> PlanDisconnect(const PlanInput& in, const store::Container& c,
+                                    const store::Network& net, bool sync_firewall = true);
 
 // Detaches everything and deletes the namespace and the container's files.
-Result<engine::Plan> PlanRemoveContainer(Context& ctx, engine::SessionPtr session,
-                                         const std::string& name);
+Result<engine::Plan> PlanRemoveContainer(const PlanInput& in, const std::string& name);
 
-// Reads one container; kNotFound "no container \"x\"" when absent.
+// Reads one container (one read transaction); kNotFound "no container \"x\""
+// when absent. For the read-only commands.
 Result<store::Container> GetContainer(Context& ctx, const std::string& name);
 
 }  // namespace weft::core

@@ -239,9 +239,13 @@ Result<Diagnosis> Diagnose(Context& ctx, engine::SessionPtr session, const Weftd
   if (has_store) {
     WEFT_ASSIGN_OR_RETURN(lock, ctx.Lock());
   }
-  std::vector<store::Network> networks;
-  std::vector<store::Container> containers;
-  if (has_store) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
+  Snapshot snap;
+  if (has_store) {
+    WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+    WEFT_ASSIGN_OR_RETURN(snap, ReadSnapshot(*store));
+  }
+  const std::vector<store::Network>& networks = snap.networks;
+  const std::vector<store::Container>& containers = snap.containers;
 
   CheckForwarding(networks, d);
 
@@ -249,7 +253,8 @@ Result<Diagnosis> Diagnose(Context& ctx, engine::SessionPtr session, const Weftd
   // already named and without forwarding, check 1's).
   std::set<std::string> forgotten;
   if (has_store) {
-    WEFT_ASSIGN_OR_RETURN(auto plan, PlanGc(ctx, session));
+    WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+    WEFT_ASSIGN_OR_RETURN(auto plan, PlanGc({ctx.paths(), *store, snap, *session, session}));
     for (const auto& s : plan.steps()) {
       if (s.name == "gc-forget-container") {
         // "# forget container NAME: ..."

@@ -119,10 +119,10 @@ Status ApplyOrRebuild(const engine::SessionPtr& session, const nlohmann::json& f
 
 // The explanation of a whole-table change: weft's table, then the openings
 // the current foreign ruleset needs (they are computed again when applied).
-std::string ExplainWithOpenings(const engine::SessionPtr& session, const nlohmann::json& batch,
+std::string ExplainWithOpenings(engine::HostView& host, const nlohmann::json& batch,
                                 const firewall::FirewallModel& model) {
   std::string text = firewall::Explain(batch);
-  auto ruleset = session->FirewallRuleset();
+  auto ruleset = host.FirewallRuleset();
   if (!ruleset.ok()) return text;
   auto diff = firewall::DiffOpenings(model, *ruleset);
   if (diff.in_sync()) return text;
@@ -158,7 +158,7 @@ Result<bool> RepairOpenings(firewall::Backend& fw, const firewall::FirewallModel
   return true;
 }
 
-Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session,
+Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, engine::HostView& host,
                     const firewall::FirewallModel& before, const firewall::FirewallModel& after) {
   // With no networks left, weft's table goes entirely: nothing is left behind.
   auto batch_for = [](const firewall::FirewallModel& m) -> Result<nlohmann::json> {
@@ -181,7 +181,7 @@ Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session,
   }
   // Networks change: weft's table is rebuilt, and weft's accept rules in
   // foreign chains that would drop its traffic follow, in one transaction.
-  plan.Add({"apply-firewall", ExplainWithOpenings(session, apply, after),
+  plan.Add({"apply-firewall", ExplainWithOpenings(host, apply, after),
             [session, apply, after] {
               WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
               return ApplyWithOpenings(*fw, apply, after);

@@ -16,8 +16,9 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
 
 // Adds the step that makes weft's nftables table match `after` in one atomic
 // transaction; its undo makes it match `before` again. The explanation is the
-// whole ruleset as nft commands.
-Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session,
+// whole ruleset as nft commands, with the openings the host's current
+// ruleset (read through `host`) needs.
+Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, engine::HostView& host,
                     const firewall::FirewallModel& before, const firewall::FirewallModel& after);
 
 // Applies `batch` (commands for weft's own table; may be empty) together

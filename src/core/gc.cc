@@ -44,13 +44,13 @@ std::string HostIdentity() {
 
 }  // namespace
 
-Result<engine::Plan> PlanGc(Context& ctx, engine::SessionPtr session) {
+Result<engine::Plan> PlanGc(const PlanInput& in) {
   engine::Plan plan("gc");
-  std::vector<store::Network> networks;
-  std::vector<store::Container> containers;
-  if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  const Paths& paths = ctx.paths();
+  const std::vector<store::Network>& networks = in.snap.networks;
+  std::vector<store::Container> containers = in.snap.containers;
+  store::Store* store = &in.store;
+  const Paths& paths = in.paths;
+  const engine::SessionPtr& session = in.session;
   // Only this node's containers: other hosts sharing the store look after theirs.
   std::erase_if(containers, [&](const store::Container& c) { return c.node != store->node(); });
 
@@ -60,7 +60,7 @@ Result<engine::Plan> PlanGc(Context& ctx, engine::SessionPtr session) {
     // A handed-off endpoint not yet joined (Docker's CreateEndpoint before
     // Join) has no namespace yet.
     if (c.mode_kind() == store::Mode::kHost || (c.external_netns && c.netns_path.empty()) ||
-        netns::OpenByPath(c.netns_path).ok()) {
+        in.host.NetnsExists(c.netns_path)) {
       live.push_back(c);
       continue;
     }
@@ -81,7 +81,7 @@ Result<engine::Plan> PlanGc(Context& ctx, engine::SessionPtr session) {
   // 2. Namespaces weft made for containers it does not know.
   for (const auto& name : ListDir(paths.state_dir + "/netns-owned")) {
     if (live_names.count(name)) continue;
-    bool exists = netns::OpenByName(paths.netns_dir, name).ok();
+    bool exists = in.host.NetnsExists(paths.netns_path(name));
     plan.Add({"gc-delete-netns",
               exists ? "ip netns delete " + name : "# forget namespace marker " + name,
               [session, paths, name] {
@@ -96,44 +96,51 @@ Result<engine::Plan> PlanGc(Context& ctx, engine::SessionPtr session) {
 
   // 3. Each driver's repairs: its links that nothing in the store owns,
   // missing pieces of live networks and containers (drivers/driver.h).
-  WEFT_ASSIGN_OR_RETURN(auto links, session->Links());
+  WEFT_ASSIGN_OR_RETURN(auto links, in.host.Links());
   for (const drivers::NetworkDriver* driver : drivers::AllDrivers()) {
     driver->PlanRepair(plan, session, {networks, live, links});
   }
 
   // 4. Sysctls and the firewall, as the surviving store says.
-  WEFT_RETURN_IF_ERROR(PlanReconcileSteps(plan, session, networks, live));
+  WEFT_RETURN_IF_ERROR(PlanReconcileSteps(plan, session, in.host, networks, live));
   return plan;
+}
+
+Result<Recovery> NeedsRecovery(const Paths& paths, store::Store& store,
+                               const std::string& identity) {
+  Recovery r;
+  {
+    std::ifstream pending(paths.pending());
+    std::string command;
+    if (pending && std::getline(pending, command)) {
+      r.why = "the previous command (" + command + ") did not finish";
+    }
+  }
+  std::optional<std::string> last;
+  WEFT_RETURN_IF_ERROR(store.View([&](store::Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(last, tx.GetHostIdentity(store.node()));
+    return Status::Ok();
+  }));
+  if (last && *last != identity && r.why.empty()) r.why = "the host was restarted";
+  r.record_identity = !last || *last != identity;
+  return r;
 }
 
 Result<std::string> RecoverIfNeeded(Context& ctx) {
   if (!ctx.HasStore()) return std::string();
   const Paths& paths = ctx.paths();
-  std::string why;
-  {
-    std::ifstream pending(paths.pending());
-    std::string command;
-    if (pending && std::getline(pending, command)) {
-      why = "the previous command (" + command + ") did not finish";
-    }
-  }
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  const std::string identity = HostIdentity();
-  std::optional<std::string> last;
-  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(last, tx.GetHostIdentity(store->node()));
-    return Status::Ok();
-  }));
-  if (last && *last != identity && why.empty()) why = "the host was restarted";
-  if (!why.empty()) {
+  WEFT_ASSIGN_OR_RETURN(Recovery r, NeedsRecovery(paths, *store, HostIdentity()));
+  if (!r.why.empty()) {
     auto session = std::make_shared<engine::KernelSession>();
-    WEFT_ASSIGN_OR_RETURN(engine::Plan plan, PlanGc(ctx, session));
+    WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(*store));
+    WEFT_ASSIGN_OR_RETURN(engine::Plan plan, PlanGc({paths, *store, snap, *session, session}));
     // Recovery never injects faults: WEFT_FAULT is for the command itself.
-    WEFT_RETURN_IF_ERROR(engine::Engine().Apply(plan).Wrap("cleaning up after " + why));
+    WEFT_RETURN_IF_ERROR(engine::Engine().Apply(plan).Wrap("cleaning up after " + r.why));
     ClearPending(paths);
   }
-  if (!last || *last != identity) WEFT_RETURN_IF_ERROR(RecordHostIdentity(ctx));
-  return why;
+  if (r.record_identity) WEFT_RETURN_IF_ERROR(RecordHostIdentity(ctx));
+  return r.why;
 }
 
 Status RecordHostIdentity(Context& ctx) {

@@ -15,13 +15,26 @@
 //   addresses and routes are re-created; veths off their bridge plugged back.
 // - The firewall table and sysctls are rebuilt when they differ.
 
+#include <string>
+
 #include "core/context.h"
-#include "engine/kernel_session.h"
+#include "core/plan_input.h"
 #include "engine/plan.h"
 
 namespace weft::core {
 
-Result<engine::Plan> PlanGc(Context& ctx, engine::SessionPtr session);
+// Looks only at in.store.node()'s containers; namespaces through in.host.
+Result<engine::Plan> PlanGc(const PlanInput& in);
+
+// Whether a mutating command must clean up first, and why: the pending
+// marker of a command that died mid-plan, or a host identity (boot id and
+// weft's namespace) other than the one the store keeps for this node.
+struct Recovery {
+  std::string why;               // "" = nothing to clean up
+  bool record_identity = false;  // the store's identity for this node is absent or stale
+};
+Result<Recovery> NeedsRecovery(const Paths& paths, store::Store& store,
+                               const std::string& identity);
 
 // Called by mutating commands once they hold the state lock: when the last
 // mutating command died mid-plan (its pending file is still there) or the

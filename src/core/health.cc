@@ -12,7 +12,6 @@
 #include "firewall/ruleset.h"
 #include "firewall/table_diff.h"
 #include "kernel/netns/netns.h"
-#include "kernel/sysctl.h"
 
 namespace weft::core {
 namespace {
@@ -49,10 +48,11 @@ std::vector<Sysctl> WantedSysctls(const std::vector<store::Network>& networks) {
   return out;
 }
 
-std::vector<Sysctl> DriftedSysctls(const std::vector<store::Network>& networks) {
+std::vector<Sysctl> DriftedSysctls(engine::HostView& host,
+                                   const std::vector<store::Network>& networks) {
   std::vector<Sysctl> out;
   for (const auto& s : WantedSysctls(networks)) {
-    auto v = kernel::ReadSysctl(s.key);
+    auto v = host.Sysctl(s.key);
     if (!v.ok() || *v != s.want) out.push_back(s);
   }
   return out;
@@ -138,7 +138,7 @@ Result<HealthReport> CheckHealth(Context& ctx, engine::KernelSession& session) {
       for (auto& p : problems) r.problems.push_back("container " + c.name + ": " + p);
     }
   }
-  for (const auto& s : DriftedSysctls(networks)) {
+  for (const auto& s : DriftedSysctls(host, networks)) {
     r.problems.push_back("sysctl " + s.key + " is not " + s.want);
   }
   if (auto ruleset = host.FirewallRuleset(); ruleset.ok()) {
@@ -156,17 +156,17 @@ Result<HealthReport> CheckHealth(Context& ctx, engine::KernelSession& session) {
   return r;
 }
 
-Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session,
+Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session, engine::HostView& host,
                           const std::vector<store::Network>& networks,
                           const std::vector<store::Container>& containers) {
-  auto drifted = DriftedSysctls(networks);
+  auto drifted = DriftedSysctls(host, networks);
   if (!drifted.empty()) {
     std::vector<std::pair<std::string, std::string>> wanted;
     for (const auto& s : drifted) wanted.emplace_back(s.key, s.want);
     plan.Add(SysctlStep("reconcile-sysctls", std::move(wanted)));
   }
   auto model = BuildFirewallModel(networks, containers);
-  WEFT_ASSIGN_OR_RETURN(auto listing, session->FirewallTable());
+  WEFT_ASSIGN_OR_RETURN(auto listing, host.FirewallTable());
   WEFT_ASSIGN_OR_RETURN(auto batch, WantedBatch(model));
   bool in_sync = (model.networks.empty() && model.ports.empty())
                      ? listing.is_null()
@@ -175,7 +175,7 @@ Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session,
   // weft's accept rules in foreign chains (a dockerd, ufw or firewalld
   // that started or reloaded after weft): re-planned from a fresh listing
   // when applied.
-  WEFT_ASSIGN_OR_RETURN(auto ruleset, session->FirewallRuleset());
+  WEFT_ASSIGN_OR_RETURN(auto ruleset, host.FirewallRuleset());
   auto openings = firewall::DiffOpenings(model, ruleset);
   if (!in_sync || !openings.in_sync()) {
     std::string explain = firewall::Explain(batch) + firewall::Explain(openings.Batch());
@@ -189,12 +189,10 @@ Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session,
   return Status::Ok();
 }
 
-Result<engine::Plan> PlanReconcile(Context& ctx, engine::SessionPtr session) {
-  std::vector<store::Network> networks;
-  std::vector<store::Container> containers;
-  if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
+Result<engine::Plan> PlanReconcile(const PlanInput& in) {
   engine::Plan plan("reconcile");
-  WEFT_RETURN_IF_ERROR(PlanReconcileSteps(plan, session, networks, containers));
+  WEFT_RETURN_IF_ERROR(
+      PlanReconcileSteps(plan, in.session, in.host, in.snap.networks, in.snap.containers));
   return plan;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/context.h"
+#include "core/plan_input.h"
 #include "engine/kernel_session.h"
 #include "engine/plan.h"
 #include "firewall/openings.h"
@@ -37,16 +38,16 @@ Result<HealthReport> CheckHealth(Context& ctx, engine::KernelSession& session);
 
 // Adds the steps that make the sysctls weft relies on, weft's nftables
 // table and its accept rules in foreign chains match these networks and
-// containers, leaving out what already matches (reconcile-sysctls,
+// containers (the host as `host` shows it), leaving out what already matches (reconcile-sysctls,
 // reconcile-firewall; neither has an undo: what they replace is by
 // definition not what the store says).
-Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session,
+Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session, engine::HostView& host,
                           const std::vector<store::Network>& networks,
                           const std::vector<store::Container>& containers);
 
 // Steps that rebuild weft's nftables table from the store in one transaction
 // and turn forwarding and route_localnet back on. Steps whose part already
 // matches are left out, so a second reconcile plans nothing.
-Result<engine::Plan> PlanReconcile(Context& ctx, engine::SessionPtr session);
+Result<engine::Plan> PlanReconcile(const PlanInput& in);
 
 }  // namespace weft::core

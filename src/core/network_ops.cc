@@ -77,13 +77,9 @@ Result<SubnetPools> PoolsFromEnv() {
   return pools;
 }
 
-Result<Occupied> ReadOccupied(Context& ctx, engine::HostView& host) {
+Result<Occupied> ReadOccupied(const Snapshot& snap, engine::HostView& host) {
   Occupied occ;
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(occ.networks, tx.ListNetworks());
-    return Status::Ok();
-  }));
+  occ.networks = snap.networks;
   WEFT_ASSIGN_OR_RETURN(auto links, host.Links());
   std::map<int, std::string> names;
   for (const auto& l : links) {
@@ -206,29 +202,27 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
   return net;
 }
 
-Result<store::Network> PlanNewNetwork(engine::Plan& plan, Context& ctx, engine::SessionPtr session,
+Result<store::Network> PlanNewNetwork(engine::Plan& plan, const PlanInput& in,
                                       const NetworkSpec& spec) {
   WEFT_ASSIGN_OR_RETURN(auto pools, PoolsFromEnv());
-  WEFT_ASSIGN_OR_RETURN(auto occupied, ReadOccupied(ctx, *session));
+  WEFT_ASSIGN_OR_RETURN(auto occupied, ReadOccupied(in.snap, in.host));
   WEFT_ASSIGN_OR_RETURN(auto net, ResolveNetwork(spec, occupied, pools));
-  WEFT_RETURN_IF_ERROR(PlanNetworkCreate(plan, ctx, session, net));
+  WEFT_RETURN_IF_ERROR(PlanNetworkCreate(plan, in, net));
   return net;
 }
 
-Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr session,
-                         const store::Network& net) {
-  std::vector<store::Network> networks;
-  std::vector<store::Container> containers;
-  WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
+Status PlanNetworkCreate(engine::Plan& plan, const PlanInput& in, const store::Network& net) {
+  std::vector<store::Network> networks = in.snap.networks;
+  const std::vector<store::Container>& containers = in.snap.containers;
   auto before = BuildFirewallModel(networks, containers);
   networks.push_back(net);
   auto after = BuildFirewallModel(networks, containers);
 
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
-  driver->PlanCreate(plan, session, net);
+  driver->PlanCreate(plan, in.session, net);
   if (!net.internal || !net.icc) PlanForwarding(plan, net.ipv6 && !net.internal, !net.icc);
-  WEFT_RETURN_IF_ERROR(PlanFirewall(plan, session, before, after));
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  WEFT_RETURN_IF_ERROR(PlanFirewall(plan, in.session, in.host, before, after));
+  store::Store* store = &in.store;
   plan.Add(
       {"record-network", "",
        [store, net] { return store->Update([&](store::Tx& tx) { return tx.PutNetwork(net); }); },
@@ -238,11 +232,9 @@ Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr se
   return Status::Ok();
 }
 
-Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session,
-                                       const std::string& name, bool force) {
-  std::vector<store::Network> networks;
-  std::vector<store::Container> containers;
-  WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
+Result<engine::Plan> PlanNetworkRemove(const PlanInput& in, const std::string& name, bool force) {
+  std::vector<store::Network> networks = in.snap.networks;
+  std::vector<store::Container> containers = in.snap.containers;
   auto it = std::find_if(networks.begin(), networks.end(),
                          [&](const store::Network& n) { return n.name == name; });
   if (it == networks.end()) return NotFound("no network \"" + name + "\"");
@@ -261,11 +253,11 @@ Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session,
                               "); disconnect them or use --force");
   }
   engine::Plan plan("network rm " + name);
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  store::Store* store = &in.store;
   for (const auto& c : containers) {
     for (const auto& e : c.endpoints) {
       if (e.network != name) continue;
-      WEFT_ASSIGN_OR_RETURN(engine::Plan p, PlanDisconnect(ctx, session, c, net, false));
+      WEFT_ASSIGN_OR_RETURN(engine::Plan p, PlanDisconnect(in, c, net, false));
       plan.Append(std::move(p));
     }
   }
@@ -284,9 +276,9 @@ Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session,
                       c.endpoints.end());
   }
   auto after = BuildFirewallModel(networks, containers);
-  WEFT_RETURN_IF_ERROR(PlanFirewall(plan, session, before, after));
+  WEFT_RETURN_IF_ERROR(PlanFirewall(plan, in.session, in.host, before, after));
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
-  driver->PlanDelete(plan, session, net);
+  driver->PlanDelete(plan, in.session, net);
   return plan;
 }
 

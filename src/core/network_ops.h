@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/context.h"
-#include "engine/kernel_session.h"
+#include "core/plan_input.h"
 #include "engine/plan.h"
 #include "ipam/prefix.h"
 #include "store/model.h"
@@ -46,10 +45,10 @@ struct Occupied {
   std::vector<std::string> links;                          // interface names on the host
 };
 
-// Reads the store's networks and the host's routes, addresses and links
+// The snapshot's networks and the host's routes, addresses and links
 // (through the view: no handle a step writes through is opened). Runs in:
 // weft's namespace.
-Result<Occupied> ReadOccupied(Context& ctx, engine::HostView& host);
+Result<Occupied> ReadOccupied(const Snapshot& snap, engine::HostView& host);
 
 // Turns the request into a complete network: validated name, a known driver
 // (kInvalidArgument naming the known ones otherwise), subnets (given or
@@ -62,16 +61,16 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
 // default network, weftd's Docker driver) makes a network: the subnet pools,
 // what the host already uses, ResolveNetwork, then PlanNetworkCreate's steps
 // added to `plan`. Returns the network as it will be recorded.
-Result<store::Network> PlanNewNetwork(engine::Plan& plan, Context& ctx, engine::SessionPtr session,
+Result<store::Network> PlanNewNetwork(engine::Plan& plan, const PlanInput& in,
                                       const NetworkSpec& spec);
 
-// Steps: the driver's (the bridge), forwarding, firewall, store record.
-Status PlanNetworkCreate(engine::Plan& plan, Context& ctx, engine::SessionPtr session,
-                         const store::Network& net);
+// Steps: the driver's (the bridge), forwarding, firewall, store record. The
+// firewall's "before" is in.snap's networks.
+Status PlanNetworkCreate(engine::Plan& plan, const PlanInput& in, const store::Network& net);
 
 // Steps that remove a network: with `force`, first detaches its containers.
-// kFailedPrecondition when containers are attached and !force.
-Result<engine::Plan> PlanNetworkRemove(Context& ctx, engine::SessionPtr session,
-                                       const std::string& name, bool force);
+// kNotFound for an unknown network; kFailedPrecondition when containers are
+// attached and !force.
+Result<engine::Plan> PlanNetworkRemove(const PlanInput& in, const std::string& name, bool force);
 
 }  // namespace weft::core

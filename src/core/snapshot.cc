@@ -5,6 +5,32 @@
 
 namespace weft::core {
 
+const store::Network* Snapshot::FindNetwork(const std::string& name) const {
+  for (const auto& n : networks) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+const store::Container* Snapshot::FindContainer(const std::string& name) const {
+  for (const auto& c : containers) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Snapshot::UsedAddresses(const std::string& network) const {
+  std::vector<std::string> out;
+  for (const auto& c : containers) {
+    for (const auto& e : c.endpoints) {
+      if (e.network != network) continue;
+      if (!e.ipv4.empty()) out.push_back(e.ipv4);
+      if (!e.ipv6.empty()) out.push_back(e.ipv6);
+    }
+  }
+  return out;
+}
+
 void SortEndpoints(store::Container& c) {
   // eth0, eth1, ..., eth10: the first is the one with the default route.
   auto index = [](const store::Endpoint& e) {
@@ -15,15 +41,23 @@ void SortEndpoints(store::Container& c) {
       [&](const store::Endpoint& a, const store::Endpoint& b) { return index(a) < index(b); });
 }
 
+Result<Snapshot> ReadSnapshot(store::Store& store) {
+  Snapshot snap;
+  WEFT_RETURN_IF_ERROR(store.View([&](store::Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(snap.networks, tx.ListNetworks());
+    WEFT_ASSIGN_OR_RETURN(snap.containers, tx.ListContainers());
+    return Status::Ok();
+  }));
+  for (auto& c : snap.containers) SortEndpoints(c);
+  return snap;
+}
+
 Status LoadAll(Context& ctx, std::vector<store::Network>* networks,
                std::vector<store::Container>* containers) {
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(*networks, tx.ListNetworks());
-    WEFT_ASSIGN_OR_RETURN(*containers, tx.ListContainers());
-    return Status::Ok();
-  }));
-  for (auto& c : *containers) SortEndpoints(c);
+  WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(*store));
+  *networks = std::move(snap.networks);
+  *containers = std::move(snap.containers);
   return Status::Ok();
 }
 

@@ -1,20 +1,37 @@
 #pragma once
 
-// Reading the store's whole picture for planning: every network and
-// container, endpoints in interface order.
+// The store's picture for planning, read in one transaction: every network
+// and container, endpoints in interface order.
 
 #include <vector>
 
-#include "base/status.h"
+#include "base/result.h"
 #include "core/context.h"
 #include "store/model.h"
+#include "store/store.h"
 
 namespace weft::core {
+
+struct Snapshot {
+  std::vector<store::Network> networks;
+  std::vector<store::Container> containers;
+
+  // nullptr when absent.
+  const store::Network* FindNetwork(const std::string& name) const;
+  const store::Container* FindContainer(const std::string& name) const;
+  // The addresses leased on `network` (IPv4 and IPv6), as the store's
+  // UsedAddresses reads them.
+  std::vector<std::string> UsedAddresses(const std::string& network) const;
+};
 
 // Orders a container's endpoints by interface (eth0 first).
 void SortEndpoints(store::Container& c);
 
-// Every network and container in the store, endpoints in interface order.
+// One read transaction. Fails as the store's reads do.
+Result<Snapshot> ReadSnapshot(store::Store& store);
+
+// Every network and container in the store, endpoints in interface order
+// (ReadSnapshot's, for the read-only commands).
 Status LoadAll(Context& ctx, std::vector<store::Network>* networks,
                std::vector<store::Container>* containers);
 

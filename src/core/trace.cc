@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/interrupt_guard.h"
+#include "core/snapshot.h"
 #include "core/trace_probe.h"
 #include "firewall/backend.h"
 #include "firewall/trace_table.h"
@@ -34,11 +35,6 @@ struct TracePoint {
   const store::Container* container = nullptr;
   std::string address;  // for a destination; for a container source, its own
   std::string label;
-};
-
-struct Snapshot {
-  std::vector<store::Network> networks;
-  std::vector<store::Container> containers;
 };
 
 const store::Container* ContainerByAddress(const Snapshot& s, const std::string& addr) {

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/apply.h"
 #include "core/container_ops.h"
 #include "core/network_ops.h"
+#include "core/operation.h"
 #include "core/snapshot.h"
 #include "drivers/bridge.h"
 
@@ -12,11 +12,8 @@ namespace weft::daemon::docker {
 namespace {
 
 // The weft network recorded for a Docker network (kNotFound if none).
-Result<store::Network> FindNetwork(core::Context& ctx, const std::string& network_id) {
-  std::vector<store::Network> nets;
-  std::vector<store::Container> containers;
-  if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
-  for (const auto& n : nets) {
+Result<store::Network> FindNetwork(const core::Snapshot& snap, const std::string& network_id) {
+  for (const auto& n : snap.networks) {
     auto it = n.labels.find(kNetworkIdLabel);
     if (it != n.labels.end() && it->second == network_id) return n;
   }
@@ -24,20 +21,22 @@ Result<store::Network> FindNetwork(core::Context& ctx, const std::string& networ
 }
 
 // The weft container standing for a Docker endpoint (kNotFound if none).
-Result<store::Container> FindEndpoint(core::Context& ctx, const std::string& endpoint_id) {
+Result<store::Container> FindEndpoint(const core::Snapshot& snap, const std::string& endpoint_id) {
   const std::string name = EndpointName(endpoint_id);
-  if (!ctx.HasStore()) return NotFound("weft has no endpoint " + endpoint_id.substr(0, 12));
-  auto c = core::GetContainer(ctx, name);
-  if (!c.ok()) {
-    if (c.status().code() == Code::kNotFound) {
-      return NotFound("weft has no endpoint " + endpoint_id.substr(0, 12));
-    }
-    return c.status();
-  }
+  const store::Container* c = snap.FindContainer(name);
+  if (!c) return NotFound("weft has no endpoint " + endpoint_id.substr(0, 12));
   if (c->endpoints.size() != 1 || !c->endpoints[0].handoff) {
     return FailedPrecondition("weft container " + name + " is not a Docker endpoint");
   }
   return *c;
+}
+
+// The store as it is, for the requests that only read (no lock).
+Result<core::Snapshot> ReadState(const core::Paths& paths) {
+  core::Context ctx(paths, std::nullopt);
+  if (!ctx.HasStore()) return core::Snapshot();
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  return core::ReadSnapshot(*store);
 }
 
 // "172.18.0.2/16" -> "172.18.0.2".
@@ -45,46 +44,37 @@ std::string Bare(const std::string& cidr) { return cidr.substr(0, cidr.find('/')
 
 }  // namespace
 
-Status CoreBackend::Change(const std::function<Status(core::Context&)>& change) {
+Status CoreBackend::Change(const core::Planner& planner) {
   core::Context ctx(paths_, fault_);
-  Status s = [&]() -> Status {
-    WEFT_ASSIGN_OR_RETURN(auto lock, core::LockForChange(ctx, [](const std::string& why) {
-                            spdlog::warn("docker: {}", why);
-                          }));
-    return change(ctx);
-  }();
+  core::OperationOptions options;
+  options.warn = [](const std::string& why) { spdlog::warn("docker: {}", why); };
+  Status s = core::RunOperation(ctx, std::move(options), planner).status();
   if (ctx.changed() && changed_) changed_();
   return s;
 }
 
 Status CoreBackend::CreateNetwork(const NetworkRequest& request) {
-  return Change([&](core::Context& ctx) -> Status {
-    auto existing = FindNetwork(ctx, request.network_id);
-    if (existing.ok()) return Status::Ok();  // a repeated CreateNetwork
-    if (existing.status().code() != Code::kNotFound) return existing.status();
+  return Change([&](const core::PlanInput& in) -> Result<engine::Plan> {
+    engine::Plan plan("network create " + request.name + " (docker)");
+    if (FindNetwork(in.snap, request.network_id).ok()) return plan;  // a repeated CreateNetwork
     core::NetworkSpec spec;
     spec.name = request.name;
     spec.subnets = request.subnets;
     spec.gateways = request.gateways;
     spec.ipv6 = request.ipv6;
     spec.internal = request.internal;
-    auto session = std::make_shared<engine::KernelSession>();
     spec.labels[kNetworkIdLabel] = request.network_id;
-    engine::Plan plan("network create " + spec.name + " (docker)");
-    WEFT_RETURN_IF_ERROR(core::PlanNewNetwork(plan, ctx, session, spec).status());
-    return core::ApplyPlan(ctx, plan);
+    WEFT_RETURN_IF_ERROR(core::PlanNewNetwork(plan, in, spec).status());
+    return plan;
   });
 }
 
 Status CoreBackend::DeleteNetwork(const std::string& network_id) {
   if (!core::Context(paths_, std::nullopt).HasStore()) return NotFound("weft has no networks");
-  return Change([&](core::Context& ctx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(auto net, FindNetwork(ctx, network_id));
-    std::vector<store::Network> nets;
-    std::vector<store::Container> containers;
-    WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
+  return Change([&](const core::PlanInput& in) -> Result<engine::Plan> {
+    WEFT_ASSIGN_OR_RETURN(auto net, FindNetwork(in.snap, network_id));
     std::string users;
-    for (const auto& c : containers) {
+    for (const auto& c : in.snap.containers) {
       for (const auto& e : c.endpoints) {
         if (e.network == net.name) users += (users.empty() ? "" : ", ") + c.name;
       }
@@ -93,9 +83,7 @@ Status CoreBackend::DeleteNetwork(const std::string& network_id) {
       // Docker's own words for it, with weft's names for the endpoints.
       return FailedPrecondition("network " + net.name + " has active endpoints (" + users + ")");
     }
-    auto session = std::make_shared<engine::KernelSession>();
-    WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanNetworkRemove(ctx, session, net.name, false));
-    return core::ApplyPlan(ctx, plan);
+    return core::PlanNetworkRemove(in, net.name, false);
   });
 }
 
@@ -103,8 +91,8 @@ Result<std::string> CoreBackend::CreateEndpoint(const Endpoint& e) {
   // Docker's bridge driver derives the MAC from the address; so does weft
   // when Docker passes none (see MacForAddress).
   const std::string chosen = e.mac.empty() ? MacForAddress(Bare(e.address)) : "";
-  Status s = Change([&](core::Context& ctx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(auto net, FindNetwork(ctx, e.network_id));
+  Status s = Change([&](const core::PlanInput& in) -> Result<engine::Plan> {
+    WEFT_ASSIGN_OR_RETURN(auto net, FindNetwork(in.snap, e.network_id));
     core::ContainerSpec spec;
     spec.name = EndpointName(e.endpoint_id);
     spec.networks = {net.name};
@@ -116,9 +104,7 @@ Result<std::string> CoreBackend::CreateEndpoint(const Endpoint& e) {
     spec.ports = e.ports;
     spec.handoff = true;
     spec.ifname = drivers::HandoffIfname(spec.name, net.name);
-    auto session = std::make_shared<engine::KernelSession>();
-    WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanCreateContainer(ctx, session, spec));
-    return core::ApplyPlan(ctx, plan);
+    return core::PlanCreateContainer(in, spec);
   });
   if (!s.ok()) return s;
   return chosen;
@@ -126,17 +112,15 @@ Result<std::string> CoreBackend::CreateEndpoint(const Endpoint& e) {
 
 Status CoreBackend::DeleteEndpoint(const std::string& endpoint_id) {
   if (!core::Context(paths_, std::nullopt).HasStore()) return NotFound("weft has no endpoints");
-  return Change([&](core::Context& ctx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(ctx, endpoint_id));
-    auto session = std::make_shared<engine::KernelSession>();
-    WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRemoveContainer(ctx, session, c.name));
-    return core::ApplyPlan(ctx, plan);
+  return Change([&](const core::PlanInput& in) -> Result<engine::Plan> {
+    WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(in.snap, endpoint_id));
+    return core::PlanRemoveContainer(in, c.name);
   });
 }
 
 Result<Endpoint> CoreBackend::InspectEndpoint(const std::string& endpoint_id) {
-  core::Context ctx(paths_, std::nullopt);
-  WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(ctx, endpoint_id));
+  WEFT_ASSIGN_OR_RETURN(auto snap, ReadState(paths_));
+  WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(snap, endpoint_id));
   Endpoint e;
   e.endpoint_id = endpoint_id;
   e.address = c.endpoints[0].ipv4;
@@ -148,16 +132,14 @@ Result<Endpoint> CoreBackend::InspectEndpoint(const std::string& endpoint_id) {
 
 Result<JoinReply> CoreBackend::Join(const std::string& endpoint_id, const std::string& sandbox) {
   JoinReply reply;
-  Status s = Change([&](core::Context& ctx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(ctx, endpoint_id));
+  Status s = Change([&](const core::PlanInput& in) -> Result<engine::Plan> {
+    WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(in.snap, endpoint_id));
     const store::Endpoint& ep = c.endpoints[0];
-    WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRecordSandbox(ctx, c.name, sandbox));
-    WEFT_RETURN_IF_ERROR(core::ApplyPlan(ctx, plan));
-    std::vector<store::Network> nets;
-    std::vector<store::Container> containers;
-    WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
+    WEFT_ASSIGN_OR_RETURN(auto plan, core::PlanRecordSandbox(in, c.name, sandbox));
+    // The reply, from the same snapshot (recording the sandbox changes no
+    // network).
     reply.src_name = ep.ifname;
-    for (const auto& n : nets) {
+    for (const auto& n : in.snap.networks) {
       if (n.name != ep.network) continue;
       // An internal network has no way out: no default route, and no
       // docker_gwbridge either.
@@ -169,7 +151,7 @@ Result<JoinReply> CoreBackend::Join(const std::string& endpoint_id, const std::s
         if (v6 && !ep.ipv6.empty()) reply.gateway6 = sn.gateway;
       }
     }
-    return Status::Ok();
+    return plan;
   });
   if (!s.ok()) return s;
   return reply;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "core/context.h"
+#include "core/operation.h"
 #include "daemon/docker_driver.h"
 #include "engine/fault.h"
 
@@ -38,9 +39,10 @@ class CoreBackend : public Backend {
   Status Leave(const std::string& endpoint_id) override;
 
  private:
-  // Runs `change` on a fresh context under the state lock, then tells weftd
-  // if the state changed.
-  Status Change(const std::function<Status(core::Context&)>& change);
+  // Runs one operation (core/operation.h: lock, recover, one snapshot,
+  // `planner`, apply) on a fresh context, then tells weftd if the state
+  // changed.
+  Status Change(const core::Planner& planner);
 
   core::Paths paths_;
   std::optional<engine::Fault> fault_;

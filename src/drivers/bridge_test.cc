@@ -34,6 +34,8 @@ class FakeHost : public engine::HostView {
   Result<std::vector<netlink::AddrInfo>> AddressesIn(const std::string& p) override {
     return addrs_in[p];
   }
+  bool NetnsExists(const std::string&) override { return true; }
+  Result<std::string> Sysctl(const std::string&) override { return std::string("1"); }
   Result<nlohmann::json> FirewallTable() override { return nlohmann::json(); }
   Result<nlohmann::json> FirewallRuleset() override { return nlohmann::json::object(); }
 };

@@ -54,6 +54,20 @@ Result<std::vector<netlink::AddrInfo>> HostSnapshot::AddressesIn(const std::stri
   return it->second;
 }
 
+bool HostSnapshot::NetnsExists(const std::string& netns_path) {
+  auto it = netns_exists_.find(netns_path);
+  if (it == netns_exists_.end()) {
+    it = netns_exists_.emplace(netns_path, inner_.NetnsExists(netns_path)).first;
+  }
+  return it->second;
+}
+
+Result<std::string> HostSnapshot::Sysctl(const std::string& key) {
+  auto it = sysctls_.find(key);
+  if (it == sysctls_.end()) it = sysctls_.emplace(key, inner_.Sysctl(key)).first;
+  return it->second;
+}
+
 Result<nlohmann::json> HostSnapshot::FirewallTable() {
   if (!table_) {
     WEFT_ASSIGN_OR_RETURN(table_, inner_.FirewallTable());

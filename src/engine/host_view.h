@@ -29,6 +29,11 @@ class HostView {
   virtual Result<std::vector<netlink::RouteInfo>> RoutesIn(const std::string& netns_path,
                                                            int family) = 0;
   virtual Result<std::vector<netlink::AddrInfo>> AddressesIn(const std::string& netns_path) = 0;
+  // Whether a network namespace can be opened at `netns_path` (a container's
+  // that was deleted or lost to a reboot cannot).
+  virtual bool NetnsExists(const std::string& netns_path) = 0;
+  // A sysctl's value in weft's namespace ("net.ipv4.ip_forward" -> "1").
+  virtual Result<std::string> Sysctl(const std::string& key) = 0;
   // `list table inet weft` (null when absent) and `list ruleset`.
   virtual Result<nlohmann::json> FirewallTable() = 0;
   virtual Result<nlohmann::json> FirewallRuleset() = 0;
@@ -48,11 +53,15 @@ class HostSnapshot final : public HostView {
   Result<std::vector<netlink::RouteInfo>> RoutesIn(const std::string& netns_path,
                                                    int family) override;
   Result<std::vector<netlink::AddrInfo>> AddressesIn(const std::string& netns_path) override;
+  bool NetnsExists(const std::string& netns_path) override;
+  Result<std::string> Sysctl(const std::string& key) override;
   Result<nlohmann::json> FirewallTable() override;
   Result<nlohmann::json> FirewallRuleset() override;
 
  private:
   HostView& inner_;
+  std::map<std::string, bool> netns_exists_;
+  std::map<std::string, Result<std::string>> sysctls_;
   std::optional<std::vector<netlink::LinkInfo>> links_;
   std::map<int, std::vector<netlink::RouteInfo>> routes_;
   std::optional<std::vector<netlink::AddrInfo>> addrs_;

@@ -1,6 +1,7 @@
 #include "engine/kernel_session.h"
 
 #include "kernel/netns/netns.h"
+#include "kernel/sysctl.h"
 
 namespace weft::engine {
 
@@ -101,6 +102,16 @@ Result<std::vector<netlink::RouteInfo>> KernelSession::RoutesIn(const std::strin
 Result<std::vector<netlink::AddrInfo>> KernelSession::AddressesIn(const std::string& netns_path) {
   WEFT_ASSIGN_OR_RETURN(auto* s, ReadIn(netns_path));
   return netlink::ListAddresses(*s);
+}
+
+bool KernelSession::NetnsExists(const std::string& netns_path) {
+  // Opened and closed again: a handle kept here would keep a namespace that
+  // is being deleted alive.
+  return netns::OpenByPath(netns_path).ok();
+}
+
+Result<std::string> KernelSession::Sysctl(const std::string& key) {
+  return kernel::ReadSysctl(key);
 }
 
 Result<nlohmann::json> KernelSession::FirewallTable() {

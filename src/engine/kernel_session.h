@@ -58,6 +58,8 @@ class KernelSession final : public HostView {
   Result<std::vector<netlink::RouteInfo>> RoutesIn(const std::string& netns_path,
                                                    int family) override;
   Result<std::vector<netlink::AddrInfo>> AddressesIn(const std::string& netns_path) override;
+  bool NetnsExists(const std::string& netns_path) override;
+  Result<std::string> Sysctl(const std::string& key) override;
   Result<nlohmann::json> FirewallTable() override;
   Result<nlohmann::json> FirewallRuleset() override;
 

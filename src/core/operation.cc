@@ -1,0 +1,41 @@
+#include "core/operation.h"
+
+#include <memory>
+
+#include "core/apply.h"
+#include "core/snapshot.h"
+#include "engine/kernel_session.h"
+
+namespace weft::core {
+
+Result<Operation> Operation::Begin(Context& ctx, OperationOptions options) {
+  ctx.set_dry_run(options.dry_run);
+  store::ChangeLock lock = store::ChangeLock::None();
+  if (options.recover) {
+    WEFT_ASSIGN_OR_RETURN(lock, LockForChange(ctx, options.warn));
+  } else {
+    WEFT_ASSIGN_OR_RETURN(lock, ctx.Lock());
+  }
+  return Operation(ctx, std::move(options), std::move(lock));
+}
+
+Result<engine::Plan> Operation::Plan(const Planner& planner) {
+  WEFT_ASSIGN_OR_RETURN(store::Store * store, ctx_->Store());
+  WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(*store));
+  auto session = std::make_shared<engine::KernelSession>();
+  return planner(PlanInput{ctx_->paths(), *store, snap, *session, session});
+}
+
+Status Operation::Apply(engine::Plan& plan) {
+  if (options_.dry_run) return Status::Ok();
+  return ApplyPlan(*ctx_, plan);
+}
+
+Result<engine::Plan> RunOperation(Context& ctx, OperationOptions options, const Planner& planner) {
+  WEFT_ASSIGN_OR_RETURN(Operation op, Operation::Begin(ctx, std::move(options)));
+  WEFT_ASSIGN_OR_RETURN(engine::Plan plan, op.Plan(planner));
+  WEFT_RETURN_IF_ERROR(op.Apply(plan));
+  return plan;
+}
+
+}  // namespace weft::core
