@@ -13,6 +13,7 @@
 #include "core/container_ops.h"
 #include "core/exec.h"
 #include "core/network_ops.h"
+#include "core/overlay_networks.h"
 #include "core/port_spec.h"
 #include "core/snapshot.h"
 
@@ -44,9 +45,9 @@ nlohmann::json ContainerJson(const store::Container& c) {
 }
 
 Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
-  return RunCommand(ctx, dry_run,
-                    [&](const core::PlanInput& in) { return core::PlanCreateContainer(in, spec); })
-      .status();
+  return core::ExplainMissingNetwork(ctx, RunCommand(ctx, dry_run, [&](const core::PlanInput& in) {
+                                            return core::PlanCreateContainer(in, spec);
+                                          }).status());
 }
 
 Status RemoveNow(core::Context& ctx, const std::string& name, bool dry_run) {
@@ -118,12 +119,11 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   connect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   connect->callback([&inv, spec, network, dry_run] {
     inv.action = [spec, network, dry_run](core::Context& ctx) -> Status {
-      return RunCommand(ctx, *dry_run,
-                        [&](const core::PlanInput& in) {
-                          return core::PlanConnect(in, *network, spec->name, spec->ip, spec->ip6,
-                                                   spec->aliases);
-                        })
-          .status();
+      return core::ExplainMissingNetwork(
+          ctx, RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) {
+                 return core::PlanConnect(in, *network, spec->name, spec->ip, spec->ip6,
+                                          spec->aliases);
+               }).status());
     };
   });
 

@@ -6,6 +6,7 @@
 #include "cli/output.h"
 #include "cli/table.h"
 #include "core/network_ops.h"
+#include "core/overlay_networks.h"
 #include "core/snapshot.h"
 
 namespace weft::cli {
@@ -29,10 +30,30 @@ nlohmann::json NetworkJson(const store::Network& n, const std::vector<store::End
           {"subnets", subnets},     {"containers", cs}};
 }
 
+nlohmann::json OverlayJson(const cluster::OverlayNetwork& o,
+                           const std::vector<cluster::EndpointRecord>& eps) {
+  nlohmann::json j = NetworkJson(o.network, {});
+  j["vni"] = o.vni;
+  j["scope"] = "cluster";
+  j.erase("bridge");
+  nlohmann::json cs = nlohmann::json::array();
+  for (const auto& e : eps) {
+    if (e.network != o.network.name) continue;
+    cs.push_back({{"name", e.container},
+                  {"node", e.node},
+                  {"ipv4", e.ipv4},
+                  {"ipv6", e.ipv6},
+                  {"aliases", e.aliases}});
+  }
+  j["containers"] = cs;
+  return j;
+}
+
 }  // namespace
 
 void AddNetworkCommands(CLI::App& app, Invocation& inv) {
-  CLI::App* network = app.add_subcommand("network", "Bridge networks: create, ls, inspect, rm");
+  CLI::App* network =
+      app.add_subcommand("network", "Bridge and overlay networks: create, ls, inspect, rm");
   network->require_subcommand(1);
 
   auto spec = std::make_shared<core::NetworkSpec>();
@@ -40,9 +61,12 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   auto force = std::make_shared<bool>(false);
   auto name = std::make_shared<std::string>();
 
-  CLI::App* create = network->add_subcommand("create", "Create a bridge network");
+  auto vni = std::make_shared<uint32_t>(0);
+  CLI::App* create = network->add_subcommand("create", "Create a network");
   create->add_option("NAME", spec->name, "Network name")->required();
-  create->add_option("--driver,-d", spec->driver, "Network driver (bridge)");
+  create->add_option("--driver,-d", spec->driver,
+                     "bridge (this host) or overlay (every host of the cluster)");
+  create->add_option("--vni", *vni, "overlay: the VXLAN network identifier (default: lowest free)");
   create->add_option("--subnet", spec->subnets, "Subnet CIDR (repeatable; v4 and/or v6)")
       ->allow_extra_args(false);
   create->add_option("--gateway", spec->gateways, "Gateway address (repeatable, one per subnet)")
@@ -57,9 +81,22 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   create->add_flag("--disable-dns", *disable_dns,
                    "No embedded DNS: containers get the network's --dns or the host's resolvers");
   create->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
-  create->callback([&inv, spec, dry_run, disable_dns] {
+  create->callback([&inv, spec, dry_run, disable_dns, vni] {
     spec->dns_enabled = !*disable_dns;
-    inv.action = [spec, dry_run](core::Context& ctx) -> Status {
+    inv.action = [spec, dry_run, vni](core::Context& ctx) -> Status {
+      if (spec->driver == core::kOverlayDriver) {
+        WEFT_ASSIGN_OR_RETURN(cluster::OverlayNetwork o,
+                              core::CreateOverlayNetwork(ctx, *spec, *vni, *dry_run));
+        if (*dry_run) {
+          std::cout << "# one etcd transaction records overlay network " << o.network.name << " ("
+                    << o.network.subnets[0].cidr << ", VNI "
+                    << (o.vni != 0 ? std::to_string(o.vni) : std::string("lowest free")) << ")\n";
+        } else {
+          std::cout << o.network.name << "\n";
+        }
+        return Status::Ok();
+      }
+      if (*vni != 0) return InvalidArgument("--vni is for --driver overlay");
       std::string made;
       WEFT_RETURN_IF_ERROR(
           RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) -> Result<engine::Plan> {
@@ -80,6 +117,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
       std::vector<store::Network> nets;
       std::vector<store::Container> containers;
       if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
+      WEFT_ASSIGN_OR_RETURN(core::OverlayListing overlays, core::ListOverlayNetworks(ctx));
       if (inv.globals.json) {
         nlohmann::json j = nlohmann::json::array();
         for (const auto& n : nets) {
@@ -89,6 +127,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
               if (e.network == n.name) eps.push_back(e);
           j.push_back(NetworkJson(n, eps));
         }
+        for (const auto& o : overlays.networks) j.push_back(OverlayJson(o, overlays.endpoints));
         PrintJson(j);
         return Status::Ok();
       }
@@ -101,6 +140,15 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
           for (const auto& e : c.endpoints) count += e.network == n.name;
         rows.push_back({n.name, n.driver, n.bridge, subnets, n.internal ? "yes" : "no",
                         std::to_string(count)});
+      }
+      for (const auto& o : overlays.networks) {
+        std::string subnets;
+        for (const auto& sub : o.network.subnets)
+          subnets += (subnets.empty() ? "" : ",") + sub.cidr;
+        int count = 0;
+        for (const auto& e : overlays.endpoints) count += e.network == o.network.name;
+        rows.push_back({o.network.name, o.network.driver, "-", subnets,
+                        o.network.internal ? "yes" : "no", std::to_string(count)});
       }
       std::cout << RenderTable({"NAME", "DRIVER", "BRIDGE", "SUBNETS", "INTERNAL", "CONTAINERS"},
                                rows);
@@ -124,6 +172,12 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
         PrintJson(NetworkJson(n, eps));
         return Status::Ok();
       }
+      WEFT_ASSIGN_OR_RETURN(core::OverlayListing overlays, core::ListOverlayNetworks(ctx));
+      for (const auto& o : overlays.networks) {
+        if (o.network.name != *name) continue;
+        PrintJson(OverlayJson(o, overlays.endpoints));
+        return Status::Ok();
+      }
       return NotFound("no network \"" + *name + "\"");
     };
   });
@@ -135,11 +189,13 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
   rm->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   rm->callback([&inv, name, force, dry_run] {
     inv.action = [name, force, dry_run](core::Context& ctx) -> Status {
-      return RunCommand(ctx, *dry_run,
-                        [&](const core::PlanInput& in) {
-                          return core::PlanNetworkRemove(in, *name, *force);
-                        })
-          .status();
+      Status local = RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) {
+                       return core::PlanNetworkRemove(in, *name, *force);
+                     }).status();
+      // Not this host's: an overlay network of the cluster, if there is one.
+      if (local.code() != Code::kNotFound) return local;
+      Status overlay = core::RemoveOverlayNetwork(ctx, *name, *dry_run);
+      return overlay.code() == Code::kNotFound ? local : overlay;
     };
   });
 }

@@ -208,6 +208,11 @@ TEST_F(ClusterTest, NetworksGetUniqueNamesAndVnis) {
       << vni.status().ToString();
   EXPECT_EQ(CreateNetwork(client(), Overlay("e", "10.94.0.0/16", kMaxVni + 1)).status().code(),
             Code::kInvalidArgument);
+  auto same_subnet = CreateNetwork(client(), Overlay("f", "10.91.0.0/16"));
+  ASSERT_FALSE(same_subnet.ok());
+  EXPECT_NE(same_subnet.status().message().find("subnet 10.91.0.0/16 is taken by network \"b\""),
+            std::string::npos)
+      << same_subnet.status().ToString();
 
   auto got = GetNetwork(client(), "a");
   ASSERT_TRUE(got.ok());
@@ -225,7 +230,7 @@ TEST_F(ClusterTest, NetworksGetUniqueNamesAndVnis) {
   EXPECT_EQ(GetNetwork(client(), "a").status().code(), Code::kNotFound);
   EXPECT_TRUE(ListBlocks(client(), "a")->empty());
   EXPECT_EQ(DeleteNetwork(client(), "a").code(), Code::kNotFound);
-  auto again = CreateNetwork(client(), Overlay("x", "10.95.0.0/16"));
+  auto again = CreateNetwork(client(), Overlay("x", "10.90.0.0/16"));  // a's subnet is free too
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->vni, kFirstAutoVni);  // a's VNI is free again
 }
@@ -237,7 +242,8 @@ TEST_F(ClusterTest, ConcurrentNetworkCreatesGetDistinctVnis) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kCreators; ++i) {
     threads.emplace_back([&, i] {
-      auto n = CreateNetwork(client(), Overlay("n" + std::to_string(i), "10.90.0.0/16"));
+      const std::string subnet = "10." + std::to_string(90 + i) + ".0.0/16";
+      auto n = CreateNetwork(client(), Overlay("n" + std::to_string(i), subnet.c_str()));
       if (n.ok()) {
         vnis[i] = n->vni;
       } else {

@@ -16,6 +16,12 @@ std::string VnisPrefix() { return std::string(kRoot) + "vnis/"; }
 
 std::string VniKey(uint32_t vni) { return VnisPrefix() + std::to_string(vni); }
 
+std::string SubnetKey(std::string_view cidr) {
+  std::string text(cidr);
+  std::replace(text.begin(), text.end(), '/', '_');
+  return std::string(kRoot) + "subnets/" + text;
+}
+
 std::string AllEndpointsPrefix() { return std::string(kRoot) + "endpoints/"; }
 
 std::string EndpointsPrefix(std::string_view network) {

@@ -7,6 +7,7 @@
 //   /weft/v1/nodes/<node>                 NodeRecord, under the node's lease
 //   /weft/v1/networks/<network>           an overlay network (networks.h)
 //   /weft/v1/vnis/<vni>                   the network that has this VNI
+//   /weft/v1/subnets/<cidr>               the network that has this subnet
 //   /weft/v1/endpoints/<network>/<ctr>    an endpoint (endpoints.h), under
 //                                          its node's lease
 //   /weft/v1/blocks/<network>/<block>     the node holding an address block
@@ -29,6 +30,8 @@ std::string NetworksPrefix();
 std::string NetworkKey(std::string_view network);
 std::string VnisPrefix();
 std::string VniKey(uint32_t vni);
+// "10.90.0.0_16" under subnets/: the CIDR with '/' made '_'.
+std::string SubnetKey(std::string_view cidr);
 std::string AllEndpointsPrefix();
 std::string EndpointsPrefix(std::string_view network);
 std::string EndpointKey(std::string_view network, std::string_view container);

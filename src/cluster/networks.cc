@@ -89,11 +89,26 @@ Result<OverlayNetwork> CreateNetwork(const etcd::Client& client, OverlayNetwork 
                    etcd::PutRequest{.key = VniKey(n.vni), .value = name}};
     txn.failure = {etcd::RangeRequest{.key = NetworkKey(name)},
                    etcd::RangeRequest{.key = VniKey(n.vni)}};
+    // Each subnet is claimed too: two nodes that pick the same free subnet
+    // at the same moment cannot both record it. (Overlap short of equality
+    // is checked by the caller against the networks it read.)
+    for (const auto& sub : n.network.subnets) {
+      txn.compare.push_back(etcd::Compare::Absent(SubnetKey(sub.cidr)));
+      txn.success.push_back(etcd::PutRequest{.key = SubnetKey(sub.cidr), .value = name});
+      txn.failure.push_back(etcd::RangeRequest{.key = SubnetKey(sub.cidr)});
+    }
     WEFT_ASSIGN_OR_RETURN(etcd::TxnResponse r, client.Txn(txn));
     if (r.succeeded) return n;
     const etcd::RangeResponse* by_name = FirstRange(r, 0);
     if (by_name != nullptr && !by_name->kvs.empty()) {
       return AlreadyExists("network " + Quote(name) + " already exists in the cluster");
+    }
+    for (size_t i = 0; i < n.network.subnets.size(); ++i) {
+      const etcd::RangeResponse* by_subnet = FirstRange(r, 2 + i);
+      if (by_subnet != nullptr && !by_subnet->kvs.empty()) {
+        return AlreadyExists("subnet " + n.network.subnets[i].cidr + " is taken by network " +
+                             Quote(by_subnet->kvs[0].value));
+      }
     }
     const etcd::RangeResponse* by_vni = FirstRange(r, 1);
     if (!pick) {
@@ -133,6 +148,9 @@ Status DeleteNetwork(const etcd::Client& client, std::string_view name) {
   txn.success = {etcd::DeleteRangeRequest{.key = NetworkKey(name)},
                  etcd::DeleteRangeRequest{.key = VniKey(n.vni)},
                  etcd::DeleteRangeRequest{.key = blocks, .range_end = etcd::PrefixEnd(blocks)}};
+  for (const auto& sub : n.network.subnets) {
+    txn.success.push_back(etcd::DeleteRangeRequest{.key = SubnetKey(sub.cidr)});
+  }
   WEFT_ASSIGN_OR_RETURN(etcd::TxnResponse t, client.Txn(txn));
   if (!t.succeeded) {
     return FailedPrecondition("network " + Quote(name) + " changed while it was removed");

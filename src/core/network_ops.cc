@@ -114,8 +114,15 @@ Result<Occupied> ReadOccupied(const Snapshot& snap, engine::HostView& host) {
 
 Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& occ,
                                       const SubnetPools& pools) {
-  WEFT_RETURN_IF_ERROR(ValidateName("network", spec.name));
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(spec.driver));
+  WEFT_ASSIGN_OR_RETURN(store::Network net, ResolveAddressing(spec, occ, pools));
+  WEFT_RETURN_IF_ERROR(driver->Complete(net, drivers::HostNames{occ.links, occ.networks}));
+  return net;
+}
+
+Result<store::Network> ResolveAddressing(const NetworkSpec& spec, const Occupied& occ,
+                                         const SubnetPools& pools) {
+  WEFT_RETURN_IF_ERROR(ValidateName("network", spec.name));
   for (const auto& n : occ.networks) {
     if (n.name == spec.name) return AlreadyExists("network \"" + spec.name + "\" already exists");
   }
@@ -198,7 +205,6 @@ Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& o
     net.subnets.push_back({subnets[i].ToString(), gateways[i]});
     if (!subnets[i].is_v4()) net.ipv6 = true;
   }
-  WEFT_RETURN_IF_ERROR(driver->Complete(net, drivers::HostNames{occ.links, occ.networks}));
   return net;
 }
 

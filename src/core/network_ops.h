@@ -57,6 +57,11 @@ Result<Occupied> ReadOccupied(const Snapshot& snap, engine::HostView& host);
 Result<store::Network> ResolveNetwork(const NetworkSpec& spec, const Occupied& occupied,
                                       const SubnetPools& pools);
 
+// ResolveNetwork without the driver: name, MTU, DNS servers, subnets (given
+// or picked from `pools`, none overlapping `occupied`) and gateways. Pure.
+Result<store::Network> ResolveAddressing(const NetworkSpec& spec, const Occupied& occupied,
+                                         const SubnetPools& pools);
+
 // How every front door (weft network create, a container's first use of the
 // default network, weftd's Docker driver) makes a network: the subnet pools,
 // what the host already uses, ResolveNetwork, then PlanNetworkCreate's steps

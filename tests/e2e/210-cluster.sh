@@ -3,6 +3,8 @@
 # that weftd renews, every node sees the same membership, a host that dies
 # drops out of everyone's view within the lease's TTL while the others stay,
 # bad input changes nothing, and leaving takes the node's keys with it.
+# Overlay networks' cluster-wide records (item 2's first half): created on
+# one node, listed, inspected and removed from any other.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../cluster.sh"
 need etcd etcd-server || exit 0
@@ -19,6 +21,7 @@ keys() { ectl get --prefix /weft/v1/nodes/ --keys-only | grep -v '^$' | sed 's#.
 # --- bad input: one line, its exit code, nothing written -----------------------
 
 expect_error --rc 4 'not in a cluster' on h1 weft cluster ls
+expect_error --rc 6 'driver overlay needs a cluster store' on h1 weft network create ov --driver overlay
 expect_error --rc 3 'etcd' on h1 weft cluster join --store http://10.200.0.101:2379
 expect_error --rc 3 'no store' on h1 weft cluster join
 expect_error --rc 3 'underlay 10.9.9.9 is not an address of this host' \
@@ -60,6 +63,35 @@ done
 ok "h1, h2 and h3 joined; each lists all three with their underlay addresses and distinct VTEP MACs; etcd holds three leased records"
 table=$(on h1 weft cluster ls)
 grep -Eq "^h1 \(this\) +${CLUSTER_ADDR[h1]//./\\.} +02:" <<<"$table" || fail "ls table: $table"
+
+
+# --- overlay networks: one record in etcd, seen from every node ---------------
+
+out=$(on h1 weft network create ov --driver overlay --dry-run)
+[[ $out == *"overlay network ov (10.224.0.0/16, VNI lowest free)"* ]] || fail "dry run said: $out"
+[[ -z $(ectl get --prefix /weft/v1/networks/ --keys-only) ]] || fail "--dry-run wrote to etcd"
+[[ $(on h1 weft network create ov --driver overlay) == ov ]] || fail "create ov"
+[[ $(on h2 weft network create ov2 --driver overlay --subnet 10.225.0.0/16 --vni 42 --internal) == ov2 ]] || fail "create ov2"
+ins=$(on h3 weft network inspect ov)
+[[ $(jq -r '[.driver, .vni, .scope, .subnets[0].subnet, .subnets[0].gateway] | join(" ")' <<<"$ins") == "overlay 4096 cluster 10.224.0.0/16 10.224.0.1" ]] || fail "inspect ov on h3: $ins"
+[[ $(on h1 weft network inspect ov2 | jq -r '[.vni, .internal] | join(" ")') == "42 true" ]] || fail "inspect ov2 on h1"
+row=$(on h3 weft network ls | awk '$1 == "ov2"')
+[[ $(awk '{print $2, $3, $4, $5, $6}' <<<"$row") == "overlay - 10.225.0.0/16 yes 0" ]] || fail "ls on h3: $row"
+[[ $(on h2 weft --json network ls | jq -r '[.[] | select(.scope == "cluster") | .name] | join(" ")') == "ov ov2" ]] || fail "ls --json on h2"
+# What etcd itself holds (etcdctl, not weft): the records, their VNIs, subnets.
+[[ $(ectl get --prefix /weft/v1/vnis/ --keys-only | grep -v '^$' | sort | tr '\n' ' ') == "/weft/v1/vnis/4096 /weft/v1/vnis/42 " ]] || fail "etcd VNIs: $(ectl get --prefix /weft/v1/vnis/ --keys-only)"
+expect_error --rc 5 'already exists' on h3 weft network create ov --driver overlay
+expect_error --rc 5 'VNI 42 is taken by network "ov2"' on h3 weft network create ov3 --driver overlay --vni 42
+expect_error --rc 5 'overlaps network "ov"' on h3 weft network create ov3 --driver overlay --subnet 10.224.128.0/17
+expect_error --rc 3 'IPv6 on overlay networks' on h3 weft network create ov3 --driver overlay --ipv6
+expect_error --rc 3 'vni is for --driver overlay' on h3 weft network create br --vni 7
+expect_error --rc 6 'is an overlay network' on h1 weft create c1 --network ov
+on h1 test -e /run/netns/c1 && fail "a refused create left a namespace"
+on h2 weft network rm ov2
+expect_error --rc 4 'no network "ov2"' on h1 weft network inspect ov2
+[[ -z $(ectl get /weft/v1/vnis/42 --keys-only) && -z $(ectl get /weft/v1/subnets/10.225.0.0_16 --keys-only) ]] || fail "ov2's VNI or subnet key outlived it"
+[[ $(on h3 weft network create ov2 --driver overlay --subnet 10.225.0.0/16 --vni 42) == ov2 ]] || fail "ov2's name, subnet and VNI were not free again"
+ok "overlay networks: created on one node, listed and inspected on the others, VNI/subnet/name conflicts refused, removed from any node"
 
 expect_error --rc 5 'already in a cluster' on h1 weft cluster join --store "$store"
 on h3 weft cluster leave
