@@ -349,21 +349,29 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
     WEFT_RETURN_IF_ERROR(
         backend->Apply(firewall::TraceTablesBatch(match, f.outside)).Wrap("add the trace tables"));
     TraceTablesGuard tables(backend.get());
-    if (f.source_route && f.source_route->type == RTN_UNREACHABLE) {
-      f.outcome = ProbeOutcome::kNotSent;  // the kernel would refuse to send it
-    } else if (interrupt.signal() == 0) {
-      // EPERM from sending means a netfilter rule dropped the host's own
-      // packet on its way out: the trace events say which.
-      if (Status sent = probe->Send(); !sent.ok() && sent.code() != Code::kPermissionDenied) {
-        return sent;
+    {
+      // The probe's socket is closed before the tables go, on every path
+      // (declared after the guard, it is destroyed first): a TCP probe
+      // still open would retransmit its SYN a second later, and once the
+      // tables' drop at the machine's edge is gone, that copy would leave.
+      Probe sending = std::move(*probe);
+      probe.reset();
+      if (f.source_route && f.source_route->type == RTN_UNREACHABLE) {
+        f.outcome = ProbeOutcome::kNotSent;  // the kernel would refuse to send it
+      } else if (interrupt.signal() == 0) {
+        // EPERM from sending means a netfilter rule dropped the host's own
+        // packet on its way out: the trace events say which.
+        if (Status sent = sending.Send(); !sent.ok() && sent.code() != Code::kPermissionDenied) {
+          return sent;
+        }
+        f.outcome = sending.Wait(req.wait_ms);
       }
-      f.outcome = probe->Wait(req.wait_ms);
-    }
-    // Events are emitted as the packet is processed; drain what queued.
-    for (int quiet = 0; quiet < 2 && interrupt.signal() == 0;) {
-      WEFT_ASSIGN_OR_RETURN(auto got, events_sock.Receive(50));
-      if (got.empty()) ++quiet;
-      for (auto& m : got) raw.push_back(std::move(m));
+      // Events are emitted as the packet is processed; drain what queued.
+      for (int quiet = 0; quiet < 2 && interrupt.signal() == 0;) {
+        WEFT_ASSIGN_OR_RETURN(auto got, events_sock.Receive(50));
+        if (got.empty()) ++quiet;
+        for (auto& m : got) raw.push_back(std::move(m));
+      }
     }
     WEFT_RETURN_IF_ERROR(tables.Remove().Wrap("remove the trace tables"));
   }
