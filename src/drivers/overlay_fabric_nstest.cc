@@ -9,7 +9,7 @@
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/vxlan.h"
 #include "kernel/testing/kernel_test_util.h"
-#include "support/ns_fixture.h"
+#include "kernel/testing/netlink_fixture.h"
 
 namespace weft::drivers {
 namespace {
@@ -20,14 +20,11 @@ using weft::testing::RunCommand;
 IpAddress Ip(const char* t) { return *IpAddress::Parse(t); }
 IpPrefix Net(const char* t) { return *IpPrefix::Parse(t); }
 
-class OverlayFabricTest : public weft::testing::NetnsTest {
+class OverlayFabricTest : public weft::testing::NetlinkTest {
  protected:
   void SetUp() override {
-    NetnsTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    auto s = netlink::Socket::Open();
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    sock_.emplace(std::move(*s));
+    NetlinkTest::SetUp();
+    if (!Ready()) return;
     ASSERT_TRUE(netlink::CreateVeth(sock(), {.name = "ul0", .peer_name = "ul1", .up = true}).ok());
     ASSERT_TRUE(
         netlink::AddAddress(sock(), "ul0", *IpPrefix::ParseInterface("10.200.0.1/24")).ok());
@@ -37,7 +34,6 @@ class OverlayFabricTest : public weft::testing::NetnsTest {
             {.name = "vx-t", .vni = 77, .local = Ip("10.200.0.1"), .underlay = "ul0", .up = true})
             .ok());
   }
-  netlink::Socket& sock() { return *sock_; }
 
   // Reads, diffs and applies; returns the diff that was applied.
   FabricDiff Reconcile(const std::vector<FabricPeer>& peers) {
@@ -51,9 +47,6 @@ class OverlayFabricTest : public weft::testing::NetnsTest {
     EXPECT_TRUE(s.ok()) << s.ToString();
     return d;
   }
-
- private:
-  std::optional<netlink::Socket> sock_;
 };
 
 const std::vector<FabricPeer> kPeers = {

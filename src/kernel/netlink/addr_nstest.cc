@@ -9,7 +9,7 @@
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
 #include "kernel/testing/kernel_test_util.h"
-#include "support/ns_fixture.h"
+#include "kernel/testing/netlink_fixture.h"
 
 namespace weft::netlink {
 namespace {
@@ -23,18 +23,14 @@ IpPrefix If(std::string_view text) {
   return p.ok() ? *p : IpPrefix();
 }
 
-class AddrTest : public weft::testing::NetnsTest {
+class AddrTest : public weft::testing::NetlinkTest {
  protected:
   void SetUp() override {
-    NetnsTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    auto s = Socket::Open();
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    sock_.emplace(std::move(*s));
+    NetlinkTest::SetUp();
+    if (!Ready()) return;
     ASSERT_TRUE(CreateVeth(sock(), {.name = "va", .peer_name = "vb", .up = true}).ok());
     ASSERT_TRUE(SetLinkUp(sock(), "vb", true).ok());
   }
-  Socket& sock() { return *sock_; }
 
   // The addr_info entry of `ip -j [-6] addr show dev DEV` whose local is `ip`.
   nlohmann::json IpAddr(const std::string& dev, const std::string& ip,
@@ -46,8 +42,6 @@ class AddrTest : public weft::testing::NetnsTest {
     }
     return nullptr;
   }
-
-  std::optional<Socket> sock_;
 };
 
 TEST_F(AddrTest, AddV4AndV6) {

@@ -6,7 +6,7 @@
 #include "kernel/netlink/link.h"
 #include "kernel/netns/netns_guard.h"
 #include "kernel/testing/kernel_test_util.h"
-#include "support/ns_fixture.h"
+#include "kernel/testing/netlink_fixture.h"
 
 namespace weft::netlink {
 namespace {
@@ -15,22 +15,16 @@ using weft::testing::HasFlag;
 using weft::testing::IpJson;
 using weft::testing::IpLink;
 
-class LinkTest : public weft::testing::NetnsTest {
+class LinkTest : public weft::testing::NetlinkTest {
  protected:
   void SetUp() override {
-    NetnsTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    auto s = Socket::Open();
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    sock_.emplace(std::move(*s));
+    NetlinkTest::SetUp();
+    if (!Ready()) return;
   }
-  Socket& sock() { return *sock_; }
 
   void MakeVeth(const std::string& a, const std::string& b) {
     ASSERT_TRUE(CreateVeth(sock(), {.name = a, .peer_name = b}).ok());
   }
-
-  std::optional<Socket> sock_;
 };
 
 TEST_F(LinkTest, CreateVethAppliesEverySpecField) {

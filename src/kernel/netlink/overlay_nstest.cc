@@ -13,7 +13,7 @@
 #include "kernel/netlink/route.h"
 #include "kernel/netlink/vxlan.h"
 #include "kernel/testing/kernel_test_util.h"
-#include "support/ns_fixture.h"
+#include "kernel/testing/netlink_fixture.h"
 
 namespace weft::netlink {
 namespace {
@@ -23,19 +23,15 @@ using weft::testing::RunCommand;
 
 IpAddress Ip(const char* text) { return *IpAddress::Parse(text); }
 
-class OverlayKernelTest : public weft::testing::NetnsTest {
+class OverlayKernelTest : public weft::testing::NetlinkTest {
  protected:
   void SetUp() override {
-    NetnsTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    auto s = Socket::Open();
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    sock_.emplace(std::move(*s));
+    NetlinkTest::SetUp();
+    if (!Ready()) return;
     // An "underlay": one end of a veth pair with the host's address on it.
     ASSERT_TRUE(CreateVeth(sock(), {.name = "ul0", .peer_name = "ul1", .up = true}).ok());
     ASSERT_TRUE(AddAddress(sock(), "ul0", *IpPrefix::ParseInterface("10.200.0.1/24")).ok());
   }
-  Socket& sock() { return *sock_; }
 
   Status MakeVxlan(const std::string& name, uint32_t vni) {
     return CreateVxlan(sock(), {.name = name,
@@ -47,9 +43,6 @@ class OverlayKernelTest : public weft::testing::NetnsTest {
                                 .alias = "weft:test",
                                 .up = true});
   }
-
- private:
-  std::optional<Socket> sock_;
 };
 
 TEST_F(OverlayKernelTest, VxlanDeviceIsWhatIpReports) {

@@ -11,28 +11,24 @@
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/route.h"
 #include "kernel/testing/kernel_test_util.h"
-#include "support/ns_fixture.h"
+#include "kernel/testing/netlink_fixture.h"
 
 namespace weft::netlink {
 namespace {
 
 using weft::testing::IpJson;
 
-class RouteTest : public weft::testing::NetnsTest {
+class RouteTest : public weft::testing::NetlinkTest {
  protected:
   void SetUp() override {
-    NetnsTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    auto s = Socket::Open();
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    sock_.emplace(std::move(*s));
+    NetlinkTest::SetUp();
+    if (!Ready()) return;
     ASSERT_TRUE(CreateVeth(sock(), {.name = "va", .peer_name = "vb", .up = true}).ok());
     ASSERT_TRUE(SetLinkUp(sock(), "vb", true).ok());
     ASSERT_TRUE(AddAddress(sock(), "va", *IpPrefix::ParseInterface("10.0.0.2/24")).ok());
     ASSERT_TRUE(AddAddress(sock(), "va", *IpPrefix::ParseInterface("fd00::2/64")).ok());
     va_ = GetLink(sock(), "va")->index;
   }
-  Socket& sock() { return *sock_; }
 
   // (dst, gateway, oif) as `ip -j [-6] route show ARGS` reports them, with
   // host routes normalized to "/32" or "/128" like RouteInfo.dst.
@@ -65,7 +61,6 @@ class RouteTest : public weft::testing::NetnsTest {
     return out;
   }
 
-  std::optional<Socket> sock_;
   int va_ = 0;
 };
 
