@@ -60,9 +60,7 @@ void AddClusterCommands(CLI::App& app, Invocation& inv) {
   CLI::App* leave = cluster->add_subcommand("leave", "Leave the cluster");
   leave->add_flag("--force", *force, "Leave even when the store does not answer");
   leave->callback([&inv, force] {
-    inv.action = [force](core::Context& ctx) -> Status {
-      return core::LeaveCluster(ctx, *force);
-    };
+    inv.action = [force](core::Context& ctx) -> Status { return core::LeaveCluster(ctx, *force); };
   });
 
   CLI::App* ls = cluster->add_subcommand("ls", "The cluster's nodes");

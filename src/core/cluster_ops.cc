@@ -117,7 +117,8 @@ Result<cluster::ClusterConfig> JoinCluster(Context& ctx, const JoinSpec& spec) {
   // first's configuration.
   WEFT_ASSIGN_OR_RETURN(store::ChangeLock lock, ctx.Lock());
   WEFT_ASSIGN_OR_RETURN(existing, cluster::LoadConfig(state_dir));
-  if (existing) return AlreadyExists("this host joined a cluster meanwhile (" + existing->store + ")");
+  if (existing)
+    return AlreadyExists("this host joined a cluster meanwhile (" + existing->store + ")");
 
   cluster::NodeRecord record{.name = node,
                              .underlay = underlay,
