@@ -1,5 +1,6 @@
 #include "cluster/networks.h"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -69,7 +70,8 @@ Result<OverlayNetwork> CreateNetwork(const etcd::Client& client, OverlayNetwork 
   if (pick) {
     WEFT_ASSIGN_OR_RETURN(etcd::RangeResponse vnis, client.RangePrefix(VnisPrefix()));
     for (const auto& kv : vnis.kvs) {
-      const std::string_view digits = std::string_view(kv.key).substr(VnisPrefix().size());
+      std::string_view digits{kv.key};
+      digits.remove_prefix(std::min(digits.size(), VnisPrefix().size()));
       uint32_t v = 0;
       auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
       if (ec == std::errc() && end == digits.data() + digits.size()) taken.insert(v);

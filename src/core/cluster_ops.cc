@@ -32,7 +32,7 @@ Result<std::unique_ptr<etcd::Client>> OpenStore(const std::string& url) {
 // The host part of "http://HOST:PORT" as an address, if it is one.
 std::optional<IpAddress> MemberAddress(const std::string& endpoint) {
   std::string host = endpoint.substr(endpoint.find("://") + 3);
-  host = host.substr(0, host.rfind(':'));
+  if (auto colon = host.rfind(':'); colon != std::string::npos) host.resize(colon);
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   auto a = IpAddress::Parse(host);
   if (!a.ok()) return std::nullopt;
