@@ -538,7 +538,7 @@ cluster_down() {
     if [[ -n ${CLUSTER_PID[$n]:-} ]]; then
       inits+=("${CLUSTER_PID[$n]}")
     else
-      read -ra kids <"/proc/$p/task/$p/children" 2>/dev/null || true
+      read -ra kids 2>/dev/null <"/proc/$p/task/$p/children" || true
       inits+=("${kids[@]}")
     fi
   done

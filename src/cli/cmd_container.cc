@@ -13,7 +13,7 @@
 #include "core/container_ops.h"
 #include "core/exec.h"
 #include "core/network_ops.h"
-#include "core/overlay_networks.h"
+#include "core/overlay_presence.h"
 #include "core/port_spec.h"
 #include "core/snapshot.h"
 
@@ -45,9 +45,15 @@ nlohmann::json ContainerJson(const store::Container& c) {
 }
 
 Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
-  return core::ExplainMissingNetwork(ctx, RunCommand(ctx, dry_run, [&](const core::PlanInput& in) {
-                                            return core::PlanCreateContainer(in, spec);
-                                          }).status());
+  core::ContainerSpec with = spec;
+  // Overlay networks: this node's rows and blocks, from the cluster store.
+  WEFT_ASSIGN_OR_RETURN(auto prep, core::PrepareOverlayAttach(ctx, spec.networks, dry_run));
+  with.overlays = prep.rows;
+  Status s = RunCommand(ctx, dry_run, [&](const core::PlanInput& in) {
+               return core::PlanCreateContainer(in, with);
+             }).status();
+  if (!s.ok()) core::ReleaseUnusedClaims(ctx, prep);
+  return s;
 }
 
 Status RemoveNow(core::Context& ctx, const std::string& name, bool dry_run) {
@@ -119,11 +125,13 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   connect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   connect->callback([&inv, spec, network, dry_run] {
     inv.action = [spec, network, dry_run](core::Context& ctx) -> Status {
-      return core::ExplainMissingNetwork(
-          ctx, RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) {
-                 return core::PlanConnect(in, *network, spec->name, spec->ip, spec->ip6,
-                                          spec->aliases);
-               }).status());
+      WEFT_ASSIGN_OR_RETURN(auto prep, core::PrepareOverlayAttach(ctx, {*network}, *dry_run));
+      Status s = RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) {
+                   return core::PlanConnect(in, *network, spec->name, spec->ip, spec->ip6,
+                                            spec->aliases, prep.rows);
+                 }).status();
+      if (!s.ok()) core::ReleaseUnusedClaims(ctx, prep);
+      return s;
     };
   });
 

@@ -8,6 +8,7 @@
 #include "core/network_ops.h"
 #include "core/overlay_networks.h"
 #include "core/snapshot.h"
+#include "drivers/overlay.h"
 
 namespace weft::cli {
 namespace {
@@ -30,12 +31,33 @@ nlohmann::json NetworkJson(const store::Network& n, const std::vector<store::End
           {"subnets", subnets},     {"containers", cs}};
 }
 
+bool IsOverlayRow(const store::Network& n) { return n.driver == drivers::kOverlayDriverName; }
+
+const store::Network* LocalRow(const std::vector<store::Network>& nets, const std::string& name) {
+  for (const auto& n : nets) {
+    if (n.name == name && IsOverlayRow(n)) return &n;
+  }
+  return nullptr;
+}
+
+// `local`: this node's row of the network, when a container here is on it.
 nlohmann::json OverlayJson(const cluster::OverlayNetwork& o,
-                           const std::vector<cluster::EndpointRecord>& eps) {
+                           const std::vector<cluster::EndpointRecord>& eps,
+                           const store::Network* local = nullptr) {
   nlohmann::json j = NetworkJson(o.network, {});
   j["vni"] = o.vni;
   j["scope"] = "cluster";
   j.erase("bridge");
+  if (local) {
+    nlohmann::json blocks = nlohmann::json::array();
+    if (auto p = drivers::ReadOverlayParams(*local); p.ok()) {
+      for (const auto& b : p->blocks) blocks.push_back(b.ToString());
+    }
+    j["this_node"] = {{"bridge", local->bridge},
+                      {"vxlan", drivers::TunnelOf(*local)},
+                      {"mtu", local->mtu},
+                      {"blocks", blocks}};
+  }
   nlohmann::json cs = nlohmann::json::array();
   for (const auto& e : eps) {
     if (e.network != o.network.name) continue;
@@ -121,18 +143,22 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
       if (inv.globals.json) {
         nlohmann::json j = nlohmann::json::array();
         for (const auto& n : nets) {
+          if (IsOverlayRow(n)) continue;  // listed with the cluster's below
           std::vector<store::Endpoint> eps;
           for (const auto& c : containers)
             for (const auto& e : c.endpoints)
               if (e.network == n.name) eps.push_back(e);
           j.push_back(NetworkJson(n, eps));
         }
-        for (const auto& o : overlays.networks) j.push_back(OverlayJson(o, overlays.endpoints));
+        for (const auto& o : overlays.networks) {
+          j.push_back(OverlayJson(o, overlays.endpoints, LocalRow(nets, o.network.name)));
+        }
         PrintJson(j);
         return Status::Ok();
       }
       std::vector<std::vector<std::string>> rows;
       for (const auto& n : nets) {
+        if (IsOverlayRow(n)) continue;
         std::string subnets;
         for (const auto& s : n.subnets) subnets += (subnets.empty() ? "" : ",") + s.cidr;
         int count = 0;
@@ -147,7 +173,8 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
           subnets += (subnets.empty() ? "" : ",") + sub.cidr;
         int count = 0;
         for (const auto& e : overlays.endpoints) count += e.network == o.network.name;
-        rows.push_back({o.network.name, o.network.driver, "-", subnets,
+        const store::Network* local = LocalRow(nets, o.network.name);
+        rows.push_back({o.network.name, o.network.driver, local ? local->bridge : "-", subnets,
                         o.network.internal ? "yes" : "no", std::to_string(count)});
       }
       std::cout << RenderTable({"NAME", "DRIVER", "BRIDGE", "SUBNETS", "INTERNAL", "CONTAINERS"},
@@ -164,7 +191,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
       std::vector<store::Container> containers;
       if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
       for (const auto& n : nets) {
-        if (n.name != *name) continue;
+        if (n.name != *name || IsOverlayRow(n)) continue;
         std::vector<store::Endpoint> eps;
         for (const auto& c : containers)
           for (const auto& e : c.endpoints)
@@ -175,7 +202,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
       WEFT_ASSIGN_OR_RETURN(core::OverlayListing overlays, core::ListOverlayNetworks(ctx));
       for (const auto& o : overlays.networks) {
         if (o.network.name != *name) continue;
-        PrintJson(OverlayJson(o, overlays.endpoints));
+        PrintJson(OverlayJson(o, overlays.endpoints, LocalRow(nets, *name)));
         return Status::Ok();
       }
       return NotFound("no network \"" + *name + "\"");

@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/daemon_sync.h"
 #include "cli/exit_code.h"
+#include "core/overlay_presence.h"
 #include "core/steps.h"
 
 namespace weft::cli {
@@ -102,8 +103,20 @@ int Run(int argc, char** argv) {
   if (app.got_subcommand("ns") || app.got_subcommand("debug") || app.got_subcommand("doctor")) {
     inv.dns_aware = false;
   }
+  // Overlay networks this node is on before the command (cheap: nothing
+  // when the host is in no cluster).
+  auto overlay_rows = core::NoteOverlayRows(ctx);
   Status s = inv.action(ctx);
   std::fflush(stdout);
+  if (ctx.changed() && overlay_rows.ok()) core::ReleaseLeftBlocks(ctx, *overlay_rows);
+  if (ctx.changed() && s.ok()) {
+    // Overlay networks: publish this node's endpoints and program the routes
+    // to the other nodes now, so the container can talk as soon as the
+    // command returns (weftd keeps it so from then on).
+    if (auto r = core::ReconcileOverlays(ctx); !r.ok()) {
+      spdlog::warn("overlay networks not in step with the cluster yet: {}", r.status().message());
+    }
+  }
   if (inv.dns_aware) {
     // weftd follows every change; any other command restarts it if it died.
     if (ctx.changed()) {

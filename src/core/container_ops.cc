@@ -14,9 +14,11 @@
 #include "core/firewall_sync.h"
 #include "core/names.h"
 #include "core/network_ops.h"
+#include "core/overlay_presence.h"
 #include "core/port_spec.h"
 #include "core/snapshot.h"
 #include "drivers/driver.h"
+#include "drivers/overlay.h"
 #include "ipam/allocator.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netns/netns.h"
@@ -34,6 +36,12 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
     if (auto ip = ipam::IpAddress::Parse(u); ip.ok()) used.insert(*ip);
   }
   bool v4_done = want4.empty(), v6_done = want6.empty();
+  // An overlay network's addresses come from this node's blocks only.
+  std::optional<drivers::OverlayParams> overlay;
+  if (net.driver == drivers::kOverlayDriverName) {
+    WEFT_ASSIGN_OR_RETURN(overlay, drivers::ReadOverlayParams(net));
+  }
+  auto is_used = [&](const ipam::IpAddress& a) { return used.count(a) > 0; };
   for (const auto& sn : net.subnets) {
     WEFT_ASSIGN_OR_RETURN(auto prefix, ipam::Prefix::Parse(sn.cidr));
     WEFT_ASSIGN_OR_RETURN(auto gw, ipam::IpAddress::Parse(sn.gateway));
@@ -45,16 +53,29 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
       WEFT_ASSIGN_OR_RETURN(auto ip, ipam::IpAddress::Parse(want));
       if (ip.family() != prefix.family()) continue;
       WEFT_RETURN_IF_ERROR(ipam::ValidateStaticAddress(prefix, gw, ip));
+      if (overlay) {
+        auto in_block = std::find_if(overlay->blocks.begin(), overlay->blocks.end(),
+                                     [&](const IpPrefix& b) { return b.Contains(ip); });
+        if (in_block == overlay->blocks.end()) {
+          return InvalidArgument("address " + ip.ToString() +
+                                 " is not in this node's address blocks of overlay network " +
+                                 Quote(net.name));
+        }
+        if (ip == in_block->address() || ip == in_block->Broadcast()) {
+          return InvalidArgument("address " + ip.ToString() + " is reserved in block " +
+                                 in_block->ToString() + " (its VTEP or broadcast address)");
+        }
+      }
       if (used.count(ip)) {
         return AlreadyExists("address " + ip.ToString() + " is already in use on network " +
                              Quote(net.name));
       }
       chosen = ip;
       (prefix.is_v4() ? v4_done : v6_done) = true;
+    } else if (overlay && prefix.is_v4()) {
+      WEFT_ASSIGN_OR_RETURN(chosen, AllocateInBlocks(overlay->blocks, gw, is_used));
     } else {
-      WEFT_ASSIGN_OR_RETURN(
-          chosen, ipam::AllocateAddress(
-                      prefix, gw, [&](const ipam::IpAddress& a) { return used.count(a) > 0; }));
+      WEFT_ASSIGN_OR_RETURN(chosen, ipam::AllocateAddress(prefix, gw, is_used));
     }
     slot = chosen.ToString();
   }
@@ -248,6 +269,81 @@ Status PlanContainerFirewall(engine::Plan& plan, const PlanInput& in, const Snap
                       BuildFirewallModel(snap.networks, after));
 }
 
+// Adds the steps that make this node's row of an overlay network (absent
+// from `snap`: its first endpoint here) or record its newly held blocks, and
+// puts the row in `snap`.
+Status PlanOverlayRow(engine::Plan& plan, const PlanInput& in, Snapshot& snap,
+                      const store::Network& row) {
+  auto have = std::find_if(snap.networks.begin(), snap.networks.end(),
+                           [&](const store::Network& n) { return n.name == row.name; });
+  if (have == snap.networks.end()) {
+    const PlanInput at{in.paths, in.store, snap, in.host, in.session};
+    WEFT_RETURN_IF_ERROR(PlanNetworkCreate(plan, at, row));
+    snap.networks.push_back(row);
+    return Status::Ok();
+  }
+  if (have->driver != drivers::kOverlayDriverName) return Status::Ok();
+  WEFT_ASSIGN_OR_RETURN(auto before, drivers::ReadOverlayParams(*have));
+  WEFT_ASSIGN_OR_RETURN(auto after, drivers::ReadOverlayParams(row));
+  std::vector<IpPrefix> added;
+  for (const auto& b : after.blocks) {
+    if (std::find(before.blocks.begin(), before.blocks.end(), b) == before.blocks.end()) {
+      added.push_back(b);
+    }
+  }
+  if (added.empty()) return Status::Ok();
+  drivers::PlanAddBlocks(plan, in.session, row, added);
+  store::Store* store = &in.store;
+  plan.Add(
+      {"record-network", "",
+       [store, row] { return store->Update([&](store::Tx& tx) { return tx.PutNetwork(row); }); },
+       [store, old = *have] {
+         return store->Update([&](store::Tx& tx) { return tx.PutNetwork(old); });
+       }});
+  *have = row;
+  return Status::Ok();
+}
+
+// The row the attach brings for `name`, or nullptr.
+const store::Network* OverlayRowFor(const std::vector<store::Network>& overlays,
+                                    const std::string& name) {
+  for (const auto& n : overlays) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+// After `containers` (the store as it will be) no longer has an endpoint on
+// overlay network `net` here: steps that remove its local presence (kernel
+// objects, firewall, row). `networks` is the list before, updated.
+Status PlanOverlayLeave(engine::Plan& plan, const PlanInput& in,
+                        std::vector<store::Network>& networks,
+                        const std::vector<store::Container>& containers,
+                        const store::Network& net) {
+  if (net.driver != drivers::kOverlayDriverName) return Status::Ok();
+  for (const auto& c : containers) {
+    for (const auto& e : c.endpoints) {
+      if (e.network == net.name) return Status::Ok();  // still used here
+    }
+  }
+  store::Store* store = &in.store;
+  plan.Add(
+      {"remove-network-record", "",
+       [store, name = net.name] {
+         return store->Update([&](store::Tx& tx) { return tx.DeleteNetwork(name); });
+       },
+       [store, net] { return store->Update([&](store::Tx& tx) { return tx.PutNetwork(net); }); }});
+  auto before = BuildFirewallModel(networks, containers);
+  networks.erase(std::remove_if(networks.begin(), networks.end(),
+                                [&](const store::Network& n) { return n.name == net.name; }),
+                 networks.end());
+  WEFT_RETURN_IF_ERROR(
+      PlanFirewall(plan, in.session, in.host, before, BuildFirewallModel(networks, containers)));
+  WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
+  driver->PlanDelete(plan, in.session, net);
+  return Status::Ok();
+}
+
 // Checks a runtime's namespace for a new container: it exists and has no
 // interface named spec.ifname. Returns whether the first network should add
 // default routes: not when the namespace already has one (CNI's conventions:
@@ -395,6 +491,9 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
 
   if (mode == store::Mode::kNetworks) {
     for (size_t i = 0; i < nets.size(); ++i) {
+      if (const store::Network* row = OverlayRowFor(spec.overlays, nets[i])) {
+        WEFT_RETURN_IF_ERROR(PlanOverlayRow(plan, in, snap, *row));
+      }
       const store::Network* net = snap.FindNetwork(nets[i]);
       store::Network created;
       const bool make = i == 0 && spec.new_network.has_value();
@@ -466,10 +565,16 @@ Result<engine::Plan> PlanRecordSandbox(const PlanInput& in, const std::string& c
 
 Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network,
                                  const std::string& container, const std::string& ip,
-                                 const std::string& ip6, const std::vector<std::string>& aliases) {
-  const Snapshot& snap = in.snap;
+                                 const std::string& ip6, const std::vector<std::string>& aliases,
+                                 const std::vector<store::Network>& overlays) {
+  Snapshot snap = in.snap;  // an overlay row made or updated here joins it
   const store::Container* c = snap.FindContainer(container);
   if (!c) return NotFound("no container " + Quote(container));
+  engine::Plan plan("connect " + network + " " + container);
+  if (const store::Network* row = OverlayRowFor(overlays, network)) {
+    WEFT_RETURN_IF_ERROR(PlanOverlayRow(plan, in, snap, *row));
+    c = snap.FindContainer(container);
+  }
   const store::Network* net = snap.FindNetwork(network);
   if (!net) return NotFound("no network " + Quote(network));
   if (c->mode_kind() != store::Mode::kNetworks) {
@@ -482,7 +587,6 @@ Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network
                            Quote(network));
     }
   }
-  engine::Plan plan("connect " + network + " " + container);
   WEFT_ASSIGN_OR_RETURN(
       auto ep, PlanEndpoint(plan, in, snap, *c, *net, ip, ip6, aliases, c->endpoints.empty()));
   store::Container updated = *c;
@@ -532,6 +636,12 @@ Result<engine::Plan> PlanDisconnect(const PlanInput& in, const store::Container&
   store::Container updated = c;
   updated.endpoints.erase(updated.endpoints.begin() + (it - c.endpoints.begin()));
   PlanFiles(plan, in.paths, in.snap, updated, &c);
+  std::vector<store::Network> networks = in.snap.networks;
+  std::vector<store::Container> containers = in.snap.containers;
+  for (auto& x : containers) {
+    if (x.name == c.name) x = updated;
+  }
+  WEFT_RETURN_IF_ERROR(PlanOverlayLeave(plan, in, networks, containers, net));
   return plan;
 }
 
@@ -568,6 +678,17 @@ Result<engine::Plan> PlanRemoveContainer(const PlanInput& in, const std::string&
     if (!net) continue;
     WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net->driver));
     driver->PlanDetach(plan, session, c, *net, c.endpoints[i], i == 0);
+  }
+  // Overlay networks this was the node's last container on.
+  std::vector<store::Network> networks = snap.networks;
+  std::vector<store::Container> others;
+  for (const auto& x : snap.containers) {
+    if (x.name != name) others.push_back(x);
+  }
+  for (const auto& e : c.endpoints) {
+    if (const store::Network* net = snap.FindNetwork(e.network)) {
+      WEFT_RETURN_IF_ERROR(PlanOverlayLeave(plan, in, networks, others, *net));
+    }
   }
   // A runtime's namespace is the runtime's to delete.
   if (!c.netns_path.empty() && !c.external_netns) {

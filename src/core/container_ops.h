@@ -48,6 +48,10 @@ struct ContainerSpec {
   // When set and the first network does not exist, it is created from this
   // (name = networks[0]) in the same plan, as the default network is.
   std::optional<NetworkSpec> new_network;
+  // This node's rows of overlay networks among `networks` that the plan
+  // makes (its first endpoint there) or updates (a block newly held), from
+  // PrepareOverlayAttach (core/overlay_presence.h).
+  std::vector<store::Network> overlays;
 };
 
 // kAlreadyExists for a taken name, address, host port or namespace;
@@ -63,9 +67,11 @@ Result<engine::Plan> PlanRecordSandbox(const PlanInput& in, const std::string& c
                                        const std::string& netns_path);
 
 // Attaches an existing container to one more network.
+// `overlays` as in ContainerSpec.
 Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network,
                                  const std::string& container, const std::string& ip,
-                                 const std::string& ip6, const std::vector<std::string>& aliases);
+                                 const std::string& ip6, const std::vector<std::string>& aliases,
+                                 const std::vector<store::Network>& overlays = {});
 
 // `weft disconnect NETWORK CONTAINER`: kNotFound for an unknown container,
 // then for an unknown network, then when the container is not on it.
@@ -73,7 +79,9 @@ Result<engine::Plan> PlanDisconnect(const PlanInput& in, const std::string& netw
                                     const std::string& container);
 
 // Detaches the container's endpoint on `net`: store record, then veth. With
-// `sync_firewall`, also moves or drops its published ports.
+// `sync_firewall`, also moves or drops its published ports. The last
+// endpoint of an overlay network on this node takes the network's local
+// presence (bridge, VXLAN device, row) with it.
 Result<engine::Plan> PlanDisconnect(const PlanInput& in, const store::Container& c,
                                     const store::Network& net, bool sync_firewall = true);
 

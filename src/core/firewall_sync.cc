@@ -8,6 +8,7 @@
 
 #include "base/ip.h"
 #include "core/sysctl_step.h"
+#include "drivers/overlay.h"
 #include "firewall/explain.h"
 #include "firewall/openings.h"
 #include "firewall/ruleset.h"
@@ -23,6 +24,7 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
     firewall::NetworkRules r;
     r.name = n.name;
     r.bridge = n.bridge;
+    r.tunnel = drivers::TunnelOf(n);
     r.internal = n.internal;
     r.icc = n.icc;
     r.dns = n.dns_enabled;
@@ -70,7 +72,7 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
 namespace {
 
 auto NetworkKey(const firewall::NetworkRules& n) {
-  return std::tie(n.name, n.bridge, n.subnets, n.internal, n.icc, n.dns);
+  return std::tie(n.name, n.bridge, n.tunnel, n.subnets, n.internal, n.icc, n.dns);
 }
 
 auto PortKey(const firewall::PortRule& p) {

@@ -13,6 +13,7 @@
 #include "core/names.h"
 #include "core/snapshot.h"
 #include "drivers/driver.h"
+#include "drivers/overlay.h"
 #include "ipam/subnet_pool.h"
 
 namespace weft::core {
@@ -243,7 +244,12 @@ Result<engine::Plan> PlanNetworkRemove(const PlanInput& in, const std::string& n
   std::vector<store::Container> containers = in.snap.containers;
   auto it = std::find_if(networks.begin(), networks.end(),
                          [&](const store::Network& n) { return n.name == name; });
-  if (it == networks.end()) return NotFound("no network \"" + name + "\"");
+  // An overlay network's row here is this node's presence, not the network:
+  // it is removed cluster-wide (core/overlay_networks.h), and the row with
+  // the node's last container.
+  if (it == networks.end() || it->driver == drivers::kOverlayDriverName) {
+    return NotFound("no network \"" + name + "\"");
+  }
   store::Network net = *it;
 
   std::vector<std::string> attached;

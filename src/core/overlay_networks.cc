@@ -125,19 +125,4 @@ Status RemoveOverlayNetwork(Context& ctx, const std::string& name, bool dry_run)
   return Status::Ok();
 }
 
-Status ExplainMissingNetwork(Context& ctx, Status status) {
-  constexpr std::string_view kPrefix = "no network \"";
-  const std::string& m = status.message();
-  if (status.code() != Code::kNotFound || !m.starts_with(kPrefix) || m.back() != '"') {
-    return status;
-  }
-  const std::string name = m.substr(kPrefix.size(), m.size() - kPrefix.size() - 1);
-  auto store = OpenClusterStore(ctx);
-  if (!store.ok() || !*store) return status;
-  if (!cluster::GetNetwork(*(*store)->client, name).ok()) return status;
-  return FailedPrecondition("network " + Quote(name) +
-                            " is an overlay network: containers cannot join overlay networks yet "
-                            "(the data plane is issue #13's next step)");
-}
-
 }  // namespace weft::core

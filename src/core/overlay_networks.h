@@ -4,7 +4,7 @@
 // --driver overlay`, and overlay networks in `network ls`, `inspect` and
 // `rm`, from any node of the cluster. The record lives in etcd
 // (cluster/networks.h); nothing is made on a host until a container there
-// joins the network.
+// joins the network (core/overlay_presence.h).
 
 #include <cstdint>
 #include <optional>
@@ -48,10 +48,5 @@ Result<OverlayListing> ListOverlayNetworks(Context& ctx);
 // naming the containers and their nodes) while containers are attached.
 // kNotFound when there is no such overlay network (or no cluster).
 Status RemoveOverlayNetwork(Context& ctx, const std::string& name, bool dry_run);
-
-// Containers cannot join overlay networks yet: a "no network \"X\"" error
-// for a network X that is an overlay network of the cluster becomes one that
-// says so (kFailedPrecondition). Any other status is returned as it is.
-Status ExplainMissingNetwork(Context& ctx, Status status);
 
 }  // namespace weft::core

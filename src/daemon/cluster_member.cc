@@ -1,11 +1,14 @@
 #include "daemon/cluster_member.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <ctime>
 
 #include "cluster/membership.h"
 #include "cluster/node_record.h"
+#include "core/overlay_presence.h"
+#include "store/open.h"
 
 namespace weft::daemon {
 namespace {
@@ -16,9 +19,18 @@ using namespace std::chrono_literals;
 
 nlohmann::json ClusterMember::State::Json() const {
   if (!joined) return {{"joined", false}};
-  return {{"joined", true}, {"node", node},         {"store", store},
-          {"lease", lease}, {"ttl_left", ttl_left}, {"registrations", registrations},
-          {"error", error}};
+  return {{"joined", true},
+          {"node", node},
+          {"store", store},
+          {"lease", lease},
+          {"ttl_left", ttl_left},
+          {"registrations", registrations},
+          {"error", error},
+          {"overlay",
+           {{"networks", overlay_networks},
+            {"fabric_writes", fabric_writes},
+            {"remote_endpoints", remote.size()},
+            {"error", overlay_error}}}};
 }
 
 ClusterMember::State ClusterMember::Tick(std::chrono::steady_clock::time_point now) {
@@ -43,7 +55,32 @@ ClusterMember::State ClusterMember::Tick(std::chrono::steady_clock::time_point n
   Status s = Renew(now);
   state_.lease = config_->lease;
   state_.error = s.ok() ? "" : s.message();
+  if (client_) Reconcile();
   return state_;
+}
+
+void ClusterMember::Reconcile() {
+  if (::access(db_.c_str(), F_OK) != 0) {
+    store_.reset();  // no state yet (or a wiped state dir)
+    return;
+  }
+  if (!store_) {
+    auto opened = store::Open(store::SqliteUrl(db_));
+    if (!opened.ok()) {
+      state_.overlay_error = opened.status().message();
+      return;
+    }
+    store_ = std::move(*opened);
+  }
+  auto r = core::ReconcileOverlays(*store_, *config_, *client_);
+  if (!r.ok()) {
+    state_.overlay_error = r.status().message();
+    return;
+  }
+  state_.overlay_error.clear();
+  state_.overlay_networks = r->networks;
+  state_.fabric_writes += r->fabric_writes;
+  state_.remote = std::move(r->remote);
 }
 
 Status ClusterMember::Renew(std::chrono::steady_clock::time_point now) {

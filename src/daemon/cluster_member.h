@@ -13,16 +13,20 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cluster/config.h"
 #include "etcd/client.h"
 #include "etcd/lease_keeper.h"
+#include "store/model.h"
+#include "store/store.h"
 
 namespace weft::daemon {
 
 class ClusterMember {
  public:
-  explicit ClusterMember(std::string state_dir) : state_dir_(std::move(state_dir)) {}
+  ClusterMember(std::string state_dir, std::string db)
+      : state_dir_(std::move(state_dir)), db_(std::move(db)) {}
 
   // What the event loop learns after each Tick().
   struct State {
@@ -33,17 +37,27 @@ class ClusterMember {
     int64_t ttl_left = 0;   // seconds, as of the last renewal
     int registrations = 0;  // times the node was registered again
     std::string error;      // the last failure ("" when the last tick was fine)
+    // Overlay networks (core/overlay_presence.h), as of the last reconcile.
+    std::string overlay_error;
+    int overlay_networks = 0;
+    int fabric_writes = 0;                 // in total
+    std::vector<store::Container> remote;  // other nodes' endpoints, for DNS
     nlohmann::json Json() const;
   };
 
   // Re-reads the configuration; renews the lease when due; registers again
-  // when it was lost. Thread: the worker.
+  // when it was lost; then brings this node's overlay networks in step with
+  // the store (fabric, endpoints published, blocks held). Thread: the worker.
   State Tick(std::chrono::steady_clock::time_point now);
 
  private:
   Status Renew(std::chrono::steady_clock::time_point now);
 
+  void Reconcile();
+
   std::string state_dir_;
+  std::string db_;
+  std::unique_ptr<store::Store> store_;
   std::optional<cluster::ClusterConfig> config_;
   std::unique_ptr<etcd::Client> client_;
   std::unique_ptr<etcd::LeaseKeeper> keeper_;

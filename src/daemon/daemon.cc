@@ -30,7 +30,7 @@ Daemon::Daemon(const Options& options)
             if (idle() && options_.exit_when_idle) Shutdown();
           }),
       openings_(options.files.db()),
-      member_(options.files.state_dir) {}
+      member_(options.files.state_dir, options.files.db()) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
   std::unique_ptr<Daemon> d(new Daemon(options));
@@ -106,6 +106,7 @@ void Daemon::Shutdown() {
   asio::error_code ec;
   signals_.cancel(ec);
   resync_timer_.cancel();
+  watch_.reset();
   // A plan in progress finishes (the engine's own crash safety covers a
   // kill, not a half-run plan we chose to cut); queued requests are
   // dropped, and Docker sees their connections close.
@@ -172,7 +173,10 @@ void Daemon::KeepOpenings() {
 }
 
 void Daemon::KeepMembership() {
-  if (member_busy_) return;
+  if (member_busy_) {
+    member_again_ = true;  // once more when this one is done
+    return;
+  }
   member_busy_ = true;
   worker_.Call(
       loop_.get_executor(),
@@ -182,8 +186,40 @@ void Daemon::KeepMembership() {
         if (!state.error.empty() && state.error != cluster_.error) {
           spdlog::warn("cluster: {}", state.error);
         }
+        if (!state.overlay_error.empty() && state.overlay_error != cluster_.overlay_error) {
+          spdlog::warn("overlay networks: {}", state.overlay_error);
+        }
+        const bool remote_changed = state.remote != cluster_.remote;
         cluster_ = state;
+        WatchCluster();
+        if (remote_changed) {
+          dns_.SetRemote(cluster_.remote);
+          if (Status s = Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
+        }
+        if (std::exchange(member_again_, false)) KeepMembership();
       });
+}
+
+void Daemon::WatchCluster() {
+  if (stopping_) return;
+  if (!cluster_.joined) {
+    watch_.reset();
+    return;
+  }
+  if (watch_ && watch_->url() == cluster_.store) return;
+  watch_.reset();
+  auto w = ClusterWatch::Start(cluster_.store, [this] {
+    // On the watch's thread: the reconcile runs on the worker, asked from
+    // the loop (KeepMembership coalesces a burst of events).
+    asio::post(loop_, [this] {
+      if (!stopping_) KeepMembership();
+    });
+  });
+  if (!w.ok()) {
+    spdlog::warn("cluster watch: {}", w.status().message());
+    return;
+  }
+  watch_ = std::move(*w);
 }
 
 bool Daemon::idle() const {
@@ -202,6 +238,7 @@ Json Daemon::Handle(const Json& request) {
   if (op == "status") return StatusJson();
   if (op == "reload") {
     Status s = Reload();
+    KeepMembership();  // a weft command may have changed an overlay network
     if (!s.ok()) return ErrorReply(s.message());
     bool exiting = idle() && options_.exit_when_idle;
     // Refuse new connections now, so a weft that needs us again starts a

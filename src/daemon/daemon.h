@@ -9,6 +9,7 @@
 #include "base/result.h"
 #include "control/daemon_files.h"
 #include "daemon/cluster_member.h"
+#include "daemon/cluster_watch.h"
 #include "daemon/control_server.h"
 #include "daemon/dns_supervisor.h"
 #include "daemon/docker_driver.h"
@@ -101,6 +102,9 @@ class Daemon {
   void KeepOpenings();
   // Renews the node's cluster lease on the worker (cluster_member.h).
   void KeepMembership();
+  // Starts, moves or stops the watch on the cluster store (cluster_watch.h)
+  // as cluster_ says. On the loop.
+  void WatchCluster();
   void Shutdown();
 
   Options options_;
@@ -118,6 +122,9 @@ class Daemon {
   bool docker_changed_ = false;  // the running Docker request changed the state
   OpeningsKeeper openings_;
   ClusterMember member_;
+  bool member_again_ = false;  // a tick was asked for while one ran
+  // While in a cluster: store changes ask for a tick at once.
+  std::unique_ptr<ClusterWatch> watch_;
 
   // The event loop's.
   bool openings_busy_ = false;    // a check is queued or running on the worker

@@ -105,6 +105,7 @@ Status DnsSupervisor::Reload() {
         return Status::Ok();
       }));
     }
+    containers.insert(containers.end(), remote_.begin(), remote_.end());
     auto host_upstreams = dns::ParseResolvConf(sources.resolv_conf);
     config_ = BuildDnsConfig(networks, containers, host_upstreams);
     sources_ = sources;

@@ -52,6 +52,15 @@ class DnsSupervisor {
   // Closes every server's sockets and stops the DNS thread. Idempotent.
   void Stop();
 
+  // Containers on other nodes (one endpoint each, on overlay networks
+  // present here) that the zone also names; the next Reload() rebuilds it
+  // when they changed.
+  void SetRemote(std::vector<store::Container> remote) {
+    if (remote == remote_) return;
+    remote_ = std::move(remote);
+    sources_.reset();
+  }
+
   // Whether the last reload found no network that needs DNS.
   bool idle() const { return idle_; }
   // Reloads so far.
@@ -88,6 +97,7 @@ class DnsSupervisor {
   std::thread thread_;
 
   std::unique_ptr<store::Store> store_;
+  std::vector<store::Container> remote_;
   std::optional<Sources> sources_;
   DnsConfig config_;
   std::vector<dns::Endpoint> endpoints_;  // what zone_ was built from

@@ -381,46 +381,13 @@ class Bridge final : public NetworkDriver {
     for (const auto& c : in.live) {
       for (const auto& e : c.endpoints) owned.insert(e.host_ifname);
     }
-    std::set<std::string> present;
-    for (const auto& l : in.links) present.insert(l.name);
     for (const auto& l : in.links) {
       bool tagged = l.alias.rfind(kNetworkTag, 0) == 0 || l.alias.rfind(kContainerTag, 0) == 0;
       if (!tagged || owned.count(l.name)) continue;
       plan.Add({"gc-delete-link", "ip link delete " + l.name + "   # " + l.alias,
                 [session, name = l.name] { return DeleteLinkNow(session, name); }, nullptr});
     }
-    // Missing bridges of this driver's networks.
-    std::map<std::string, const store::Network*> mine;
-    for (const auto& n : in.networks) {
-      if (n.driver != name()) continue;
-      mine[n.name] = &n;
-      if (!present.count(n.bridge)) PlanBridgeCreate(plan, session, n);
-    }
-    std::map<std::string, int> index_of;   // link name -> ifindex
-    std::map<std::string, int> master_of;  // link name -> its master's ifindex
-    for (const auto& l : in.links) {
-      index_of[l.name] = l.index;
-      master_of[l.name] = l.master;
-    }
-    // Missing veths of live containers; veths that survived their bridge
-    // (deleted, maybe re-created above) plugged back in.
-    for (const auto& c : in.live) {
-      for (size_t i = 0; i < c.endpoints.size(); ++i) {
-        const auto& e = c.endpoints[i];
-        auto net = mine.find(e.network);
-        if (net == mine.end()) continue;
-        const std::string& bridge = net->second->bridge;
-        if (!present.count(e.host_ifname)) {
-          drivers::PlanAttach(plan, session, AttachmentFor(c, *net->second, e, i == 0));
-          continue;
-        }
-        auto bridge_index = index_of.find(bridge);
-        if (bridge_index != index_of.end() && master_of[e.host_ifname] == bridge_index->second) {
-          continue;
-        }
-        PlanReattach(plan, session, e.host_ifname, bridge);
-      }
-    }
+    PlanBridgeRepair(plan, session, in, name());
   }
 
   std::vector<std::string> DnsListenAddresses(const store::Network& net) const override {
@@ -441,6 +408,45 @@ std::string NextBridgeName(const HostNames& taken) {
   for (int i = 0;; ++i) {
     std::string name = "weft" + std::to_string(i);
     if (!names.count(name)) return name;
+  }
+}
+
+// Missing bridges of `driver`'s networks; missing veths of live containers
+// on them, and veths that survived their bridge plugged back in.
+void PlanBridgeRepair(engine::Plan& plan, const SessionPtr& session, const RepairInput& in,
+                      std::string_view driver) {
+  std::set<std::string> present;
+  for (const auto& l : in.links) present.insert(l.name);
+  std::map<std::string, const store::Network*> mine;
+  for (const auto& n : in.networks) {
+    if (n.driver != driver) continue;
+    mine[n.name] = &n;
+    if (!present.count(n.bridge)) PlanBridgeCreate(plan, session, n);
+  }
+  std::map<std::string, int> index_of;   // link name -> ifindex
+  std::map<std::string, int> master_of;  // link name -> its master's ifindex
+  for (const auto& l : in.links) {
+    index_of[l.name] = l.index;
+    master_of[l.name] = l.master;
+  }
+  // Missing veths of live containers; veths that survived their bridge
+  // (deleted, maybe re-created above) plugged back in.
+  for (const auto& c : in.live) {
+    for (size_t i = 0; i < c.endpoints.size(); ++i) {
+      const auto& e = c.endpoints[i];
+      auto net = mine.find(e.network);
+      if (net == mine.end()) continue;
+      const std::string& bridge = net->second->bridge;
+      if (!present.count(e.host_ifname)) {
+        drivers::PlanAttach(plan, session, AttachmentFor(c, *net->second, e, i == 0));
+        continue;
+      }
+      auto bridge_index = index_of.find(bridge);
+      if (bridge_index != index_of.end() && master_of[e.host_ifname] == bridge_index->second) {
+        continue;
+      }
+      PlanReattach(plan, session, e.host_ifname, bridge);
+    }
   }
 }
 

@@ -45,6 +45,12 @@ Attachment AttachmentFor(const store::Container& c, const store::Network& net,
 // another network's bridge.
 std::string NextBridgeName(const HostNames& taken);
 
+// gc for a driver that makes its networks as bridges (bridge, overlay):
+// missing bridges of `driver`'s networks re-created, missing veths of live
+// containers on them re-made, veths that survived their bridge plugged back.
+void PlanBridgeRepair(engine::Plan& plan, const engine::SessionPtr& session, const RepairInput& in,
+                      std::string_view driver);
+
 // The host end's name for (container, network): "veth" + 8 hex digits.
 std::string HostIfname(const std::string& container, const std::string& network);
 

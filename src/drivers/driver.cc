@@ -6,14 +6,16 @@
 #include <random>
 
 #include "drivers/bridge.h"
+#include "drivers/overlay.h"
 #include "engine/step_registry.h"
 
 namespace weft::drivers {
 
 std::span<const NetworkDriver* const> AllDrivers() {
   // The registry: one line per driver.
-  static const std::array<const NetworkDriver*, 1> drivers = {
+  static const std::array<const NetworkDriver*, 2> drivers = {
       &BridgeDriver(),
+      &OverlayDriver(),
   };
   return drivers;
 }

@@ -20,6 +20,10 @@ struct NetworkRules {
   bool internal = false;          // no traffic in or out of the bridge
   bool icc = true;                // routed traffic within the bridge allowed
   bool dns = false;               // weftd answers DNS on the gateways (openings.h)
+  // An overlay network's VXLAN device ("" for a bridge network): traffic
+  // between it and the bridge is within the network (other nodes' containers),
+  // never masqueraded, isolated from other networks like the bridge.
+  std::string tunnel;
 };
 
 // One published port: host_ip:host_port -> container_ip:container_port.

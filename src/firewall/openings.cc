@@ -115,7 +115,21 @@ std::vector<Opening> Wanted(const FirewallModel& model, const ForeignChain& c) {
           json::array({Match(Meta("iifname"), n.bridge), {{"accept", nullptr}}}));
       add("accept to " + n.bridge,
           json::array({Match(Meta("oifname"), n.bridge), {{"accept", nullptr}}}));
-    } else if (n.dns) {
+      if (!n.tunnel.empty()) {
+        add("accept from " + n.tunnel,
+            json::array({Match(Meta("iifname"), n.tunnel), {{"accept", nullptr}}}));
+        add("accept to " + n.tunnel,
+            json::array({Match(Meta("oifname"), n.tunnel), {{"accept", nullptr}}}));
+      }
+      continue;
+    }
+    if (!n.tunnel.empty() && c.family != "ip6") {
+      // Other nodes' VXLAN packets (an IPv4 underlay).
+      add("accept VXLAN for " + n.tunnel,
+          json::array({Match({{"payload", {{"protocol", "udp"}, {"field", "dport"}}}}, 4789),
+                       {{"accept", nullptr}}}));
+    }
+    if (n.dns) {
       for (const char* proto : {"udp", "tcp"}) {
         add(std::string("accept DNS/") + proto + " on " + n.bridge,
             json::array({Match(Meta("iifname"), n.bridge),

@@ -196,6 +196,17 @@ Result<json> BuildRuleset(const FirewallModel& model) {
     bridges.push_back(n.bridge);
     if (n.internal) internal.push_back(n.bridge);
     if (n.icc) icc.push_back(ConcatExpr({n.bridge, n.bridge}));
+    if (!n.tunnel.empty()) {
+      if (!bridge_names.insert(n.tunnel).second) {
+        return InvalidArgument("interface " + n.tunnel + " used by two networks");
+      }
+      // The tunnel is the network's way to its containers on other nodes:
+      // within the network whatever icc says of one node (icc governs the
+      // bridge), isolated from every other network.
+      bridges.push_back(n.tunnel);
+      icc.push_back(ConcatExpr({n.bridge, n.tunnel}));
+      icc.push_back(ConcatExpr({n.tunnel, n.bridge}));
+    }
 
     std::set<IpPrefix> seen;
     for (const IpPrefix& subnet : n.subnets) {
@@ -207,10 +218,12 @@ Result<json> BuildRuleset(const FirewallModel& model) {
       if (n.internal) continue;
       const bool v4 = prefix.is_v4();
       (v4 ? subnets4 : subnets6).push_back(ConcatExpr({n.bridge, PrefixExpr(prefix)}));
-      masquerade_rules.push_back(Rule(
-          "postrouting", "weft network " + n.name,
+      json masq =
           json::array({MatchStmt("==", PayloadExpr(v4 ? "ip" : "ip6", "saddr"), PrefixExpr(prefix)),
-                       MatchStmt("!=", MetaExpr("oifname"), n.bridge), MasqueradeStmt()})));
+                       MatchStmt("!=", MetaExpr("oifname"), n.bridge)});
+      if (!n.tunnel.empty()) masq.push_back(MatchStmt("!=", MetaExpr("oifname"), n.tunnel));
+      masq.push_back(MasqueradeStmt());
+      masquerade_rules.push_back(Rule("postrouting", "weft network " + n.name, std::move(masq)));
     }
   }
 

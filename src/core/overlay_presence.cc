@@ -1,0 +1,419 @@
+#include "core/overlay_presence.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "base/text.h"
+#include "cluster/blocks.h"
+#include "cluster/endpoints.h"
+#include "cluster/membership.h"
+#include "cluster/networks.h"
+#include "cluster/node_record.h"
+#include "drivers/overlay.h"
+#include "drivers/overlay_fabric.h"
+#include "ipam/allocator.h"
+#include "ipam/prefix.h"
+#include "kernel/netlink/addr.h"
+#include "kernel/netlink/link.h"
+#include "spdlog/spdlog.h"
+
+namespace weft::core {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The overlay header a VXLAN packet adds over an IPv4 underlay.
+constexpr uint32_t kVxlanOverhead = 50;
+
+Result<std::unique_ptr<etcd::Client>> OpenStore(const cluster::ClusterConfig& config) {
+  return etcd::Client::Open(config.store, 3000ms, 1000ms);
+}
+
+// The MTU an overlay network gets on this node: the underlay interface's
+// less the VXLAN overhead.
+Result<uint32_t> UnderlayMtu(const IpAddress& underlay) {
+  WEFT_ASSIGN_OR_RETURN(auto sock, netlink::Socket::Open());
+  WEFT_ASSIGN_OR_RETURN(auto addrs, netlink::ListAddresses(sock));
+  WEFT_ASSIGN_OR_RETURN(auto links, netlink::ListLinks(sock));
+  for (const auto& a : addrs) {
+    auto p = IpPrefix::ParseInterface(a.cidr);
+    if (!p.ok() || p->address() != underlay) continue;
+    for (const auto& l : links) {
+      if (l.index == a.ifindex && l.mtu > kVxlanOverhead) return l.mtu - kVxlanOverhead;
+    }
+  }
+  return FailedPrecondition("this host has no interface with the underlay address " +
+                            underlay.ToString() + " (weft cluster leave, then join again)");
+}
+
+// The network's IPv4 subnet and gateway.
+Result<std::pair<IpPrefix, IpAddress>> SubnetOf(const store::Network& net) {
+  for (const auto& s : net.subnets) {
+    auto p = IpPrefix::Parse(s.cidr);
+    if (!p.ok() || !p->is_v4()) continue;
+    auto gw = IpAddress::Parse(s.gateway);
+    return std::pair{p->network(), gw.ok() ? *gw : p->Broadcast()};
+  }
+  return FailedPrecondition("overlay network " + Quote(net.name) + " has no IPv4 subnet");
+}
+
+// Whether one of `blocks` still has a free address.
+bool HasFree(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
+             const std::vector<std::string>& used_text) {
+  std::set<IpAddress> used;
+  for (const auto& u : used_text) {
+    if (auto ip = IpAddress::Parse(u); ip.ok()) used.insert(*ip);
+  }
+  return AllocateInBlocks(blocks, gateway, [&](const IpAddress& a) { return used.count(a) > 0; })
+      .ok();
+}
+
+}  // namespace
+
+Result<IpAddress> AllocateInBlocks(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
+                                   const std::function<bool(const IpAddress&)>& is_used) {
+  for (const auto& b : blocks) {
+    auto a = ipam::AllocateAddress(b, gateway, is_used);
+    if (a.ok()) return a;
+    if (a.status().code() != Code::kResourceExhausted) return a.status();
+  }
+  return ResourceExhausted("this node's address blocks are full");
+}
+
+Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::string>& networks,
+                                           bool dry_run) {
+  OverlayAttach out;
+  WEFT_ASSIGN_OR_RETURN(auto config, cluster::LoadConfig(ctx.paths().state_dir));
+  if (!config) return out;
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  // This node's rows of those networks and the addresses they lease.
+  std::map<std::string, store::Network> local;
+  std::map<std::string, std::vector<std::string>> used;
+  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
+    for (const auto& name : networks) {
+      WEFT_ASSIGN_OR_RETURN(auto n, tx.GetNetwork(name));
+      if (!n) continue;
+      local[name] = *n;
+      WEFT_ASSIGN_OR_RETURN(used[name], tx.UsedAddresses(name));
+    }
+    return Status::Ok();
+  }));
+  std::unique_ptr<etcd::Client> client;
+  auto open = [&]() -> Status {
+    if (!client) {
+      WEFT_ASSIGN_OR_RETURN(client, OpenStore(*config));
+    }
+    return Status::Ok();
+  };
+  // A block for this node: claimed, or on a dry run the first free one.
+  auto claim = [&](const std::string& name, const IpPrefix& subnet) -> Result<IpPrefix> {
+    const int len = cluster::BlockLength(subnet);
+    if (!dry_run) {
+      WEFT_ASSIGN_OR_RETURN(IpPrefix block, cluster::ClaimBlock(*client, name, subnet, len,
+                                                                config->node, config->lease));
+      out.claimed.emplace_back(name, block);
+      return block;
+    }
+    WEFT_ASSIGN_OR_RETURN(auto held, cluster::ListBlocks(*client, name));
+    for (uint64_t i = 0; i < (1u << std::min(16, len - subnet.length())); ++i) {
+      WEFT_ASSIGN_OR_RETURN(auto block, ipam::Subdivide(subnet, len, i));
+      if (!held.contains(block)) return block;
+    }
+    return ResourceExhausted("network " + Quote(name) + ": every block is held by a node");
+  };
+  std::set<std::string> seen;
+  for (const auto& name : networks) {
+    if (name == "host" || name == "none" || !seen.insert(name).second) continue;
+    auto row = local.find(name);
+    if (row != local.end()) {
+      if (row->second.driver != drivers::kOverlayDriverName) continue;
+      store::Network net = row->second;
+      WEFT_ASSIGN_OR_RETURN(auto params, drivers::ReadOverlayParams(net));
+      WEFT_ASSIGN_OR_RETURN(auto subnet, SubnetOf(net));
+      if (HasFree(params.blocks, subnet.second, used[name])) continue;  // no etcd round trip
+      WEFT_RETURN_IF_ERROR(open());
+      WEFT_ASSIGN_OR_RETURN(IpPrefix block, claim(name, subnet.first));
+      params.blocks.push_back(block);
+      drivers::WriteOverlayParams(params, net);
+      out.rows.push_back(std::move(net));
+      continue;
+    }
+    WEFT_RETURN_IF_ERROR(open());
+    auto record = cluster::GetNetwork(*client, name);
+    if (record.status().code() == Code::kNotFound) continue;  // the planner names it
+    WEFT_RETURN_IF_ERROR(record.status());
+    store::Network net = record->network;
+    net.driver = std::string(drivers::kOverlayDriverName);
+    net.bridge = drivers::OverlayBridgeName(record->vni);
+    if (net.mtu == 0) {
+      WEFT_ASSIGN_OR_RETURN(net.mtu, UnderlayMtu(config->underlay));
+    }
+    WEFT_ASSIGN_OR_RETURN(auto subnet, SubnetOf(net));
+    drivers::OverlayParams params;
+    params.vni = record->vni;
+    params.local = config->underlay;
+    params.mac = cluster::NodeMac(config->node);
+    // Blocks this node still holds (a presence whose blocks were not given
+    // back) are its own again; otherwise one is claimed.
+    WEFT_ASSIGN_OR_RETURN(auto held, cluster::ListBlocks(*client, name));
+    for (const auto& [block, holder] : held) {
+      if (holder == config->node) params.blocks.push_back(block);
+    }
+    if (params.blocks.empty()) {
+      WEFT_ASSIGN_OR_RETURN(IpPrefix block, claim(name, subnet.first));
+      params.blocks.push_back(block);
+    }
+    drivers::WriteOverlayParams(params, net);
+    out.rows.push_back(std::move(net));
+  }
+  return out;
+}
+
+void ReleaseUnusedClaims(Context& ctx, const OverlayAttach& prep) {
+  if (prep.claimed.empty()) return;
+  auto config = cluster::LoadConfig(ctx.paths().state_dir);
+  auto opened = ctx.Store();
+  if (!config.ok() || !*config || !opened.ok()) return;
+  store::Store* store = *opened;
+  std::set<std::pair<std::string, IpPrefix>> kept;
+  Status read = store->View([&](store::Tx& tx) -> Status {
+    for (const auto& [name, block] : prep.claimed) {
+      WEFT_ASSIGN_OR_RETURN(auto n, tx.GetNetwork(name));
+      if (!n || n->driver != drivers::kOverlayDriverName) continue;
+      auto p = drivers::ReadOverlayParams(*n);
+      if (p.ok() && std::count(p->blocks.begin(), p->blocks.end(), block)) {
+        kept.emplace(name, block);
+      }
+    }
+    return Status::Ok();
+  });
+  if (!read.ok()) return;
+  auto client = OpenStore(**config);
+  if (!client.ok()) return;
+  for (const auto& claim : prep.claimed) {
+    if (kept.count(claim)) continue;
+    Status s = cluster::ReleaseBlock(**client, claim.first, claim.second, (*config)->node);
+    if (!s.ok()) spdlog::warn("giving back block {}: {}", claim.second.ToString(), s.ToString());
+  }
+}
+
+namespace {
+
+Result<OverlayRows> ReadOverlayRows(store::Store& store) {
+  OverlayRows out;
+  WEFT_RETURN_IF_ERROR(store.View([&](store::Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(auto all, tx.ListNetworks());
+    for (const auto& n : all) {
+      if (n.driver != drivers::kOverlayDriverName) continue;
+      auto p = drivers::ReadOverlayParams(n);
+      out.blocks[n.name] = p.ok() ? p->blocks : std::vector<IpPrefix>{};
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace
+
+Result<OverlayRows> NoteOverlayRows(Context& ctx) {
+  WEFT_ASSIGN_OR_RETURN(auto config, cluster::LoadConfig(ctx.paths().state_dir));
+  if (!config || !ctx.HasStore()) return OverlayRows{};
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  return ReadOverlayRows(*store);
+}
+
+void ReleaseLeftBlocks(Context& ctx, const OverlayRows& before) {
+  if (before.blocks.empty()) return;
+  auto config = cluster::LoadConfig(ctx.paths().state_dir);
+  auto opened = ctx.Store();
+  if (!config.ok() || !*config || !opened.ok()) return;
+  auto now = ReadOverlayRows(**opened);
+  if (!now.ok()) return;
+  std::unique_ptr<etcd::Client> client;
+  for (const auto& [name, blocks] : before.blocks) {
+    if (now->blocks.count(name)) continue;
+    if (!client) {
+      auto c = OpenStore(**config);
+      if (!c.ok()) {
+        spdlog::warn("giving back the blocks of {}: {}", name, c.status().ToString());
+        return;
+      }
+      client = std::move(*c);
+    }
+    for (const auto& b : blocks) {
+      Status s = cluster::ReleaseBlock(*client, name, b, (*config)->node);
+      if (!s.ok() && s.code() != Code::kNotFound) {
+        spdlog::warn("giving back block {} of {}: {}", b.ToString(), name, s.ToString());
+      }
+    }
+  }
+}
+
+Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::ClusterConfig& config,
+                                        const etcd::Client& client) {
+  OverlayReport report;
+  std::vector<store::Network> rows;
+  std::vector<store::Container> containers;
+  WEFT_RETURN_IF_ERROR(store.View([&](store::Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(auto all, tx.ListNetworks());
+    for (auto& n : all) {
+      if (n.driver == drivers::kOverlayDriverName) rows.push_back(std::move(n));
+    }
+    if (!rows.empty()) {
+      WEFT_ASSIGN_OR_RETURN(containers, tx.ListContainers());
+    }
+    return Status::Ok();
+  }));
+  report.networks = static_cast<int>(rows.size());
+  WEFT_ASSIGN_OR_RETURN(auto nodes, cluster::ListNodes(client));
+  WEFT_ASSIGN_OR_RETURN(auto published, cluster::ListEndpoints(client, ""));
+
+  // Endpoints: what this node has on overlay networks, as records.
+  std::map<std::pair<std::string, std::string>, cluster::EndpointRecord> want;
+  std::set<std::string> row_names;
+  for (const auto& n : rows) row_names.insert(n.name);
+  for (const auto& c : containers) {
+    for (const auto& e : c.endpoints) {
+      if (!row_names.count(e.network)) continue;
+      cluster::EndpointRecord r{.network = e.network,
+                                .container = c.name,
+                                .node = config.node,
+                                .hostname = c.hostname,
+                                .aliases = e.aliases,
+                                .mac = e.mac,
+                                .ipv4 = e.ipv4,
+                                .ipv6 = e.ipv6};
+      want[{e.network, c.name}] = std::move(r);
+    }
+  }
+  Status first_error = Status::Ok();
+  auto note = [&](Status s) {
+    if (!s.ok() && first_error.ok()) first_error = std::move(s);
+  };
+  for (const auto& r : published.endpoints) {
+    if (r.node != config.node && row_names.count(r.network)) {
+      store::Container c;
+      c.name = r.container;
+      c.node = r.node;
+      c.hostname = r.hostname;
+      c.endpoints.push_back({.container = r.container,
+                             .network = r.network,
+                             .node = r.node,
+                             .ifname = "",
+                             .host_ifname = "",
+                             .mac = r.mac,
+                             .ipv4 = r.ipv4,
+                             .ipv6 = r.ipv6,
+                             .aliases = r.aliases,
+                             .handoff = false});
+      report.remote.push_back(std::move(c));
+    }
+    if (r.node != config.node) continue;
+    auto it = want.find({r.network, r.container});
+    if (it != want.end() && it->second == r) {
+      want.erase(it);
+      continue;
+    }
+    if (it != want.end()) continue;  // rewritten below
+    Status s = cluster::WithdrawEndpoint(client, r.network, r.container, config.node);
+    if (s.ok()) {
+      ++report.withdrawn;
+    } else if (s.code() != Code::kNotFound && s.code() != Code::kUnavailable) {
+      // Gone or changed meanwhile: weftd and a command reconcile at once.
+      note(s);
+    }
+  }
+  for (const auto& [key, r] : want) {
+    Status s = cluster::PublishEndpoint(client, r, config.lease);
+    if (s.ok()) {
+      ++report.published;
+    } else {
+      note(s.Wrap("publish " + r.container + " on " + r.network));
+    }
+  }
+
+  // Fabric, per local network.
+  WEFT_ASSIGN_OR_RETURN(auto sock, netlink::Socket::Open());
+  for (const auto& n : rows) {
+    auto params = drivers::ReadOverlayParams(n);
+    if (!params.ok()) {
+      note(params.status());
+      continue;
+    }
+    auto held = cluster::ListBlocks(client, n.name);
+    if (!held.ok()) {
+      note(held.status());
+      continue;
+    }
+    // This node's blocks, held under its current lease (after it
+    // registered again, etcd dropped them with the old one).
+    for (const auto& b : params->blocks) {
+      auto it = held->find(b);
+      if (it != held->end() && it->second == config.node) continue;
+      if (it != held->end()) {
+        note(FailedPrecondition("block " + b.ToString() + " of network " + Quote(n.name) +
+                                " is held by node " + Quote(it->second) +
+                                " while containers here use it"));
+        continue;
+      }
+      Status s = cluster::ClaimThisBlock(client, n.name, b, config.node, config.lease);
+      if (s.ok()) {
+        ++report.reclaimed;
+        (*held)[b] = config.node;
+      } else {
+        note(s);
+      }
+    }
+    std::vector<drivers::FabricPeer> peers;
+    for (const auto& entry : nodes.nodes) {
+      const auto& rec = entry.record;
+      if (rec.name == config.node) continue;
+      drivers::FabricPeer peer{
+          .node = rec.name, .underlay = rec.underlay, .vtep_mac = rec.vtep_mac, .blocks = {}};
+      for (const auto& [block, holder] : *held) {
+        if (holder == rec.name) peer.blocks.push_back(block);
+      }
+      if (!peer.blocks.empty()) peers.push_back(std::move(peer));
+    }
+    auto desired = drivers::DesiredFabric(peers);
+    if (!desired.ok()) {
+      note(desired.status());
+      continue;
+    }
+    const std::string dev = drivers::VxlanName(params->vni);
+    auto actual = drivers::ReadFabric(sock, dev);
+    if (!actual.ok()) {
+      note(actual.status().Wrap("network " + n.name));
+      continue;
+    }
+    drivers::FabricDiff diff = drivers::Diff(*desired, *actual);
+    if (diff.empty()) continue;
+    report.fabric_writes += static_cast<int>(
+        diff.write.routes.size() + diff.write.neighbours.size() + diff.write.fdb.size() +
+        diff.remove.routes.size() + diff.remove.neighbours.size() + diff.remove.fdb.size());
+    note(drivers::ApplyFabric(sock, dev, diff).Wrap("network " + n.name));
+  }
+  if (!first_error.ok()) return first_error;
+  return report;
+}
+
+Result<OverlayReport> ReconcileOverlays(Context& ctx) {
+  WEFT_ASSIGN_OR_RETURN(auto config, cluster::LoadConfig(ctx.paths().state_dir));
+  if (!config || !ctx.HasStore()) return OverlayReport{};
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  bool present = false;
+  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(auto all, tx.ListNetworks());
+    for (const auto& n : all) present |= n.driver == drivers::kOverlayDriverName;
+    return Status::Ok();
+  }));
+  // Without a local overlay network there is nothing to program; what this
+  // node published before is withdrawn by weftd, which the command reloads.
+  if (!present) return OverlayReport{};
+  WEFT_ASSIGN_OR_RETURN(auto client, OpenStore(*config));
+  return ReconcileOverlays(*store, *config, *client);
+}
+
+}  // namespace weft::core

@@ -1,0 +1,92 @@
+#pragma once
+
+// An overlay network's presence on this node (issue #13): what the node
+// needs from the cluster store before a container joins an overlay network,
+// and what it keeps in step with the store afterwards.
+//
+// Before planning an attach (weft create/connect/run, a CNI ADD),
+// PrepareOverlayAttach turns each overlay network named into the local row
+// the plan makes or updates (drivers/overlay.h): the cluster record's
+// subnet, gateway and VNI, this node's underlay address and VTEP MAC, and
+// the address blocks it holds. A block is claimed in etcd only when the
+// node holds none with a free address, so an attach on a node that already
+// holds one makes no etcd round trip.
+//
+// ReconcileOverlays brings the node in step with the store: the fabric of
+// each local overlay network (routes, neighbour and FDB entries per remote
+// node, overlay_fabric.h), its endpoints published (and the ones it no longer
+// has withdrawn), its blocks held under its current lease. Idempotent; run
+// after every attach and detach by the command, and by weftd on every store
+// change it watches and on its resync timer (drift repair).
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "cluster/config.h"
+#include "cluster/endpoints.h"
+#include "core/context.h"
+#include "etcd/client.h"
+#include "store/model.h"
+#include "store/store.h"
+
+namespace weft::core {
+
+// The lowest free address in a node's blocks of an overlay network: never a
+// block's network address (its VTEP address), its broadcast address or the
+// network's gateway. kResourceExhausted when every block is full.
+Result<IpAddress> AllocateInBlocks(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
+                                   const std::function<bool(const IpAddress&)>& is_used);
+
+// The rows to make (the node's first endpoint there) or to update (a new
+// block), one per overlay network in `networks`; other names are left to
+// the planner. Empty when this host is in no cluster.
+struct OverlayAttach {
+  std::vector<store::Network> rows;
+  // Blocks claimed by this call, to give back if the attach fails.
+  std::vector<std::pair<std::string, IpPrefix>> claimed;
+};
+// With `dry_run`, nothing is claimed: the block a claim would try first
+// stands in.
+Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::string>& networks,
+                                           bool dry_run = false);
+
+// Gives back blocks `prep` claimed that no local row holds (the attach
+// failed). Errors are logged, not returned: the blocks go with the lease
+// at the latest.
+void ReleaseUnusedClaims(Context& ctx, const OverlayAttach& prep);
+
+// This node's overlay rows and their blocks, noted before a command, so
+// that afterwards the blocks of rows the command removed (its last
+// container there) go back to the cluster's pool. Empty when this host is
+// in no cluster.
+struct OverlayRows {
+  std::map<std::string, std::vector<IpPrefix>> blocks;  // network -> blocks
+};
+Result<OverlayRows> NoteOverlayRows(Context& ctx);
+// Gives back the blocks of rows in `before` that are gone now; errors are
+// logged (the blocks go with the node's lease at the latest).
+void ReleaseLeftBlocks(Context& ctx, const OverlayRows& before);
+
+// What one reconcile did.
+struct OverlayReport {
+  int networks = 0;       // local overlay networks
+  int fabric_writes = 0;  // routes, neighbours, FDB entries written or removed
+  int published = 0;      // endpoint records written
+  int withdrawn = 0;      // endpoint records removed
+  int released = 0;       // blocks given back
+  int reclaimed = 0;      // blocks taken back under the current lease
+  // Other nodes' endpoints on the overlay networks present here, as
+  // containers of one endpoint each (for weftd's DNS zone).
+  std::vector<store::Container> remote;
+};
+Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::ClusterConfig& config,
+                                        const etcd::Client& client);
+
+// The same from a command, with a bounded client of its own; nothing when
+// this host is in no cluster or has no overlay network's presence.
+Result<OverlayReport> ReconcileOverlays(Context& ctx);
+
+}  // namespace weft::core

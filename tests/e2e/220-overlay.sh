@@ -1,0 +1,170 @@
+# Containers on overlay networks across hosts (issue #13, items 2-4 and 6)
+# on three hosts of the many-hosts harness and a one-member etcd: each node
+# that hosts an endpoint makes the network's bridge and VXLAN device and
+# holds an address block; containers on different nodes talk by address and
+# by name; the kernel holds state per remote node, not per container; weftd
+# repairs a deleted route; a killed node's routes and names go from the
+# others; separate overlays and bridges stay isolated; traffic leaves through
+# the local node; the last container takes the node's presence with it.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../cluster.sh"
+need etcd etcd-server || exit 0
+need etcdctl etcd-client || exit 0
+
+cluster_up --hosts 3 --etcd 1
+for h in h1 h2 h3; do on "$h" weft cluster join --store "$CLUSTER_ETCD" >/dev/null || fail "$h: join"; done
+on h1 weft network create ov --driver overlay --subnet 10.230.0.0/16 >/dev/null || fail "create ov"
+on h2 weft network create ov2 --driver overlay --subnet 10.231.0.0/16 >/dev/null || fail "create ov2"
+
+# ip_of HOST CONTAINER [NETWORK]: the container's address on NETWORK (ov).
+ip_of() {
+  on "$1" weft --json inspect "$2" | jq -r --arg n "${3:-ov}" '.networks[] | select(.network == $n) | .ipv4'
+}
+# inside HOST CONTAINER CMD...: runs CMD in the container on HOST (its
+# namespace and its resolv.conf: weft exec).
+inside() { local h=$1 c=$2; shift 2; on "$h" weft exec "$c" -- "$@"; }
+
+# --- containers on three nodes ---------------------------------------------------
+
+on h1 weft create a1 --network ov >/dev/null || fail "create a1 on h1"
+on h2 weft create a2 --network ov >/dev/null || fail "create a2 on h2"
+on h3 weft create a3 --network ov >/dev/null || fail "create a3 on h3"
+on h1 weft create b1 --network ov >/dev/null || fail "create b1 on h1"
+a1=$(ip_of h1 a1) a2=$(ip_of h2 a2) a3=$(ip_of h3 a3) b1=$(ip_of h1 b1)
+echo "a1=$a1 a2=$a2 a3=$a3 b1=$b1"
+# Each node allocates inside its own block: four distinct addresses, the
+# ones on h1 in one block, the others in other blocks.
+[[ $(printf '%s\n' "$a1" "$a2" "$a3" "$b1" | sort -u | wc -l) == 4 ]] || fail "addresses not unique"
+[[ ${a1%.*} == "${b1%.*}" && ${a1%.*} != "${a2%.*}" && ${a2%.*} != "${a3%.*}" ]] ||
+  fail "addresses not by node block: $a1 $b1 $a2 $a3"
+blocks=$(ectl get --prefix --print-value-only /weft/v1/blocks/ov/ | jq -r .node | sort | tr '\n' ' ')
+[[ $blocks == "h1 h2 h3 " ]] || fail "etcd's blocks of ov are held by [$blocks], want h1 h2 h3"
+
+# The node's presence: bridge and VXLAN device (VNI, port 4789, no learning,
+# MTU underlay - 50), the gateway on the bridge, proxy ARP on.
+vni=$(on h1 weft --json network inspect ov | jq -r .vni)
+vx=$(on h2 ip -d -j link show "wvx$vni") || fail "h2 has no VXLAN device wvx$vni"
+[[ $(jq -r '.[0].linkinfo.info_data | "\(.id) \(.port) \(.learning)"' <<<"$vx") == "$vni 4789 false" ]] ||
+  fail "wvx$vni: $(jq -c '.[0].linkinfo.info_data' <<<"$vx")"
+ul_mtu=$(on h2 ip -j link show eth0 | jq -r ".[0].mtu")
+[[ -z $ul_mtu || $(jq -r '.[0].mtu' <<<"$vx") == $((ul_mtu - 50)) ]] || fail "VXLAN MTU is not underlay - 50"
+[[ $(on h2 cat "/proc/sys/net/ipv4/conf/wob$vni/proxy_arp") == 1 ]] || fail "proxy_arp off on wob$vni"
+ok "each node that hosts a container has the network's bridge and VXLAN device and its own block"
+
+# --- talking across nodes -----------------------------------------------------------
+
+inside h1 a1 ping -c1 -W2 "$a2" >/dev/null || fail "a1 (h1) cannot ping a2 (h2)"
+inside h2 a2 ping -c1 -W2 "$a3" >/dev/null || fail "a2 (h2) cannot ping a3 (h3)"
+inside h3 a3 ping -c1 -W2 "$b1" >/dev/null || fail "a3 (h3) cannot ping b1 (h1)"
+inside h1 a1 ping -c1 -W2 "$b1" >/dev/null || fail "a1 cannot ping b1 (same node)"
+# TCP, and the peer sees the client's own address (routed, not NATed).
+on_bg h2 ip netns exec a2 socat -T5 TCP-LISTEN:7000,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR"'
+sleep 0.3
+got=$(inside h1 a1 socat -T3 - TCP:"$a2":7000 </dev/null) || fail "TCP a1 -> a2 failed"
+[[ $got == "$a1" ]] || fail "a2 saw the client as [$got], want $a1"
+ok "containers on three nodes talk by address (ICMP and TCP), the peer sees the client's address"
+
+# By name: every node's DNS answers for every container on the network.
+deadline=$((SECONDS + 10))
+until [[ $(inside h1 a1 getent hosts a3 | awk '{print $1}') == "$a3" ]]; do
+  ((SECONDS < deadline)) || fail "a1 (h1) does not resolve a3 (h3): $(inside h1 a1 getent hosts a3)"
+  sleep 0.2
+done
+inside h3 a3 ping -c1 -W2 a1 >/dev/null || fail "a3 cannot ping a1 by name"
+ok "names resolve across nodes"
+
+# State per remote node, not per container: on h1, one route and one
+# neighbour per remote block, one FDB entry per remote node.
+routes=$(on h1 ip -4 route show dev "wvx$vni" | grep -c via)
+neighs=$(on h1 ip neigh show dev "wvx$vni" nud permanent | grep -c .)
+fdb=$(on h1 bridge fdb show dev "wvx$vni" | grep -c dst)
+[[ "$routes $neighs $fdb" == "2 2 2" ]] || fail "h1 has $routes routes, $neighs neighbours, $fdb FDB entries on wvx$vni (want 2 2 2)"
+on h2 weft create c2 --network ov >/dev/null || fail "create c2 on h2"
+c2=$(ip_of h2 c2)
+inside h1 a1 ping -c1 -W2 "$c2" >/dev/null || fail "a1 cannot reach c2, a new container on h2"
+routes=$(on h1 ip -4 route show dev "wvx$vni" | grep -c via)
+[[ $routes == 2 ]] || fail "a second container on h2 changed h1's routes ($routes)"
+ok "kernel state per remote node: 2 routes, 2 neighbours, 2 FDB entries for 2 remote nodes; a new container changes none"
+
+# --- drift repair: a deleted route comes back ----------------------------------------
+
+route=$(on h1 ip -4 route show dev "wvx$vni" | grep via | head -1 | awk '{print $1}')
+on h1 ip route del "$route" dev "wvx$vni"
+deadline=$((SECONDS + 10))
+until on h1 ip -4 route show dev "wvx$vni" | grep -q "^$route "; do
+  ((SECONDS < deadline)) || fail "weftd did not restore the route to $route on h1"
+  sleep 0.2
+done
+inside h1 a1 ping -c1 -W2 "$a2" >/dev/null || fail "a1 cannot ping a2 after the repair"
+ok "weftd restores a deleted route"
+
+# --- isolation ---------------------------------------------------------------------
+
+on h2 weft create d2 --network ov2 >/dev/null || fail "create d2 on ov2"
+on h1 weft create d1 --network ov2 >/dev/null || fail "create d1 on ov2"
+d1=$(ip_of h1 d1 ov2) d2=$(ip_of h2 d2 ov2)
+inside h1 d1 ping -c1 -W2 "$d2" >/dev/null || fail "d1 cannot ping d2 on ov2"
+inside h1 d1 ping -c1 -W1 "$a2" >/dev/null && fail "d1 (ov2) reached a2 (ov) on another node"
+inside h1 d1 ping -c1 -W1 "$a1" >/dev/null && fail "d1 (ov2) reached a1 (ov) on its own node"
+on h1 weft network create br >/dev/null || fail "create bridge br on h1"
+on h1 weft create e1 --network br >/dev/null || fail "create e1 on br"
+inside h1 e1 ping -c1 -W1 "$a1" >/dev/null && fail "e1 (bridge br) reached a1 (ov)"
+inside h1 e1 ping -c1 -W1 "$a2" >/dev/null && fail "e1 (bridge br) reached a2 (ov, h2)"
+inside h1 a1 ping -c1 -W1 "$(ip_of h1 e1 br)" >/dev/null && fail "a1 (ov) reached e1 (bridge br)"
+ok "overlay networks are isolated from each other and from bridges"
+
+# --- NAT out through the local node -------------------------------------------------
+# h1's underlay address is outside every container network: a container
+# reaching it is masqueraded behind h1's own address.
+on_bg h2 socat -T5 TCP-LISTEN:7001,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR"'
+sleep 0.3
+got=$(inside h1 a1 socat -T3 - TCP:"${CLUSTER_ADDR[h2]}":7001 </dev/null) || fail "a1 cannot reach h2's underlay address"
+[[ $got == "${CLUSTER_ADDR[h1]}" ]] || fail "h2 saw a1 as [$got], want h1's address ${CLUSTER_ADDR[h1]} (NAT via the local node)"
+ok "traffic to the outside leaves through the local node, masqueraded"
+
+# --- a node dies: its routes and names go from the others ---------------------------
+
+host_kill h3
+deadline=$((SECONDS + 25))
+while on h1 ip -4 route show dev "wvx$vni" | grep -q "${a3%.*}.0"; do
+  ((SECONDS < deadline)) || fail "h1 still routes to dead h3's block after 25 s"
+  sleep 0.5
+done
+deadline=$((SECONDS + 5))
+while [[ -n $(inside h1 a1 getent hosts a3) ]]; do
+  ((SECONDS < deadline)) || fail "h1 still resolves a3 of dead h3"
+  sleep 0.2
+done
+inside h1 a1 ping -c1 -W2 "$a2" >/dev/null || fail "a1 cannot ping a2 after h3 died"
+ok "a killed node's route, neighbour, FDB entry and names go from the others"
+
+# --- the last container takes the node's presence with it -----------------------------
+
+on h2 weft rm a2 c2 >/dev/null || fail "rm a2 c2 on h2"
+on h2 ip link show "wvx$vni" >/dev/null 2>&1 && fail "h2 kept wvx$vni after its last container on ov"
+on h2 ip link show "wob$vni" >/dev/null 2>&1 && fail "h2 kept wob$vni after its last container on ov"
+deadline=$((SECONDS + 10))
+while on h1 ip -4 route show dev "wvx$vni" | grep -q "${a2%.*}.0"; do
+  ((SECONDS < deadline)) || fail "h1 still routes to h2's block after h2 left ov"
+  sleep 0.2
+done
+ok "the last container on a node removes the network's bridge and VXLAN device there"
+
+# --- a failed attach leaves nothing, here or in etcd ----------------------------------
+held() { ectl get --prefix --print-value-only /weft/v1/blocks/ov/ | jq -r .node | sort | tr '\n' ' '; }
+before=$(held)
+for step in create-bridge create-vxlan create-veth record-network record-container; do
+  rc=0
+  on h2 env WEFT_FAULT="$step:fail" "$WEFT" create f2 --network ov >/dev/null 2>&1 || rc=$?
+  [[ $rc != 0 ]] || fail "create with $step failing succeeded"
+  on h2 ip link show "wvx$vni" >/dev/null 2>&1 && fail "$step failed: h2 kept wvx$vni"
+  on h2 ip link show "wob$vni" >/dev/null 2>&1 && fail "$step failed: h2 kept wob$vni"
+  [[ -z $(on h2 "$WEFT" --json inspect f2 2>/dev/null) ]] || fail "$step failed: f2 exists"
+  [[ $(held) == "$before" ]] || fail "$step failed: blocks held [$(held)], before [$before]"
+done
+ok "an attach failed at any step leaves no device, container or block behind"
+
+on h1 weft rm a1 b1 d1 e1 >/dev/null || fail "rm on h1"
+on h2 weft rm d2 >/dev/null || fail "rm d2"
+on h1 weft network rm ov >/dev/null || fail "network rm ov"
+cluster_down
