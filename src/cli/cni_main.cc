@@ -12,6 +12,7 @@
 #include "cli/daemon_sync.h"
 #include "cni/plugin.h"
 #include "cni/request.h"
+#include "core/overlay_presence.h"
 #include "core/steps.h"
 
 namespace weft::cli {
@@ -62,7 +63,15 @@ int RunCniPlugin() {
                  req.config.cni_version);
   }
   core::Context ctx(paths, *fault);
+  auto overlay_rows = core::NoteOverlayRows(ctx);
   cni::Reply reply = cni::Run(ctx, req);
+  if (ctx.changed()) {
+    // Overlay networks, as after a weft command (run.cc).
+    if (overlay_rows.ok()) core::ReleaseLeftBlocks(ctx, *overlay_rows);
+    if (auto r = core::ReconcileOverlays(ctx); !r.ok()) {
+      spdlog::warn("overlay networks not in step with the cluster yet: {}", r.status().message());
+    }
+  }
   // weftd serves the new names (or forgets the old ones) before the runtime
   // starts the container; a DNS failure is only a warning.
   if (ctx.changed()) {

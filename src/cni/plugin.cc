@@ -13,6 +13,7 @@
 #include "core/container_ops.h"
 #include "core/network_ops.h"
 #include "core/operation.h"
+#include "core/overlay_presence.h"
 #include "core/snapshot.h"
 #include "drivers/driver.h"
 #include "engine/kernel_session.h"
@@ -152,6 +153,8 @@ Result<core::ContainerSpec> AddSpec(const core::Snapshot& snap, const Env& env, 
   return spec;
 }
 
+Reply AddPrepared(core::Context& ctx, const Request& req, const core::OverlayAttach& prep);
+
 Reply Add(core::Context& ctx, const Request& req) {
   const Env& env = req.env;
   const Config& cfg = req.config;
@@ -159,6 +162,17 @@ Reply Add(core::Context& ctx, const Request& req) {
     return Fail(kInvalidEnvironment,
                 "CNI_NETNS: network namespace " + env.netns + " does not exist");
   }
+  // An overlay network: this node's row and block from the cluster store.
+  auto prep = core::PrepareOverlayAttach(ctx, {cfg.network});
+  if (!prep.ok()) return Fail(FromStatus(prep.status()));
+  Reply reply = AddPrepared(ctx, req, *prep);
+  if (reply.error) core::ReleaseUnusedClaims(ctx, *prep);
+  return reply;
+}
+
+Reply AddPrepared(core::Context& ctx, const Request& req, const core::OverlayAttach& prep) {
+  const Env& env = req.env;
+  const Config& cfg = req.config;
   auto op = core::Operation::Begin(ctx, CniOptions());
   if (!op.ok()) return Fail(FromStatus(op.status()));
   // Planned from one snapshot; a refusal in CNI's own terms comes back here.
@@ -173,6 +187,7 @@ Reply Add(core::Context& ctx, const Request& req) {
       return AlreadyExists(refused->msg);
     }
     WEFT_ASSIGN_OR_RETURN(spec, AddSpec(in.snap, env, cfg, refused));
+    spec.overlays = prep.rows;
     return core::PlanCreateContainer(in, spec);
   });
   if (refused) return Fail(*refused);

@@ -7,6 +7,7 @@
 #include "base/text.h"
 #include "cluster/config.h"
 #include "core/operation.h"
+#include "core/overlay_presence.h"
 #include "etcd/client.h"
 
 namespace weft::core {
@@ -63,6 +64,14 @@ Result<cluster::OverlayNetwork> CreateOverlayNetwork(Context& ctx, const Network
   if (vni > cluster::kMaxVni) {
     return InvalidArgument("invalid VNI " + std::to_string(vni) + ": must be 1.." +
                            std::to_string(cluster::kMaxVni));
+  }
+  if (spec.mtu != 0) {
+    WEFT_ASSIGN_OR_RETURN(uint32_t max, UnderlayMtu(store->config.underlay));
+    if (spec.mtu > max) {
+      return InvalidArgument("MTU " + std::to_string(spec.mtu) +
+                             " is too large for this host's underlay: at most " +
+                             std::to_string(max) + " (the underlay's MTU less VXLAN's headers)");
+    }
   }
   WEFT_ASSIGN_OR_RETURN(SubnetPools pools, OverlayPoolsFromEnv());
   WEFT_ASSIGN_OR_RETURN(auto existing, cluster::ListNetworks(*store->client));

@@ -24,28 +24,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The overlay header a VXLAN packet adds over an IPv4 underlay.
-constexpr uint32_t kVxlanOverhead = 50;
-
 Result<std::unique_ptr<etcd::Client>> OpenStore(const cluster::ClusterConfig& config) {
   return etcd::Client::Open(config.store, 3000ms, 1000ms);
-}
-
-// The MTU an overlay network gets on this node: the underlay interface's
-// less the VXLAN overhead.
-Result<uint32_t> UnderlayMtu(const IpAddress& underlay) {
-  WEFT_ASSIGN_OR_RETURN(auto sock, netlink::Socket::Open());
-  WEFT_ASSIGN_OR_RETURN(auto addrs, netlink::ListAddresses(sock));
-  WEFT_ASSIGN_OR_RETURN(auto links, netlink::ListLinks(sock));
-  for (const auto& a : addrs) {
-    auto p = IpPrefix::ParseInterface(a.cidr);
-    if (!p.ok() || p->address() != underlay) continue;
-    for (const auto& l : links) {
-      if (l.index == a.ifindex && l.mtu > kVxlanOverhead) return l.mtu - kVxlanOverhead;
-    }
-  }
-  return FailedPrecondition("this host has no interface with the underlay address " +
-                            underlay.ToString() + " (weft cluster leave, then join again)");
 }
 
 // The network's IPv4 subnet and gateway.
@@ -71,6 +51,23 @@ bool HasFree(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
 }
 
 }  // namespace
+
+Result<uint32_t> UnderlayMtu(const IpAddress& underlay) {
+  // What VXLAN adds: outer Ethernet 14 + IP (20 or 40) + UDP 8 + VXLAN 8.
+  const uint32_t overhead = underlay.is_v4() ? 50 : 70;
+  WEFT_ASSIGN_OR_RETURN(auto sock, netlink::Socket::Open());
+  WEFT_ASSIGN_OR_RETURN(auto addrs, netlink::ListAddresses(sock));
+  WEFT_ASSIGN_OR_RETURN(auto links, netlink::ListLinks(sock));
+  for (const auto& a : addrs) {
+    auto p = IpPrefix::ParseInterface(a.cidr);
+    if (!p.ok() || p->address() != underlay) continue;
+    for (const auto& l : links) {
+      if (l.index == a.ifindex && l.mtu > overhead) return l.mtu - overhead;
+    }
+  }
+  return FailedPrecondition("this host has no interface with the underlay address " +
+                            underlay.ToString() + " (weft cluster leave, then join again)");
+}
 
 Result<IpAddress> AllocateInBlocks(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
                                    const std::function<bool(const IpAddress&)>& is_used) {

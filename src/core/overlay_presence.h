@@ -34,6 +34,11 @@
 
 namespace weft::core {
 
+// The largest MTU an overlay network can have over this host's underlay
+// (the interface holding `underlay`): its MTU less what VXLAN adds, 50 over
+// IPv4, 70 over IPv6.
+Result<uint32_t> UnderlayMtu(const IpAddress& underlay);
+
 // The lowest free address in a node's blocks of an overlay network: never a
 // block's network address (its VTEP address), its broadcast address or the
 // network's gateway. kResourceExhausted when every block is full.

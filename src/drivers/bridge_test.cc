@@ -88,7 +88,8 @@ TEST(Registry, FindsBridgeAndNamesTheKnownOnes) {
   auto d = GetDriver("macvlan");
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(d.status().message(), "unknown network driver \"macvlan\" (supported: bridge)");
+  EXPECT_EQ(d.status().message(),
+            "unknown network driver \"macvlan\" (supported: bridge, overlay)");
 }
 
 TEST(Bridge, CompleteTakesTheFirstFreeName) {

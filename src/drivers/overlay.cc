@@ -223,7 +223,7 @@ Result<OverlayParams> ReadOverlayParams(const store::Network& net) {
   }
   const std::string blocks = Label(net, kBlocksLabel);
   size_t start = 0;
-  while (start < blocks.size()) {
+  while (!blocks.empty() && start <= blocks.size()) {
     size_t comma = blocks.find(',', start);
     if (comma == std::string::npos) comma = blocks.size();
     auto b = IpPrefix::Parse(std::string_view(blocks).substr(start, comma - start));

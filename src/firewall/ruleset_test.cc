@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,31 @@ TEST(BuildRulesetTest, MasqueradeRuleIsExact) {
                  "right": {"prefix": {"addr": "10.89.0.0", "len": 24}}}},
       {"match": {"op": "!=", "left": {"meta": {"key": "oifname"}}, "right": "weft0"}},
       {"masquerade": null}]})"));
+}
+
+// An overlay network: its VXLAN device is part of the network (icc both
+// ways with the bridge, never masqueraded, isolated like the bridge), and
+// it cannot be another network's interface.
+TEST(BuildRulesetTest, OverlayTunnelIsWithinTheNetwork) {
+  FirewallModel m;
+  m.networks.push_back({"ov", "wob4096", {Net("10.230.0.0/16")}, false, true, false, "wvx4096"});
+  m.networks.push_back({"b", "weft0", {Net("10.89.0.0/24")}, false, true});
+  const json batch = Build(m);
+  EXPECT_EQ(Find(batch, "set", "bridges")["elem"], json::array({"wob4096", "wvx4096", "weft0"}));
+  const json icc = Find(batch, "set", "icc")["elem"];
+  EXPECT_EQ(icc.size(), 4u);
+  EXPECT_NE(std::find(icc.begin(), icc.end(), json({{"concat", {"wob4096", "wvx4096"}}})),
+            icc.end());
+  EXPECT_NE(std::find(icc.begin(), icc.end(), json({{"concat", {"wvx4096", "wob4096"}}})),
+            icc.end());
+  const json masq = RulesOf(batch, "postrouting")[0];
+  EXPECT_EQ(masq["comment"], "weft network ov");
+  ASSERT_EQ(masq["expr"].size(), 4u);
+  EXPECT_EQ(masq["expr"][2]["match"]["right"], "wvx4096");
+  EXPECT_EQ(masq["expr"][2]["match"]["op"], "!=");
+
+  m.networks[1].tunnel = "wvx4096";
+  EXPECT_FALSE(BuildRuleset(m).ok());
 }
 
 TEST(BuildRulesetTest, BaseChainsHaveHooksAndPriorities) {

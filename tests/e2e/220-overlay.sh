@@ -15,6 +15,8 @@ cluster_up --hosts 3 --etcd 1
 for h in h1 h2 h3; do on "$h" weft cluster join --store "$CLUSTER_ETCD" >/dev/null || fail "$h: join"; done
 on h1 weft network create ov --driver overlay --subnet 10.230.0.0/16 >/dev/null || fail "create ov"
 on h2 weft network create ov2 --driver overlay --subnet 10.231.0.0/16 >/dev/null || fail "create ov2"
+expect_error --rc 3 'MTU 1480 is too large for this host.s underlay: at most 1450' \
+  on h3 weft network create ov3 --driver overlay --mtu 1480
 
 # ip_of HOST CONTAINER [NETWORK]: the container's address on NETWORK (ov).
 ip_of() {
