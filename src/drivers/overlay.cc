@@ -222,11 +222,12 @@ Result<OverlayParams> ReadOverlayParams(const store::Network& net) {
         fmt::format("network \"{}\": label {} is not a MAC", net.name, kMacLabel));
   }
   const std::string blocks = Label(net, kBlocksLabel);
+  const std::string_view list = blocks;
   size_t start = 0;
   while (!blocks.empty() && start <= blocks.size()) {
     size_t comma = blocks.find(',', start);
     if (comma == std::string::npos) comma = blocks.size();
-    auto b = IpPrefix::Parse(std::string_view(blocks).substr(start, comma - start));
+    auto b = IpPrefix::Parse(list.substr(start, comma - start));
     if (!b.ok() || !b->is_network()) {
       return InvalidArgument(
           fmt::format("network \"{}\": label {} is not a list of blocks", net.name, kBlocksLabel));
