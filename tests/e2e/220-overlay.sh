@@ -88,6 +88,28 @@ routes=$(on h1 ip -4 route show dev "wvx$vni" | grep -c via)
 [[ $routes == 2 ]] || fail "a second container on h2 changed h1's routes ($routes)"
 ok "kernel state per remote node: 2 routes, 2 neighbours, 2 FDB entries for 2 remote nodes; a new container changes none"
 
+# --- the CNI plugin on an overlay network, and a published port --------------------------
+# A runtime's namespace on h3 joins ov through weft as a CNI plugin.
+on h3 ip netns add rt1
+conf='{"cniVersion":"1.0.0","name":"ov","type":"weft","network":"ov"}'
+res=$(on h3 env CNI_COMMAND=ADD CNI_CONTAINERID=rt1 CNI_NETNS=/run/netns/rt1 CNI_IFNAME=eth0 \
+  CNI_PATH=/nonexistent "$WEFT" <<<"$conf") || fail "CNI ADD on ov failed: $res"
+rt1=$(jq -r '.ips[0].address' <<<"$res")
+[[ ${rt1%/*} == "${a3%.*}".* && ${rt1#*/} == 16 ]] || fail "CNI ADD gave $rt1, want an address of h3's block with the network's /16"
+[[ $(jq -r '.dns.nameservers[0]' <<<"$res") == 10.230.0.1 ]] || fail "CNI result's DNS: $(jq -c .dns <<<"$res")"
+on h3 ip netns exec rt1 ping -c1 -W2 "$a1" >/dev/null || fail "the CNI attachment on h3 cannot ping a1 on h1"
+on h3 env CNI_COMMAND=DEL CNI_CONTAINERID=rt1 CNI_NETNS=/run/netns/rt1 CNI_IFNAME=eth0 \
+  CNI_PATH=/nonexistent "$WEFT" <<<"$conf" >/dev/null || fail "CNI DEL failed"
+on h3 ip netns del rt1
+# A port published by an overlay container, reached at its node's address.
+on h2 weft create web2 --network ov -p 8082:80 >/dev/null || fail "create web2 -p 8082:80"
+on_bg h2 weft exec web2 -- socat -T5 TCP-LISTEN:80,reuseaddr SYSTEM:'echo web2'
+sleep 0.3
+got=$(on h1 socat -T3 - TCP:"${CLUSTER_ADDR[h2]}":8082 </dev/null) || fail "h1 cannot reach web2's published port on h2"
+[[ $got == web2 ]] || fail "published port on h2 answered [$got]"
+on h2 weft rm web2 >/dev/null || fail "rm web2"
+ok "the CNI plugin attaches a runtime's namespace to an overlay network; published ports work on the container's node"
+
 # --- drift repair: a deleted route comes back ----------------------------------------
 
 route=$(on h1 ip -4 route show dev "wvx$vni" | grep via | head -1 | awk '{print $1}')
@@ -127,6 +149,7 @@ ok "traffic to the outside leaves through the local node, masqueraded"
 # --- a node dies: its routes and names go from the others ---------------------------
 
 host_kill h3
+killed=$(date +%s.%N)
 deadline=$((SECONDS + 25))
 while on h1 ip -4 route show dev "wvx$vni" | grep -q "${a3%.*}.0"; do
   ((SECONDS < deadline)) || fail "h1 still routes to dead h3's block after 25 s"
@@ -137,8 +160,9 @@ while [[ -n $(inside h1 a1 getent hosts a3) ]]; do
   ((SECONDS < deadline)) || fail "h1 still resolves a3 of dead h3"
   sleep 0.2
 done
+gone=$(date +%s.%N)
 inside h1 a1 ping -c1 -W2 "$a2" >/dev/null || fail "a1 cannot ping a2 after h3 died"
-ok "a killed node's route, neighbour, FDB entry and names go from the others"
+ok "a killed node's route, neighbour, FDB entry and names go from the others ($(echo "$gone - $killed" | bc | cut -c1-4) s after the kill; lease TTL 10 s)"
 
 # --- the last container takes the node's presence with it -----------------------------
 
