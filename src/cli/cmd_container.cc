@@ -48,7 +48,7 @@ Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_r
   core::ContainerSpec with = spec;
   // Overlay networks: this node's rows and blocks, from the cluster store.
   WEFT_ASSIGN_OR_RETURN(auto prep, core::PrepareOverlayAttach(ctx, spec.networks, dry_run));
-  with.overlays = prep.rows;
+  with.overlay = prep;
   Status s = RunCommand(ctx, dry_run, [&](const core::PlanInput& in) {
                return core::PlanCreateContainer(in, with);
              }).status();
@@ -128,7 +128,7 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
       WEFT_ASSIGN_OR_RETURN(auto prep, core::PrepareOverlayAttach(ctx, {*network}, *dry_run));
       Status s = RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) {
                    return core::PlanConnect(in, *network, spec->name, spec->ip, spec->ip6,
-                                            spec->aliases, prep.rows);
+                                            spec->aliases, prep);
                  }).status();
       if (!s.ok()) core::ReleaseUnusedClaims(ctx, prep);
       return s;

@@ -65,13 +65,8 @@ int RunCniPlugin() {
   core::Context ctx(paths, *fault);
   auto overlay_rows = core::NoteOverlayRows(ctx);
   cni::Reply reply = cni::Run(ctx, req);
-  if (ctx.changed()) {
-    // Overlay networks, as after a weft command (run.cc).
-    if (overlay_rows.ok()) core::ReleaseLeftBlocks(ctx, *overlay_rows);
-    if (auto r = core::ReconcileOverlays(ctx); !r.ok()) {
-      spdlog::warn("overlay networks not in step with the cluster yet: {}", r.status().message());
-    }
-  }
+  // Overlay networks, as after a weft command (run.cc).
+  if (ctx.changed() && overlay_rows.ok()) core::AfterOverlayCommand(ctx, *overlay_rows);
   // weftd serves the new names (or forgets the old ones) before the runtime
   // starts the container; a DNS failure is only a warning.
   if (ctx.changed()) {

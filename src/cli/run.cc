@@ -108,15 +108,9 @@ int Run(int argc, char** argv) {
   auto overlay_rows = core::NoteOverlayRows(ctx);
   Status s = inv.action(ctx);
   std::fflush(stdout);
-  if (ctx.changed() && overlay_rows.ok()) core::ReleaseLeftBlocks(ctx, *overlay_rows);
-  if (ctx.changed() && s.ok()) {
-    // Overlay networks: publish this node's endpoints and program the routes
-    // to the other nodes now, so the container can talk as soon as the
-    // command returns (weftd keeps it so from then on).
-    if (auto r = core::ReconcileOverlays(ctx); !r.ok()) {
-      spdlog::warn("overlay networks not in step with the cluster yet: {}", r.status().message());
-    }
-  }
+  // Overlay networks: blocks of a presence that went back to the pool; a
+  // new presence's routes to the other nodes in place before we return.
+  if (ctx.changed() && overlay_rows.ok()) core::AfterOverlayCommand(ctx, *overlay_rows);
   if (inv.dns_aware) {
     // weftd follows every change; any other command restarts it if it died.
     if (ctx.changed()) {

@@ -38,22 +38,28 @@ Result<EndpointRecord> DecodeEndpoint(std::string_view json) {
 Status PublishEndpoint(const etcd::Client& client, const EndpointRecord& e, int64_t lease) {
   const std::string key = EndpointKey(e.network, e.container);
   const std::string value = EncodeEndpoint(e);
+  // One round trip for a new record: create it if absent, else read it.
+  etcd::TxnRequest txn;
+  txn.compare = {etcd::Compare::Absent(key)};
+  txn.success = {etcd::PutRequest{.key = key, .value = value, .lease = lease}};
+  txn.failure = {etcd::RangeRequest{.key = key}};
   for (int attempt = 0; attempt < 3; ++attempt) {
-    WEFT_ASSIGN_OR_RETURN(etcd::RangeResponse r, client.Range(key));
-    etcd::TxnRequest txn;
-    if (r.kvs.empty()) {
-      txn.compare = {etcd::Compare::Absent(key)};
-    } else {
+    WEFT_ASSIGN_OR_RETURN(etcd::TxnResponse t, client.Txn(txn));
+    if (t.succeeded) return Status::Ok();
+    if (t.responses.empty() || !std::holds_alternative<etcd::RangeResponse>(t.responses[0])) {
+      return Internal("etcd answered a transaction on " + key + " without its read");
+    }
+    const auto& r = std::get<etcd::RangeResponse>(t.responses[0]);
+    txn.compare = {etcd::Compare::Absent(key)};
+    if (!r.kvs.empty()) {
       WEFT_ASSIGN_OR_RETURN(EndpointRecord held, DecodeEndpoint(r.kvs[0].value));
       if (held.node != e.node) {
         return AlreadyExists("container " + Quote(e.container) + " on network " + Quote(e.network) +
                              " is on node " + Quote(held.node));
       }
+      if (held == e && r.kvs[0].lease == lease) return Status::Ok();
       txn.compare = {etcd::Compare::ModRevisionIs(key, r.kvs[0].mod_revision)};
     }
-    txn.success = {etcd::PutRequest{.key = key, .value = value, .lease = lease}};
-    WEFT_ASSIGN_OR_RETURN(etcd::TxnResponse t, client.Txn(txn));
-    if (t.succeeded) return Status::Ok();
   }
   return Unavailable("endpoint " + key + " kept changing while it was published");
 }

@@ -187,7 +187,7 @@ Reply AddPrepared(core::Context& ctx, const Request& req, const core::OverlayAtt
       return AlreadyExists(refused->msg);
     }
     WEFT_ASSIGN_OR_RETURN(spec, AddSpec(in.snap, env, cfg, refused));
-    spec.overlays = prep.rows;
+    spec.overlay = prep;
     return core::PlanCreateContainer(in, spec);
   });
   if (refused) return Fail(*refused);

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/text.h"
+#include "cluster/endpoints.h"
 #include "core/container_files.h"
 #include "core/firewall_sync.h"
 #include "core/names.h"
@@ -304,6 +305,33 @@ Status PlanOverlayRow(engine::Plan& plan, const PlanInput& in, Snapshot& snap,
   return Status::Ok();
 }
 
+// Publishes a new endpoint on an overlay network for every node's DNS, as a
+// step: the record is created if absent (one etcd transaction), so a name
+// another node's container has on the network fails the plan, which rolls
+// back; undone by withdrawing it.
+void PlanPublish(engine::Plan& plan, const OverlayAttach& overlay, const store::Container& c,
+                 const store::Network& net, const store::Endpoint& ep) {
+  if (net.driver != drivers::kOverlayDriverName || !overlay.cluster) return;
+  cluster::EndpointRecord r{.network = net.name,
+                            .container = c.name,
+                            .node = overlay.cluster->config().node,
+                            .hostname = c.hostname,
+                            .aliases = ep.aliases,
+                            .mac = ep.mac,
+                            .ipv4 = ep.ipv4,
+                            .ipv6 = ep.ipv6};
+  plan.Add({"publish-endpoint", "",
+            [link = overlay.cluster, r] {
+              WEFT_ASSIGN_OR_RETURN(const etcd::Client* client, link->Client());
+              return cluster::PublishEndpoint(*client, r, link->config().lease);
+            },
+            [link = overlay.cluster, r] {
+              WEFT_ASSIGN_OR_RETURN(const etcd::Client* client, link->Client());
+              Status s = cluster::WithdrawEndpoint(*client, r.network, r.container, r.node);
+              return s.code() == Code::kNotFound ? Status::Ok() : s;
+            }});
+}
+
 // The row the attach brings for `name`, or nullptr.
 const store::Network* OverlayRowFor(const std::vector<store::Network>& overlays,
                                     const std::string& name) {
@@ -491,7 +519,7 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
 
   if (mode == store::Mode::kNetworks) {
     for (size_t i = 0; i < nets.size(); ++i) {
-      if (const store::Network* row = OverlayRowFor(spec.overlays, nets[i])) {
+      if (const store::Network* row = OverlayRowFor(spec.overlay.rows, nets[i])) {
         WEFT_RETURN_IF_ERROR(PlanOverlayRow(plan, in, snap, *row));
       }
       const store::Network* net = snap.FindNetwork(nets[i]);
@@ -517,6 +545,7 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
           auto ep, PlanEndpoint(plan, in, snap, c, *net, i == 0 ? spec.ip : "",
                                 i == 0 ? spec.ip6 : "", spec.aliases, i == 0 && default_route,
                                 i == 0 ? spec.ifname : "", i == 0 ? spec.mac : "", spec.handoff));
+      PlanPublish(plan, spec.overlay, c, *net, ep);
       c.endpoints.push_back(ep);
     }
   }
@@ -566,12 +595,12 @@ Result<engine::Plan> PlanRecordSandbox(const PlanInput& in, const std::string& c
 Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network,
                                  const std::string& container, const std::string& ip,
                                  const std::string& ip6, const std::vector<std::string>& aliases,
-                                 const std::vector<store::Network>& overlays) {
+                                 const OverlayAttach& overlay) {
   Snapshot snap = in.snap;  // an overlay row made or updated here joins it
   const store::Container* c = snap.FindContainer(container);
   if (!c) return NotFound("no container " + Quote(container));
   engine::Plan plan("connect " + network + " " + container);
-  if (const store::Network* row = OverlayRowFor(overlays, network)) {
+  if (const store::Network* row = OverlayRowFor(overlay.rows, network)) {
     WEFT_RETURN_IF_ERROR(PlanOverlayRow(plan, in, snap, *row));
     c = snap.FindContainer(container);
   }
@@ -589,6 +618,7 @@ Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network
   }
   WEFT_ASSIGN_OR_RETURN(
       auto ep, PlanEndpoint(plan, in, snap, *c, *net, ip, ip6, aliases, c->endpoints.empty()));
+  PlanPublish(plan, overlay, *c, *net, ep);
   store::Container updated = *c;
   updated.endpoints.push_back(ep);
   PlanFiles(plan, in.paths, snap, updated, c);

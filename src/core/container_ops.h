@@ -10,6 +10,7 @@
 
 #include "core/context.h"
 #include "core/network_ops.h"
+#include "core/overlay_presence.h"
 #include "core/plan_input.h"
 #include "engine/plan.h"
 #include "store/model.h"
@@ -48,10 +49,11 @@ struct ContainerSpec {
   // When set and the first network does not exist, it is created from this
   // (name = networks[0]) in the same plan, as the default network is.
   std::optional<NetworkSpec> new_network;
-  // This node's rows of overlay networks among `networks` that the plan
-  // makes (its first endpoint there) or updates (a block newly held), from
-  // PrepareOverlayAttach (core/overlay_presence.h).
-  std::vector<store::Network> overlays;
+  // From PrepareOverlayAttach (core/overlay_presence.h): this node's rows of
+  // the overlay networks among `networks` that the plan makes (its first
+  // endpoint there) or updates (a block newly held), and the cluster store
+  // the plan publishes the new endpoints to.
+  OverlayAttach overlay;
 };
 
 // kAlreadyExists for a taken name, address, host port or namespace;
@@ -67,11 +69,11 @@ Result<engine::Plan> PlanRecordSandbox(const PlanInput& in, const std::string& c
                                        const std::string& netns_path);
 
 // Attaches an existing container to one more network.
-// `overlays` as in ContainerSpec.
+// `overlay` as in ContainerSpec.
 Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network,
                                  const std::string& container, const std::string& ip,
                                  const std::string& ip6, const std::vector<std::string>& aliases,
-                                 const std::vector<store::Network>& overlays = {});
+                                 const OverlayAttach& overlay = {});
 
 // `weft disconnect NETWORK CONTAINER`: kNotFound for an unknown container,
 // then for an unknown network, then when the container is not on it.

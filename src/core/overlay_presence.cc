@@ -69,6 +69,13 @@ Result<uint32_t> UnderlayMtu(const IpAddress& underlay) {
                             underlay.ToString() + " (weft cluster leave, then join again)");
 }
 
+Result<const etcd::Client*> ClusterLink::Client() {
+  if (!client_) {
+    WEFT_ASSIGN_OR_RETURN(client_, OpenStore(config_));
+  }
+  return client_.get();
+}
+
 Result<IpAddress> AllocateInBlocks(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
                                    const std::function<bool(const IpAddress&)>& is_used) {
   for (const auto& b : blocks) {
@@ -121,11 +128,13 @@ Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::
     return ResourceExhausted("network " + Quote(name) + ": every block is held by a node");
   };
   std::set<std::string> seen;
+  bool has_overlay = false;
   for (const auto& name : networks) {
     if (name == "host" || name == "none" || !seen.insert(name).second) continue;
     auto row = local.find(name);
     if (row != local.end()) {
       if (row->second.driver != drivers::kOverlayDriverName) continue;
+      has_overlay = true;
       store::Network net = row->second;
       WEFT_ASSIGN_OR_RETURN(auto params, drivers::ReadOverlayParams(net));
       WEFT_ASSIGN_OR_RETURN(auto subnet, SubnetOf(net));
@@ -141,6 +150,7 @@ Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::
     auto record = cluster::GetNetwork(*client, name);
     if (record.status().code() == Code::kNotFound) continue;  // the planner names it
     WEFT_RETURN_IF_ERROR(record.status());
+    has_overlay = true;
     store::Network net = record->network;
     net.driver = std::string(drivers::kOverlayDriverName);
     net.bridge = drivers::OverlayBridgeName(record->vni);
@@ -165,6 +175,7 @@ Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::
     drivers::WriteOverlayParams(params, net);
     out.rows.push_back(std::move(net));
   }
+  if (has_overlay) out.cluster = std::make_shared<ClusterLink>(*config, std::move(client));
   return out;
 }
 
@@ -245,6 +256,21 @@ void ReleaseLeftBlocks(Context& ctx, const OverlayRows& before) {
         spdlog::warn("giving back block {} of {}: {}", b.ToString(), name, s.ToString());
       }
     }
+  }
+}
+
+void AfterOverlayCommand(Context& ctx, const OverlayRows& before) {
+  ReleaseLeftBlocks(ctx, before);
+  auto config = cluster::LoadConfig(ctx.paths().state_dir);
+  auto opened = ctx.Store();
+  if (!config.ok() || !*config || !opened.ok()) return;
+  auto now = ReadOverlayRows(**opened);
+  if (!now.ok() || now->blocks == before.blocks) return;
+  auto client = OpenStore(**config);
+  auto r = client.ok() ? ReconcileOverlays(**opened, **config, **client)
+                       : Result<OverlayReport>(client.status());
+  if (!r.ok()) {
+    spdlog::warn("overlay networks not in step with the cluster yet: {}", r.status().message());
   }
 }
 
@@ -394,23 +420,6 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
   }
   if (!first_error.ok()) return first_error;
   return report;
-}
-
-Result<OverlayReport> ReconcileOverlays(Context& ctx) {
-  WEFT_ASSIGN_OR_RETURN(auto config, cluster::LoadConfig(ctx.paths().state_dir));
-  if (!config || !ctx.HasStore()) return OverlayReport{};
-  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  bool present = false;
-  WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(auto all, tx.ListNetworks());
-    for (const auto& n : all) present |= n.driver == drivers::kOverlayDriverName;
-    return Status::Ok();
-  }));
-  // Without a local overlay network there is nothing to program; what this
-  // node published before is withdrawn by weftd, which the command reloads.
-  if (!present) return OverlayReport{};
-  WEFT_ASSIGN_OR_RETURN(auto client, OpenStore(*config));
-  return ReconcileOverlays(*store, *config, *client);
 }
 
 }  // namespace weft::core

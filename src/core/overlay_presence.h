@@ -16,11 +16,13 @@
 // each local overlay network (routes, neighbour and FDB entries per remote
 // node, overlay_fabric.h), its endpoints published (and the ones it no longer
 // has withdrawn), its blocks held under its current lease. Idempotent; run
-// after every attach and detach by the command, and by weftd on every store
-// change it watches and on its resync timer (drift repair).
+// by a command that made or removed a presence (AfterOverlayCommand), and by
+// weftd after every command, on every store change it watches and on its
+// resync timer (drift repair).
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,20 @@ Result<uint32_t> UnderlayMtu(const IpAddress& underlay);
 Result<IpAddress> AllocateInBlocks(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
                                    const std::function<bool(const IpAddress&)>& is_used);
 
+// The cluster store as a plan's steps reach it: the node's configuration,
+// and a client opened on first use (at apply time, or reused from planning).
+class ClusterLink {
+ public:
+  explicit ClusterLink(cluster::ClusterConfig config, std::unique_ptr<etcd::Client> client = {})
+      : config_(std::move(config)), client_(std::move(client)) {}
+  const cluster::ClusterConfig& config() const { return config_; }
+  Result<const etcd::Client*> Client();
+
+ private:
+  cluster::ClusterConfig config_;
+  std::unique_ptr<etcd::Client> client_;
+};
+
 // The rows to make (the node's first endpoint there) or to update (a new
 // block), one per overlay network in `networks`; other names are left to
 // the planner. Empty when this host is in no cluster.
@@ -52,6 +68,10 @@ struct OverlayAttach {
   std::vector<store::Network> rows;
   // Blocks claimed by this call, to give back if the attach fails.
   std::vector<std::pair<std::string, IpPrefix>> claimed;
+  // Set when `networks` has an overlay network: the plan publishes each new
+  // endpoint there (create-if-absent: a container name another node has on
+  // the network is refused, and the plan rolls back).
+  std::shared_ptr<ClusterLink> cluster;
 };
 // With `dry_run`, nothing is claimed: the block a claim would try first
 // stands in.
@@ -75,6 +95,13 @@ Result<OverlayRows> NoteOverlayRows(Context& ctx);
 // logged (the blocks go with the node's lease at the latest).
 void ReleaseLeftBlocks(Context& ctx, const OverlayRows& before);
 
+// After a command: gives back the blocks of rows that went (as
+// ReleaseLeftBlocks), and when this node's overlay rows or blocks changed
+// (a presence made or removed, a block added), reconciles at once, so the
+// first packet of a new presence finds its routes; otherwise weftd, which
+// every command reloads, catches up on its own. Errors are warnings.
+void AfterOverlayCommand(Context& ctx, const OverlayRows& before);
+
 // What one reconcile did.
 struct OverlayReport {
   int networks = 0;       // local overlay networks
@@ -89,9 +116,5 @@ struct OverlayReport {
 };
 Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::ClusterConfig& config,
                                         const etcd::Client& client);
-
-// The same from a command, with a bounded client of its own; nothing when
-// this host is in no cluster or has no overlay network's presence.
-Result<OverlayReport> ReconcileOverlays(Context& ctx);
 
 }  // namespace weft::core

@@ -16,25 +16,16 @@ namespace weft::core {
 
 // The steps core's operations add themselves (drivers list theirs).
 inline constexpr std::string_view kCoreSteps[] = {
-    "create-netns",
-    "netns-lo-up",
-    "enable-forwarding",
-    "apply-firewall",
-    "record-network",
-    "write-container-files",
-    "record-container",
-    "record-endpoint",
-    "record-sandbox",
-    "remove-endpoint-record",
-    "remove-container-record",
-    "remove-network-record",
-    "delete-netns",
-    "remove-container-files",
-    "reconcile-sysctls",
-    "reconcile-firewall",
-    "reconcile-openings",
-    "gc-forget-container",
-    "gc-delete-netns",
+    "create-netns",           "netns-lo-up",
+    "enable-forwarding",      "apply-firewall",
+    "record-network",         "write-container-files",
+    "record-container",       "record-endpoint",
+    "record-sandbox",         "publish-endpoint",
+    "remove-endpoint-record", "remove-container-record",
+    "remove-network-record",  "delete-netns",
+    "remove-container-files", "reconcile-sysctls",
+    "reconcile-firewall",     "reconcile-openings",
+    "gc-forget-container",    "gc-delete-netns",
 };
 
 // Registers core's and every driver's step names (idempotent, thread-safe).

@@ -179,7 +179,7 @@ ok "the last container on a node removes the network's bridge and VXLAN device t
 # --- a failed attach leaves nothing, here or in etcd ----------------------------------
 held() { ectl get --prefix --print-value-only /weft/v1/blocks/ov/ | jq -r .node | sort | tr '\n' ' '; }
 before=$(held)
-for step in create-bridge create-vxlan create-veth record-network record-container; do
+for step in create-bridge create-vxlan create-veth publish-endpoint record-network record-container; do
   rc=0
   on h2 env WEFT_FAULT="$step:fail" "$WEFT" create f2 --network ov >/dev/null 2>&1 || rc=$?
   [[ $rc != 0 ]] || fail "create with $step failing succeeded"
@@ -189,6 +189,14 @@ for step in create-bridge create-vxlan create-veth record-network record-contain
   [[ $(held) == "$before" ]] || fail "$step failed: blocks held [$(held)], before [$before]"
 done
 ok "an attach failed at any step leaves no device, container or block behind"
+
+# One name, one container on a network: a name another node's container has
+# there is refused, and nothing is left.
+expect_error --rc 5 'container "a1" on network "ov" is on node "h1"' on h2 weft create a1 --network ov
+on h2 test -e /run/netns/a1 && fail "the refused create left a1's namespace on h2"
+on h2 ip link show "wvx$vni" >/dev/null 2>&1 && fail "the refused create left wvx$vni on h2"
+[[ $(held) == "$before" ]] || fail "the refused create left a block held: [$(held)]"
+ok "a container name taken on the network by another node is refused"
 
 on h1 weft rm a1 b1 d1 e1 >/dev/null || fail "rm on h1"
 on h2 weft rm d2 >/dev/null || fail "rm d2"
