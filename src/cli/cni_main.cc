@@ -64,6 +64,7 @@ int RunCniPlugin() {
   }
   core::Context ctx(paths, *fault);
   auto overlay_rows = core::NoteOverlayRows(ctx);
+  RelayPublishing(ctx);
   cni::Reply reply = cni::Run(ctx, req);
   // Overlay networks, as after a weft command (run.cc).
   if (ctx.changed() && overlay_rows.ok()) core::AfterOverlayCommand(ctx, *overlay_rows);

@@ -74,6 +74,18 @@ void SyncDaemon(core::Context& ctx) {
   }
 }
 
+void RelayPublishing(core::Context& ctx) {
+  ctx.set_publish_relay([socket = DaemonFilesOf(ctx).socket()](const std::string& record) {
+    auto r = control::Call(socket, {{"op", "publish"}, {"record", record}});
+    if (!r.ok()) return Unavailable(r.status().message());  // the step publishes itself
+    if (r->value("published", false)) return Status::Ok();
+    const std::string error = r->value("error", "weftd refused the endpoint");
+    if (r->value("exists", false)) return AlreadyExists(error);
+    // weftd could not reach etcd or is in no cluster yet: the step tries itself.
+    return Unavailable(error);
+  });
+}
+
 Result<nlohmann::json> DaemonStatus(core::Context& ctx) {
   auto r = control::Call(DaemonFilesOf(ctx).socket(), {{"op", "status"}});
   if (!r.ok() && r.status().code() == Code::kUnavailable) {

@@ -27,6 +27,11 @@ void EnsureDaemon(core::Context& ctx);
 // needs it; if none does, a running weftd re-reads and stops.
 void SyncDaemon(core::Context& ctx);
 
+// Lets the command's plans publish overlay endpoints through a running
+// weftd (core::Context::Relay): kUnavailable when no weftd answers (the
+// step then uses etcd itself), kAlreadyExists for a name another node has.
+void RelayPublishing(core::Context& ctx);
+
 // What `weft dns status` shows: the daemon's status reply, or
 // {"running": false} when no daemon answers.
 Result<nlohmann::json> DaemonStatus(core::Context& ctx);

@@ -106,6 +106,7 @@ int Run(int argc, char** argv) {
   // Overlay networks this node is on before the command (cheap: nothing
   // when the host is in no cluster).
   auto overlay_rows = core::NoteOverlayRows(ctx);
+  RelayPublishing(ctx);
   Status s = inv.action(ctx);
   std::fflush(stdout);
   // Overlay networks: blocks of a presence that went back to the pool; a

@@ -284,31 +284,39 @@ Status PlanOverlayRow(engine::Plan& plan, const PlanInput& in, Snapshot& snap,
     return Status::Ok();
   }
   if (have->driver != drivers::kOverlayDriverName) return Status::Ok();
-  WEFT_ASSIGN_OR_RETURN(auto before, drivers::ReadOverlayParams(*have));
-  WEFT_ASSIGN_OR_RETURN(auto after, drivers::ReadOverlayParams(row));
+  // The row as recorded, with the blocks `row` brings that it lacks: a
+  // command prepared before another one (of this node) made or grew the row
+  // adds to it, never takes a block away.
+  WEFT_ASSIGN_OR_RETURN(auto params, drivers::ReadOverlayParams(*have));
+  WEFT_ASSIGN_OR_RETURN(auto brought, drivers::ReadOverlayParams(row));
   std::vector<IpPrefix> added;
-  for (const auto& b : after.blocks) {
-    if (std::find(before.blocks.begin(), before.blocks.end(), b) == before.blocks.end()) {
+  for (const auto& b : brought.blocks) {
+    if (std::find(params.blocks.begin(), params.blocks.end(), b) == params.blocks.end()) {
       added.push_back(b);
     }
   }
   if (added.empty()) return Status::Ok();
-  drivers::PlanAddBlocks(plan, in.session, row, added);
+  store::Network grown = *have;
+  params.blocks.insert(params.blocks.end(), added.begin(), added.end());
+  drivers::WriteOverlayParams(params, grown);
+  drivers::PlanAddBlocks(plan, in.session, grown, added);
   store::Store* store = &in.store;
-  plan.Add(
-      {"record-network", "",
-       [store, row] { return store->Update([&](store::Tx& tx) { return tx.PutNetwork(row); }); },
-       [store, old = *have] {
-         return store->Update([&](store::Tx& tx) { return tx.PutNetwork(old); });
-       }});
-  *have = row;
+  plan.Add({"record-network", "",
+            [store, grown] {
+              return store->Update([&](store::Tx& tx) { return tx.PutNetwork(grown); });
+            },
+            [store, old = *have] {
+              return store->Update([&](store::Tx& tx) { return tx.PutNetwork(old); });
+            }});
+  *have = grown;
   return Status::Ok();
 }
 
 // Publishes a new endpoint on an overlay network for every node's DNS, as a
-// step: the record is created if absent (one etcd transaction), so a name
-// another node's container has on the network fails the plan, which rolls
-// back; undone by withdrawing it.
+// step after the store's records (weftd, reconciling meanwhile, finds the
+// endpoint it publishes in the store): the record is created if absent (one
+// etcd transaction), so a name another node's container has on the network
+// fails the plan, which rolls back; undone by withdrawing it.
 void PlanPublish(engine::Plan& plan, const OverlayAttach& overlay, const store::Container& c,
                  const store::Network& net, const store::Endpoint& ep) {
   if (net.driver != drivers::kOverlayDriverName || !overlay.cluster) return;
@@ -320,11 +328,7 @@ void PlanPublish(engine::Plan& plan, const OverlayAttach& overlay, const store::
                             .mac = ep.mac,
                             .ipv4 = ep.ipv4,
                             .ipv6 = ep.ipv6};
-  plan.Add({"publish-endpoint", "",
-            [link = overlay.cluster, r] {
-              WEFT_ASSIGN_OR_RETURN(const etcd::Client* client, link->Client());
-              return cluster::PublishEndpoint(*client, r, link->config().lease);
-            },
+  plan.Add({"publish-endpoint", "", [link = overlay.cluster, r] { return link->Publish(r); },
             [link = overlay.cluster, r] {
               WEFT_ASSIGN_OR_RETURN(const etcd::Client* client, link->Client());
               Status s = cluster::WithdrawEndpoint(*client, r.network, r.container, r.node);
@@ -545,7 +549,6 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
           auto ep, PlanEndpoint(plan, in, snap, c, *net, i == 0 ? spec.ip : "",
                                 i == 0 ? spec.ip6 : "", spec.aliases, i == 0 && default_route,
                                 i == 0 ? spec.ifname : "", i == 0 ? spec.mac : "", spec.handoff));
-      PlanPublish(plan, spec.overlay, c, *net, ep);
       c.endpoints.push_back(ep);
     }
   }
@@ -560,6 +563,11 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
             [store, name = c.name] {
               return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); });
             }});
+  for (const auto& ep : c.endpoints) {
+    if (const store::Network* net = snap.FindNetwork(ep.network)) {
+      PlanPublish(plan, spec.overlay, c, *net, ep);
+    }
+  }
   return plan;
 }
 
@@ -618,7 +626,6 @@ Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network
   }
   WEFT_ASSIGN_OR_RETURN(
       auto ep, PlanEndpoint(plan, in, snap, *c, *net, ip, ip6, aliases, c->endpoints.empty()));
-  PlanPublish(plan, overlay, *c, *net, ep);
   store::Container updated = *c;
   updated.endpoints.push_back(ep);
   PlanFiles(plan, in.paths, snap, updated, c);
@@ -626,6 +633,7 @@ Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, snap, updated, false));
   }
   PlanRecordEndpoint(plan, &in.store, ep);
+  PlanPublish(plan, overlay, *c, *net, ep);
   return plan;
 }
 

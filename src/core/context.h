@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,14 @@ class Context {
   void mark_changed() { changed_ = true; }
   bool changed() const { return changed_; }
 
+  // How a plan publishes an overlay endpoint through weftd, which holds a
+  // warm etcd client (set by the command line; a step falls back to its own
+  // client when unset or when weftd is unavailable). The argument is the
+  // record as cluster::EncodeEndpoint writes it.
+  using Relay = std::function<Status(const std::string& record)>;
+  void set_publish_relay(Relay relay) { publish_relay_ = std::move(relay); }
+  const Relay& publish_relay() const { return publish_relay_; }
+
   // Opens (creating if needed) the state store.
   Result<store::Store*> Store();
   // True when a store exists, so read-only commands need not create one.
@@ -72,6 +81,7 @@ class Context {
   std::unique_ptr<store::Store> store_;
   bool dry_run_ = false;
   bool changed_ = false;
+  Relay publish_relay_;
 };
 
 }  // namespace weft::core

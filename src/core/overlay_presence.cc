@@ -76,6 +76,15 @@ Result<const etcd::Client*> ClusterLink::Client() {
   return client_.get();
 }
 
+Status ClusterLink::Publish(const cluster::EndpointRecord& r) {
+  if (relay_) {
+    Status s = relay_(cluster::EncodeEndpoint(r));
+    if (s.code() != Code::kUnavailable) return s;
+  }
+  WEFT_ASSIGN_OR_RETURN(const etcd::Client* client, Client());
+  return cluster::PublishEndpoint(*client, r, config_.lease);
+}
+
 Result<IpAddress> AllocateInBlocks(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
                                    const std::function<bool(const IpAddress&)>& is_used) {
   for (const auto& b : blocks) {
@@ -175,7 +184,9 @@ Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::
     drivers::WriteOverlayParams(params, net);
     out.rows.push_back(std::move(net));
   }
-  if (has_overlay) out.cluster = std::make_shared<ClusterLink>(*config, std::move(client));
+  if (has_overlay) {
+    out.cluster = std::make_shared<ClusterLink>(*config, std::move(client), ctx.publish_relay());
+  }
   return out;
 }
 

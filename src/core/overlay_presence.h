@@ -51,14 +51,21 @@ Result<IpAddress> AllocateInBlocks(const std::vector<IpPrefix>& blocks, const Ip
 // and a client opened on first use (at apply time, or reused from planning).
 class ClusterLink {
  public:
-  explicit ClusterLink(cluster::ClusterConfig config, std::unique_ptr<etcd::Client> client = {})
-      : config_(std::move(config)), client_(std::move(client)) {}
+  explicit ClusterLink(cluster::ClusterConfig config, std::unique_ptr<etcd::Client> client = {},
+                       Context::Relay relay = {})
+      : config_(std::move(config)), client_(std::move(client)), relay_(std::move(relay)) {}
   const cluster::ClusterConfig& config() const { return config_; }
   Result<const etcd::Client*> Client();
+
+  // cluster::PublishEndpoint under the node's lease: through weftd's relay
+  // when there is one (no libcurl to load, a connection already open),
+  // else, or when weftd is unavailable, with this link's own client.
+  Status Publish(const cluster::EndpointRecord& r);
 
  private:
   cluster::ClusterConfig config_;
   std::unique_ptr<etcd::Client> client_;
+  Context::Relay relay_;
 };
 
 // The rows to make (the node's first endpoint there) or to update (a new

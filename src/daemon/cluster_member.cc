@@ -59,6 +59,22 @@ ClusterMember::State ClusterMember::Tick(std::chrono::steady_clock::time_point n
   return state_;
 }
 
+Status ClusterMember::Publish(const cluster::EndpointRecord& r) {
+  if (!config_) {
+    // Not ticked yet (a daemon just started): read the configuration now.
+    auto loaded = cluster::LoadConfig(state_dir_);
+    if (!loaded.ok() || !*loaded) return Unavailable("this host is in no cluster");
+    config_ = **loaded;
+  }
+  if (r.node != config_->node) {
+    return InvalidArgument("endpoint of node " + r.node + " published on node " + config_->node);
+  }
+  if (!client_) {
+    WEFT_ASSIGN_OR_RETURN(client_, etcd::Client::Open(config_->store, 3000ms, 1000ms));
+  }
+  return cluster::PublishEndpoint(*client_, r, config_->lease);
+}
+
 void ClusterMember::Reconcile() {
   if (::access(db_.c_str(), F_OK) != 0) {
     store_.reset();  // no state yet (or a wiped state dir)

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cluster/config.h"
+#include "cluster/endpoints.h"
 #include "etcd/client.h"
 #include "etcd/lease_keeper.h"
 #include "store/model.h"
@@ -49,6 +50,10 @@ class ClusterMember {
   // when it was lost; then brings this node's overlay networks in step with
   // the store (fabric, endpoints published, blocks held). Thread: the worker.
   State Tick(std::chrono::steady_clock::time_point now);
+
+  // Publishes an endpoint of this node under its lease (a command's plan,
+  // relayed). kUnavailable when not in a cluster. Thread: the worker.
+  Status Publish(const cluster::EndpointRecord& r);
 
  private:
   Status Renew(std::chrono::steady_clock::time_point now);

@@ -30,9 +30,14 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
     std::string line(asio::buffers_begin(in_.data()), asio::buffers_begin(in_.data()) + n - 1);
     in_.consume(n);
     Json request = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-    Json reply = request.is_object()
-                     ? handle_(request)
-                     : Json{{"ok", false}, {"error", "request is not a JSON object"}};
+    if (!request.is_object()) {
+      Write(Json{{"ok", false}, {"error", "request is not a JSON object"}});
+      return;
+    }
+    handle_(request, [self = shared_from_this()](Json reply) { self->Write(reply); });
+  }
+
+  void Write(const Json& reply) {
     out_ = reply.dump() + "\n";
     asio::async_write(socket_, asio::buffer(out_),
                       [self = shared_from_this()](asio::error_code ec, size_t) {

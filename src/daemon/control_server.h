@@ -16,8 +16,10 @@ namespace weft::daemon {
 
 class ControlServer {
  public:
-  // Answers one request. Thread: the event loop's.
-  using Handler = std::function<nlohmann::json(const nlohmann::json&)>;
+  // Answers one request by calling `reply` once, now or later (after work
+  // on another thread), on the event loop. Thread: the event loop's.
+  using Reply = std::function<void(nlohmann::json)>;
+  using Handler = std::function<void(const nlohmann::json&, Reply)>;
   // Runs after each reply has been written (weftd stops there when idle).
   using AfterReply = std::function<void()>;
 

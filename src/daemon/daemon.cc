@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "cluster/endpoints.h"
 #include "core/steps.h"
 #include "daemon/docker_backend.h"
 
@@ -25,7 +26,11 @@ Daemon::Daemon(const Options& options)
       resync_timer_(loop_),
       dns_({options.files.db(), options.resolv_conf, options.port, options.bind_to_bridge}),
       control_(
-          loop_, options.files.socket(), [this](const Json& r) { return Handle(r); },
+          loop_, options.files.socket(),
+          [this](const Json& r, ControlServer::Reply reply) {
+            if (r.value("op", "") == "publish") return Publish(r, std::move(reply));
+            reply(Handle(r));
+          },
           [this] {
             if (idle() && options_.exit_when_idle) Shutdown();
           }),
@@ -220,6 +225,22 @@ void Daemon::WatchCluster() {
     return;
   }
   watch_ = std::move(*w);
+}
+
+void Daemon::Publish(const Json& request, ControlServer::Reply reply) {
+  auto record = cluster::DecodeEndpoint(request.value("record", ""));
+  if (!record.ok()) return reply(ErrorReply(record.status().message()));
+  worker_.Call(
+      loop_.get_executor(), [this, r = *record] { return member_.Publish(r); },  // on the worker
+      [reply = std::move(reply)](const Status& s) {                              // on the loop
+        // The request was served either way; whether etcd took the record
+        // is the answer.
+        if (s.ok()) return reply(Json{{"ok", true}, {"published", true}});
+        reply(Json{{"ok", true},
+                   {"published", false},
+                   {"error", s.message()},
+                   {"exists", s.code() == Code::kAlreadyExists}});
+      });
 }
 
 bool Daemon::idle() const {

@@ -102,6 +102,11 @@ class Daemon {
   void KeepOpenings();
   // Renews the node's cluster lease on the worker (cluster_member.h).
   void KeepMembership();
+  // {"op": "publish", "record": ENDPOINT}: publishes an overlay endpoint
+  // with the member's etcd client on the worker, replying when done:
+  // {"published": true}, or false with "error" and "exists" (a name another
+  // node has).
+  void Publish(const nlohmann::json& request, ControlServer::Reply reply);
   // Starts, moves or stops the watch on the cluster store (cluster_watch.h)
   // as cluster_ says. On the loop.
   void WatchCluster();

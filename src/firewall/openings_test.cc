@@ -88,6 +88,28 @@ TEST(Openings, InputDropGetsDnsForNetworksWithDns) {
   }
 }
 
+// An overlay network: its VXLAN device is opened like its bridge in a
+// dropping forward chain, and the other nodes' VXLAN packets (UDP 4789) in a
+// dropping input chain.
+TEST(Openings, OverlayTunnelAndVxlanPort) {
+  FirewallModel m;
+  m.networks.push_back({"ov", "wob4096", {Net("10.230.0.0/16")}, false, true, true, "wvx4096"});
+  auto all = [](const OpeningsDiff& d) {
+    std::string out;
+    for (const auto& o : d.missing) out += o.comment + " " + o.expr.dump() + "\n";
+    return out;
+  };
+  auto fwd = DiffOpenings(m, DockerRuleset());
+  ASSERT_EQ(fwd.missing.size(), 4u) << all(fwd);
+  EXPECT_NE(all(fwd).find("accept from wvx4096"), std::string::npos) << all(fwd);
+  EXPECT_NE(all(fwd).find("accept to wvx4096"), std::string::npos) << all(fwd);
+  json ufw = Listing({Chain("ip", "filter", "INPUT", "input", "drop")});
+  auto in = DiffOpenings(m, ufw);
+  ASSERT_EQ(in.missing.size(), 3u) << all(in);  // VXLAN, DNS over udp and tcp
+  EXPECT_NE(all(in).find("accept VXLAN for wvx4096"), std::string::npos) << all(in);
+  EXPECT_NE(all(in).find("4789"), std::string::npos) << all(in);
+}
+
 TEST(Openings, RejectReachedThroughAJumpCounts) {
   // firewalld's shape: policy accept, but a jump into a chain that rejects.
   json r = Listing({Chain("inet", "firewalld", "filter_FORWARD", "forward", "accept"),

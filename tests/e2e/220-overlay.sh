@@ -25,6 +25,22 @@ ip_of() {
 # inside HOST CONTAINER CMD...: runs CMD in the container on HOST (its
 # namespace and its resolv.conf: weft exec).
 inside() { local h=$1 c=$2; shift 2; on "$h" weft exec "$c" -- "$@"; }
+# reach HOST CONTAINER ADDRESS: CONTAINER pings ADDRESS within 3 s (a new
+# block reaches the other nodes through their etcd watch, asynchronously);
+# on failure, what the nodes' fabrics held.
+reach() {
+  local deadline=$((SECONDS + 3))
+  until inside "$1" "$2" ping -c1 -W1 "$3" >/dev/null; do
+    if ((SECONDS >= deadline)); then
+      local h
+      for h in "${!CLUSTER_PID[@]}"; do
+        echo "--- $h: $(on "$h" ip -br addr show | grep -E '^wvx' | tr '\n' ' ')" >&2
+        on "$h" ip route show | grep -E 'wvx|wob' >&2 || true
+      done
+      return 1
+    fi
+  done
+}
 
 # --- containers on three nodes ---------------------------------------------------
 
@@ -55,10 +71,10 @@ ok "each node that hosts a container has the network's bridge and VXLAN device a
 
 # --- talking across nodes -----------------------------------------------------------
 
-inside h1 a1 ping -c1 -W2 "$a2" >/dev/null || fail "a1 (h1) cannot ping a2 (h2)"
-inside h2 a2 ping -c1 -W2 "$a3" >/dev/null || fail "a2 (h2) cannot ping a3 (h3)"
-inside h3 a3 ping -c1 -W2 "$b1" >/dev/null || fail "a3 (h3) cannot ping b1 (h1)"
-inside h1 a1 ping -c1 -W2 "$b1" >/dev/null || fail "a1 cannot ping b1 (same node)"
+reach h1 a1 "$a2" || fail "a1 (h1) cannot ping a2 (h2)"
+reach h2 a2 "$a3" || fail "a2 (h2) cannot ping a3 (h3)"
+reach h3 a3 "$b1" || fail "a3 (h3) cannot ping b1 (h1)"
+reach h1 a1 "$b1" || fail "a1 cannot ping b1 (same node)"
 # TCP, and the peer sees the client's own address (routed, not NATed).
 on_bg h2 ip netns exec a2 socat -T5 TCP-LISTEN:7000,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR"'
 sleep 0.3
@@ -83,7 +99,7 @@ fdb=$(on h1 bridge fdb show dev "wvx$vni" | grep -c dst)
 [[ "$routes $neighs $fdb" == "2 2 2" ]] || fail "h1 has $routes routes, $neighs neighbours, $fdb FDB entries on wvx$vni (want 2 2 2)"
 on h2 weft create c2 --network ov >/dev/null || fail "create c2 on h2"
 c2=$(ip_of h2 c2)
-inside h1 a1 ping -c1 -W2 "$c2" >/dev/null || fail "a1 cannot reach c2, a new container on h2"
+reach h1 a1 "$c2" || fail "a1 cannot reach c2, a new container on h2"
 routes=$(on h1 ip -4 route show dev "wvx$vni" | grep -c via)
 [[ $routes == 2 ]] || fail "a second container on h2 changed h1's routes ($routes)"
 ok "kernel state per remote node: 2 routes, 2 neighbours, 2 FDB entries for 2 remote nodes; a new container changes none"
@@ -119,7 +135,7 @@ until on h1 ip -4 route show dev "wvx$vni" | grep -q "^$route "; do
   ((SECONDS < deadline)) || fail "weftd did not restore the route to $route on h1"
   sleep 0.2
 done
-inside h1 a1 ping -c1 -W2 "$a2" >/dev/null || fail "a1 cannot ping a2 after the repair"
+reach h1 a1 "$a2" || fail "a1 cannot ping a2 after the repair"
 ok "weftd restores a deleted route"
 
 # --- isolation ---------------------------------------------------------------------
@@ -127,7 +143,7 @@ ok "weftd restores a deleted route"
 on h2 weft create d2 --network ov2 >/dev/null || fail "create d2 on ov2"
 on h1 weft create d1 --network ov2 >/dev/null || fail "create d1 on ov2"
 d1=$(ip_of h1 d1 ov2) d2=$(ip_of h2 d2 ov2)
-inside h1 d1 ping -c1 -W2 "$d2" >/dev/null || fail "d1 cannot ping d2 on ov2"
+reach h1 d1 "$d2" || fail "d1 cannot ping d2 on ov2"
 inside h1 d1 ping -c1 -W1 "$a2" >/dev/null && fail "d1 (ov2) reached a2 (ov) on another node"
 inside h1 d1 ping -c1 -W1 "$a1" >/dev/null && fail "d1 (ov2) reached a1 (ov) on its own node"
 on h1 weft network create br >/dev/null || fail "create bridge br on h1"
@@ -161,7 +177,7 @@ while [[ -n $(inside h1 a1 getent hosts a3) ]]; do
   sleep 0.2
 done
 gone=$(date +%s.%N)
-inside h1 a1 ping -c1 -W2 "$a2" >/dev/null || fail "a1 cannot ping a2 after h3 died"
+reach h1 a1 "$a2" || fail "a1 cannot ping a2 after h3 died"
 ok "a killed node's route, neighbour, FDB entry and names go from the others ($(echo "$gone - $killed" | bc | cut -c1-4) s after the kill; lease TTL 10 s)"
 
 # --- the last container takes the node's presence with it -----------------------------

@@ -17,6 +17,22 @@ on h1 weft network create ow --driver overlay --subnet 10.241.0.0/16 >/dev/null 
 vni=$(on h1 weft --json network inspect ov | jq -r .vni)
 ip_of() { on "$1" weft --json inspect "$2" | jq -r '.networks[0].ipv4'; }
 inside() { local h=$1 c=$2; shift 2; on "$h" weft exec "$c" -- "$@"; }
+# reach HOST CONTAINER ADDRESS: CONTAINER pings ADDRESS within 3 s (a new
+# block reaches the other nodes through their etcd watch, asynchronously);
+# on failure, what the nodes' fabrics held.
+reach() {
+  local deadline=$((SECONDS + 3))
+  until inside "$1" "$2" ping -c1 -W1 "$3" >/dev/null; do
+    if ((SECONDS >= deadline)); then
+      local h
+      for h in "${!CLUSTER_PID[@]}"; do
+        echo "--- $h: $(on "$h" ip -br addr show | grep -E '^wvx' | tr '\n' ' ')" >&2
+        on "$h" ip route show | grep -E 'wvx|wob' >&2 || true
+      done
+      return 1
+    fi
+  done
+}
 eps() { ectl get --prefix --keys-only /weft/v1/endpoints/ov/ | grep -v '^$' | sed 's#.*/##' | sort | tr '\n' ' '; }
 
 # --- two nodes create containers at once: no address twice ---------------------------
@@ -29,7 +45,7 @@ done
 for p in "${pids[@]}"; do wait "$p" || fail "a concurrent create failed"; done
 addrs=$( (for i in $(seq 1 8); do ip_of h1 "p1-$i"; ip_of h2 "p2-$i"; done) | sort)
 [[ $(uniq <<<"$addrs" | wc -l) == 16 ]] || fail "16 concurrent creates on two nodes gave $(uniq <<<"$addrs" | wc -l) distinct addresses"
-inside h1 p1-1 ping -c1 -W2 "$(ip_of h2 p2-8)" >/dev/null || fail "p1-1 (h1) cannot ping p2-8 (h2)"
+reach h1 p1-1 "$(ip_of h2 p2-8)" || fail "p1-1 (h1) cannot ping p2-8 (h2)"
 for i in $(seq 2 8); do on h1 weft rm "p1-$i" >/dev/null; on h2 weft rm "p2-$i" >/dev/null; done
 ok "16 containers created at once on two nodes: 16 distinct addresses"
 
@@ -39,7 +55,7 @@ etcd_stop e1
 on h1 weft create a1 --network ov >/dev/null || fail "create a1 with e1 down"
 on h2 weft create a2 --network ov >/dev/null || fail "create a2 with e1 down"
 a1=$(ip_of h1 a1) a2=$(ip_of h2 a2)
-inside h1 a1 ping -c1 -W2 "$a2" >/dev/null || fail "a1 cannot ping a2 with e1 down"
+reach h1 a1 "$a2" || fail "a1 cannot ping a2 with e1 down"
 inside h1 a1 getent hosts a2 >/dev/null || fail "a1 cannot resolve a2 with e1 down"
 etcd_start e1
 ok "one etcd member of three down: containers are made, talk and resolve across nodes"
@@ -48,11 +64,11 @@ ok "one etcd member of three down: containers are made, talk and resolve across 
 
 on h2 weft create b2 --network ov >/dev/null || fail "create b2"
 b2=$(ip_of h2 b2)
-inside h1 a1 ping -c1 -W2 "$b2" >/dev/null || fail "a1 cannot ping b2 before the store goes"
+reach h1 a1 "$b2" || fail "a1 cannot ping b2 before the store goes"
 for m in e1 e2 e3; do etcd_stop "$m"; done
 # Existing endpoints keep talking, by address and by name (each node's
 # kernel and DNS hold what they had).
-inside h1 a1 ping -c1 -W2 "$a2" >/dev/null || fail "a1 cannot ping a2 with the store down"
+reach h1 a1 "$a2" || fail "a1 cannot ping a2 with the store down"
 inside h1 a1 getent hosts a2 >/dev/null || fail "a1 cannot resolve a2 with the store down"
 # Bridge networks need no store.
 on h1 weft network create br >/dev/null || fail "bridge network create with the store down"
@@ -76,7 +92,7 @@ until on h1 weft create a3 --network ov >/dev/null 2>&1; do
   ((SECONDS < deadline)) || fail "no overlay create 10 s after the store returned"
   sleep 0.5
 done
-inside h1 a1 ping -c1 -W2 "$a2" >/dev/null || fail "a1 cannot ping a2 after the store returned"
+reach h1 a1 "$a2" || fail "a1 cannot ping a2 after the store returned"
 ok "store down: existing overlay traffic and names, bridges and removals work; an overlay change fails in one line; the cluster catches up"
 
 # --- weftd restarted: it resumes and repairs ------------------------------------------
