@@ -1,10 +1,13 @@
 #include "cluster/blocks.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <variant>
 
 #include "base/text.h"
 #include "cluster/keys.h"
+#include "cluster/membership.h"
 #include "ipam/prefix.h"
 
 namespace weft::cluster {
@@ -42,6 +45,14 @@ Result<std::optional<std::string>> TryClaim(const etcd::Client& client, std::str
 }
 
 }  // namespace
+
+int64_t BlockLeaseTtl() {
+  int64_t grace = kBlockGraceSeconds;
+  if (const char* env = std::getenv("WEFT_BLOCK_GRACE"); env != nullptr && *env != '\0') {
+    grace = std::max<int64_t>(0, std::atoll(env));
+  }
+  return kNodeTtlSeconds + grace;
+}
 
 int BlockLength(const IpPrefix& subnet) {
   const int len = subnet.length();

@@ -25,6 +25,16 @@ namespace weft::cluster {
 // /120).
 int BlockLength(const IpPrefix& subnet);
 
+// Blocks live under a lease of their own, granted with the node's and renewed
+// with it, whose TTL is the node's plus a grace period: a node that dies
+// drops out of every view (routes, DNS) when its node lease expires, but its
+// blocks stay claimed for the grace period longer, so no other node hands
+// out its addresses while peers may still hold them (ARP caches, conntrack,
+// clients that resolved the name); a node that comes back within it takes
+// its blocks back. WEFT_BLOCK_GRACE (seconds) overrides the default.
+inline constexpr int64_t kBlockGraceSeconds = 60;
+int64_t BlockLeaseTtl();  // the node's TTL + the grace period
+
 // Every block of `network` and the node that holds it, as of one read.
 Result<std::map<IpPrefix, std::string>> ListBlocks(const etcd::Client& client,
                                                    std::string_view network);

@@ -31,6 +31,9 @@ Result<std::optional<ClusterConfig>> LoadConfig(const std::string& state_dir) {
   if (!underlay.ok()) return InvalidArgument(path + ": bad underlay address");
   ClusterConfig c{.store = j["store"], .node = j["node"], .underlay = *underlay};
   if (j.contains("lease") && j["lease"].is_number_integer()) c.lease = j["lease"];
+  if (j.contains("block_lease") && j["block_lease"].is_number_integer()) {
+    c.block_lease = j["block_lease"];
+  }
   return std::optional<ClusterConfig>(c);
 }
 
@@ -40,7 +43,8 @@ Status SaveConfig(const std::string& state_dir, const ClusterConfig& config) {
   const nlohmann::json j = {{"store", config.store},
                             {"node", config.node},
                             {"underlay", config.underlay.ToString()},
-                            {"lease", config.lease}};
+                            {"lease", config.lease},
+                            {"block_lease", config.block_lease}};
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << j.dump(2) << "\n";

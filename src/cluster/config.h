@@ -20,6 +20,9 @@ struct ClusterConfig {
   std::string node;
   IpAddress underlay;
   int64_t lease = 0;
+  // The lease its address blocks live under (blocks.h: the node's TTL plus
+  // a grace period); 0 = none yet (blocks under `lease`).
+  int64_t block_lease = 0;
   friend bool operator==(const ClusterConfig&, const ClusterConfig&) = default;
 };
 

@@ -126,10 +126,19 @@ Result<cluster::ClusterConfig> JoinCluster(Context& ctx, const JoinSpec& spec) {
                              .version = spec.version,
                              .joined_at = static_cast<int64_t>(std::time(nullptr))};
   WEFT_ASSIGN_OR_RETURN(cluster::Registration reg, cluster::Register(*client, record));
-  cluster::ClusterConfig config{
-      .store = url, .node = node, .underlay = underlay, .lease = reg.lease};
+  auto blocks = client->LeaseGrant(cluster::BlockLeaseTtl());
+  if (!blocks.ok()) {
+    cluster::Deregister(*client, reg.lease).IgnoreError();  // undo: leave nothing behind
+    return blocks.status().Wrap("cluster join");
+  }
+  cluster::ClusterConfig config{.store = url,
+                                .node = node,
+                                .underlay = underlay,
+                                .lease = reg.lease,
+                                .block_lease = blocks->id};
   if (Status s = cluster::SaveConfig(state_dir, config); !s.ok()) {
     cluster::Deregister(*client, reg.lease).IgnoreError();  // undo: leave nothing behind
+    client->LeaseRevoke(blocks->id).IgnoreError();
     return s;
   }
   ctx.mark_changed();
@@ -143,6 +152,10 @@ Status LeaveCluster(Context& ctx, bool force) {
   WEFT_ASSIGN_OR_RETURN(store::ChangeLock lock, ctx.Lock());
   auto client = OpenStore(config->store);
   Status revoked = client.ok() ? cluster::Deregister(**client, config->lease) : client.status();
+  // Leaving gives the blocks back at once: no grace for a node that says so.
+  if (client.ok() && config->block_lease != 0) {
+    (*client)->LeaseRevoke(config->block_lease).IgnoreError();
+  }
   if (!revoked.ok() && revoked.code() != Code::kNotFound && !force) {
     return revoked.Wrap(
         "cluster leave (--force leaves anyway; the node drops out when its "

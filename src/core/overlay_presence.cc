@@ -28,6 +28,11 @@ Result<std::unique_ptr<etcd::Client>> OpenStore(const cluster::ClusterConfig& co
   return etcd::Client::Open(config.store, 3000ms, 1000ms);
 }
 
+// The lease a node's blocks are claimed under (blocks.h).
+int64_t BlockLease(const cluster::ClusterConfig& c) {
+  return c.block_lease != 0 ? c.block_lease : c.lease;
+}
+
 // The network's IPv4 subnet and gateway.
 Result<std::pair<IpPrefix, IpAddress>> SubnetOf(const store::Network& net) {
   for (const auto& s : net.subnets) {
@@ -125,7 +130,7 @@ Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::
     const int len = cluster::BlockLength(subnet);
     if (!dry_run) {
       WEFT_ASSIGN_OR_RETURN(IpPrefix block, cluster::ClaimBlock(*client, name, subnet, len,
-                                                                config->node, config->lease));
+                                                                config->node, BlockLease(*config)));
       out.claimed.emplace_back(name, block);
       return block;
     }
@@ -392,7 +397,7 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
                                 " while containers here use it"));
         continue;
       }
-      Status s = cluster::ClaimThisBlock(client, n.name, b, config.node, config.lease);
+      Status s = cluster::ClaimThisBlock(client, n.name, b, config.node, BlockLease(config));
       if (s.ok()) {
         ++report.reclaimed;
         (*held)[b] = config.node;

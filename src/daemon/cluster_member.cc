@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "cluster/blocks.h"
 #include "cluster/membership.h"
 #include "cluster/node_record.h"
 #include "core/overlay_presence.h"
@@ -42,21 +43,53 @@ ClusterMember::State ClusterMember::Tick(std::chrono::steady_clock::time_point n
   if (!*loaded) {  // not (or no longer) in a cluster
     config_.reset();
     keeper_.reset();
+    block_keeper_.reset();
     client_.reset();
     state_ = {};
     return state_;
   }
-  if (!config_ || config_->store != (*loaded)->store) client_.reset();
+  if (!config_ || config_->store != (*loaded)->store) {
+    keeper_.reset();  // they renew through the client
+    block_keeper_.reset();
+    client_.reset();
+  }
   if (!config_ || config_->lease != (*loaded)->lease) keeper_.reset();
+  if (!config_ || config_->block_lease != (*loaded)->block_lease) block_keeper_.reset();
   config_ = **loaded;
   state_.joined = true;
   state_.node = config_->node;
   state_.store = config_->store;
   Status s = Renew(now);
+  if (s.ok()) s = RenewBlockLease(now);
   state_.lease = config_->lease;
   state_.error = s.ok() ? "" : s.message();
   if (client_) Reconcile();
   return state_;
+}
+
+Status ClusterMember::RenewBlockLease(std::chrono::steady_clock::time_point now) {
+  if (config_->block_lease != 0) {
+    if (!block_keeper_) {
+      block_keeper_ = std::make_unique<etcd::LeaseKeeper>(*client_, config_->block_lease, 0, now);
+    }
+    auto left = block_keeper_->Tick(now);
+    if (left.ok()) return Status::Ok();
+    if (left.status().code() != Code::kNotFound) return left.status();
+  }
+  // None yet (a configuration from before blocks had a lease of their own),
+  // or lost with the node's: a new one; the reconcile moves the blocks
+  // this node's containers use under it.
+  WEFT_ASSIGN_OR_RETURN(etcd::LeaseGrantResponse grant,
+                        client_->LeaseGrant(cluster::BlockLeaseTtl()));
+  cluster::ClusterConfig next = *config_;
+  next.block_lease = grant.id;
+  if (Status s = cluster::SaveConfig(state_dir_, next); !s.ok()) {
+    client_->LeaseRevoke(grant.id).IgnoreError();
+    return s;
+  }
+  config_ = next;
+  block_keeper_ = std::make_unique<etcd::LeaseKeeper>(*client_, grant.id, grant.ttl, now);
+  return Status::Ok();
 }
 
 Status ClusterMember::Publish(const cluster::EndpointRecord& r) {

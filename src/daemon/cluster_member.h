@@ -57,6 +57,8 @@ class ClusterMember {
 
  private:
   Status Renew(std::chrono::steady_clock::time_point now);
+  // Keeps the lease the node's address blocks live under (cluster/blocks.h).
+  Status RenewBlockLease(std::chrono::steady_clock::time_point now);
 
   void Reconcile();
 
@@ -66,6 +68,7 @@ class ClusterMember {
   std::optional<cluster::ClusterConfig> config_;
   std::unique_ptr<etcd::Client> client_;
   std::unique_ptr<etcd::LeaseKeeper> keeper_;
+  std::unique_ptr<etcd::LeaseKeeper> block_keeper_;
   State state_;
 };
 

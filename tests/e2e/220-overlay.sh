@@ -12,7 +12,10 @@ need etcd etcd-server || exit 0
 need etcdctl etcd-client || exit 0
 
 cluster_up --hosts 3 --etcd 1
-for h in h1 h2 h3; do on "$h" weft cluster join --store "$CLUSTER_ETCD" >/dev/null || fail "$h: join"; done
+# Address blocks outlive a dead node's lease by 5 s here (60 s by default).
+for h in h1 h2 h3; do
+  on "$h" env WEFT_BLOCK_GRACE=5 "$WEFT" cluster join --store "$CLUSTER_ETCD" >/dev/null || fail "$h: join"
+done
 on h1 weft network create ov --driver overlay --subnet 10.230.0.0/16 >/dev/null || fail "create ov"
 on h2 weft network create ov2 --driver overlay --subnet 10.231.0.0/16 >/dev/null || fail "create ov2"
 expect_error --rc 3 'MTU 1480 is too large for this host.s underlay: at most 1450' \
@@ -177,8 +180,18 @@ while [[ -n $(inside h1 a1 getent hosts a3) ]]; do
   sleep 0.2
 done
 gone=$(date +%s.%N)
+# Its block stays claimed for the grace period (no other node hands out its
+# addresses yet), then returns to the pool.
+h3_blocks() { ectl get --prefix --print-value-only /weft/v1/blocks/ov/ | jq -r .node | grep -c h3 || true; }
+[[ $(h3_blocks) == 1 ]] || fail "dead h3's block was released with its node lease (no grace)"
+deadline=$((SECONDS + 20))
+while [[ $(h3_blocks) != 0 ]]; do
+  ((SECONDS < deadline)) || fail "dead h3's block is still held 20 s after its routes went"
+  sleep 0.5
+done
+freed=$(date +%s.%N)
 reach h1 a1 "$a2" || fail "a1 cannot ping a2 after h3 died"
-ok "a killed node's route, neighbour, FDB entry and names go from the others ($(echo "$gone - $killed" | bc | cut -c1-4) s after the kill; lease TTL 10 s)"
+ok "a killed node's route, neighbour, FDB entry and names go from the others ($(echo "$gone - $killed" | bc | cut -c1-4) s after the kill; lease TTL 10 s), its block $(echo "$freed - $killed" | bc | cut -c1-4) s after (grace 5 s)"
 
 # --- the last container takes the node's presence with it -----------------------------
 
