@@ -130,6 +130,13 @@ mount -n -t sysfs "sysfs-$name" /sys
 [[ $cgroup == 0 ]] || mount -n --move /run/.cgroup /sys/fs/cgroup
 rmdir /run/.cgroup
 ip link set lo up
+# When a node dies with TCP connections open, each socket that still has to
+# send its FIN lingers as an orphan, holding this network namespace (and its
+# underlay port) until it gives up; its peer may be dying too. Orphans give
+# up after one retry and FIN_WAIT2 after a second here, so a node's namespace
+# goes promptly with it (cluster_down and host_kill wait for that).
+echo 1 >/proc/sys/net/ipv4/tcp_orphan_retries
+echo 1 >/proc/sys/net/ipv4/tcp_fin_timeout
 echo ready
 # PID 1: sleeps, and reaps what is re-parented to it (bash reaps any child).
 while :; do

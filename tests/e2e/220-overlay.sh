@@ -28,6 +28,15 @@ ip_of() {
 # inside HOST CONTAINER CMD...: runs CMD in the container on HOST (its
 # namespace and its resolv.conf: weft exec).
 inside() { local h=$1 c=$2; shift 2; on "$h" weft exec "$c" -- "$@"; }
+# wait_listen HOST NETNS|- PORT: until a TCP socket listens on PORT there.
+wait_listen() {
+  local h=$1 ns=$2 port=$3 deadline=$((SECONDS + 10)) in=()
+  [[ $ns == - ]] || in=(ip netns exec "$ns")
+  until [[ -n $(on "$h" "${in[@]}" ss -ltnH "sport = :$port") ]]; do
+    ((SECONDS < deadline)) || fail "nothing listens on port $port on $h ($ns)"
+    sleep 0.1
+  done
+}
 # reach HOST CONTAINER ADDRESS: CONTAINER pings ADDRESS within 3 s (a new
 # block reaches the other nodes through their etcd watch, asynchronously);
 # on failure, what the nodes' fabrics held.
@@ -80,7 +89,7 @@ reach h3 a3 "$b1" || fail "a3 (h3) cannot ping b1 (h1)"
 reach h1 a1 "$b1" || fail "a1 cannot ping b1 (same node)"
 # TCP, and the peer sees the client's own address (routed, not NATed).
 on_bg h2 ip netns exec a2 socat -T5 TCP-LISTEN:7000,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR"'
-sleep 0.3
+wait_listen h2 a2 7000
 got=$(inside h1 a1 socat -T3 - TCP:"$a2":7000 </dev/null) || fail "TCP a1 -> a2 failed"
 [[ $got == "$a1" ]] || fail "a2 saw the client as [$got], want $a1"
 ok "containers on three nodes talk by address (ICMP and TCP), the peer sees the client's address"
@@ -123,7 +132,7 @@ on h3 ip netns del rt1
 # A port published by an overlay container, reached at its node's address.
 on h2 weft create web2 --network ov -p 8082:80 >/dev/null || fail "create web2 -p 8082:80"
 on_bg h2 weft exec web2 -- socat -T5 TCP-LISTEN:80,reuseaddr SYSTEM:'echo web2'
-sleep 0.3
+wait_listen h2 web2 80
 got=$(on h1 socat -T3 - TCP:"${CLUSTER_ADDR[h2]}":8082 </dev/null) || fail "h1 cannot reach web2's published port on h2"
 [[ $got == web2 ]] || fail "published port on h2 answered [$got]"
 on h2 weft rm web2 >/dev/null || fail "rm web2"
@@ -160,7 +169,7 @@ ok "overlay networks are isolated from each other and from bridges"
 # h1's underlay address is outside every container network: a container
 # reaching it is masqueraded behind h1's own address.
 on_bg h2 socat -T5 TCP-LISTEN:7001,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR"'
-sleep 0.3
+wait_listen h2 - 7001
 got=$(inside h1 a1 socat -T3 - TCP:"${CLUSTER_ADDR[h2]}":7001 </dev/null) || fail "a1 cannot reach h2's underlay address"
 [[ $got == "${CLUSTER_ADDR[h1]}" ]] || fail "h2 saw a1 as [$got], want h1's address ${CLUSTER_ADDR[h1]} (NAT via the local node)"
 ok "traffic to the outside leaves through the local node, masqueraded"
