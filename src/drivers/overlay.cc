@@ -177,8 +177,16 @@ class Overlay final : public NetworkDriver {
   }
 
   void PlanRepair(engine::Plan& plan, SessionPtr session, const RepairInput& in) const override {
-    std::set<std::string> present;
+    std::set<std::string> present, owned;
     for (const auto& l : in.links) present.insert(l.name);
+    for (const auto& n : in.networks) owned.insert(TunnelOf(n));
+    // VXLAN devices of weft's that no overlay row owns (a crash between
+    // making one and recording its row).
+    for (const auto& l : in.links) {
+      if (l.alias.rfind(kVxlanTag, 0) != 0 || owned.count(l.name)) continue;
+      plan.Add({"gc-delete-link", "ip link delete " + l.name + "   # " + l.alias,
+                [session, name = l.name] { return DeleteVxlanNow(session, name); }, nullptr});
+    }
     PlanBridgeRepair(plan, session, in, name());
     // A VXLAN device that is missing, or whose bridge was (its proxy ARP
     // settings went with it), is made again.

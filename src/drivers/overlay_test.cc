@@ -102,3 +102,49 @@ TEST(OverlayDriver, PlansBridgeThenVxlan) {
 
 }  // namespace
 }  // namespace weft::drivers
+
+namespace weft::drivers {
+namespace {
+
+std::vector<std::string> StepNames(const engine::Plan& p) {
+  std::vector<std::string> out;
+  for (const auto& s : p.steps()) out.push_back(s.name);
+  return out;
+}
+
+netlink::LinkInfo Link(int index, const std::string& name, const std::string& alias) {
+  netlink::LinkInfo l;
+  l.index = index;
+  l.name = name;
+  l.alias = alias;
+  l.up = true;
+  return l;
+}
+
+// gc: a VXLAN device no row owns goes; a row whose bridge went gets its
+// bridge and VXLAN device (with the bridge's proxy ARP) made again.
+TEST(OverlayDriver, RepairsPresenceAndDropsStrayVxlan) {
+  store::Network n = Row();
+  n.bridge = "wob4096";
+  const std::vector<store::Network> nets = {n};
+  const std::vector<store::Container> live;
+  {
+    const std::vector<netlink::LinkInfo> links = {Link(5, "wob4096", "weft network ov"),
+                                                  Link(6, "wvx4096", "weft overlay ov"),
+                                                  Link(7, "wvx5000", "weft overlay gone")};
+    engine::Plan p("gc");
+    OverlayDriver().PlanRepair(p, nullptr, {nets, live, links});
+    EXPECT_EQ(StepNames(p), (std::vector<std::string>{"gc-delete-link"}));
+    EXPECT_NE(p.steps()[0].explain.find("wvx5000"), std::string::npos);
+  }
+  {
+    const std::vector<netlink::LinkInfo> links = {Link(6, "wvx4096", "weft overlay ov")};
+    engine::Plan p("gc");
+    OverlayDriver().PlanRepair(p, nullptr, {nets, live, links});
+    EXPECT_EQ(StepNames(p),
+              (std::vector<std::string>{"create-bridge", "delete-vxlan", "create-vxlan"}));
+  }
+}
+
+}  // namespace
+}  // namespace weft::drivers

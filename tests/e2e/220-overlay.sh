@@ -150,6 +150,16 @@ done
 reach h1 a1 "$a2" || fail "a1 cannot ping a2 after the repair"
 ok "weftd restores a deleted route"
 
+# weft status sees a missing VXLAN device; weft gc makes it again.
+on h1 weft status >/dev/null || fail "weft status on a healthy h1 found a problem: $(on h1 weft status 2>&1)"
+on h1 ip link del "wvx$vni"
+out=$(on h1 weft status 2>&1) && fail "weft status missed the deleted VXLAN device"
+[[ $out == *"VXLAN device wvx$vni is missing"* ]] || fail "weft status said: $out"
+on h1 weft gc >/dev/null || fail "weft gc on h1"
+on h1 ip -d link show "wvx$vni" | grep -q "vxlan id $vni" || fail "weft gc did not make wvx$vni again"
+reach h1 a1 "$a2" || fail "a1 cannot ping a2 after gc re-made the VXLAN device"
+ok "weft status reports a missing VXLAN device; weft gc makes it again and traffic resumes"
+
 # --- isolation ---------------------------------------------------------------------
 
 on h2 weft create d2 --network ov2 >/dev/null || fail "create d2 on ov2"
