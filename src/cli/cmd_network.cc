@@ -1,5 +1,7 @@
 // weft network create|ls|inspect|rm
 
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 
 #include "cli/command.h"
@@ -139,11 +141,22 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
       std::vector<store::Network> nets;
       std::vector<store::Container> containers;
       if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(core::LoadAll(ctx, &nets, &containers));
-      WEFT_ASSIGN_OR_RETURN(core::OverlayListing overlays, core::ListOverlayNetworks(ctx));
+      // With the cluster store out of reach, this host's networks are still
+      // listed (its overlay networks as its own rows know them), with a warning.
+      auto listed = core::ListOverlayNetworks(ctx);
+      core::OverlayListing overlays;
+      bool local_overlays = false;
+      if (listed.ok()) {
+        overlays = std::move(*listed);
+      } else {
+        spdlog::warn("overlay networks of the cluster not listed: {}", listed.status().message());
+        local_overlays = true;
+      }
+      auto hidden = [&](const store::Network& n) { return IsOverlayRow(n) && !local_overlays; };
       if (inv.globals.json) {
         nlohmann::json j = nlohmann::json::array();
         for (const auto& n : nets) {
-          if (IsOverlayRow(n)) continue;  // listed with the cluster's below
+          if (hidden(n)) continue;  // listed with the cluster's below
           std::vector<store::Endpoint> eps;
           for (const auto& c : containers)
             for (const auto& e : c.endpoints)
@@ -158,7 +171,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
       }
       std::vector<std::vector<std::string>> rows;
       for (const auto& n : nets) {
-        if (IsOverlayRow(n)) continue;
+        if (hidden(n)) continue;
         std::string subnets;
         for (const auto& s : n.subnets) subnets += (subnets.empty() ? "" : ",") + s.cidr;
         int count = 0;

@@ -70,6 +70,9 @@ for m in e1 e2 e3; do etcd_stop "$m"; done
 # kernel and DNS hold what they had).
 reach h1 a1 "$a2" || fail "a1 cannot ping a2 with the store down"
 inside h1 a1 getent hosts a2 >/dev/null || fail "a1 cannot resolve a2 with the store down"
+# Listing still shows this host's networks, overlays included, with a warning.
+out=$(on h1 weft network ls 2>/dev/null) || fail "network ls with the store down failed"
+grep -q '^ov .*overlay' <<<"$out" || fail "network ls with the store down lost ov: $out"
 # Bridge networks need no store.
 on h1 weft network create br >/dev/null || fail "bridge network create with the store down"
 on h1 weft create c1 --network br >/dev/null 2>&1 || fail "bridge container with the store down"
