@@ -8,6 +8,7 @@
 # the local node; the last container takes the node's presence with it.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../cluster.sh"
+source "$(dirname "$0")/overlay_lib.sh"
 need etcd etcd-server || exit 0
 need etcdctl etcd-client || exit 0
 
@@ -21,38 +22,6 @@ on h2 weft network create ov2 --driver overlay --subnet 10.231.0.0/16 >/dev/null
 expect_error --rc 3 'MTU 1480 is too large for this host.s underlay: at most 1450' \
   on h3 weft network create ov3 --driver overlay --mtu 1480
 
-# ip_of HOST CONTAINER [NETWORK]: the container's address on NETWORK (ov).
-ip_of() {
-  on "$1" weft --json inspect "$2" | jq -r --arg n "${3:-ov}" '.networks[] | select(.network == $n) | .ipv4'
-}
-# inside HOST CONTAINER CMD...: runs CMD in the container on HOST (its
-# namespace and its resolv.conf: weft exec).
-inside() { local h=$1 c=$2; shift 2; on "$h" weft exec "$c" -- "$@"; }
-# wait_listen HOST NETNS|- PORT: until a TCP socket listens on PORT there.
-wait_listen() {
-  local h=$1 ns=$2 port=$3 deadline=$((SECONDS + 10)) in=()
-  [[ $ns == - ]] || in=(ip netns exec "$ns")
-  until [[ -n $(on "$h" "${in[@]}" ss -ltnH "sport = :$port") ]]; do
-    ((SECONDS < deadline)) || fail "nothing listens on port $port on $h ($ns)"
-    sleep 0.1
-  done
-}
-# reach HOST CONTAINER ADDRESS: CONTAINER pings ADDRESS within 3 s (a new
-# block reaches the other nodes through their etcd watch, asynchronously);
-# on failure, what the nodes' fabrics held.
-reach() {
-  local deadline=$((SECONDS + 3))
-  until inside "$1" "$2" ping -c1 -W1 "$3" >/dev/null; do
-    if ((SECONDS >= deadline)); then
-      local h
-      for h in "${!CLUSTER_PID[@]}"; do
-        echo "--- $h: $(on "$h" ip -br addr show | grep -E '^wvx' | tr '\n' ' ')" >&2
-        on "$h" ip route show | grep -E 'wvx|wob' >&2 || true
-      done
-      return 1
-    fi
-  done
-}
 
 # --- containers on three nodes ---------------------------------------------------
 

@@ -7,6 +7,7 @@
 # two nodes creating containers at once never share an address.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../cluster.sh"
+source "$(dirname "$0")/overlay_lib.sh"
 need etcd etcd-server || exit 0
 need etcdctl etcd-client || exit 0
 
@@ -15,24 +16,6 @@ for h in h1 h2; do on "$h" weft cluster join --store "$CLUSTER_ETCD" >/dev/null 
 on h1 weft network create ov --driver overlay --subnet 10.240.0.0/16 >/dev/null || fail "create ov"
 on h1 weft network create ow --driver overlay --subnet 10.241.0.0/16 >/dev/null || fail "create ow"
 vni=$(on h1 weft --json network inspect ov | jq -r .vni)
-ip_of() { on "$1" weft --json inspect "$2" | jq -r '.networks[0].ipv4'; }
-inside() { local h=$1 c=$2; shift 2; on "$h" weft exec "$c" -- "$@"; }
-# reach HOST CONTAINER ADDRESS: CONTAINER pings ADDRESS within 3 s (a new
-# block reaches the other nodes through their etcd watch, asynchronously);
-# on failure, what the nodes' fabrics held.
-reach() {
-  local deadline=$((SECONDS + 3))
-  until inside "$1" "$2" ping -c1 -W1 "$3" >/dev/null; do
-    if ((SECONDS >= deadline)); then
-      local h
-      for h in "${!CLUSTER_PID[@]}"; do
-        echo "--- $h: $(on "$h" ip -br addr show | grep -E '^wvx' | tr '\n' ' ')" >&2
-        on "$h" ip route show | grep -E 'wvx|wob' >&2 || true
-      done
-      return 1
-    fi
-  done
-}
 eps() { ectl get --prefix --keys-only /weft/v1/endpoints/ov/ | grep -v '^$' | sed 's#.*/##' | sort | tr '\n' ' '; }
 
 # --- two nodes create containers at once: no address twice ---------------------------
