@@ -150,6 +150,23 @@ Status LeaveCluster(Context& ctx, bool force) {
   WEFT_ASSIGN_OR_RETURN(auto config, cluster::LoadConfig(state_dir));
   if (!config) return NotFound("this host is not in a cluster");
   WEFT_ASSIGN_OR_RETURN(store::ChangeLock lock, ctx.Lock());
+  // Containers on overlay networks here would keep a presence (bridge,
+  // VXLAN device, addresses of blocks) that the cluster no longer knows of.
+  if (ctx.HasStore() && !force) {
+    WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+    std::string on;
+    WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(auto networks, tx.ListNetworks());
+      for (const auto& n : networks) {
+        if (n.driver == "overlay") on += (on.empty() ? "" : ", ") + n.name;
+      }
+      return Status::Ok();
+    }));
+    if (!on.empty()) {
+      return FailedPrecondition("this host has containers on overlay networks (" + on +
+                                "): remove or disconnect them first, or leave with --force");
+    }
+  }
   auto client = OpenStore(config->store);
   Status revoked = client.ok() ? cluster::Deregister(**client, config->lease) : client.status();
   // Leaving gives the blocks back at once: no grace for a node that says so.

@@ -34,8 +34,10 @@ struct JoinSpec {
 Result<cluster::ClusterConfig> JoinCluster(Context& ctx, const JoinSpec& spec);
 
 // Revokes the node's lease (its record and address blocks go at once) and
-// removes the configuration. With `force`, a store that does not answer is
-// no obstacle: the configuration goes anyway and the lease expires by itself.
+// removes the configuration. Refused (kFailedPrecondition naming them) while
+// this host has containers on overlay networks. With `force`, neither that
+// nor a store that does not answer stops it: the configuration goes anyway
+// and the lease expires by itself.
 // kNotFound when not in a cluster.
 Status LeaveCluster(Context& ctx, bool force);
 

@@ -215,6 +215,7 @@ on h2 ip link show "wvx$vni" >/dev/null 2>&1 && fail "the refused create left wv
 [[ $(held) == "$before" ]] || fail "the refused create left a block held: [$(held)]"
 ok "a container name taken on the network by another node is refused"
 
+expect_error --rc 6 'containers on overlay networks \(ov, ov2\)' on h1 weft cluster leave
 on h1 weft rm a1 b1 d1 e1 >/dev/null || fail "rm on h1"
 on h2 weft rm d2 >/dev/null || fail "rm d2"
 on h1 weft network rm ov >/dev/null || fail "network rm ov"
