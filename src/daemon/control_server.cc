@@ -34,7 +34,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
       Write(Json{{"ok", false}, {"error", "request is not a JSON object"}});
       return;
     }
-    handle_(request, [self = shared_from_this()](Json reply) { self->Write(reply); });
+    handle_(request, [self = shared_from_this()](const Json& reply) { self->Write(reply); });
   }
 
   void Write(const Json& reply) {
