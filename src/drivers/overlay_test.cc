@@ -106,13 +106,13 @@ TEST(OverlayDriver, PlansBridgeThenVxlan) {
 namespace weft::drivers {
 namespace {
 
-std::vector<std::string> StepNames(const engine::Plan& p) {
+std::vector<std::string> OverlayStepNames(const engine::Plan& p) {
   std::vector<std::string> out;
   for (const auto& s : p.steps()) out.push_back(s.name);
   return out;
 }
 
-netlink::LinkInfo Link(int index, const std::string& name, const std::string& alias) {
+netlink::LinkInfo OverlayLink(int index, const std::string& name, const std::string& alias) {
   netlink::LinkInfo l;
   l.index = index;
   l.name = name;
@@ -129,19 +129,19 @@ TEST(OverlayDriver, RepairsPresenceAndDropsStrayVxlan) {
   const std::vector<store::Network> nets = {n};
   const std::vector<store::Container> live;
   {
-    const std::vector<netlink::LinkInfo> links = {Link(5, "wob4096", "weft network ov"),
-                                                  Link(6, "wvx4096", "weft overlay ov"),
-                                                  Link(7, "wvx5000", "weft overlay gone")};
+    const std::vector<netlink::LinkInfo> links = {OverlayLink(5, "wob4096", "weft network ov"),
+                                                  OverlayLink(6, "wvx4096", "weft overlay ov"),
+                                                  OverlayLink(7, "wvx5000", "weft overlay gone")};
     engine::Plan p("gc");
     OverlayDriver().PlanRepair(p, nullptr, {nets, live, links});
-    EXPECT_EQ(StepNames(p), (std::vector<std::string>{"gc-delete-link"}));
+    EXPECT_EQ(OverlayStepNames(p), (std::vector<std::string>{"gc-delete-link"}));
     EXPECT_NE(p.steps()[0].explain.find("wvx5000"), std::string::npos);
   }
   {
-    const std::vector<netlink::LinkInfo> links = {Link(6, "wvx4096", "weft overlay ov")};
+    const std::vector<netlink::LinkInfo> links = {OverlayLink(6, "wvx4096", "weft overlay ov")};
     engine::Plan p("gc");
     OverlayDriver().PlanRepair(p, nullptr, {nets, live, links});
-    EXPECT_EQ(StepNames(p),
+    EXPECT_EQ(OverlayStepNames(p),
               (std::vector<std::string>{"create-bridge", "delete-vxlan", "create-vxlan"}));
   }
 }
