@@ -67,6 +67,28 @@ ClusterMember::State ClusterMember::Tick(std::chrono::steady_clock::time_point n
   return state_;
 }
 
+Status ClusterMember::OpenStateStore() {
+  if (store_) return Status::Ok();
+  WEFT_ASSIGN_OR_RETURN(store_, store::Open(store::SqliteUrl(db_)));
+  return Status::Ok();
+}
+
+Status ClusterMember::SaveIfStillMember(const cluster::ClusterConfig& next) {
+  // Under the state lock, which `weft cluster leave` holds while it revokes
+  // the leases and removes the file: a lease found lost because the host
+  // left must not bring the configuration back. Never waits for the lock (a
+  // command holding it may be waiting for this worker): the next tick tries
+  // again.
+  WEFT_RETURN_IF_ERROR(OpenStateStore());
+  WEFT_ASSIGN_OR_RETURN(auto lock, store_->TryLockForChange());
+  if (!lock) return Unavailable("a weft command holds the state lock; trying again next tick");
+  WEFT_ASSIGN_OR_RETURN(auto current, cluster::LoadConfig(state_dir_));
+  if (!current || current->store != next.store || current->node != next.node) {
+    return FailedPrecondition("this host left the cluster meanwhile");
+  }
+  return cluster::SaveConfig(state_dir_, next);
+}
+
 Status ClusterMember::RenewBlockLease(std::chrono::steady_clock::time_point now) {
   if (config_->block_lease != 0) {
     if (!block_keeper_) {
@@ -79,11 +101,14 @@ Status ClusterMember::RenewBlockLease(std::chrono::steady_clock::time_point now)
   // None yet (a configuration from before blocks had a lease of their own),
   // or lost with the node's: a new one; the reconcile moves the blocks
   // this node's containers use under it.
+  if (auto still = cluster::LoadConfig(state_dir_); !still.ok() || !*still) {
+    return FailedPrecondition("this host left the cluster");
+  }
   WEFT_ASSIGN_OR_RETURN(etcd::LeaseGrantResponse grant,
                         client_->LeaseGrant(cluster::BlockLeaseTtl()));
   cluster::ClusterConfig next = *config_;
   next.block_lease = grant.id;
-  if (Status s = cluster::SaveConfig(state_dir_, next); !s.ok()) {
+  if (Status s = SaveIfStillMember(next); !s.ok()) {
     client_->LeaseRevoke(grant.id).IgnoreError();
     return s;
   }
@@ -113,13 +138,9 @@ void ClusterMember::Reconcile() {
     store_.reset();  // no state yet (or a wiped state dir)
     return;
   }
-  if (!store_) {
-    auto opened = store::Open(store::SqliteUrl(db_));
-    if (!opened.ok()) {
-      state_.overlay_error = opened.status().message();
-      return;
-    }
-    store_ = std::move(*opened);
+  if (Status s = OpenStateStore(); !s.ok()) {
+    state_.overlay_error = s.message();
+    return;
   }
   auto r = core::ReconcileOverlays(*store_, *config_, *client_);
   if (!r.ok()) {
@@ -147,6 +168,10 @@ Status ClusterMember::Renew(std::chrono::steady_clock::time_point now) {
   }
   if (left.status().code() != Code::kNotFound) return left.status();
   // The lease is gone, and with it the node's record: register again.
+  // Lost because the host left (weft cluster leave revokes it): nothing to do.
+  if (auto still = cluster::LoadConfig(state_dir_); !still.ok() || !*still) {
+    return FailedPrecondition("this host left the cluster");
+  }
   spdlog::warn("cluster: lease of node {} expired; registering again", config_->node);
   cluster::NodeRecord record{.name = config_->node,
                              .underlay = config_->underlay,
@@ -154,11 +179,13 @@ Status ClusterMember::Renew(std::chrono::steady_clock::time_point now) {
                              .version = "",
                              .joined_at = static_cast<int64_t>(std::time(nullptr))};
   WEFT_ASSIGN_OR_RETURN(cluster::Registration reg, cluster::Register(*client_, record));
-  config_->lease = reg.lease;
-  if (Status s = cluster::SaveConfig(state_dir_, *config_); !s.ok()) {
+  cluster::ClusterConfig next = *config_;
+  next.lease = reg.lease;
+  if (Status s = SaveIfStillMember(next); !s.ok()) {
     cluster::Deregister(*client_, reg.lease).IgnoreError();
     return s;
   }
+  config_ = next;
   keeper_ = std::make_unique<etcd::LeaseKeeper>(*client_, reg.lease, reg.ttl, now);
   state_.ttl_left = reg.ttl;
   ++state_.registrations;

@@ -57,6 +57,11 @@ class ClusterMember {
 
  private:
   Status Renew(std::chrono::steady_clock::time_point now);
+  Status OpenStateStore();
+  // Writes the configuration with a lease renewed here, unless the host left
+  // the cluster meanwhile (kFailedPrecondition) or a command holds the state
+  // lock (kUnavailable).
+  Status SaveIfStillMember(const cluster::ClusterConfig& next);
   // Keeps the lease the node's address blocks live under (cluster/blocks.h).
   Status RenewBlockLease(std::chrono::steady_clock::time_point now);
 
