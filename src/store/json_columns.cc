@@ -73,4 +73,49 @@ Result<std::vector<Subnet>> DecodeSubnets(std::string_view text) {
   return out;
 }
 
+std::string EncodeServiceSpec(const Service& s) {
+  json ports = json::array(), publish = json::array();
+  for (const auto& p : s.ports) ports.push_back({{"protocol", p.protocol}, {"port", p.port}});
+  for (const auto& p : s.publish) {
+    publish.push_back({{"protocol", p.protocol}, {"host_port", p.host_port}, {"port", p.port}});
+  }
+  const HealthCheck& h = s.health;
+  json health = {{"kind", h.kind},
+                 {"http_path", h.http_path},
+                 {"interval_ms", h.interval_ms},
+                 {"rise", h.rise},
+                 {"fall", h.fall}};
+  return Dump({{"ports", ports},
+               {"publish", publish},
+               {"health", health},
+               {"affinity", s.affinity},
+               {"dns_rr", s.dns_rr}});
+}
+
+Status DecodeServiceSpec(std::string_view text, Service& out) {
+  WEFT_ASSIGN_OR_RETURN(json j, ParseJson(text, json::value_t::object));
+  try {
+    out.ports.clear();
+    out.publish.clear();
+    for (const json& p : j.at("ports")) {
+      out.ports.push_back({p.at("protocol").get<std::string>(), p.at("port").get<uint16_t>()});
+    }
+    for (const json& p : j.at("publish")) {
+      out.publish.push_back({p.at("protocol").get<std::string>(), p.at("host_port").get<uint16_t>(),
+                             p.at("port").get<uint16_t>()});
+    }
+    const json& h = j.at("health");
+    out.health.kind = h.at("kind").get<std::string>();
+    out.health.http_path = h.at("http_path").get<std::string>();
+    out.health.interval_ms = h.at("interval_ms").get<uint32_t>();
+    out.health.rise = h.at("rise").get<uint32_t>();
+    out.health.fall = h.at("fall").get<uint32_t>();
+    out.affinity = j.at("affinity").get<std::string>();
+    out.dns_rr = j.at("dns_rr").get<bool>();
+  } catch (const json::exception& e) {
+    return Internal("corrupt service column: " + std::string(e.what()));
+  }
+  return Status::Ok();
+}
+
 }  // namespace weft::store

@@ -24,4 +24,10 @@ Result<std::map<std::string, std::string>> DecodeLabels(std::string_view text);
 std::string EncodeSubnets(const std::vector<Subnet>& v);
 Result<std::vector<Subnet>> DecodeSubnets(std::string_view text);
 
+// A service's settings other than its name, network, VIP and backends:
+// {"ports":[{"protocol":"tcp","port":80}],"publish":[...],"health":{...},
+//  "affinity":"none","dns_rr":false}. Decode fills those fields of `out`.
+std::string EncodeServiceSpec(const Service& s);
+Status DecodeServiceSpec(std::string_view text, Service& out);
+
 }  // namespace weft::store

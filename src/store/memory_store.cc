@@ -25,6 +25,8 @@ struct MemoryState {
   std::map<std::pair<std::string, std::string>, Endpoint> endpoints;  // (container, network)
   std::map<PortKey, std::pair<std::string, uint16_t>> ports;  // -> (container, container_port)
   std::map<std::string, std::string, std::less<>> meta;
+  std::map<std::string, Service, std::less<>> services;             // without backends
+  std::map<std::pair<std::string, std::string>, Backend> backends;  // (service, container)
 };
 
 std::pair<std::string, PortMapping> PortRow(const PortKey& key,
@@ -95,6 +97,7 @@ class MemoryTx final : public RuledTx {
     s_.containers.erase(it);
     std::erase_if(s_.endpoints, [&](const auto& kv) { return kv.first.first == name; });
     std::erase_if(s_.ports, [&](const auto& kv) { return kv.second.first == name; });
+    std::erase_if(s_.backends, [&](const auto& kv) { return kv.first.second == name; });
     return Status::Ok();
   }
 
@@ -122,7 +125,39 @@ class MemoryTx final : public RuledTx {
       if (!e.ipv4.empty()) out.push_back(e.ipv4);
       if (!e.ipv6.empty()) out.push_back(e.ipv6);
     }
+    for (const auto& [name, svc] : s_.services) {
+      if (svc.network == network && !svc.vip.empty()) out.push_back(svc.vip);
+    }
     return out;
+  }
+
+  Result<std::optional<Service>> GetService(std::string_view name) override {
+    auto it = s_.services.find(name);
+    if (it == s_.services.end()) return std::optional<Service>();
+    return std::optional<Service>(WithBackends(it->second));
+  }
+
+  Result<std::vector<Service>> ListServices() override {
+    std::vector<Service> out;
+    for (const auto& [name, svc] : s_.services) out.push_back(WithBackends(svc));
+    return out;
+  }
+
+  Status DeleteService(std::string_view name) override {
+    WEFT_RETURN_IF_ERROR(CheckWritable());
+    auto it = s_.services.find(name);
+    if (it == s_.services.end()) return NotFound("service " + Quote(name) + " not found");
+    s_.services.erase(it);
+    std::erase_if(s_.backends, [&](const auto& kv) { return kv.first.first == name; });
+    return Status::Ok();
+  }
+
+  Status DeleteBackend(std::string_view service, std::string_view container) override {
+    WEFT_RETURN_IF_ERROR(CheckWritable());
+    if (s_.backends.erase({std::string(service), std::string(container)}) == 0) {
+      return NotFound("service " + Quote(service) + " has no backend " + Quote(container));
+    }
+    return Status::Ok();
   }
 
   Status DeletePorts(std::string_view container) override {
@@ -182,6 +217,18 @@ class MemoryTx final : public RuledTx {
     return Status::Ok();
   }
 
+  Status WriteService(const Service& svc) override {
+    Service row = svc;
+    row.backends.clear();
+    s_.services[row.name] = std::move(row);
+    return Status::Ok();
+  }
+
+  Status WriteBackend(std::string_view service, const Backend& b) override {
+    s_.backends[{std::string(service), b.container}] = b;
+    return Status::Ok();
+  }
+
   Result<bool> HasContainer(std::string_view name) override {
     return s_.containers.find(name) != s_.containers.end();
   }
@@ -195,6 +242,15 @@ class MemoryTx final : public RuledTx {
   static void SortByContainer(std::vector<std::pair<std::string, PortMapping>>& rows) {
     std::stable_sort(rows.begin(), rows.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+
+  Service WithBackends(const Service& svc) const {
+    Service out = svc;
+    for (auto it = s_.backends.lower_bound({svc.name, ""});
+         it != s_.backends.end() && it->first.first == svc.name; ++it) {
+      out.backends.push_back(it->second);
+    }
+    return out;
   }
 
   Endpoint WithNode(const Endpoint& e) const {

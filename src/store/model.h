@@ -122,4 +122,60 @@ struct Container {
   void set_mode(Mode m) { mode = std::string(ModeText(m)); }
 };
 
+// A service's port: VIP:port (protocol) -> a backend's address, same port.
+struct ServicePort {
+  std::string protocol;  // "tcp" or "udp"
+  uint16_t port = 0;
+  bool operator==(const ServicePort&) const = default;
+};
+
+// A service's ingress on the host: any local address:host_port -> a backend's
+// address:port.
+struct ServicePublish {
+  std::string protocol;
+  uint16_t host_port = 0;
+  uint16_t port = 0;  // one of the service's ports
+  bool operator==(const ServicePublish&) const = default;
+};
+
+// How weftd checks a service's backends.
+struct HealthCheck {
+  std::string kind = "tcp";  // "tcp", "http" or "none" (always in rotation)
+  std::string http_path;     // for "http", e.g. "/healthz"
+  uint32_t interval_ms = 1000;
+  uint32_t rise = 1;  // successes in a row that put a backend in rotation
+  uint32_t fall = 2;  // failures in a row that take it out
+  bool operator==(const HealthCheck&) const = default;
+};
+
+// One container behind a service, with its health as weftd last recorded
+// it. Keyed by (service, container); goes with its container or service.
+struct Backend {
+  std::string container;
+  // "starting" (not probed yet: out of rotation unless the check is
+  // "none"), "up" (in rotation) or "down" (out).
+  std::string health = "starting";
+  std::string detail;           // the last probe's result, e.g. "connection refused"
+  int64_t checked_unix_ms = 0;  // when it was last probed; 0: never
+  bool operator==(const Backend&) const = default;
+};
+
+// A virtual IP on one network, load-balanced over its backends' addresses
+// (issue #14). Cluster-scoped like its network.
+struct Service {
+  std::string name;
+  std::string network;
+  std::string vip;  // bare address from the network's subnet
+  std::vector<ServicePort> ports;
+  std::vector<ServicePublish> publish;
+  HealthCheck health;
+  std::string affinity = "none";  // "none" or "client-ip"
+  bool dns_rr = false;            // DNS answers the healthy backends, not the VIP
+  int64_t created_unix = 0;
+  // Filled by reads (Tx::GetService, Tx::ListServices) sorted by container;
+  // ignored by Tx::PutService.
+  std::vector<Backend> backends;
+  bool operator==(const Service&) const = default;
+};
+
 }  // namespace weft::store

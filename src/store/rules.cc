@@ -38,13 +38,32 @@ Status CheckHostPortFree(std::string_view container, const PortMapping& m,
   return Status::Ok();
 }
 
-Status CheckNetworkUnused(std::string_view network, const std::vector<Endpoint>& endpoints) {
+Status CheckNetworkUnused(std::string_view network, const std::vector<Endpoint>& endpoints,
+                          const std::vector<Service>& services) {
   std::string containers;
   for (const Endpoint& e : endpoints) {
     containers += (containers.empty() ? "" : ", ") + Quote(e.container);
   }
-  if (containers.empty()) return Status::Ok();
-  return FailedPrecondition("network " + Quote(network) + " is in use by containers " + containers);
+  if (!containers.empty()) {
+    return FailedPrecondition("network " + Quote(network) + " is in use by containers " +
+                              containers);
+  }
+  std::string names;
+  for (const Service& s : services) {
+    if (s.network == network) names += (names.empty() ? "" : ", ") + Quote(s.name);
+  }
+  if (names.empty()) return Status::Ok();
+  return FailedPrecondition("network " + Quote(network) + " has services " + names);
+}
+
+Status CheckNotAVip(std::string_view network, std::string_view address,
+                    const std::vector<Service>& services, std::string_view except) {
+  for (const Service& s : services) {
+    if (s.network != network || s.name == except || s.vip != address) continue;
+    return AlreadyExists("address " + std::string(address) + " is already in use on network " +
+                         Quote(network) + " (by service " + Quote(s.name) + ")");
+  }
+  return Status::Ok();
 }
 
 Status RuledTx::CheckWritable() const {
@@ -66,6 +85,10 @@ Status RuledTx::PutEndpoint(const Endpoint& e) {
   if (!e.ipv4.empty() || !e.ipv6.empty()) {
     WEFT_ASSIGN_OR_RETURN(auto on_network, ListEndpoints(e.network));
     WEFT_RETURN_IF_ERROR(CheckAddressesFree(e, on_network));
+    WEFT_ASSIGN_OR_RETURN(auto services, ListServices());
+    for (const std::string* a : {&e.ipv4, &e.ipv6}) {
+      if (!a->empty()) WEFT_RETURN_IF_ERROR(CheckNotAVip(e.network, *a, services));
+    }
   }
   return WriteEndpoint(e);
 }
@@ -81,8 +104,34 @@ Status RuledTx::PutPort(std::string_view container, const PortMapping& m) {
 Status RuledTx::DeleteNetwork(std::string_view name) {
   WEFT_RETURN_IF_ERROR(CheckWritable());
   WEFT_ASSIGN_OR_RETURN(auto endpoints, ListEndpoints(name));
-  WEFT_RETURN_IF_ERROR(CheckNetworkUnused(name, endpoints));
+  WEFT_ASSIGN_OR_RETURN(auto services, ListServices());
+  WEFT_RETURN_IF_ERROR(CheckNetworkUnused(name, endpoints, services));
   return EraseNetwork(name);
+}
+
+Status RuledTx::PutService(const Service& s) {
+  WEFT_RETURN_IF_ERROR(CheckWritable());
+  WEFT_ASSIGN_OR_RETURN(bool network, HasNetwork(s.network));
+  if (!network) return NotFound("network " + Quote(s.network) + " not found");
+  if (!s.vip.empty()) {
+    WEFT_ASSIGN_OR_RETURN(auto services, ListServices());
+    WEFT_RETURN_IF_ERROR(CheckNotAVip(s.network, s.vip, services, s.name));
+    WEFT_ASSIGN_OR_RETURN(auto on_network, ListEndpoints(s.network));
+    for (const Endpoint& e : on_network) {
+      if (e.ipv4 != s.vip && e.ipv6 != s.vip) continue;
+      return AlreadyExists("address " + s.vip + " is already in use on network " +
+                           Quote(s.network) + " (by " + Quote(e.container) + ")");
+    }
+  }
+  return WriteService(s);
+}
+
+Status RuledTx::PutBackend(std::string_view service, const Backend& b) {
+  WEFT_RETURN_IF_ERROR(CheckWritable());
+  WEFT_RETURN_IF_ERROR(CheckContainerExists(b.container));
+  WEFT_ASSIGN_OR_RETURN(auto found, GetService(service));
+  if (!found) return NotFound("service " + Quote(service) + " not found");
+  return WriteBackend(service, b);
 }
 
 }  // namespace weft::store

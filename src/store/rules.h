@@ -41,8 +41,16 @@ Status CheckHostPortFree(std::string_view container, const PortMapping& mapping,
                          const std::vector<std::pair<std::string, PortMapping>>& same_port);
 
 // OK unless endpoints (a network's) exist: kFailedPrecondition `network "n"
-// is in use by containers "c1", "c2"`.
-Status CheckNetworkUnused(std::string_view network, const std::vector<Endpoint>& endpoints);
+// is in use by containers "c1", "c2"`; or services on it: `network "n" has
+// services "web"`.
+Status CheckNetworkUnused(std::string_view network, const std::vector<Endpoint>& endpoints,
+                          const std::vector<Service>& services);
+
+// OK unless `address` on `network` is the VIP of a service other than
+// `except`: kAlreadyExists `address 10.0.0.5 is already in use on network
+// "n" (by service "web")`.
+Status CheckNotAVip(std::string_view network, std::string_view address,
+                    const std::vector<Service>& services, std::string_view except = "");
 
 class RuledTx : public Tx {
  public:
@@ -51,6 +59,8 @@ class RuledTx : public Tx {
   Status PutEndpoint(const Endpoint& endpoint) final;
   Status PutPort(std::string_view container, const PortMapping& mapping) final;
   Status DeleteNetwork(std::string_view name) final;
+  Status PutService(const Service& service) final;
+  Status PutBackend(std::string_view service, const Backend& backend) final;
 
  protected:
   // kFailedPrecondition in a read-only transaction (Store::View).
@@ -63,6 +73,10 @@ class RuledTx : public Tx {
   virtual Status WritePort(std::string_view container, const PortMapping& mapping) = 0;
   // Delete the network row; kNotFound `network "n" not found` if absent.
   virtual Status EraseNetwork(std::string_view name) = 0;
+  // Insert or replace the service row (not its backends).
+  virtual Status WriteService(const Service& service) = 0;
+  // Insert or replace the backend keyed by (service, backend.container).
+  virtual Status WriteBackend(std::string_view service, const Backend& backend) = 0;
   // Cheap existence checks (no endpoints or ports read).
   virtual Result<bool> HasContainer(std::string_view name) = 0;
   virtual Result<bool> HasNetwork(std::string_view name) = 0;

@@ -54,10 +54,34 @@ TEST(RulesTest, HostPortFree) {
 }
 
 TEST(RulesTest, NetworkUnused) {
-  EXPECT_TRUE(CheckNetworkUnused("n", {}).ok());
-  Status s = CheckNetworkUnused("n", {On("c1", ""), On("c2", "")});
+  EXPECT_TRUE(CheckNetworkUnused("n", {}, {}).ok());
+  Status s = CheckNetworkUnused("n", {On("c1", ""), On("c2", "")}, {});
   EXPECT_EQ(s.code(), Code::kFailedPrecondition);
   EXPECT_EQ(s.message(), "network \"n\" is in use by containers \"c1\", \"c2\"");
+  Service web;
+  web.name = "web";
+  web.network = "n";
+  Service other = web;
+  other.name = "db";
+  other.network = "m";
+  EXPECT_TRUE(CheckNetworkUnused("n", {}, {other}).ok());
+  s = CheckNetworkUnused("n", {}, {web, other});
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "network \"n\" has services \"web\"");
+}
+
+TEST(RulesTest, VipsAreTaken) {
+  Service web;
+  web.name = "web";
+  web.network = "n";
+  web.vip = "10.0.0.250";
+  EXPECT_TRUE(CheckNotAVip("n", "10.0.0.2", {web}).ok());
+  EXPECT_TRUE(CheckNotAVip("m", "10.0.0.250", {web}).ok());
+  EXPECT_TRUE(CheckNotAVip("n", "10.0.0.250", {web}, "web").ok());
+  Status s = CheckNotAVip("n", "10.0.0.250", {web});
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_EQ(s.message(),
+            "address 10.0.0.250 is already in use on network \"n\" (by service \"web\")");
 }
 
 }  // namespace

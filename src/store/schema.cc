@@ -89,7 +89,29 @@ UPDATE meta SET key = 'host_identity/' || (SELECT node FROM temp.weft_migration)
   WHERE key = 'host_identity';
 )sql";
 
-constexpr std::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5};
+// v6: services (issue #14): a VIP on a network and its backends, with the
+// health weftd last recorded for each. Settings other than name, network and
+// VIP are one JSON column.
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE services (
+  name         TEXT PRIMARY KEY,
+  network      TEXT NOT NULL REFERENCES networks(name),
+  vip          TEXT NOT NULL,
+  spec         TEXT NOT NULL,
+  created_unix INTEGER NOT NULL
+);
+CREATE TABLE service_backends (
+  service         TEXT NOT NULL REFERENCES services(name) ON DELETE CASCADE,
+  container       TEXT NOT NULL REFERENCES containers(name) ON DELETE CASCADE,
+  health          TEXT NOT NULL,
+  detail          TEXT NOT NULL,
+  checked_unix_ms INTEGER NOT NULL,
+  PRIMARY KEY (service, container)
+);
+CREATE INDEX service_backends_container ON service_backends(container);
+)sql";
+
+constexpr std::string_view kMigrations[] = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

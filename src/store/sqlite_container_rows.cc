@@ -213,7 +213,8 @@ Result<std::vector<std::string>> SqliteTx::UsedAddresses(std::string_view networ
   Query q(db_,
           "SELECT ipv4 FROM endpoints WHERE network = ?1 AND ipv4 IS NOT "
           "NULL UNION ALL SELECT ipv6 FROM endpoints WHERE network = ?1 "
-          "AND ipv6 IS NOT NULL");
+          "AND ipv6 IS NOT NULL UNION ALL SELECT vip FROM services "
+          "WHERE network = ?1 AND vip != ''");
   q.Text(network);
   std::vector<std::string> out;
   for (;;) {

@@ -3,7 +3,7 @@
 // The SQLite backend's transaction (internal to src/store). Its methods live
 // in one file per kind of row: sqlite_network_rows.cc, sqlite_container_rows.cc
 // (containers, their nodes and endpoints), sqlite_port_rows.cc and
-// sqlite_meta_rows.cc. The rules (address and port conflicts, networks in
+// sqlite_service_rows.cc, sqlite_meta_rows.cc. The rules (address and port conflicts, networks in
 // use) come from RuledTx (rules.h).
 
 #include <string>
@@ -52,6 +52,12 @@ class SqliteTx final : public RuledTx {
   Result<std::vector<std::pair<std::string, PortMapping>>> ListPorts(std::string_view protocol,
                                                                      uint16_t host_port) override;
 
+  // sqlite_service_rows.cc
+  Result<std::optional<Service>> GetService(std::string_view name) override;
+  Result<std::vector<Service>> ListServices() override;
+  Status DeleteService(std::string_view name) override;
+  Status DeleteBackend(std::string_view service, std::string_view container) override;
+
   // sqlite_meta_rows.cc
   Result<std::optional<std::string>> GetMeta(std::string_view key) override;
   Status PutMeta(std::string_view key, std::string_view value) override;
@@ -59,7 +65,9 @@ class SqliteTx final : public RuledTx {
  protected:
   Status WriteEndpoint(const Endpoint& endpoint) override;  // container rows
   Status WritePort(std::string_view container, const PortMapping& mapping) override;  // ports
-  Status EraseNetwork(std::string_view name) override;        // network rows
+  Status EraseNetwork(std::string_view name) override;   // network rows
+  Status WriteService(const Service& service) override;  // service rows
+  Status WriteBackend(std::string_view service, const Backend& backend) override;
   Result<bool> HasContainer(std::string_view name) override;  // container rows
   Result<bool> HasNetwork(std::string_view name) override;    // network rows
 

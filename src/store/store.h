@@ -34,7 +34,7 @@ class Tx {
   // Replacing keeps the network's endpoints.
   virtual Status PutNetwork(const Network& network) = 0;
   // kNotFound if absent; kFailedPrecondition naming the containers if any
-  // endpoint is still attached (delete those first).
+  // endpoint is still attached, or the services on it (delete those first).
   virtual Status DeleteNetwork(std::string_view name) = 0;
 
   // With endpoints and ports.
@@ -54,7 +54,8 @@ class Tx {
   // is its container's (endpoint.node is ignored).
   // kNotFound if the container or the network does not exist;
   // kAlreadyExists `address 10.0.0.5 is already in use on network "n" (by
-  // "c2")` if another endpoint on the network has the same ipv4 or ipv6.
+  // "c2")` if another endpoint on the network has the same ipv4 or ipv6, or
+  // a service on it has that VIP.
   // The same address on different networks is fine. Addresses are compared
   // as text, so store canonical forms (ipam::IpAddress::ToString()).
   virtual Status PutEndpoint(const Endpoint& endpoint) = 0;
@@ -63,8 +64,8 @@ class Tx {
   // One network's endpoints (every node's), sorted by container. Empty (not
   // kNotFound) for an unknown network.
   virtual Result<std::vector<Endpoint>> ListEndpoints(std::string_view network) = 0;
-  // Every ipv4 and ipv6 address of the network's endpoints (not gateways),
-  // in no particular order.
+  // Every ipv4 and ipv6 address of the network's endpoints and the VIPs of
+  // its services (not gateways), in no particular order.
   virtual Result<std::vector<std::string>> UsedAddresses(std::string_view network) = 0;
 
   // Records one host port of `container`. kNotFound if the container does
@@ -82,6 +83,22 @@ class Tx {
   // host_ip): the candidates for a conflict with a new mapping.
   virtual Result<std::vector<std::pair<std::string, PortMapping>>> ListPorts(
       std::string_view protocol, uint16_t host_port) = 0;
+
+  // With backends. Sorted by name.
+  virtual Result<std::optional<Service>> GetService(std::string_view name) = 0;
+  virtual Result<std::vector<Service>> ListServices() = 0;
+  // Inserts or replaces the service row (its backends are kept,
+  // service.backends is ignored). kNotFound if its network does not exist;
+  // kAlreadyExists if its VIP is another service's or an endpoint's address
+  // on that network.
+  virtual Status PutService(const Service& service) = 0;
+  // Also deletes its backends. kNotFound if absent.
+  virtual Status DeleteService(std::string_view name) = 0;
+  // Inserts or replaces the backend keyed by (service, backend.container).
+  // kNotFound if the service or the container does not exist.
+  virtual Status PutBackend(std::string_view service, const Backend& backend) = 0;
+  // kNotFound if there is no such backend.
+  virtual Status DeleteBackend(std::string_view service, std::string_view container) = 0;
 
   // A small key/value table.
   virtual Result<std::optional<std::string>> GetMeta(std::string_view key) = 0;

@@ -169,6 +169,100 @@ TEST_P(StoreTest, DeleteNetworkInUseIsRefused) {
   EXPECT_EQ(s.message(), "network \"a\" is in use by containers \"c1\", \"c2\"");
 }
 
+Service MakeService(std::string name, std::string network, std::string vip) {
+  Service s;
+  s.name = std::move(name);
+  s.network = std::move(network);
+  s.vip = std::move(vip);
+  s.ports = {{"tcp", 80}, {"udp", 53}};
+  s.publish = {{"tcp", 8080, 80}};
+  s.health = {"http", "/healthz", 500, 2, 3};
+  s.affinity = "client-ip";
+  s.dns_rr = true;
+  s.created_unix = 42;
+  return s;
+}
+
+TEST_P(StoreTest, ServiceRoundTripWithBackends) {
+  Populate();
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutService(MakeService("web", "a", "10.0.0.250")));
+    WEFT_RETURN_IF_ERROR(tx.PutBackend("web", {"c2", "up", "connected", 7}));
+    return tx.PutBackend("web", {"c1"});
+  });
+  auto got = Read<std::optional<Service>>([](Tx& tx) { return tx.GetService("web"); });
+  ASSERT_TRUE(got);
+  Service want = MakeService("web", "a", "10.0.0.250");
+  want.backends = {{"c1", "starting", "", 0}, {"c2", "up", "connected", 7}};
+  EXPECT_EQ(*got, want);
+  auto all = Read<std::vector<Service>>([](Tx& tx) { return tx.ListServices(); });
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0], want);
+  // Re-putting the service keeps its backends; a backend row is replaced.
+  Write([](Tx& tx) {
+    Service s = MakeService("web", "a", "10.0.0.250");
+    s.ports = {{"tcp", 81}};
+    WEFT_RETURN_IF_ERROR(tx.PutService(s));
+    return tx.PutBackend("web", {"c1", "down", "connection refused", 9});
+  });
+  got = Read<std::optional<Service>>([](Tx& tx) { return tx.GetService("web"); });
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->ports, (std::vector<ServicePort>{{"tcp", 81}}));
+  ASSERT_EQ(got->backends.size(), 2u);
+  EXPECT_EQ(got->backends[0], (Backend{"c1", "down", "connection refused", 9}));
+}
+
+TEST_P(StoreTest, ServiceRules) {
+  Populate();
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")));
+    return tx.PutService(MakeService("web", "a", "10.0.0.250"));
+  });
+  // A VIP is an address in use on its network, for endpoints and services.
+  Status s = Try([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.250")); });
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_THAT(s.message(), HasSubstr("(by service \"web\")"));
+  s = Try([](Tx& tx) { return tx.PutService(MakeService("api", "a", "10.0.0.250")); });
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  s = Try([](Tx& tx) { return tx.PutService(MakeService("api", "a", "10.0.0.2")); });
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_THAT(s.message(), HasSubstr("(by \"c1\")"));
+  Write([](Tx& tx) { return tx.PutService(MakeService("api", "b", "10.0.0.250")); });
+  EXPECT_THAT(Read<std::vector<std::string>>([](Tx& tx) { return tx.UsedAddresses("a"); }),
+              UnorderedElementsAre("10.0.0.2", "10.0.0.250"));
+  s = Try([](Tx& tx) { return tx.PutService(MakeService("x", "nope", "10.0.0.9")); });
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  s = Try([](Tx& tx) { return tx.PutBackend("web", {"ghost"}); });
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  s = Try([](Tx& tx) { return tx.PutBackend("ghost", {"c1"}); });
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  s = Try([](Tx& tx) { return tx.DeleteBackend("web", "c3"); });
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  // A network with services is not deleted.
+  Write([](Tx& tx) { return tx.DeleteContainer("c1"); });
+  s = Try([](Tx& tx) { return tx.DeleteNetwork("a"); });
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "network \"a\" has services \"web\"");
+  // Backends go with their container and with their service.
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutBackend("web", {"c2"}));
+    WEFT_RETURN_IF_ERROR(tx.PutBackend("web", {"c3"}));
+    WEFT_RETURN_IF_ERROR(tx.PutBackend("api", {"c3"}));
+    return tx.DeleteContainer("c2");
+  });
+  auto web = Read<std::optional<Service>>([](Tx& tx) { return tx.GetService("web"); });
+  ASSERT_TRUE(web);
+  ASSERT_EQ(web->backends.size(), 1u);
+  EXPECT_EQ(web->backends[0].container, "c3");
+  Write([](Tx& tx) { return tx.DeleteService("web"); });
+  s = Try([](Tx& tx) { return tx.DeleteService("web"); });
+  EXPECT_EQ(s.code(), Code::kNotFound);
+  auto api = Read<std::optional<Service>>([](Tx& tx) { return tx.GetService("api"); });
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->backends.size(), 1u);
+  Write([](Tx& tx) { return tx.DeleteNetwork("a"); });
+}
+
 TEST_P(StoreTest, ContainerRoundTripWithEndpointsAndPorts) {
   Populate();
   Container c;
