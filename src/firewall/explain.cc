@@ -88,7 +88,11 @@ std::string Expr(const json& e, const Types& types) {
   if (kind == "set") {
     std::vector<std::string> parts;
     for (const json& el : v.is_array() ? v : json::array({v})) {
-      parts.push_back(Expr(el, types));
+      if (el.is_array() && el.size() == 2 && el[1].is_object()) {  // a map's key : data
+        parts.push_back(Expr(el[0], types) + " : " + Expr(el[1], {""}));
+      } else {
+        parts.push_back(Expr(el, types));
+      }
     }
     return "{ " + Join(parts, ", ") + " }";
   }
@@ -117,6 +121,12 @@ std::string Expr(const json& e, const Types& types) {
   if (kind == "map") {
     return Expr(v["key"], TypesOf(v["key"])) + " map " + Value(v["data"], "");
   }
+  if (kind == "numgen") {
+    std::string out = "numgen " + v.value("mode", "") + " mod " + std::to_string(v.value("mod", 0));
+    if (v.value("offset", 0) != 0) out += " offset " + std::to_string(v.value("offset", 0));
+    return out;
+  }
+  if (kind == "goto" || kind == "jump") return kind + " " + v.value("target", "");
   return Unsupported(e);
 }
 
@@ -132,7 +142,11 @@ std::string NatStmt(const std::string& kind, const json& v) {
       addr = "[" + addr + "]";
     }
     out += " to " + addr;
-    if (v.contains("port")) out += " : " + Expr(v["port"], {""});
+    if (v.contains("port") && v["port"].is_number_integer()) {
+      out += ":" + Expr(v["port"], {""});
+    } else if (v.contains("port")) {
+      out += " : " + Expr(v["port"], {""});
+    }
   } else if (v.contains("port")) {
     out += " to : " + Expr(v["port"], {""});
   }
@@ -166,6 +180,17 @@ std::string Stmt(const json& s) {
   if (kind == "masquerade" || kind == "dnat" || kind == "snat" || kind == "redirect") {
     return NatStmt(kind, v);
   }
+  if (kind == "vmap") {
+    const json& key = v["key"];
+    return Expr(key, TypesOf(key)) + " vmap " + Expr(v["data"], TypesOf(key));
+  }
+  if (kind == "reject") {
+    if (!v.is_object()) return "reject";
+    return "reject with " + v.value("type", "icmpx") + " type " + v.value("expr", "");
+  }
+  if (kind == "set" && v.is_object()) {  // update @set { ip saddr }
+    return v.value("op", "") + " " + v.value("set", "") + " { " + Expr(v["elem"], {""}) + " }";
+  }
   return Unsupported(s);
 }
 
@@ -194,6 +219,8 @@ std::string SetBody(const std::string& kind, const json& o) {
     for (const json& f : o["flags"]) flags.push_back(f.get<std::string>());
     out += " flags " + Join(flags, ",") + ";";
   }
+  if (o.contains("timeout")) out += " timeout " + std::to_string(o.value("timeout", 0)) + "s;";
+  if (o.contains("size")) out += " size " + std::to_string(o.value("size", 0)) + ";";
   if (o.contains("elem") && !o["elem"].empty()) {
     out += " elements = " + Elements(o["elem"], key_types, data_types) + ";";
   }
@@ -210,6 +237,9 @@ std::string Command(const json& cmd) {
   const json& o = arg.begin().value();
   if (kind == "table") {
     return verb + " table " + o.value("family", "") + " " + o.value("name", "");
+  }
+  if ((kind == "set" || kind == "map") && verb == "delete") {
+    return verb + " " + kind + " " + Where(o) + " " + o.value("name", "");
   }
   if (kind == "chain") {
     std::string out = verb + " chain " + Where(o) + " " + o.value("name", "");

@@ -11,6 +11,7 @@
 
 #include "base/ip.h"
 #include "firewall/nft_json.h"
+#include "firewall/service_rules.h"
 
 namespace weft::firewall {
 namespace {
@@ -232,6 +233,7 @@ Result<json> BuildRuleset(const FirewallModel& model) {
   for (const PortRule& p : model.ports) {
     WEFT_RETURN_IF_ERROR(AddPort(p, by_name, published, maps4, maps6));
   }
+  WEFT_ASSIGN_OR_RETURN(ServiceTable services, BuildServiceTable(model));
 
   // ---- Emit.
   json cmds = json::array();
@@ -253,6 +255,7 @@ Result<json> BuildRuleset(const FirewallModel& model) {
     cmds.push_back(Map(stem + "_any_addr", any_key, f.addr_type, m->any_addr));
     cmds.push_back(Map(stem + "_any_port", any_key, "inet_service", m->any_port));
   }
+  AddServiceObjects(cmds, services);
 
   // forward: order matters; see the comments.
   cmds.push_back(BaseChain("forward", "filter", "forward", kPrioFilter));
@@ -285,15 +288,20 @@ Result<json> BuildRuleset(const FirewallModel& model) {
   fwd("weft: no unsolicited inbound",
       {MatchStmt("==", oif, SetRef("bridges")), VerdictStmt("drop")});
 
+  // Services first: a service's published port is never a container's.
   cmds.push_back(BaseChain("prerouting", "nat", "prerouting", kPrioDstnat));
+  AddServiceDispatch(cmds, "prerouting");
   AddDnatRules(cmds, "prerouting", kV4, false);
   AddDnatRules(cmds, "prerouting", kV6, false);
   cmds.push_back(BaseChain("output", "nat", "output", kPrioDstnat));
+  AddServiceDispatch(cmds, "output");
   AddDnatRules(cmds, "output", kV4, false);
   AddDnatRules(cmds, "output", kV6, true);
+  AddServiceInputChain(cmds);
 
   cmds.push_back(BaseChain("postrouting", "nat", "postrouting", kPrioSrcnat));
   for (json& r : masquerade_rules) cmds.push_back(std::move(r));
+  AddServiceHairpin(cmds);
   const json dnatted = MatchStmt("in", CtExpr("status"), "dnat");
   cmds.push_back(Rule(
       "postrouting", "weft: published ports reached from localhost",

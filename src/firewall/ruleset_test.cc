@@ -200,9 +200,10 @@ TEST(BuildRulesetTest, PortsGoToTheMapsOfTheirFamilyAndScope) {
 }
 
 TEST(BuildRulesetTest, DnatRuleUsesAddressAndPortMaps) {
+  // Three rules dispatch to services first (firewall/service_rules.h).
   const std::vector<json> pre = RulesOf(Build(OneNetwork()), "prerouting");
-  ASSERT_EQ(pre.size(), 4u);
-  EXPECT_EQ(pre[0]["expr"], json::parse(R"([
+  ASSERT_EQ(pre.size(), 7u);
+  EXPECT_EQ(pre[3]["expr"], json::parse(R"([
     {"match": {"op": "==", "left": {"fib": {"result": "type", "flags": ["daddr"]}},
                "right": "local"}},
     {"dnat": {"family": "ip",
@@ -215,8 +216,8 @@ TEST(BuildRulesetTest, DnatRuleUsesAddressAndPortMaps) {
                                           {"payload": {"protocol": "th", "field": "dport"}}]},
                        "data": "@ports4_port"}}}}])"));
   const std::vector<json> out = RulesOf(Build(OneNetwork()), "output");
-  ASSERT_EQ(out.size(), 4u);
-  EXPECT_EQ(out[3]["expr"][0], json::parse(R"({"match": {"op": "!=",
+  ASSERT_EQ(out.size(), 7u);
+  EXPECT_EQ(out[6]["expr"][0], json::parse(R"({"match": {"op": "!=",
       "left": {"payload": {"protocol": "ip6", "field": "daddr"}}, "right": "::1"}})"));
 }
 

@@ -1,0 +1,356 @@
+#include "firewall/service_rules.h"
+
+#include <cctype>
+#include <set>
+#include <tuple>
+
+#include "firewall/nft_json.h"
+#include "firewall/ruleset.h"
+
+namespace weft::firewall {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxObjectName = 255;  // NFT_NAME_MAXLEN - 1
+constexpr size_t kMaxServiceName = 63;
+
+json SvcObject(std::string_view name) {
+  return {{"family", kTableFamily}, {"table", kTableName}, {"name", name}};
+}
+
+json SvcAdd(std::string_view kind, json object) {
+  return {{"add", {{std::string(kind), std::move(object)}}}};
+}
+
+json SvcRule(std::string_view chain, const json& rule) {
+  json r = {{"family", kTableFamily}, {"table", kTableName}, {"chain", chain}};
+  if (rule.contains("comment")) r["comment"] = rule["comment"];
+  r["expr"] = rule["expr"];
+  return SvcAdd("rule", std::move(r));
+}
+
+json GotoStmt(const std::string& chain) { return {{"goto", {{"target", chain}}}}; }
+
+// The shared maps and sets: name -> (kind, type, data type or "").
+struct Shared {
+  const char* name;
+  const char* kind;  // "map" or "set"
+  json type;
+};
+const std::vector<Shared>& SharedObjects() {
+  static const std::vector<Shared> objects = {
+      {"services4", "map", json::array({"ifname", "ipv4_addr", "inet_proto", "inet_service"})},
+      {"services6", "map", json::array({"ifname", "ipv6_addr", "inet_proto", "inet_service"})},
+      {"services_host4", "map", json::array({"ipv4_addr", "inet_proto", "inet_service"})},
+      {"services_host6", "map", json::array({"ipv6_addr", "inet_proto", "inet_service"})},
+      {"service_ports", "map", json::array({"inet_proto", "inet_service"})},
+      {"service_vips4", "set", "ipv4_addr"},
+      {"service_vips6", "set", "ipv6_addr"},
+      {"service_idle", "set", json::array({"inet_proto", "inet_service"})},
+      {"service_hairpin", "set", json::array({"ifname", "ifname"})},
+  };
+  return objects;
+}
+
+Status CheckServiceName(const ServiceRules& s) {
+  if (s.name.empty() || s.name.size() > kMaxServiceName ||
+      !std::isalnum(static_cast<unsigned char>(s.name[0]))) {
+    return InvalidArgument("service name \"" + s.name + "\" is not valid");
+  }
+  for (unsigned char c : s.name) {
+    if (!std::isalnum(c) && c != '_' && c != '.' && c != '-') {
+      return InvalidArgument("service name \"" + s.name + "\" is not valid");
+    }
+  }
+  return Status::Ok();
+}
+
+std::string ServicePortText(const std::string& protocol, uint16_t port) {
+  return protocol + "-" + std::to_string(port);
+}
+
+}  // namespace
+
+Result<ServiceTable> BuildServiceTable(const FirewallModel& model) {
+  ServiceTable t;
+  for (const auto& shared : SharedObjects()) t.elems[shared.name];
+  std::map<std::string, const NetworkRules*> networks;
+  for (const auto& n : model.networks) networks[n.name] = &n;
+  // Host ports containers publish, and those services publish.
+  std::set<std::pair<std::string, uint16_t>> published;
+  for (const auto& p : model.ports) published.emplace(p.protocol, p.host_port);
+  std::set<std::string> names, vips, hairpin;
+  std::set<std::string> chain_names;
+
+  for (const ServiceRules& s : model.services) {
+    WEFT_RETURN_IF_ERROR(CheckServiceName(s));
+    const std::string what = "service " + s.name;
+    if (!names.insert(s.name).second) return InvalidArgument(what + " listed twice");
+    auto net = networks.find(s.network);
+    if (net == networks.end()) {
+      return InvalidArgument(what + ": unknown network \"" + s.network + "\"");
+    }
+    if (!vips.insert(s.vip.ToString()).second) {
+      return InvalidArgument(what + ": VIP " + s.vip.ToString() + " is another service's");
+    }
+    const bool v4 = s.vip.is_v4();
+    const std::string fam = v4 ? "4" : "6";
+    const char* nfproto = v4 ? "ip" : "ip6";
+    const std::string bridge = net->second->bridge;
+    for (const auto& b : s.backends) {
+      if (b.address.is_v4() != v4) {
+        return InvalidArgument(what + ": backend " + b.name + "'s address " + b.address.ToString() +
+                               " is not of the VIP's family");
+      }
+    }
+    t.elems["service_vips" + fam].push_back(s.vip.ToString());
+    if (hairpin.insert(bridge).second) {
+      t.elems["service_hairpin"].push_back(ConcatExpr({bridge, bridge}));
+    }
+    std::set<std::pair<std::string, uint16_t>> own_ports;
+    for (const auto& p : s.ports) {
+      if (p.protocol != "tcp" && p.protocol != "udp") {
+        return InvalidArgument(what + ": protocol must be tcp or udp");
+      }
+      if (p.port == 0) return InvalidArgument(what + ": port 0");
+      if (!own_ports.emplace(p.protocol, p.port).second) {
+        return InvalidArgument(what + ": port " + std::to_string(p.port) + "/" + p.protocol +
+                               " listed twice");
+      }
+    }
+    // The chain of each port with backends; what reaches it.
+    std::map<std::pair<std::string, uint16_t>, std::string> svc_chain;
+    for (const auto& p : s.ports) {
+      if (s.backends.empty()) continue;
+      const std::string tag = s.name + "-" + ServicePortText(p.protocol, p.port);
+      const std::string chain = "svc-" + tag;
+      svc_chain[{p.protocol, p.port}] = chain;
+      std::vector<json> rules;
+      json vmap = json::array();
+      for (size_t i = 0; i < s.backends.size(); ++i) {
+        const ServiceBackend& b = s.backends[i];
+        const std::string ep = "ep-" + tag + "-" + b.name;
+        const std::string aff = "aff-" + tag + "-" + b.name;
+        for (const std::string* n : {&chain, &ep, &aff}) {
+          if (n->size() > kMaxObjectName) {
+            return InvalidArgument(what + ": object name " + *n + " is too long");
+          }
+        }
+        if (!chain_names.insert(ep).second) {
+          return InvalidArgument(what + ": chain name " + ep + " is taken twice");
+        }
+        std::vector<json> ep_rules;
+        if (s.affinity) {
+          json set = SvcObject(aff);
+          set["type"] = v4 ? "ipv4_addr" : "ipv6_addr";
+          set["size"] = 65535;
+          set["flags"] = json::array({"timeout"});
+          set["timeout"] = s.affinity_timeout;
+          t.sets[aff] = std::move(set);
+          ep_rules.push_back(
+              {{"comment", "weft service " + s.name + ": remember the client for " + b.name},
+               {"expr", json::array({{{"set",
+                                       {{"op", "update"},
+                                        {"elem", PayloadExpr(nfproto, "saddr")},
+                                        {"set", SetRef(aff)}}}}})}});
+          rules.push_back(
+              {{"comment", "weft service " + s.name + ": clients stuck to " + b.name},
+               {"expr", json::array({MatchStmt("==", PayloadExpr(nfproto, "saddr"), SetRef(aff)),
+                                     GotoStmt(ep)})}});
+        }
+        ep_rules.push_back(
+            {{"comment", "weft service " + s.name + ": backend " + b.name},
+             {"expr",
+              json::array(
+                  {MatchStmt("==", MetaExpr("l4proto"), p.protocol),
+                   {{"dnat",
+                     {{"family", nfproto}, {"addr", b.address.ToString()}, {"port", p.port}}}}})}});
+        t.chains[ep] = std::move(ep_rules);
+        vmap.push_back(json::array({static_cast<int>(i), GotoStmt(ep)}));
+      }
+      rules.push_back(
+          {{"comment", "weft service " + s.name + ": one of " + std::to_string(s.backends.size()) +
+                           " backends"},
+           {"expr",
+            json::array(
+                {{{"vmap",
+                   {{"key",
+                     {{"numgen", {{"mode", "random"}, {"mod", s.backends.size()}, {"offset", 0}}}}},
+                    {"data", {{"set", vmap}}}}}}})}});
+      if (!chain_names.insert(chain).second) {
+        return InvalidArgument(what + ": chain name " + chain + " is taken twice");
+      }
+      t.chains[chain] = std::move(rules);
+      const std::string vip = s.vip.ToString();
+      t.elems["services" + fam].push_back(
+          json::array({ConcatExpr({bridge, vip, p.protocol, p.port}), GotoStmt(chain)}));
+      if (!net->second->tunnel.empty()) {
+        t.elems["services" + fam].push_back(json::array(
+            {ConcatExpr({net->second->tunnel, vip, p.protocol, p.port}), GotoStmt(chain)}));
+      }
+      t.elems["services_host" + fam].push_back(
+          json::array({ConcatExpr({vip, p.protocol, p.port}), GotoStmt(chain)}));
+    }
+    for (const auto& pub : s.publish) {
+      const std::string text = std::to_string(pub.host_port) + "/" + pub.protocol;
+      if (!own_ports.count({pub.protocol, pub.port})) {
+        return InvalidArgument(what + ": published " + text + " is not one of its ports");
+      }
+      if (pub.host_port == 0) return InvalidArgument(what + ": host port 0");
+      if (!published.emplace(pub.protocol, pub.host_port).second) {
+        return InvalidArgument(what + ": host port " + text + " already published");
+      }
+      json key = ConcatExpr({pub.protocol, pub.host_port});
+      auto chain = svc_chain.find({pub.protocol, pub.port});
+      if (chain == svc_chain.end() || net->second->internal) {
+        t.elems["service_idle"].push_back(std::move(key));  // refused at once
+      } else {
+        t.elems["service_ports"].push_back(json::array({std::move(key), GotoStmt(chain->second)}));
+      }
+    }
+  }
+  return t;
+}
+
+void AddServiceObjects(json& cmds, const ServiceTable& t) {
+  for (const auto& shared : SharedObjects()) {
+    json o = SvcObject(shared.name);
+    o["type"] = shared.type;
+    if (std::string_view(shared.kind) == "map") o["map"] = "verdict";
+    cmds.push_back(SvcAdd(shared.kind, std::move(o)));
+  }
+  for (const auto& [name, set] : t.sets) cmds.push_back(SvcAdd("set", set));
+  // Chains first (empty), then their rules: rules may jump to any of them.
+  for (const auto& [name, rules] : t.chains) cmds.push_back(SvcAdd("chain", SvcObject(name)));
+  // ep- chains sort before svc- chains, so the targets' rules come first.
+  for (const auto& [name, rules] : t.chains) {
+    for (const auto& r : rules) cmds.push_back(SvcRule(name, r));
+  }
+  // The shared maps' elements last: they jump to the chains.
+  for (const auto& shared : SharedObjects()) {
+    auto it = t.elems.find(shared.name);
+    if (it == t.elems.end() || it->second.empty()) continue;
+    cmds.push_back({{"add",
+                     {{"element",
+                       {{"family", kTableFamily},
+                        {"table", kTableName},
+                        {"name", shared.name},
+                        {"elem", it->second}}}}}});
+  }
+}
+
+void AddServiceDispatch(json& cmds, const std::string& chain) {
+  auto rule = [&](std::string comment, json expr) {
+    cmds.push_back(SvcRule(chain, {{"comment", std::move(comment)}, {"expr", std::move(expr)}}));
+  };
+  const json l4 = MetaExpr("l4proto"), dport = PayloadExpr("th", "dport");
+  for (const auto& [nfproto, fam] : {std::pair{"ip", "4"}, std::pair{"ip6", "6"}}) {
+    const std::string label = std::string(" (ipv") + fam + ")";
+    if (chain == "prerouting") {
+      rule("weft: services" + label,
+           json::array({{{"vmap",
+                          {{"key", ConcatExpr({MetaExpr("iifname"), PayloadExpr(nfproto, "daddr"),
+                                               l4, dport})},
+                           {"data", SetRef(std::string("services") + fam)}}}}}));
+    } else {
+      rule("weft: services from this host" + label,
+           json::array({{{"vmap",
+                          {{"key", ConcatExpr({PayloadExpr(nfproto, "daddr"), l4, dport})},
+                           {"data", SetRef(std::string("services_host") + fam)}}}}}));
+    }
+  }
+  rule("weft: published service ports",
+       json::array(
+           {MatchStmt("==", FibDaddrTypeExpr(), "local"),
+            {{"vmap", {{"key", ConcatExpr({l4, dport})}, {"data", SetRef("service_ports")}}}}}));
+}
+
+void AddServiceInputChain(json& cmds) {
+  json chain = SvcObject("input");
+  chain["type"] = "filter";
+  chain["hook"] = "input";
+  chain["prio"] = 0;
+  chain["policy"] = "accept";
+  cmds.push_back(SvcAdd("chain", std::move(chain)));
+  auto rule = [&](std::string comment, json expr) {
+    cmds.push_back(SvcRule("input", {{"comment", std::move(comment)}, {"expr", std::move(expr)}}));
+  };
+  // What reaches a VIP undNATed has no backend to go to: refused at once.
+  rule("weft: services: a VIP port without a backend (ipv4)",
+       json::array({MatchStmt("==", PayloadExpr("ip", "daddr"), SetRef("service_vips4")),
+                    {{"reject", {{"type", "icmp"}, {"expr", "port-unreachable"}}}}}));
+  rule("weft: services: a VIP port without a backend (ipv6)",
+       json::array({MatchStmt("==", PayloadExpr("ip6", "daddr"), SetRef("service_vips6")),
+                    {{"reject", {{"type", "icmpv6"}, {"expr", "port-unreachable"}}}}}));
+  rule("weft: published service ports without a backend",
+       json::array({MatchStmt("==", FibDaddrTypeExpr(), "local"),
+                    MatchStmt("==", ConcatExpr({MetaExpr("l4proto"), PayloadExpr("th", "dport")}),
+                              SetRef("service_idle")),
+                    {{"reject", {{"type", "icmpx"}, {"expr", "port-unreachable"}}}}}));
+}
+
+void AddServiceHairpin(json& cmds) {
+  cmds.push_back(SvcRule(
+      "postrouting",
+      {{"comment", "weft: services: clients on their backend's network"},
+       {"expr", json::array({MatchStmt("in", CtExpr("status"), "dnat"),
+                             MatchStmt("==", ConcatExpr({MetaExpr("iifname"), MetaExpr("oifname")}),
+                                       SetRef("service_hairpin")),
+                             MasqueradeStmt()})}}));
+}
+
+Result<ServiceDelta> ServiceChanges(const FirewallModel& before, const FirewallModel& after) {
+  WEFT_ASSIGN_OR_RETURN(ServiceTable from, BuildServiceTable(before));
+  WEFT_ASSIGN_OR_RETURN(ServiceTable to, BuildServiceTable(after));
+  json batch = json::array(), leftovers = json::array();
+  auto element = [](const std::string& verb, const std::string& set, const json& elems) {
+    return json{
+        {verb,
+         {{"element",
+           {{"family", kTableFamily}, {"table", kTableName}, {"name", set}, {"elem", elems}}}}}};
+  };
+  // New per-service sets and chains, before anything refers to them.
+  for (const auto& [name, set] : to.sets) {
+    if (!from.sets.count(name)) batch.push_back(SvcAdd("set", set));
+  }
+  for (const auto& [name, rules] : to.chains) {
+    if (!from.chains.count(name)) batch.push_back(SvcAdd("chain", SvcObject(name)));
+  }
+  // Rules of new and changed chains (a changed chain is flushed first).
+  for (const auto& [name, rules] : to.chains) {
+    auto old = from.chains.find(name);
+    if (old != from.chains.end() && old->second == rules) continue;
+    if (old != from.chains.end()) batch.push_back({{"flush", {{"chain", SvcObject(name)}}}});
+    for (const auto& r : rules) batch.push_back(SvcRule(name, r));
+  }
+  // Elements of the shared maps and sets: the ones that go, then the new.
+  for (const auto& [set, elems] : from.elems) {
+    const auto& wanted = to.elems[set];
+    json gone = json::array();
+    for (const auto& e : elems) {
+      if (std::find(wanted.begin(), wanted.end(), e) == wanted.end()) gone.push_back(e);
+    }
+    if (!gone.empty()) batch.push_back(element("delete", set, gone));
+  }
+  for (const auto& [set, elems] : to.elems) {
+    const auto& had = from.elems[set];
+    json come = json::array();
+    for (const auto& e : elems) {
+      if (std::find(had.begin(), had.end(), e) == had.end()) come.push_back(e);
+    }
+    if (!come.empty()) batch.push_back(element("add", set, come));
+  }
+  // Chains and sets that go: emptied now, deleted in the next transaction.
+  for (const auto& [name, rules] : from.chains) {
+    if (to.chains.count(name)) continue;
+    batch.push_back({{"flush", {{"chain", SvcObject(name)}}}});
+    leftovers.push_back({{"delete", {{"chain", SvcObject(name)}}}});
+  }
+  for (const auto& [name, set] : from.sets) {
+    if (!to.sets.count(name)) leftovers.push_back({{"delete", {{"set", SvcObject(name)}}}});
+  }
+  return ServiceDelta{{{"nftables", std::move(batch)}}, {{"nftables", std::move(leftovers)}}};
+}
+
+}  // namespace weft::firewall
