@@ -89,6 +89,9 @@ void AddCreateOptions(CLI::App* cmd, core::ContainerSpec& spec, std::vector<std:
   cmd->add_option("--hostname", spec.hostname, "Hostname inside the container");
   cmd->add_option("--alias", spec.aliases, "Extra DNS name on its networks (repeatable)")
       ->allow_extra_args(false);
+  cmd->add_option("--service", spec.services,
+                  "Back this service (on one of its networks) from the start (repeatable)")
+      ->allow_extra_args(false);
 }
 
 }  // namespace
@@ -122,13 +125,15 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   connect->add_option("--ip6", spec->ip6, "Static IPv6 address");
   connect->add_option("--alias", spec->aliases, "Extra DNS name on this network (repeatable)")
       ->allow_extra_args(false);
+  connect->add_option("--service", spec->services, "Back this service on the network (repeatable)")
+      ->allow_extra_args(false);
   connect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   connect->callback([&inv, spec, network, dry_run] {
     inv.action = [spec, network, dry_run](core::Context& ctx) -> Status {
       WEFT_ASSIGN_OR_RETURN(auto prep, core::PrepareOverlayAttach(ctx, {*network}, *dry_run));
       Status s = RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) {
                    return core::PlanConnect(in, *network, spec->name, spec->ip, spec->ip6,
-                                            spec->aliases, prep);
+                                            spec->aliases, prep, spec->services);
                  }).status();
       if (!s.ok()) core::ReleaseUnusedClaims(ctx, prep);
       return s;

@@ -40,6 +40,7 @@ void AddGraphCommand(CLI::App& app, Invocation& inv);
 void AddDoctorCommand(CLI::App& app, Invocation& inv);
 void AddTraceCommand(CLI::App& app, Invocation& inv);
 void AddClusterCommands(CLI::App& app, Invocation& inv);
+void AddServiceCommands(CLI::App& app, Invocation& inv);
 
 // Parses argv and runs the chosen command. Returns the process exit code.
 // Errors print one line, "weft: error: ...", on stderr.

@@ -14,8 +14,9 @@ namespace weft::cli {
 
 control::DaemonFiles DaemonFilesOf(const core::Context& ctx);
 
-// Whether weftd must run: a bridge network with DNS enabled, or this host
-// is in a cluster (weftd renews its lease). False when there is no store yet.
+// Whether weftd must run: a bridge network with DNS enabled, a service with
+// backends to health-check, or this host is in a cluster (weftd renews its
+// lease). False when there is no store yet.
 Result<bool> NeedsDaemon(core::Context& ctx);
 
 // If a network needs weftd, makes sure it runs (starting it if it died or

@@ -55,6 +55,7 @@ int Run(int argc, char** argv) {
   AddGraphCommand(app, inv);
   AddTraceCommand(app, inv);
   AddClusterCommands(app, inv);
+  AddServiceCommands(app, inv);
 
   try {
     app.parse(argc, argv);

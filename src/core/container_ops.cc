@@ -17,6 +17,7 @@
 #include "core/network_ops.h"
 #include "core/overlay_presence.h"
 #include "core/port_spec.h"
+#include "core/service_ops.h"
 #include "core/snapshot.h"
 #include "drivers/driver.h"
 #include "drivers/overlay.h"
@@ -258,16 +259,34 @@ Status CheckPorts(engine::HostView& host, const Snapshot& snap, const store::Con
 
 // Adds the firewall step that takes the table from the snapshot's state to
 // the state with `updated` in place of the container of the same name
-// (absent when `remove`).
+// (absent when `remove`) and `services` (nullptr: the snapshot's).
 Status PlanContainerFirewall(engine::Plan& plan, const PlanInput& in, const Snapshot& snap,
-                             const store::Container& updated, bool remove) {
+                             const store::Container& updated, bool remove,
+                             const std::vector<store::Service>* services = nullptr) {
   std::vector<store::Container> after;
   for (const auto& c : snap.containers) {
     if (c.name != updated.name) after.push_back(c);
   }
   if (!remove) after.push_back(updated);
-  return PlanFirewall(plan, in.session, in.host, BuildFirewallModel(snap.networks, snap.containers),
-                      BuildFirewallModel(snap.networks, after));
+  return PlanFirewall(
+      plan, in.session, in.host, BuildFirewallModel(snap.networks, snap.containers, snap.services),
+      BuildFirewallModel(snap.networks, after, services ? *services : snap.services));
+}
+
+// The new backend rows `after` has for `container` that `snap` lacks.
+std::vector<std::pair<std::string, store::Backend>> NewBackendRows(
+    const Snapshot& snap, const std::vector<store::Service>& after, const std::string& container) {
+  std::vector<std::pair<std::string, store::Backend>> rows;
+  auto had = BackendRowsOf(snap, container);
+  for (const auto& s : after) {
+    for (const auto& b : s.backends) {
+      if (b.container != container) continue;
+      bool old =
+          std::any_of(had.begin(), had.end(), [&](const auto& r) { return r.first == s.name; });
+      if (!old) rows.emplace_back(s.name, b);
+    }
+  }
+  return rows;
 }
 
 // Adds the steps that make this node's row of an overlay network (absent
@@ -365,12 +384,12 @@ Status PlanOverlayLeave(engine::Plan& plan, const PlanInput& in,
          return store->Update([&](store::Tx& tx) { return tx.DeleteNetwork(name); });
        },
        [store, net] { return store->Update([&](store::Tx& tx) { return tx.PutNetwork(net); }); }});
-  auto before = BuildFirewallModel(networks, containers);
+  auto before = BuildFirewallModel(networks, containers, in.snap.services);
   networks.erase(std::remove_if(networks.begin(), networks.end(),
                                 [&](const store::Network& n) { return n.name == net.name; }),
                  networks.end());
-  WEFT_RETURN_IF_ERROR(
-      PlanFirewall(plan, in.session, in.host, before, BuildFirewallModel(networks, containers)));
+  WEFT_RETURN_IF_ERROR(PlanFirewall(plan, in.session, in.host, before,
+                                    BuildFirewallModel(networks, containers, in.snap.services)));
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
   driver->PlanDelete(plan, in.session, net);
   return Status::Ok();
@@ -553,9 +572,10 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
     }
   }
   if (mode != store::Mode::kHost) PlanFiles(plan, in.paths, snap, c);
-  if (!c.ports.empty()) {
-    WEFT_RETURN_IF_ERROR(CheckPorts(in.host, snap, c));
-    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, snap, c, false));
+  WEFT_ASSIGN_OR_RETURN(auto services, JoinServices(snap, c, spec.services));
+  if (!c.ports.empty()) WEFT_RETURN_IF_ERROR(CheckPorts(in.host, snap, c));
+  if (!c.ports.empty() || !spec.services.empty()) {
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, snap, c, false, &services));
   }
   store::Store* store = &in.store;
   plan.Add({"record-container", "",
@@ -563,6 +583,7 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
             [store, name = c.name] {
               return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); });
             }});
+  PlanRecordBackends(plan, store, NewBackendRows(snap, services, c.name));
   for (const auto& ep : c.endpoints) {
     if (const store::Network* net = snap.FindNetwork(ep.network)) {
       PlanPublish(plan, spec.overlay, c, *net, ep);
@@ -603,7 +624,8 @@ Result<engine::Plan> PlanRecordSandbox(const PlanInput& in, const std::string& c
 Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network,
                                  const std::string& container, const std::string& ip,
                                  const std::string& ip6, const std::vector<std::string>& aliases,
-                                 const OverlayAttach& overlay) {
+                                 const OverlayAttach& overlay,
+                                 const std::vector<std::string>& services) {
   Snapshot snap = in.snap;  // an overlay row made or updated here joins it
   const store::Container* c = snap.FindContainer(container);
   if (!c) return NotFound("no container " + Quote(container));
@@ -629,10 +651,12 @@ Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network
   store::Container updated = *c;
   updated.endpoints.push_back(ep);
   PlanFiles(plan, in.paths, snap, updated, c);
-  if (!updated.ports.empty()) {
-    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, snap, updated, false));
+  WEFT_ASSIGN_OR_RETURN(auto joined, JoinServices(snap, updated, services));
+  if (!updated.ports.empty() || !services.empty()) {
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, snap, updated, false, &joined));
   }
   PlanRecordEndpoint(plan, &in.store, ep);
+  PlanRecordBackends(plan, &in.store, NewBackendRows(snap, joined, container));
   PlanPublish(plan, overlay, *c, *net, ep);
   return plan;
 }
@@ -663,10 +687,36 @@ Result<engine::Plan> PlanDisconnect(const PlanInput& in, const store::Container&
              [&](store::Tx& tx) { return tx.DeleteEndpoint(ep.container, ep.network); });
        },
        [store, ep] { return store->Update([&](store::Tx& tx) { return tx.PutEndpoint(ep); }); }});
-  if (sync_firewall && !c.ports.empty()) {
+  // The services on this network it backs lose it (rules, then records).
+  auto backed = BackendRowsOf(in.snap, c.name, net.name);
+  if (sync_firewall && (!c.ports.empty() || !backed.empty())) {
     store::Container without = c;
     without.endpoints.erase(without.endpoints.begin() + (it - c.endpoints.begin()));
-    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, in.snap, without, false));
+    std::vector<store::Service> services = in.snap.services;
+    for (auto& s : services) {
+      if (s.network != net.name) continue;
+      std::erase_if(s.backends, [&](const store::Backend& b) { return b.container == c.name; });
+    }
+    WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, in.snap, without, false, &services));
+  }
+  if (!backed.empty()) {
+    plan.Add({"remove-backend-records", "",
+              [store, backed] {
+                return store->Update([&](store::Tx& tx) -> Status {
+                  for (const auto& [service, b] : backed) {
+                    WEFT_RETURN_IF_ERROR(tx.DeleteBackend(service, b.container));
+                  }
+                  return Status::Ok();
+                });
+              },
+              [store, backed] {
+                return store->Update([&](store::Tx& tx) -> Status {
+                  for (const auto& [service, b] : backed) {
+                    WEFT_RETURN_IF_ERROR(tx.PutBackend(service, b));
+                  }
+                  return Status::Ok();
+                });
+              }});
   }
   bool had_default = it == c.endpoints.begin();
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
@@ -691,12 +741,22 @@ Result<engine::Plan> PlanRemoveContainer(const PlanInput& in, const std::string&
   const store::Container c = *found;
   engine::Plan plan("rm " + name);
   store::Store* store = &in.store;
+  // Its backend rows go with it (the store cascades) and come back with it.
+  auto backed = BackendRowsOf(snap, name);
   plan.Add({"remove-container-record", "",
             [store, name] {
               return store->Update([&](store::Tx& tx) { return tx.DeleteContainer(name); });
             },
-            [store, c] { return store->Update([&](store::Tx& tx) { return PutWhole(tx, c); }); }});
-  if (!c.ports.empty()) {
+            [store, c, backed] {
+              return store->Update([&](store::Tx& tx) -> Status {
+                WEFT_RETURN_IF_ERROR(PutWhole(tx, c));
+                for (const auto& [service, b] : backed) {
+                  WEFT_RETURN_IF_ERROR(tx.PutBackend(service, b));
+                }
+                return Status::Ok();
+              });
+            }});
+  if (!c.ports.empty() || !backed.empty()) {
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, snap, c, true));
   }
   // Steps that undo cleanly come first; kernel deletions, which can only be

@@ -54,6 +54,9 @@ struct ContainerSpec {
   // endpoint there) or updates (a block newly held), and the cluster store
   // the plan publishes the new endpoints to.
   OverlayAttach overlay;
+  // Services (on the first network... any of its networks) the container
+  // backs from the start (core/service_ops.h).
+  std::vector<std::string> services;
 };
 
 // kAlreadyExists for a taken name, address, host port or namespace;
@@ -73,7 +76,8 @@ Result<engine::Plan> PlanRecordSandbox(const PlanInput& in, const std::string& c
 Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network,
                                  const std::string& container, const std::string& ip,
                                  const std::string& ip6, const std::vector<std::string>& aliases,
-                                 const OverlayAttach& overlay = {});
+                                 const OverlayAttach& overlay = {},
+                                 const std::vector<std::string>& services = {});
 
 // `weft disconnect NETWORK CONTAINER`: kNotFound for an unknown container,
 // then for an unknown network, then when the container is not on it.

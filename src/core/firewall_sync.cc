@@ -7,16 +7,50 @@
 #include <tuple>
 
 #include "base/ip.h"
+#include "core/service_ops.h"
 #include "core/sysctl_step.h"
 #include "drivers/overlay.h"
 #include "firewall/explain.h"
 #include "firewall/openings.h"
 #include "firewall/ruleset.h"
+#include "firewall/service_rules.h"
 
 namespace weft::core {
 
+namespace {
+
+// The services' rules: the unreadable records and those on unknown networks
+// are skipped, like an unreadable port.
+void AddServiceRules(firewall::FirewallModel& m, const std::vector<store::Container>& containers,
+                     const std::vector<store::Service>& services) {
+  for (const auto& s : services) {
+    auto vip = IpAddress::Parse(s.vip);
+    bool known = std::any_of(m.networks.begin(), m.networks.end(),
+                             [&](const auto& n) { return n.name == s.network; });
+    if (!vip.ok() || !known) continue;
+    firewall::ServiceRules r;
+    r.name = s.name;
+    r.network = s.network;
+    r.vip = *vip;
+    for (const auto& p : s.ports) r.ports.push_back({p.protocol, p.port});
+    for (const auto& p : s.publish) r.publish.push_back({p.protocol, p.host_port, p.port});
+    r.affinity = s.affinity == "client-ip";
+    for (const auto& b : s.backends) {  // sorted by container
+      if (!InRotation(s, b)) continue;
+      auto address = IpAddress::Parse(BackendAddress(s, containers, b.container));
+      if (address.ok()) r.backends.push_back({b.container, *address});
+    }
+    m.services.push_back(std::move(r));
+  }
+  std::sort(m.services.begin(), m.services.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+}
+
+}  // namespace
+
 firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& networks,
-                                           const std::vector<store::Container>& containers) {
+                                           const std::vector<store::Container>& containers,
+                                           const std::vector<store::Service>& services) {
   firewall::FirewallModel m;
   std::map<std::string, const store::Network*> by_name;
   for (const auto& n : networks) {
@@ -66,6 +100,7 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
       }
     }
   }
+  AddServiceRules(m, containers, services);
   return m;
 }
 
@@ -99,23 +134,32 @@ std::vector<firewall::PortRule> PortsMissingFrom(const firewall::FirewallModel& 
   return out;
 }
 
-// One batch that deletes `gone`'s map elements and adds `come`'s.
-Result<nlohmann::json> ElementBatch(const firewall::FirewallModel& model,
-                                    const std::vector<firewall::PortRule>& gone,
-                                    const std::vector<firewall::PortRule>& come) {
-  WEFT_ASSIGN_OR_RETURN(auto del, firewall::PortElements(model, gone, "delete"));
-  WEFT_ASSIGN_OR_RETURN(auto add, firewall::PortElements(model, come, "add"));
+// The transactions that take the table from `from` to `to` when only
+// published ports and services differ: `gone`'s map elements deleted,
+// `come`'s added, and exactly the services' objects that changed; then the
+// services' emptied chains deleted (firewall::ServiceChanges).
+Result<firewall::ServiceDelta> ElementBatch(const firewall::FirewallModel& from,
+                                            const firewall::FirewallModel& to,
+                                            const std::vector<firewall::PortRule>& gone,
+                                            const std::vector<firewall::PortRule>& come) {
+  WEFT_ASSIGN_OR_RETURN(auto del, firewall::PortElements(from, gone, "delete"));
+  WEFT_ASSIGN_OR_RETURN(auto add, firewall::PortElements(to, come, "add"));
   for (auto& c : add["nftables"]) del["nftables"].push_back(std::move(c));
-  return del;
+  WEFT_ASSIGN_OR_RETURN(auto services, firewall::ServiceChanges(from, to));
+  for (auto& c : services.batch["nftables"]) del["nftables"].push_back(std::move(c));
+  return firewall::ServiceDelta{std::move(del), std::move(services.leftovers)};
 }
 
-// Applies `first`; if the kernel refuses it (say the table was flushed under
-// us), applies the whole ruleset `fallback` instead.
-Status ApplyOrRebuild(const engine::SessionPtr& session, const nlohmann::json& first,
+// Applies `delta`; if the kernel refuses it (say the table was flushed under
+// us), or its leftovers, applies the whole ruleset `fallback` instead.
+Status ApplyOrRebuild(const engine::SessionPtr& session, const firewall::ServiceDelta& delta,
                       const nlohmann::json& fallback) {
   WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
-  if (first["nftables"].empty()) return Status::Ok();
-  if (fw->Apply(first).ok()) return Status::Ok();
+  if (delta.batch["nftables"].empty()) return Status::Ok();
+  if (fw->Apply(delta.batch).ok() &&
+      (delta.leftovers["nftables"].empty() || fw->Apply(delta.leftovers).ok())) {
+    return Status::Ok();
+  }
   return fw->Apply(fallback);
 }
 
@@ -164,19 +208,22 @@ Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, engine::Host
                     const firewall::FirewallModel& before, const firewall::FirewallModel& after) {
   // With no networks left, weft's table goes entirely: nothing is left behind.
   auto batch_for = [](const firewall::FirewallModel& m) -> Result<nlohmann::json> {
-    if (m.networks.empty() && m.ports.empty()) return firewall::DeleteTable();
+    if (m.networks.empty() && m.ports.empty() && m.services.empty()) {
+      return firewall::DeleteTable();
+    }
     return firewall::BuildRuleset(m);
   };
   WEFT_ASSIGN_OR_RETURN(nlohmann::json apply, batch_for(after));
   WEFT_ASSIGN_OR_RETURN(nlohmann::json undo, batch_for(before));
   if (SameNetworks(before, after) && !after.networks.empty()) {
-    // Only published ports change: exactly their map elements, in one
-    // transaction, instead of rebuilding the table.
+    // Only published ports and services change: exactly their map elements
+    // and service chains, in one transaction, instead of rebuilding the table.
     auto gone = PortsMissingFrom(before, after);
     auto come = PortsMissingFrom(after, before);
-    WEFT_ASSIGN_OR_RETURN(auto forward, ElementBatch(after, gone, come));
-    WEFT_ASSIGN_OR_RETURN(auto backward, ElementBatch(before, come, gone));
-    plan.Add({"apply-firewall", firewall::Explain(forward),
+    WEFT_ASSIGN_OR_RETURN(auto forward, ElementBatch(before, after, gone, come));
+    WEFT_ASSIGN_OR_RETURN(auto backward, ElementBatch(after, before, come, gone));
+    plan.Add({"apply-firewall",
+              firewall::Explain(forward.batch) + firewall::Explain(forward.leftovers),
               [session, forward, apply] { return ApplyOrRebuild(session, forward, apply); },
               [session, backward, undo] { return ApplyOrRebuild(session, backward, undo); }});
     return Status::Ok();

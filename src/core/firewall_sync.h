@@ -10,9 +10,12 @@
 
 namespace weft::core {
 
-// What the firewall must enforce for these networks and containers.
+// What the firewall must enforce for these networks, containers and
+// services (each service with its backends in rotation: core/service_ops.h
+// InRotation, attached to the service's network).
 firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& networks,
-                                           const std::vector<store::Container>& containers);
+                                           const std::vector<store::Container>& containers,
+                                           const std::vector<store::Service>& services);
 
 // Adds the step that makes weft's nftables table match `after` in one atomic
 // transaction; its undo makes it match `before` again. The explanation is the

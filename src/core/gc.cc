@@ -102,7 +102,8 @@ Result<engine::Plan> PlanGc(const PlanInput& in) {
   }
 
   // 4. Sysctls and the firewall, as the surviving store says.
-  WEFT_RETURN_IF_ERROR(PlanReconcileSteps(plan, session, in.host, networks, live));
+  WEFT_RETURN_IF_ERROR(
+      PlanReconcileSteps(plan, session, in.host, networks, live, in.snap.services));
   return plan;
 }
 

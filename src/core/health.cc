@@ -5,6 +5,7 @@
 
 #include "core/firewall_sync.h"
 #include "core/foreign_firewalls.h"
+#include "core/service_ops.h"
 #include "core/snapshot.h"
 #include "core/sysctl_step.h"
 #include "drivers/driver.h"
@@ -87,7 +88,9 @@ std::vector<std::string> LegacyAdvice(const std::vector<store::Network>& network
 }
 
 Result<nlohmann::json> WantedBatch(const firewall::FirewallModel& m) {
-  if (m.networks.empty() && m.ports.empty()) return firewall::DeleteTable();
+  if (m.networks.empty() && m.ports.empty() && m.services.empty()) {
+    return firewall::DeleteTable();
+  }
   return firewall::BuildRuleset(m);
 }
 
@@ -95,10 +98,14 @@ Result<nlohmann::json> WantedBatch(const firewall::FirewallModel& m) {
 
 Result<HealthReport> CheckHealth(Context& ctx, engine::KernelSession& session) {
   HealthReport r;
-  std::vector<store::Network> networks;
-  std::vector<store::Container> containers;
-  if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
-  auto model = BuildFirewallModel(networks, containers);
+  Snapshot snap;
+  if (ctx.HasStore()) {
+    WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+    WEFT_ASSIGN_OR_RETURN(snap, ReadSnapshot(*store));
+  }
+  const std::vector<store::Network>& networks = snap.networks;
+  const std::vector<store::Container>& containers = snap.containers;
+  auto model = BuildFirewallModel(networks, containers, snap.services);
 
   // Read through the view (only dumps), each thing once.
   engine::HostSnapshot host(session);
@@ -158,17 +165,19 @@ Result<HealthReport> CheckHealth(Context& ctx, engine::KernelSession& session) {
 
 Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session, engine::HostView& host,
                           const std::vector<store::Network>& networks,
-                          const std::vector<store::Container>& containers) {
+                          const std::vector<store::Container>& containers,
+                          const std::vector<store::Service>& services) {
   auto drifted = DriftedSysctls(host, networks);
   if (!drifted.empty()) {
     std::vector<std::pair<std::string, std::string>> wanted;
     for (const auto& s : drifted) wanted.emplace_back(s.key, s.want);
     plan.Add(SysctlStep("reconcile-sysctls", std::move(wanted)));
   }
-  auto model = BuildFirewallModel(networks, containers);
+  WEFT_RETURN_IF_ERROR(PlanServiceAddresses(plan, session, host, networks, services));
+  auto model = BuildFirewallModel(networks, containers, services);
   WEFT_ASSIGN_OR_RETURN(auto listing, host.FirewallTable());
   WEFT_ASSIGN_OR_RETURN(auto batch, WantedBatch(model));
-  bool in_sync = (model.networks.empty() && model.ports.empty())
+  bool in_sync = (model.networks.empty() && model.ports.empty() && model.services.empty())
                      ? listing.is_null()
                      : firewall::DiffTable(batch, listing).empty();
   if (in_sync) batch = {{"nftables", nlohmann::json::array()}};
@@ -191,8 +200,8 @@ Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session, engine
 
 Result<engine::Plan> PlanReconcile(const PlanInput& in) {
   engine::Plan plan("reconcile");
-  WEFT_RETURN_IF_ERROR(
-      PlanReconcileSteps(plan, in.session, in.host, in.snap.networks, in.snap.containers));
+  WEFT_RETURN_IF_ERROR(PlanReconcileSteps(plan, in.session, in.host, in.snap.networks,
+                                          in.snap.containers, in.snap.services));
   return plan;
 }
 

@@ -43,7 +43,8 @@ Result<HealthReport> CheckHealth(Context& ctx, engine::KernelSession& session);
 // definition not what the store says).
 Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session, engine::HostView& host,
                           const std::vector<store::Network>& networks,
-                          const std::vector<store::Container>& containers);
+                          const std::vector<store::Container>& containers,
+                          const std::vector<store::Service>& services);
 
 // Steps that rebuild weft's nftables table from the store in one transaction
 // and turn forwarding and route_localnet back on. Steps whose part already

@@ -221,9 +221,9 @@ Result<store::Network> PlanNewNetwork(engine::Plan& plan, const PlanInput& in,
 Status PlanNetworkCreate(engine::Plan& plan, const PlanInput& in, const store::Network& net) {
   std::vector<store::Network> networks = in.snap.networks;
   const std::vector<store::Container>& containers = in.snap.containers;
-  auto before = BuildFirewallModel(networks, containers);
+  auto before = BuildFirewallModel(networks, containers, in.snap.services);
   networks.push_back(net);
-  auto after = BuildFirewallModel(networks, containers);
+  auto after = BuildFirewallModel(networks, containers, in.snap.services);
 
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
   driver->PlanCreate(plan, in.session, net);
@@ -251,6 +251,15 @@ Result<engine::Plan> PlanNetworkRemove(const PlanInput& in, const std::string& n
     return NotFound("no network \"" + name + "\"");
   }
   store::Network net = *it;
+  // Services live on the network; --force does not take them away.
+  std::string services;
+  for (const auto& s : in.snap.services) {
+    if (s.network == name) services += (services.empty() ? "\"" : ", \"") + s.name + "\"";
+  }
+  if (!services.empty()) {
+    return FailedPrecondition("network \"" + name + "\" has services " + services +
+                              "; remove them first (weft service rm)");
+  }
 
   std::vector<std::string> attached;
   for (const auto& c : containers) {
@@ -279,7 +288,7 @@ Result<engine::Plan> PlanNetworkRemove(const PlanInput& in, const std::string& n
          return store->Update([&](store::Tx& tx) { return tx.DeleteNetwork(name); });
        },
        [store, net] { return store->Update([&](store::Tx& tx) { return tx.PutNetwork(net); }); }});
-  auto before = BuildFirewallModel(networks, containers);
+  auto before = BuildFirewallModel(networks, containers, in.snap.services);
   networks.erase(std::find_if(networks.begin(), networks.end(),
                               [&](const store::Network& n) { return n.name == name; }));
   for (auto& c : containers) {
@@ -287,7 +296,7 @@ Result<engine::Plan> PlanNetworkRemove(const PlanInput& in, const std::string& n
                                      [&](const store::Endpoint& e) { return e.network == name; }),
                       c.endpoints.end());
   }
-  auto after = BuildFirewallModel(networks, containers);
+  auto after = BuildFirewallModel(networks, containers, in.snap.services);
   WEFT_RETURN_IF_ERROR(PlanFirewall(plan, in.session, in.host, before, after));
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
   driver->PlanDelete(plan, in.session, net);

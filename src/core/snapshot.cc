@@ -19,8 +19,18 @@ const store::Container* Snapshot::FindContainer(const std::string& name) const {
   return nullptr;
 }
 
+const store::Service* Snapshot::FindService(const std::string& name) const {
+  for (const auto& s : services) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
 std::vector<std::string> Snapshot::UsedAddresses(const std::string& network) const {
   std::vector<std::string> out;
+  for (const auto& s : services) {
+    if (s.network == network && !s.vip.empty()) out.push_back(s.vip);
+  }
   for (const auto& c : containers) {
     for (const auto& e : c.endpoints) {
       if (e.network != network) continue;
@@ -46,6 +56,7 @@ Result<Snapshot> ReadSnapshot(store::Store& store) {
   WEFT_RETURN_IF_ERROR(store.View([&](store::Tx& tx) -> Status {
     WEFT_ASSIGN_OR_RETURN(snap.networks, tx.ListNetworks());
     WEFT_ASSIGN_OR_RETURN(snap.containers, tx.ListContainers());
+    WEFT_ASSIGN_OR_RETURN(snap.services, tx.ListServices());
     return Status::Ok();
   }));
   for (auto& c : snap.containers) SortEndpoints(c);

@@ -15,12 +15,14 @@ namespace weft::core {
 struct Snapshot {
   std::vector<store::Network> networks;
   std::vector<store::Container> containers;
+  std::vector<store::Service> services;  // with their backends
 
   // nullptr when absent.
   const store::Network* FindNetwork(const std::string& name) const;
   const store::Container* FindContainer(const std::string& name) const;
-  // The addresses leased on `network` (IPv4 and IPv6), as the store's
-  // UsedAddresses reads them.
+  const store::Service* FindService(const std::string& name) const;
+  // The addresses leased on `network` (IPv4 and IPv6) and its services'
+  // VIPs, as the store's UsedAddresses reads them.
   std::vector<std::string> UsedAddresses(const std::string& network) const;
 };
 

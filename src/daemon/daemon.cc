@@ -35,7 +35,10 @@ Daemon::Daemon(const Options& options)
             if (idle() && options_.exit_when_idle) Shutdown();
           }),
       openings_(options.files.db()),
-      member_(options.files.state_dir, options.files.db()) {}
+      member_(options.files.state_dir, options.files.db()),
+      services_(loop_, worker_, options.files.db(), [this] {
+        if (Status s = dns_.Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
+      }) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
   std::unique_ptr<Daemon> d(new Daemon(options));
@@ -151,7 +154,7 @@ void Daemon::ScheduleResync() {
     KeepOpenings();
     KeepMembership();
     if (idle() && options_.exit_when_idle) {
-      spdlog::info("no network needs DNS and not in a cluster: stopping");
+      spdlog::info("no network needs DNS, no service needs checks, not in a cluster: stopping");
       Shutdown();
       return;
     }
@@ -244,14 +247,20 @@ void Daemon::Publish(const Json& request, ControlServer::Reply reply) {
 }
 
 bool Daemon::idle() const {
-  if (!dns_.idle()) return false;
+  if (!dns_.idle() || services_.needed()) return false;
   // Read each time (a small file): `weft cluster join` asks for a reload
   // right after writing it, and that reload must not see an idle daemon.
   auto config = cluster::LoadConfig(options_.files.state_dir);
   return config.ok() && !config->has_value();
 }
 
-Status Daemon::Reload() { return dns_.Reload(); }
+Status Daemon::Reload() {
+  Status dns = dns_.Reload();
+  if (options_.check_services) {
+    if (Status s = services_.Refresh(); !s.ok()) spdlog::warn("services: {}", s.message());
+  }
+  return dns;
+}
 
 Json Daemon::Handle(const Json& request) {
   const std::string op = request.value("op", "");
@@ -279,6 +288,8 @@ Json Daemon::StatusJson() const {
           {"generation", dns_.generation()},
           {"names", dns_.names()},
           {"firewall_repairs", firewall_repairs_},
+          {"health_changes", services_.recorded()},
+          {"probes", services_.ProbesJson()},
           {"cluster", cluster_.Json()},
           {"networks", dns_.NetworksJson()}};
 }

@@ -16,6 +16,7 @@
 #include "daemon/docker_listener.h"
 #include "daemon/openings_keeper.h"
 #include "daemon/pid_lock.h"
+#include "daemon/service_keeper.h"
 #include "daemon/worker.h"
 #include "dns/asio.h"
 
@@ -28,7 +29,8 @@ namespace weft::daemon {
 //   DockerListener  Docker's plugin socket and HTTP on it (opt-in)
 //   DnsSupervisor   one dns::Server per DNS-enabled network, on the DNS thread
 //   Worker          the one thread that runs plans (Docker requests, the
-//                   openings keeper); never the event loop
+//                   openings keeper, health records); never the event loop
+//   ServiceKeeper   services' health checks (service_keeper.h)
 //
 // and itself the pid lock, the signals and the resync timer. Three threads:
 // the event loop (the one that calls Run(): control and Docker sockets,
@@ -61,6 +63,10 @@ class Daemon {
     // it on; off in unit tests, whose daemons must not write any
     // namespace's firewall.
     bool keep_openings = false;
+    // Health-check services' backends and record the results, changing
+    // weft's table (service_keeper.h). weftd's main turns it on; off in
+    // unit tests, for the same reason.
+    bool check_services = false;
     // Tests: serve Docker's API with this backend (not owned) instead of
     // weft's own (docker::CoreBackend).
     docker::Backend* docker_backend = nullptr;
@@ -87,7 +93,8 @@ class Daemon {
   // Answers one control request (see control/client.h). Thread: the event
   // loop's (or before Run).
   nlohmann::json Handle(const nlohmann::json& request);
-  // Nothing to do: no network needs DNS and this host is in no cluster.
+  // Nothing to do: no network needs DNS, no service needs checks and this
+  // host is in no cluster.
   bool idle() const;
   // Where plans run; the overlay reconciler (issue #13) posts here too.
   Worker& worker() { return worker_; }
@@ -127,6 +134,8 @@ class Daemon {
   bool docker_changed_ = false;  // the running Docker request changed the state
   OpeningsKeeper openings_;
   ClusterMember member_;
+  // Services' health checks (probes on the loop, records on the worker).
+  ServiceKeeper services_;
   bool member_again_ = false;  // a tick was asked for while one ran
   // While in a cluster: store changes ask for a tick at once.
   std::unique_ptr<ClusterWatch> watch_;

@@ -4,12 +4,14 @@
 #include <set>
 
 #include "base/ip.h"
+#include "core/service_ops.h"
 #include "drivers/driver.h"
 
 namespace weft::daemon {
 
 DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
                          const std::vector<store::Container>& containers,
+                         const std::vector<store::Service>& services,
                          const std::vector<dns::ServerAddress>& host_upstreams) {
   DnsConfig out;
   std::set<std::string> gateways;  // canonical text
@@ -67,6 +69,26 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
       ep.ipv4 = e.ipv4;
       ep.ipv6 = e.ipv6;
       out.endpoints.push_back(std::move(ep));
+    }
+  }
+  for (const auto& s : services) {
+    if (!served.count(s.network)) continue;
+    auto add = [&](const std::string& address) {
+      dns::Endpoint ep;
+      ep.container = s.name;
+      ep.network = s.network;
+      ep.names.push_back(s.name);
+      (address.find(':') != std::string::npos ? ep.ipv6 : ep.ipv4) = address;
+      out.endpoints.push_back(std::move(ep));
+    };
+    if (!s.dns_rr) {
+      add(s.vip);
+      continue;
+    }
+    for (const auto& b : s.backends) {
+      if (!core::InRotation(s, b)) continue;
+      std::string address = core::BackendAddress(s, containers, b.container);
+      if (!address.empty()) add(address);
     }
   }
   std::sort(out.endpoints.begin(), out.endpoints.end(),

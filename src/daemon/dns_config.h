@@ -33,8 +33,11 @@ struct DnsConfig {
 // `host_upstreams` (the host's resolv.conf), minus any weft gateway (which
 // would forward to ourselves); none for internal networks. Names: the
 // container's name, then its aliases on that network (duplicates dropped).
+// A service on a served network is the name NAME (and NAME.NETWORK) for its
+// VIP, or with dns_rr for the addresses of its backends in rotation.
 DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
                          const std::vector<store::Container>& containers,
+                         const std::vector<store::Service>& services,
                          const std::vector<dns::ServerAddress>& host_upstreams);
 
 }  // namespace weft::daemon

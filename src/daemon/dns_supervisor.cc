@@ -98,16 +98,18 @@ Status DnsSupervisor::Reload() {
   if (!sources_ || !(*sources_ == sources)) {
     std::vector<store::Network> networks;
     std::vector<store::Container> containers;
+    std::vector<store::Service> services;
     if (store_) {
       WEFT_RETURN_IF_ERROR(store_->View([&](store::Tx& tx) -> Status {
         WEFT_ASSIGN_OR_RETURN(networks, tx.ListNetworks());
         WEFT_ASSIGN_OR_RETURN(containers, tx.ListContainers());
+        WEFT_ASSIGN_OR_RETURN(services, tx.ListServices());
         return Status::Ok();
       }));
     }
     containers.insert(containers.end(), remote_.begin(), remote_.end());
     auto host_upstreams = dns::ParseResolvConf(sources.resolv_conf);
-    config_ = BuildDnsConfig(networks, containers, host_upstreams);
+    config_ = BuildDnsConfig(networks, containers, services, host_upstreams);
     sources_ = sources;
   }
   const DnsConfig& config = config_;

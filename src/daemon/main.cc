@@ -69,6 +69,7 @@ int Main(int argc, char** argv) {
   }
   options.exit_when_idle = !foreground;
   options.keep_openings = true;
+  options.check_services = true;
   SetUpSignals();
 
   // Daemonize before any thread exists: the parent waits on a pipe until

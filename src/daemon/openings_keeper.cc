@@ -25,7 +25,7 @@ Result<bool> OpeningsKeeper::Check() {
     WEFT_ASSIGN_OR_RETURN(networks, tx.ListNetworks());
     return Status::Ok();
   }));
-  auto model = core::BuildFirewallModel(networks, {});
+  auto model = core::BuildFirewallModel(networks, {}, {});
   WEFT_ASSIGN_OR_RETURN(auto ruleset, fw_->ListRuleset());
   if (firewall::DiffOpenings(model, ruleset).in_sync()) return false;
   // Something to do: under the state lock, from a fresh read of both.
@@ -36,7 +36,7 @@ Result<bool> OpeningsKeeper::Check() {
     return Status::Ok();
   }));
   WEFT_ASSIGN_OR_RETURN(bool changed,
-                        core::RepairOpenings(*fw_, core::BuildFirewallModel(networks, {})));
+                        core::RepairOpenings(*fw_, core::BuildFirewallModel(networks, {}, {})));
   if (changed) {
     spdlog::info("another firewall changed: weft's accept rules in its chains are back in place");
   }

@@ -85,7 +85,8 @@ TEST_F(NftBackendTest, ApplyCreatesChainsRulesAndMapElements) {
       ports4_any_addr = item["map"];
     }
   }
-  EXPECT_EQ(chains, (std::set<std::string>{"forward", "prerouting", "output", "postrouting", "input"}));
+  EXPECT_EQ(chains,
+            (std::set<std::string>{"forward", "prerouting", "output", "postrouting", "input"}));
   EXPECT_TRUE(comments.count("weft network a"));
   EXPECT_TRUE(comments.count("weft network c"));
   EXPECT_FALSE(comments.count("weft network b"));  // internal: no NAT

@@ -277,16 +277,23 @@ void AddServiceInputChain(json& cmds) {
     cmds.push_back(SvcRule("input", {{"comment", std::move(comment)}, {"expr", std::move(expr)}}));
   };
   // What reaches a VIP undNATed has no backend to go to: refused at once.
+  // Only new connections: the host's own connections to a VIP leave with
+  // the VIP as their source (the local route's), so the backend's replies,
+  // un-DNATed, and the rejects' ICMP errors come back to the VIP.
+  const json fresh = MatchStmt("in", CtExpr("state"), "new");
   rule("weft: services: a VIP port without a backend (ipv4)",
        json::array({MatchStmt("==", PayloadExpr("ip", "daddr"), SetRef("service_vips4")),
+                    fresh,
                     {{"reject", {{"type", "icmp"}, {"expr", "port-unreachable"}}}}}));
   rule("weft: services: a VIP port without a backend (ipv6)",
        json::array({MatchStmt("==", PayloadExpr("ip6", "daddr"), SetRef("service_vips6")),
+                    fresh,
                     {{"reject", {{"type", "icmpv6"}, {"expr", "port-unreachable"}}}}}));
   rule("weft: published service ports without a backend",
        json::array({MatchStmt("==", FibDaddrTypeExpr(), "local"),
                     MatchStmt("==", ConcatExpr({MetaExpr("l4proto"), PayloadExpr("th", "dport")}),
                               SetRef("service_idle")),
+                    fresh,
                     {{"reject", {{"type", "icmpx"}, {"expr", "port-unreachable"}}}}}));
 }
 

@@ -247,10 +247,34 @@ if [[ $(weft create --help) == *--publish* ]]; then
   weft rm cp >/dev/null
 fi
 
+# Services (no health checks here: weftd's probes would change the store
+# between the snapshots).
+if [[ $(weft --help) == *service* ]]; then
+  walk "service create" "weft service rm sv" \
+    service create sv --network base --port 80 --publish 18090:80 --backend p1 --health none
+  weft service create sv --network base --port 80 --backend p1 --health none >/dev/null
+  walk "service add-backend" "weft service rm-backend sv p2" service add-backend sv p2
+  weft service add-backend sv p2
+  walk "service rm-backend" "weft service add-backend sv p2" service rm-backend sv p2
+  walk "create --service" "weft rm cs" create cs --network base --service sv
+  weft create cs --network base --network other --service sv >/dev/null
+  walk "disconnect (a service's backend)" "weft connect base cs --service sv" disconnect base cs
+  walk "rm (a service's backend)" "weft create cs --network base --network other --service sv" rm cs
+  weft rm cs >/dev/null
+  walk "service rm" "weft service create sv --network base --port 80 --backend p1 --backend p2 --health none" service rm sv
+  weft service create sv --network base --port 80 --backend p1 --health none >/dev/null
+fi
+
 # weft reconcile (where this weft has it) puts back what the store says after
 # drift: here, weft's table deleted and forwarding turned off behind its back.
 if [[ $(weft --help) == *reconcile* ]]; then
-  drift() { nft delete table inet weft && sysctl -qw net.ipv4.ip_forward=0; }
+  drift() {
+    nft delete table inet weft && sysctl -qw net.ipv4.ip_forward=0
+    # A service's VIP taken off its bridge.
+    if [[ $(weft service ls --json 2>/dev/null) == *'"sv"'* ]]; then
+      ip addr del "$(weft service inspect sv | jq -r .vip)/32" dev "$(weft network inspect base | jq -r .bridge)"
+    fi
+  }
   drift
   walk "reconcile" drift reconcile
   weft reconcile >/dev/null

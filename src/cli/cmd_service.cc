@@ -1,0 +1,244 @@
+// weft service create|ls|inspect|rm|add-backend|rm-backend
+
+#include <algorithm>
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/daemon_sync.h"
+#include "cli/output.h"
+#include "cli/table.h"
+#include "core/service_ops.h"
+#include "core/snapshot.h"
+
+namespace weft::cli {
+namespace {
+
+std::string PortsText(const store::Service& s) {
+  std::string out;
+  for (const auto& p : s.ports) {
+    out += (out.empty() ? "" : ",") + std::to_string(p.port) + "/" + p.protocol;
+  }
+  for (const auto& p : s.publish) {
+    out += "," + std::to_string(p.host_port) + "->" + std::to_string(p.port) + "/" + p.protocol;
+  }
+  return out;
+}
+
+std::string HealthText(const store::HealthCheck& h) {
+  return h.kind == "http" ? "http:" + h.http_path : h.kind;
+}
+
+nlohmann::json ServiceJson(const store::Service& s, const std::vector<store::Container>& cs) {
+  nlohmann::json ports = nlohmann::json::array(), publish = nlohmann::json::array();
+  for (const auto& p : s.ports) ports.push_back({{"protocol", p.protocol}, {"port", p.port}});
+  for (const auto& p : s.publish) {
+    publish.push_back({{"protocol", p.protocol}, {"host_port", p.host_port}, {"port", p.port}});
+  }
+  nlohmann::json backends = nlohmann::json::array();
+  for (const auto& b : s.backends) {
+    nlohmann::json j = {
+        {"container", b.container}, {"address", core::BackendAddress(s, cs, b.container)},
+        {"health", b.health},       {"in_rotation", core::InRotation(s, b)},
+        {"last_change", b.detail},  {"last_change_unix_ms", b.checked_unix_ms}};
+    backends.push_back(std::move(j));
+  }
+  return {{"name", s.name},
+          {"network", s.network},
+          {"vip", s.vip},
+          {"dns_names", {s.name, s.name + "." + s.network}},
+          {"ports", ports},
+          {"publish", publish},
+          {"health",
+           {{"check", HealthText(s.health)},
+            {"interval_ms", s.health.interval_ms},
+            {"rise", s.health.rise},
+            {"fall", s.health.fall}}},
+          {"affinity", s.affinity},
+          {"dns_rr", s.dns_rr},
+          {"backends", backends}};
+}
+
+Result<store::Service> FindService(core::Context& ctx, const std::string& name,
+                                   std::vector<store::Container>* containers) {
+  if (!ctx.HasStore()) return NotFound("no service \"" + name + "\"");
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  WEFT_ASSIGN_OR_RETURN(core::Snapshot snap, core::ReadSnapshot(*store));
+  *containers = std::move(snap.containers);
+  for (auto& s : snap.services) {
+    if (s.name == name) return std::move(s);
+  }
+  return NotFound("no service \"" + name + "\"");
+}
+
+}  // namespace
+
+void AddServiceCommands(CLI::App& app, Invocation& inv) {
+  CLI::App* service = app.add_subcommand(
+      "service", "Services: a virtual IP load-balanced over health-checked containers");
+  service->require_subcommand(1);
+
+  auto spec = std::make_shared<core::ServiceSpec>();
+  auto dry_run = std::make_shared<bool>(false);
+  auto name = std::make_shared<std::string>();
+  auto containers = std::make_shared<std::vector<std::string>>();
+
+  auto ports = std::make_shared<std::vector<std::string>>();
+  auto publish = std::make_shared<std::vector<std::string>>();
+  auto health = std::make_shared<std::string>("tcp");
+  auto interval = std::make_shared<std::string>("1s");
+  auto mesh = std::make_shared<bool>(false);
+  auto local = std::make_shared<bool>(false);
+  CLI::App* create = service->add_subcommand("create", "Create a service");
+  create->add_option("NAME", spec->name, "Service name (also its DNS name)")->required();
+  create->add_option("--network", spec->network, "The network it lives on")->required();
+  create->add_option("--port,-p", *ports, "PORT[/tcp|udp] (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  create
+      ->add_option("--publish", *publish,
+                   "HOSTPORT:PORT[/tcp|udp]: reachable on every host address (repeatable)")
+      ->allow_extra_args(false);
+  create->add_option("--vip", spec->vip, "Its virtual IP (default: lowest free of the subnet)");
+  CLI::Option* health_opt = create->add_option(
+      "--health", *health, "tcp, http:/PATH or none (default: tcp; none for UDP-only services)");
+  create->add_option("--health-interval", *interval, "Between probes of a backend (default 1s)");
+  create->add_option("--health-rise", spec->health.rise,
+                     "Successes in a row that put a backend in rotation (default 1)");
+  create->add_option("--health-fall", spec->health.fall,
+                     "Failures in a row that take it out (default 2)");
+  create->add_option("--affinity", spec->affinity, "none or client-ip (default none)");
+  create->add_flag("--dns-rr", spec->dns_rr,
+                   "DNS answers with the healthy backends' addresses instead of the VIP");
+  create->add_option("--backend", spec->backends, "A container to put behind it (repeatable)")
+      ->allow_extra_args(false);
+  create->add_flag("--local", *local, "Reachable on this host only (the default)");
+  create->add_flag("--mesh", *mesh, "Reachable through every node of the cluster");
+  create->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
+  create->callback([&inv, spec, dry_run, ports, publish, health, interval, mesh, health_opt] {
+    const bool health_given = health_opt->count() > 0;
+    inv.action = [spec, dry_run, ports, publish, health, interval, mesh,
+                  health_given](core::Context& ctx) {
+      if (*mesh) {
+        return InvalidArgument(
+            "--mesh needs an overlay network; services on overlay networks are not supported "
+            "yet");
+      }
+      spec->ports.clear();
+      spec->publish.clear();
+      for (const auto& p : *ports) {
+        WEFT_ASSIGN_OR_RETURN(auto port, core::ParseServicePort(p));
+        spec->ports.push_back(port);
+      }
+      for (const auto& p : *publish) {
+        WEFT_ASSIGN_OR_RETURN(auto pub, core::ParseServicePublish(p));
+        spec->publish.push_back(pub);
+      }
+      WEFT_RETURN_IF_ERROR(core::ParseHealthKind(*health, spec->health));
+      const bool any_tcp = std::any_of(spec->ports.begin(), spec->ports.end(),
+                                       [](const auto& p) { return p.protocol == "tcp"; });
+      if (!health_given && !any_tcp) spec->health.kind = "none";  // nothing to connect to
+      WEFT_ASSIGN_OR_RETURN(spec->health.interval_ms, core::ParseInterval(*interval));
+      WEFT_RETURN_IF_ERROR(RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) {
+                             return core::PlanServiceCreate(in, *spec);
+                           }).status());
+      if (!*dry_run) std::cout << spec->name << "\n";
+      return Status::Ok();
+    };
+  });
+
+  CLI::App* ls = service->add_subcommand("ls", "List services");
+  ls->alias("list");
+  ls->callback([&inv] {
+    inv.action = [&inv](core::Context& ctx) -> Status {
+      core::Snapshot snap;
+      if (ctx.HasStore()) {
+        WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+        WEFT_ASSIGN_OR_RETURN(snap, core::ReadSnapshot(*store));
+      }
+      if (inv.globals.json) {
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& s : snap.services) j.push_back(ServiceJson(s, snap.containers));
+        PrintJson(j);
+        return Status::Ok();
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& s : snap.services) {
+        int up = 0;
+        for (const auto& b : s.backends) up += core::InRotation(s, b);
+        rows.push_back({s.name, s.network, s.vip, PortsText(s), HealthText(s.health),
+                        std::to_string(up) + "/" + std::to_string(s.backends.size())});
+      }
+      std::cout << RenderTable({"NAME", "NETWORK", "VIP", "PORTS", "HEALTH", "BACKENDS UP"}, rows);
+      return Status::Ok();
+    };
+  });
+
+  CLI::App* inspect = service->add_subcommand("inspect", "Show a service as JSON");
+  inspect->add_option("NAME", *name, "Service name")->required();
+  inspect->callback([&inv, name] {
+    inv.action = [name](core::Context& ctx) -> Status {
+      std::vector<store::Container> cs;
+      WEFT_ASSIGN_OR_RETURN(auto s, FindService(ctx, *name, &cs));
+      nlohmann::json j = ServiceJson(s, cs);
+      // The live side, from weftd's probes: the last probe of each backend
+      // (the store keeps the last change).
+      if (auto status = DaemonStatus(ctx); status.ok()) {
+        for (const auto& p : status->value("probes", nlohmann::json::array())) {
+          if (p.value("service", "") != s.name) continue;
+          for (auto& b : j["backends"]) {
+            if (b["container"] != p.value("container", "")) continue;
+            b["probe"] = {{"healthy", p.value("healthy", false)},
+                          {"probes", p.value("probes", 0)},
+                          {"last", p.value("detail", "")}};
+          }
+        }
+      }
+      PrintJson(j);
+      return Status::Ok();
+    };
+  });
+
+  CLI::App* rm = service->add_subcommand("rm", "Remove a service");
+  rm->alias("remove");
+  rm->add_option("NAME", *name, "Service name")->required();
+  rm->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
+  rm->callback([&inv, name, dry_run] {
+    inv.action = [name, dry_run](core::Context& ctx) -> Status {
+      return RunCommand(
+                 ctx, *dry_run,
+                 [&](const core::PlanInput& in) { return core::PlanServiceRemove(in, *name); })
+          .status();
+    };
+  });
+
+  CLI::App* add = service->add_subcommand("add-backend", "Put containers behind a service");
+  add->add_option("NAME", *name, "Service name")->required();
+  add->add_option("CONTAINER", *containers, "Containers on the service's network")->required();
+  add->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
+  add->callback([&inv, name, containers, dry_run] {
+    inv.action = [name, containers, dry_run](core::Context& ctx) -> Status {
+      return RunCommand(ctx, *dry_run,
+                        [&](const core::PlanInput& in) {
+                          return core::PlanBackendAdd(in, *name, *containers);
+                        })
+          .status();
+    };
+  });
+
+  auto container = std::make_shared<std::string>();
+  CLI::App* del = service->add_subcommand("rm-backend", "Take a container from behind a service");
+  del->add_option("NAME", *name, "Service name")->required();
+  del->add_option("CONTAINER", *container, "A backend of the service")->required();
+  del->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
+  del->callback([&inv, name, container, dry_run] {
+    inv.action = [name, container, dry_run](core::Context& ctx) -> Status {
+      return RunCommand(ctx, *dry_run,
+                        [&](const core::PlanInput& in) {
+                          return core::PlanBackendRemove(in, *name, *container);
+                        })
+          .status();
+    };
+  });
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,89 @@
+#pragma once
+
+// Planning for `weft service`: a virtual IP on one network, load-balanced
+// in nftables over its backends (containers on that network), which weftd
+// health-checks (issue #14).
+//
+// A service is a store record (store::Service) and three things on the
+// host: its VIP as a /32 (/128) address on the network's bridge (so clients
+// on the network reach it through the host, where it is DNATed), its rules
+// in weft's nftables table (firewall::ServiceRules, built from the store by
+// BuildFirewallModel like every other rule) and DNS names in weftd.
+// Which backends are in rotation is a fact in the store (Backend::health,
+// written by weftd's health checks): every writer of the table builds it
+// from the store, so no rebuild can bring back a dead backend.
+
+#include <string>
+#include <vector>
+
+#include "core/plan_input.h"
+#include "engine/plan.h"
+#include "store/model.h"
+
+namespace weft::core {
+
+struct ServiceSpec {
+  std::string name;
+  std::string network;
+  std::string vip;  // "" = the lowest free address of the network's IPv4 subnet
+  std::vector<store::ServicePort> ports;
+  std::vector<store::ServicePublish> publish;
+  store::HealthCheck health;
+  std::string affinity = "none";
+  bool dns_rr = false;
+  std::vector<std::string> backends;  // containers to put behind it at once
+};
+
+// "80", "80/tcp", "53/udp" -> a port. kInvalidArgument naming the problem.
+Result<store::ServicePort> ParseServicePort(std::string_view text);
+// "8080:80", "8080:80/udp" -> a published port.
+Result<store::ServicePublish> ParseServicePublish(std::string_view text);
+// "tcp", "http:/healthz", "none".
+Status ParseHealthKind(std::string_view text, store::HealthCheck& out);
+// "1s", "500ms", "2" (seconds) -> milliseconds, 100 ms .. 1 h.
+Result<uint32_t> ParseInterval(std::string_view text);
+
+// Whether the backend takes traffic: its check is "none", or weftd last
+// found it up.
+bool InRotation(const store::Service& service, const store::Backend& backend);
+
+// The address a backend's traffic goes to: its container's endpoint on the
+// service's network, of the VIP's family; "" when it has none (not attached,
+// or the container is gone).
+std::string BackendAddress(const store::Service& service,
+                           const std::vector<store::Container>& containers,
+                           const std::string& container);
+
+// The (service, backend) rows of `container` (only services on `network`
+// when it is not empty).
+std::vector<std::pair<std::string, store::Backend>> BackendRowsOf(const Snapshot& snap,
+                                                                  const std::string& container,
+                                                                  const std::string& network = "");
+
+// kAlreadyExists for a taken name, VIP or host port; kNotFound for an
+// unknown network or backend; kInvalidArgument for the rest.
+Result<engine::Plan> PlanServiceCreate(const PlanInput& in, const ServiceSpec& spec);
+Result<engine::Plan> PlanServiceRemove(const PlanInput& in, const std::string& name);
+Result<engine::Plan> PlanBackendAdd(const PlanInput& in, const std::string& service,
+                                    const std::vector<std::string>& containers);
+Result<engine::Plan> PlanBackendRemove(const PlanInput& in, const std::string& service,
+                                       const std::string& container);
+
+// Checks that `container` (as it will be, with its endpoints) can back each
+// of `services` and returns the services as they will be, the new backend
+// rows added. For `weft create/connect/run --service`.
+Result<std::vector<store::Service>> JoinServices(const Snapshot& snap,
+                                                 const store::Container& container,
+                                                 const std::vector<std::string>& services);
+// A step that puts back the VIPs missing from their networks' bridges (a
+// bridge re-made by gc, an address deleted by hand); nothing when all are
+// there. For reconcile and gc.
+Status PlanServiceAddresses(engine::Plan& plan, const engine::SessionPtr& session,
+                            engine::HostView& host, const std::vector<store::Network>& networks,
+                            const std::vector<store::Service>& services);
+
+// The step that records `rows` ((service, backend)); undone by deleting them.
+void PlanRecordBackends(engine::Plan& plan, store::Store* store,
+                        std::vector<std::pair<std::string, store::Backend>> rows);
+
+}  // namespace weft::core
