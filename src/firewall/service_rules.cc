@@ -324,12 +324,35 @@ Result<ServiceDelta> ServiceChanges(const FirewallModel& before, const FirewallM
   for (const auto& [name, rules] : to.chains) {
     if (!from.chains.count(name)) batch.push_back(SvcAdd("chain", SvcObject(name)));
   }
+  // An affinity set whose definition changed (its timeout) is replaced:
+  // the chains whose rules name it are flushed, then it is deleted and
+  // added again, then their rules come back.
+  std::set<std::string> replaced_sets;
+  for (const auto& [name, set] : to.sets) {
+    auto old = from.sets.find(name);
+    if (old != from.sets.end() && old->second != set) replaced_sets.insert(name);
+  }
+  auto names_replaced_set = [&](const std::vector<json>& rules) {
+    const std::string text = json(rules).dump();
+    for (const auto& set : replaced_sets) {
+      if (text.find("\"@" + set + "\"") != std::string::npos) return true;
+    }
+    return false;
+  };
   // Rules of new and changed chains (a changed chain is flushed first).
+  std::vector<std::string> rewritten;
   for (const auto& [name, rules] : to.chains) {
     auto old = from.chains.find(name);
-    if (old != from.chains.end() && old->second == rules) continue;
+    if (old != from.chains.end() && old->second == rules && !names_replaced_set(rules)) continue;
     if (old != from.chains.end()) batch.push_back({{"flush", {{"chain", SvcObject(name)}}}});
-    for (const auto& r : rules) batch.push_back(SvcRule(name, r));
+    rewritten.push_back(name);
+  }
+  for (const auto& name : replaced_sets) {
+    batch.push_back({{"delete", {{"set", SvcObject(name)}}}});
+    batch.push_back(SvcAdd("set", to.sets[name]));
+  }
+  for (const auto& name : rewritten) {
+    for (const auto& r : to.chains[name]) batch.push_back(SvcRule(name, r));
   }
   // Elements of the shared maps and sets: the ones that go, then the new.
   for (const auto& [set, elems] : from.elems) {
