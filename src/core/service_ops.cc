@@ -324,17 +324,18 @@ Status PlanServiceAddresses(engine::Plan& plan, const engine::SessionPtr& sessio
   for (const auto& [bridge, vip] : missing) {
     explain += "ip address add " + vip + " dev " + bridge + "\n";
   }
-  plan.Add({"reconcile-service-addresses", explain,
-            [session, missing] {
-              WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
-              for (const auto& [bridge, vip] : missing) {
-                WEFT_ASSIGN_OR_RETURN(auto prefix, VipPrefix(vip));
-                Status s = netlink::AddAddress(*sock, bridge, prefix, true);
-                if (!s.ok() && s.code() != Code::kAlreadyExists) return s;
-              }
-              return Status::Ok();
-            },
-            nullptr});
+  auto change = [session, missing](bool add) -> Status {
+    WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
+    for (const auto& [bridge, vip] : missing) {
+      WEFT_ASSIGN_OR_RETURN(auto prefix, VipPrefix(vip));
+      Status s = add ? netlink::AddAddress(*sock, bridge, prefix, true)
+                     : netlink::DeleteAddress(*sock, bridge, prefix);
+      if (!s.ok() && s.code() != (add ? Code::kAlreadyExists : Code::kNotFound)) return s;
+    }
+    return Status::Ok();
+  };
+  plan.Add({"reconcile-service-addresses", explain, [change] { return change(true); },
+            [change] { return change(false); }});
   return Status::Ok();
 }
 
