@@ -10,10 +10,19 @@
 //            l4proto . [daddr .] dport. Address and port live in two maps
 //            because libnftables 1.0.6 cannot declare a map with
 //            concatenated data (ipv4_addr . inet_service) in JSON.
-//   chains   forward (filter), prerouting/output (nat, dstnat: published
-//            ports), postrouting (nat, srcnat: masquerade).
-// The number of rules is constant except for postrouting, which has one
-// masquerade rule per subnet of each non-internal network.
+//   chains   forward (filter), prerouting/output (nat, dstnat: services
+//            first, then published ports), input (filter: rejects for
+//            services), postrouting (nat, srcnat: masquerade, hairpin).
+//   services (firewall/service_rules.h, kube-proxy's nftables shape): verdict
+//            maps services4/6 (bridge . VIP . l4proto . port), services_host4/6
+//            (VIP . l4proto . port, the host's own), service_ports (l4proto .
+//            host port) -> goto svc-S-P-N (numgen random mod K vmap -> goto
+//            ep-S-P-N-B: DNAT to the backend); sets service_vips4/6,
+//            service_idle, service_hairpin, aff-S-P-N-B (affinity, dynamic).
+// The base chains' rule count is constant (one vmap lookup per packet for
+// services, however many) except for postrouting, which has one masquerade
+// rule per subnet of each non-internal network. Per-service chains are
+// changed in place by ServiceChanges (service_rules.h).
 //
 // Not handled here, the caller's business:
 //   - net.ipv4.ip_forward / net.ipv6.conf.all.forwarding = 1.
