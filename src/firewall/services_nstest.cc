@@ -102,7 +102,10 @@ class ServicesTrafficTest : public weft::testing::NetnsTest {
   static void AddNs(const std::string& ns, const std::string& bridge, const std::string& veth,
                     const std::string& addr, const std::string& gateway) {
     Run("ip netns add " + ns + " && ip link add " + veth + " type veth peer name eth0 netns " + ns +
-        " && ip link set " + veth + " master " + bridge + " up && " + In(ns) + "ip addr add " +
+        " && ip link set " + veth + " master " + bridge + " up && " +
+        // As weft's bridge driver does: a frame may leave by the port it
+        // came in (a backend reaching itself through its VIP).
+        "ip link set " + veth + " type bridge_slave hairpin on && " + In(ns) + "ip addr add " +
         addr + "/24 dev eth0 && " + In(ns) + "ip link set eth0 up && " + In(ns) +
         "ip link set lo up && " + In(ns) + "ip route add default via " + gateway);
   }
@@ -209,14 +212,10 @@ TEST_F(ServicesTrafficTest, VipSpreadsOverAllBackendsWithTheClientMasqueraded) {
   }
 }
 
-// Not working: when numgen picks the connecting backend itself, its SYN
-// (10.89.0.10 -> VIP, DNATed to 10.89.0.10:80) is counted by the DNAT rule
-// and then dropped before the forward hook (no conntrack entry confirmed;
-// `ip route get 10.89.0.10 from 10.89.0.10 iif weft0` forwards). The same
-// happens with a bare `dnat` rule in a table of its own, so it is not the
-// shape of weft's table; a backend reaching the others through its VIP
-// works (the client case). Enable once the cause is known.
-TEST_F(ServicesTrafficTest, DISABLED_BackendReachesItselfThroughItsVip) {
+// A backend picked for its own connection: the DNATed SYN goes back out of
+// the bridge port it came in by, which needs the port in hairpin mode (weft's
+// bridge driver sets it on every container's port).
+TEST_F(ServicesTrafficTest, BackendReachesItselfThroughItsVip) {
   Apply(Model(false, 1));
   for (int i = 0; i < 5; ++i) {
     Reply r = Connect(NsOf("b0"), kVip, 80);

@@ -79,7 +79,7 @@ ok "c1 -> outside: masquerade shown, stops at uplink0, nothing reached the outsi
 t=$(trace host host:8080)
 [[ $(summary "$t") == "delivered to container c2 ($c2_ip:80), published on host (127.0.0.1) (it answered)" ]] ||
   fail "host -> host:8080: $(summary "$t")"
-has_hop "$t" output "DNAT (published ports (ipv4, any host address), rule output #2): destination becomes container c2 ($c2_ip:80)" ||
+has_hop "$t" output "DNAT (published ports (ipv4, any host address), rule output #5): destination becomes container c2 ($c2_ip:80)" ||
   fail "host -> host:8080: DNAT not shown: $t"
 t=$(trace c3 198.51.100.1:8080)
 [[ $(result "$t") == delivered ]] || fail "c3 -> published 8080: $(summary "$t")"
