@@ -312,6 +312,7 @@ Result<Diagnosis> Diagnose(Context& ctx, engine::SessionPtr session, const Weftd
   WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
   CheckLinks(*host, networks, containers, d);
   CheckConntrack(d);
+  for (auto& f : ServiceFindings(snap.services)) d.findings.push_back(std::move(f));
   // weftd may be waiting for the state lock (the Docker driver changes
   // state under it): let go before asking it, or it could not answer.
   lock = store::ChangeLock::None();

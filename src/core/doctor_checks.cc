@@ -110,6 +110,35 @@ std::optional<Finding> WeftdFinding(const std::vector<std::string>& dns_networks
                  "weft dns status (starts weftd); if it dies again, read " + log};
 }
 
+std::vector<Finding> ServiceFindings(const std::vector<store::Service>& services) {
+  std::vector<Finding> out;
+  for (const auto& s : services) {
+    const std::string port =
+        s.ports.empty() ? "" : std::to_string(s.ports[0].port) + "/" + s.ports[0].protocol;
+    if (s.backends.empty()) {
+      out.push_back(
+          {kCheckService,
+           "service " + s.name + " has no backends: connections to " + s.vip + " are refused",
+           "weft service add-backend " + s.name + " CONTAINER"});
+      continue;
+    }
+    std::string why;
+    bool any = false;
+    for (const auto& b : s.backends) {
+      any |= s.health.kind == "none" || b.health == "up";
+      why += (why.empty() ? "" : ", ") + b.container + " " + b.health +
+             (b.detail.empty() ? "" : " (" + b.detail + ")");
+    }
+    if (any) continue;
+    out.push_back({kCheckService,
+                   "service " + s.name + " has no backend in rotation, so " + s.vip +
+                       " refuses every connection: " + why,
+                   "make a backend answer its " + s.health.kind + " check on port " + port +
+                       " (weft service inspect " + s.name + " shows the last probe)"});
+  }
+  return out;
+}
+
 std::optional<Finding> GcStepFinding(const std::string& step, const std::string& explain) {
   const std::string what = FirstLine(explain);
   auto fix = [&](std::string problem) {

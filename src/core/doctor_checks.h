@@ -12,6 +12,7 @@
 
 #include "base/status.h"
 #include "firewall/openings.h"
+#include "store/model.h"
 
 namespace weft::core {
 
@@ -31,6 +32,7 @@ inline constexpr char kCheckRpFilter[] = "rp_filter";
 inline constexpr char kCheckConntrack[] = "conntrack";
 inline constexpr char kCheckWeftd[] = "weftd";
 inline constexpr char kCheckOutOfStep[] = "out_of_step";
+inline constexpr char kCheckService[] = "service";
 
 // 1. `key` ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding") read as
 // `value` ("" when unreadable), needed by `networks` (names of the networks
@@ -78,6 +80,10 @@ std::optional<Finding> ConntrackFinding(uint64_t count, uint64_t max);
 std::optional<Finding> WeftdFinding(const std::vector<std::string>& dns_networks,
                                     const Status& answer, const std::string& socket,
                                     const std::string& log);
+
+// 9. Services whose VIP refuses every connection: no backend at all, or
+// none in rotation (each backend's recorded health and why).
+std::vector<Finding> ServiceFindings(const std::vector<store::Service>& services);
 
 // 8. One `weft gc --dry-run` step (its name and explanation) as a finding;
 // nullopt for steps that other checks report (sysctls, the firewall).

@@ -125,4 +125,29 @@ TEST(DoctorChecksTest, GcStepsBecomeFindingsButNotReconcileSteps) {
 }
 
 }  // namespace
+TEST(DoctorChecksTest, ServicesThatRefuseEverything) {
+  store::Service ok;
+  ok.name = "web";
+  ok.vip = "10.89.0.9";
+  ok.ports = {{"tcp", 80}};
+  ok.backends = {{"b1", "up"}, {"b2", "down", "connection refused"}};
+  store::Service dead = ok;
+  dead.name = "api";
+  dead.backends = {{"b1", "down", "connection refused"}, {"b2", "starting"}};
+  store::Service empty = ok;
+  empty.name = "idle";
+  empty.backends.clear();
+  store::Service unchecked = dead;
+  unchecked.name = "raw";
+  unchecked.health.kind = "none";
+  auto f = ServiceFindings({ok, dead, empty, unchecked});
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].check, kCheckService);
+  EXPECT_EQ(f[0].problem,
+            "service api has no backend in rotation, so 10.89.0.9 refuses every connection: b1 "
+            "down (connection refused), b2 starting");
+  EXPECT_EQ(f[1].problem, "service idle has no backends: connections to 10.89.0.9 are refused");
+  EXPECT_EQ(f[1].fix, "weft service add-backend idle CONTAINER");
+}
+
 }  // namespace weft::core

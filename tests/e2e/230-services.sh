@@ -177,6 +177,12 @@ err=$(printf x | ip netns exec client socat -T2 - "TCP4:$evip:90,connect-timeout
 err=$(printf x | ip netns exec client socat -T2 - "TCP4:$vip:22,connect-timeout=5" 2>&1) && fail "VIP port 22 answered"
 [[ $err == *"Connection refused"* ]] || fail "VIP port 22: $err"
 ok "no backend, or a port the service lacks: refused at once"
+doc=$(weft doctor --json 2>/dev/null) && fail "doctor exits 0 with a service that has no backend"
+jq -e '[.findings[] | select(.check == "service" and (.problem | startswith("service empty has no backends")))] | length == 1' <<<"$doc" >/dev/null ||
+  fail "doctor does not name the empty service: $doc"
+jq -e '[.findings[] | select(.check == "service" and (.problem | contains("service web")))] | length == 0' <<<"$doc" >/dev/null ||
+  fail "doctor names web, which has backends in rotation: $doc"
+ok "weft doctor names the service without backends"
 
 # Another network's containers do not reach the VIP.
 weft create stranger --network other >/dev/null
@@ -196,6 +202,20 @@ want=$(for b in b1 b3; do container_ipv4 "$b"; done | sort | tr '\n' ' ')
 got=$(weft exec client -- getent ahostsv4 rr | awk '{print $1}' | sort -u | tr '\n' ' ')
 [[ $got == "$want" ]] || fail "rr resolves to '$got', want '$want'"
 ok "--dns-rr: rr resolves to its backends ($got)"
+
+# IPv6: a VIP from the network's IPv6 subnet, checked and reached over IPv6.
+weft network create six --ipv6 >/dev/null
+sub6=$(weft network inspect six | jq -r '.subnets[] | select(.subnet | contains(":")) | .subnet')
+weft create s1 --network six >/dev/null
+weft create c6 --network six >/dev/null
+ip netns exec s1 socat TCP6-LISTEN:80,reuseaddr,fork SYSTEM:"head -c1 >/dev/null; echo s1" &
+wait_port s1 80
+vip6="${sub6%/*}fe"
+weft service create web6 --network six --port 80 --vip "$vip6" --backend s1 --health tcp --health-interval 200ms >/dev/null
+wait_rotation web6 1
+[[ $(tcp_send c6 "$vip6" 80 x) == s1 ]] || fail "no answer through IPv6 VIP $vip6"
+weft service rm web6
+ok "IPv6: VIP $vip6 checked and reached"
 
 # Bad input: one line, nothing changed.
 before=$(snapshot)
