@@ -1,8 +1,10 @@
 #include "core/container_ops.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +26,7 @@
 #include "ipam/allocator.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netns/netns.h"
+#include "kernel/netns/processes.h"
 #include "kernel/sysctl.h"
 
 namespace weft::core {
@@ -90,6 +93,14 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
   return Status::Ok();
 }
 
+// Varies from one attach to the next (time and process), never 0.
+uint32_t AttachSalt() {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const uint64_t mixed = static_cast<uint64_t>(now) ^ (static_cast<uint64_t>(::getpid()) << 40);
+  const auto salt = static_cast<uint32_t>(mixed ^ (mixed >> 32));
+  return salt == 0 ? 1 : salt;
+}
+
 std::string NextIfname(const store::Container& c) {
   std::set<std::string> taken;
   for (const auto& e : c.endpoints) taken.insert(e.ifname);
@@ -116,7 +127,16 @@ Result<store::Endpoint> PlanEndpoint(engine::Plan& plan, const PlanInput& in, co
   ep.mac = mac;
   ep.aliases = aliases;
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
-  driver->CompleteEndpoint(c, net, ep);
+  // Host names no recorded endpoint has (and, a new salt each time, not
+  // those of a removed container whose veths are still going away).
+  std::set<std::string> taken;
+  for (const auto& other : snap.containers) {
+    for (const auto& e : other.endpoints) taken.insert(e.host_ifname);
+  }
+  for (uint32_t salt = AttachSalt();; ++salt) {
+    driver->CompleteEndpoint(c, net, ep, salt);
+    if (!taken.count(ep.host_ifname)) break;
+  }
   // A network created in this same plan has no addresses in use.
   WEFT_RETURN_IF_ERROR(AllocateAddresses(net, snap.UsedAddresses(net.name), ip, ip6, &ep));
   driver->PlanAttach(plan, in.session, c, net, ep, default_route);
@@ -771,9 +791,15 @@ Result<engine::Plan> PlanRemoveContainer(const PlanInput& in, const std::string&
             [files, c, first = FirstNetwork(snap, c)] {
               return WriteContainerFiles(files, c, first ? &*first : nullptr);
             }});
+  // A namespace weft owns takes its veths with it: the kernel tears them
+  // down in the background once it is gone (deleting each veth here would
+  // wait for the device's unregistration, 15-35 ms apiece). A runtime's
+  // namespace stays, and a handed-off end is not in it: those veths go now.
+  const bool owned_netns = !c.netns_path.empty() && !c.external_netns;
   for (size_t i = 0; i < c.endpoints.size(); ++i) {
     const store::Network* net = snap.FindNetwork(c.endpoints[i].network);
     if (!net) continue;
+    if (owned_netns && !c.endpoints[i].handoff) continue;
     WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net->driver));
     driver->PlanDetach(plan, session, c, *net, c.endpoints[i], i == 0);
   }
@@ -788,8 +814,14 @@ Result<engine::Plan> PlanRemoveContainer(const PlanInput& in, const std::string&
       WEFT_RETURN_IF_ERROR(PlanOverlayLeave(plan, in, networks, others, *net));
     }
   }
-  // A runtime's namespace is the runtime's to delete.
-  if (!c.netns_path.empty() && !c.external_netns) {
+  // A runtime's namespace is the runtime's to delete. Processes still in
+  // ours would keep it (and its veths) alive: they end first (no undo: this
+  // and the deletion are the last steps).
+  if (owned_netns) {
+    plan.Add({"end-processes", "# kill the processes in " + c.netns_path,
+              [path = c.netns_path] { return netns::KillProcessesIn(path).status(); }, nullptr});
+  }
+  if (owned_netns) {
     const std::string dir = in.paths.netns_dir;
     plan.Add({"delete-netns", "ip netns delete " + name,
               [session, dir, name, path = c.netns_path, marker = in.paths.netns_marker(name)] {

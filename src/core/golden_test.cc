@@ -5,9 +5,9 @@
 // After an intended change of a plan, regenerate the files and review the
 // diff:   WEFT_UPDATE_GOLDEN=1 build/weft_core_tests --gtest_filter='Golden*'
 //
-// Two things vary from run to run and are replaced before comparing: the
-// bridge's random MAC (<random-mac>) and the test's temporary directory
-// (<tmp>).
+// Three things vary from run to run and are replaced before comparing: the
+// bridge's random MAC (<random-mac>), the host end of a veth, named anew for
+// each attach (<veth>), and the test's temporary directory (<tmp>).
 
 #include <gtest/gtest.h>
 
@@ -30,6 +30,7 @@ class Golden : public PlanningTest {
  protected:
   std::string Normalize(std::string text) const {
     text = std::regex_replace(text, std::regex("02(:[0-9a-f]{2}){5}"), "<random-mac>");
+    text = std::regex_replace(text, std::regex("veth[0-9a-f]{8}"), "<veth>");
     for (size_t at = text.find(root_); at != std::string::npos; at = text.find(root_, at)) {
       text.replace(at, root_.size(), "<tmp>");
     }
@@ -131,8 +132,12 @@ TEST_F(Golden, GcAfterACrash) {
   std::filesystem::create_directories(paths_.state_dir + "/netns-owned");
   std::ofstream(paths_.netns_marker("half")).put('\n');
   host_.links.push_back({.index = 10, .name = "weft0", .kind = "bridge", .up = true});
-  host_.links.push_back(
-      {.index = 11, .name = drivers::HostIfname("web", "lab"), .kind = "veth", .up = true});
+  auto snap = ReadSnapshot(*store_);
+  ASSERT_TRUE(snap.ok());
+  host_.links.push_back({.index = 11,
+                         .name = snap->FindContainer("web")->endpoints[0].host_ifname,
+                         .kind = "veth",
+                         .up = true});
   // weft's table as the store wants it before the crash: only db's part
   // differs after gc, so the firewall is rebuilt.
   host_.table = nullptr;

@@ -275,7 +275,7 @@ TEST_F(CorePlanning, DisconnectStepsReadTheStoreOnce) {
   ContainerSpec spec = On("c1", "lab");
   spec.networks.push_back("back");
   spec.ports = Ports("8080:80");
-  MakeContainer(spec);
+  const store::Container c1 = MakeContainer(spec);
 
   auto plan = PlanWith([&](const PlanInput& in) { return PlanDisconnect(in, "back", "c1"); });
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
@@ -283,8 +283,7 @@ TEST_F(CorePlanning, DisconnectStepsReadTheStoreOnce) {
   // then the files.
   EXPECT_THAT(StepNames(*plan), ElementsAre("remove-endpoint-record", "apply-firewall",
                                             "delete-veth", "write-container-files"));
-  EXPECT_THAT(plan->Explain(),
-              HasSubstr("ip link delete " + drivers::HostIfname("c1", "back") + "\n"));
+  EXPECT_THAT(plan->Explain(), HasSubstr("ip link delete " + c1.endpoints[1].host_ifname + "\n"));
   // The snapshot was the only read: no transaction while planning.
   EXPECT_EQ(ViewsWhilePlanning(), 0);
 
@@ -305,12 +304,14 @@ TEST_F(CorePlanning, RemoveContainerSteps) {
   MakeNetwork("lab");
   ContainerSpec spec = On("c1", "lab");
   spec.ports = Ports("8080:80");
-  MakeContainer(spec);
+  const std::string first_veth = MakeContainer(spec).endpoints[0].host_ifname;
   auto plan = PlanWith([&](const PlanInput& in) { return PlanRemoveContainer(in, "c1"); });
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  // No delete-veth: the veth goes with the namespace, in the background,
+  // once the processes still in it are gone.
   EXPECT_THAT(StepNames(*plan),
               ElementsAre("remove-container-record", "apply-firewall", "remove-container-files",
-                          "delete-veth", "delete-netns"));
+                          "end-processes", "delete-netns"));
   EXPECT_EQ(ViewsWhilePlanning(), 0);
   RecordOnly(*plan);
   auto snap = ReadSnapshot(*store_);
@@ -322,6 +323,14 @@ TEST_F(CorePlanning, RemoveContainerSteps) {
 
   plan = PlanWith([&](const PlanInput& in) { return PlanRemoveContainer(in, "c1"); });
   EXPECT_EQ(plan.status().code(), Code::kNotFound);
+  // A container made again under the same name gets host names of its own
+  // (its predecessor's veth may still be going away).
+  auto plan2 =
+      PlanWith([&](const PlanInput& in) { return PlanCreateContainer(in, On("c1", "lab")); });
+  ASSERT_TRUE(plan2.ok());
+  RecordOnly(*plan2);
+  auto snap2 = ReadSnapshot(*store_);
+  EXPECT_NE(snap2->FindContainer("c1")->endpoints[0].host_ifname, first_veth);
 }
 
 TEST_F(CorePlanning, NetworkRemoveRefusesAttachedContainersUnlessForced) {
@@ -342,7 +351,7 @@ TEST_F(CorePlanning, NetworkRemoveRefusesAttachedContainersUnlessForced) {
 TEST_F(CorePlanning, GcForgetsOnlyThisNodesContainersWhoseNamespaceIsGone) {
   MakeNetwork("lab");
   MakeContainer(On("dead", "lab"));
-  MakeContainer(On("alive", "lab"));
+  const store::Container alive = MakeContainer(On("alive", "lab"));
   host_.namespaces.insert(paths_.netns_path("alive"));
   // Another node's container: its namespace is not on this host, and not
   // this gc's business.
@@ -362,7 +371,7 @@ TEST_F(CorePlanning, GcForgetsOnlyThisNodesContainersWhoseNamespaceIsGone) {
   // The host side as gc finds it: lab's bridge, alive's veth on it.
   host_.links.push_back({.index = 10, .name = "weft0", .kind = "bridge", .up = true});
   host_.links.push_back({.index = 11,
-                         .name = drivers::HostIfname("alive", "lab"),
+                         .name = alive.endpoints[0].host_ifname,
                          .kind = "veth",
                          .up = true,
                          .master = 10});

@@ -157,18 +157,22 @@ std::string ConfigureExplain(const Attachment& a) {
 
 namespace {
 // FNV-1a: stable across runs and builds (std::hash is not guaranteed to be).
-uint32_t NameHash(const std::string& container, const std::string& network) {
+uint32_t NameHash(const std::string& container, const std::string& network, uint32_t salt = 0) {
   uint32_t h = 2166136261u;
-  for (char c : container + '\0' + network) {
-    h ^= static_cast<uint8_t>(c);
+  auto mix = [&h](uint8_t byte) {
+    h ^= byte;
     h *= 16777619u;
+  };
+  for (char c : container + '\0' + network) mix(static_cast<uint8_t>(c));
+  if (salt != 0) {
+    for (int i = 0; i < 4; ++i) mix(static_cast<uint8_t>(salt >> (8 * i)));
   }
   return h;
 }
 }  // namespace
 
-std::string HostIfname(const std::string& container, const std::string& network) {
-  return fmt::format("veth{:08x}", NameHash(container, network));
+std::string HostIfname(const std::string& container, const std::string& network, uint32_t salt) {
+  return fmt::format("veth{:08x}", NameHash(container, network, salt));
 }
 
 std::string HandoffIfname(const std::string& container, const std::string& network) {
@@ -284,9 +288,9 @@ class Bridge final : public NetworkDriver {
     PlanBridgeDelete(plan, std::move(session), net);
   }
 
-  void CompleteEndpoint(const store::Container& c, const store::Network& net,
-                        store::Endpoint& ep) const override {
-    ep.host_ifname = HostIfname(c.name, net.name);
+  void CompleteEndpoint(const store::Container& c, const store::Network& net, store::Endpoint& ep,
+                        uint32_t salt) const override {
+    ep.host_ifname = HostIfname(c.name, net.name, salt);
   }
 
   void PlanAttach(engine::Plan& plan, SessionPtr session, const store::Container& c,

@@ -51,8 +51,11 @@ std::string NextBridgeName(const HostNames& taken);
 void PlanBridgeRepair(engine::Plan& plan, const engine::SessionPtr& session, const RepairInput& in,
                       std::string_view driver);
 
-// The host end's name for (container, network): "veth" + 8 hex digits.
-std::string HostIfname(const std::string& container, const std::string& network);
+// The host end's name for (container, network) and one attach's `salt`:
+// "veth" + 8 hex digits. A new salt per attach gives a re-made container a
+// name other than its predecessor's, whose veth may still be going away
+// with its namespace (the kernel tears those down in the background).
+std::string HostIfname(const std::string& container, const std::string& network, uint32_t salt = 0);
 
 // A handed-off inner end's name in the host namespace for (container,
 // network): "wd" + the same 8 hex digits as HostIfname.

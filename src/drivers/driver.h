@@ -68,9 +68,11 @@ class NetworkDriver {
                           const store::Network& net) const = 0;
 
   // Fills the host-side names of a new endpoint (ep.container, ep.network
-  // and ep.ifname set). Pure.
+  // and ep.ifname set), varied by `salt`, which the caller picks anew for
+  // each attach (a re-made container's host names then differ from those
+  // of its predecessor, which may still be going away). Pure.
   virtual void CompleteEndpoint(const store::Container& c, const store::Network& net,
-                                store::Endpoint& ep) const = 0;
+                                store::Endpoint& ep, uint32_t salt) const = 0;
 
   // Steps that attach / detach container `c`'s endpoint `ep` on `net`
   // (undoable). `default_route`: the endpoint carries the container's default

@@ -136,9 +136,9 @@ class Overlay final : public NetworkDriver {
     BridgeDriver().PlanDelete(plan, session, net);
   }
 
-  void CompleteEndpoint(const store::Container& c, const store::Network& net,
-                        store::Endpoint& ep) const override {
-    BridgeDriver().CompleteEndpoint(c, net, ep);
+  void CompleteEndpoint(const store::Container& c, const store::Network& net, store::Endpoint& ep,
+                        uint32_t salt) const override {
+    BridgeDriver().CompleteEndpoint(c, net, ep, salt);
   }
   void PlanAttach(engine::Plan& plan, SessionPtr session, const store::Container& c,
                   const store::Network& net, const store::Endpoint& ep,

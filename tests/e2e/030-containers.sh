@@ -114,10 +114,25 @@ weft ps --json | jq -e '.[] | select(.name=="c1") | .netns and (.networks[0] | .
 weft inspect c1 | jq -e '.networks[0].ipv4 == "'"$ip1"'"' >/dev/null || fail "inspect"
 weft network inspect net1 | jq -e '[.containers[].name] | index("c1") != null' >/dev/null || fail "network inspect containers"
 
-# Removal leaves nothing: no veth, namespace, lease or record.
+# weft rm ends what still runs in the container: its namespace, and the
+# veths with it, go with the last process.
+weft create busy --network net1 >/dev/null
+ip netns exec busy sleep 1000 &
+sleeper=$!
+for _ in $(seq 100); do [[ $(readlink "/proc/$sleeper/ns/net") == "$(readlink /proc/self/ns/net)" ]] || break; sleep 0.02; done
+weft rm busy >/dev/null
+for _ in $(seq 100); do kill -0 "$sleeper" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$sleeper" 2>/dev/null && fail "weft rm left a process running in the container's namespace"
+wait "$sleeper" 2>/dev/null || true
+ok "rm: the process still in the container ended with it"
+
+# Removal leaves nothing: no veth, namespace, lease or record. The veths go
+# with their namespaces, which the kernel tears down in the background.
 for c in $(weft ps --json | jq -r '.[].name'); do weft rm "$c"; done
 for n in $(weft network ls --json | jq -r '.[].name'); do weft network rm "$n"; done
-[[ $(ip -j link show | jq '[.[] | select(.ifname | startswith("veth") or startswith("weft"))] | length') == 0 ]] || fail "links left: $(ip -br link)"
+weft_links() { ip -j link show | jq '[.[] | select(.ifname | startswith("veth") or startswith("weft"))] | length'; }
+for _ in $(seq 100); do [[ $(weft_links) == 0 ]] && break; sleep 0.05; done
+[[ $(weft_links) == 0 ]] || fail "links left: $(ip -br link)"
 [[ $(ls "$WEFT_NETNS_DIR" | grep -vx outside | wc -l) == 0 ]] || fail "namespaces left: $(ls $WEFT_NETNS_DIR)"
 [[ $(sqlite3 "$WEFT_STATE_DIR/weft.db" 'select count(*) from endpoints') == 0 ]] || fail "leases left"
 ok "030-containers"

@@ -21,7 +21,8 @@ grep -q 'type veth peer name eth0 netns c1' <<<"$plan_c1" || fail "plan lacks ve
 grep -q 'route add default via 10.89.0.1' <<<"$plan_c1" || fail "plan lacks default route"
 weft create c9 --network lab >/dev/null
 before=$(snapshot)
-weft rm c9 --dry-run | has '^ip link delete veth' || fail "rm plan lacks veth deletion"
+weft rm c9 --dry-run | has '^ip netns delete c9' || fail "rm plan lacks the namespace's deletion"
+weft rm c9 --dry-run | has '^ip link delete veth' && fail "rm plan deletes the veth (it goes with the namespace)"
 weft network rm lab --dry-run --force | has '^ip link delete weft0$' || fail "network rm plan"
 [[ $(snapshot) == "$before" ]] || fail "rm --dry-run changed something"
 ok "create/rm --dry-run change nothing"

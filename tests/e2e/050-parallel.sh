@@ -28,6 +28,7 @@ for i in $(seq 1 $N); do
   pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p" || fail "a parallel rm failed"; done
+settle  # the veths go with their namespaces, in the background
 [[ $(ip -j link show | jq '[.[] | select(.ifname | startswith("veth"))] | length') == 0 ]] || fail "veths left"
 [[ $(ls "$WEFT_NETNS_DIR" | wc -l) == 0 ]] || fail "namespaces left"
 [[ $(sqlite3 "$WEFT_STATE_DIR/weft.db" 'select count(*) from endpoints; select count(*) from containers' | awk '{s+=$1} END {print s}') == 0 ]] || fail "records left"

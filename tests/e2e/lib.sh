@@ -46,17 +46,35 @@ snapshot() {
   if [[ -f $WEFT_STATE_DIR/weft.db ]]; then sqlite3 "$WEFT_STATE_DIR/weft.db" .dump; fi
 }
 
+# settle: waits (up to 5 s) until no veth tagged as a weft container's
+# belongs to a container the store no longer has. `weft rm` leaves a
+# container's veths to go with its namespace, which the kernel tears down
+# in the background.
+settle() {
+  local tagged known
+  for _ in $(seq 100); do
+    tagged=$(ip -j link show type veth | jq -r '.[].ifalias // empty' |
+      sed -n 's/^weft container \([^ ]*\) network .*/\1/p' | sort -u)
+    [[ -z $tagged ]] && return 0
+    known=$("$WEFT" ps --json 2>/dev/null | jq -r '.[].name' | sort -u)
+    [[ -z $(comm -23 <(echo "$tagged") <(echo "$known")) ]] && return 0
+    sleep 0.05
+  done
+}
+
 # snapshot_sans_ids: the same picture without what the kernel or SQLite
 # choose anew when an object is re-created (ifindex, MAC, link-local address,
-# nft handles, rowids) and in a stable order: equal means the same state.
+# nft handles, rowids, the host end of a veth, named anew for each attach)
+# and in a stable order: equal means the same state. Settles first.
 snapshot_sans_ids() {
-  ip -j link show | jq -c 'map(del(.operstate, .linkmode, .group, .qdisc, .txqlen, .ifindex, .link_index, .link_netnsid, .address) | .flags -= ["NO-CARRIER", "LOWER_UP"]) | sort_by(.ifname) | .[]'
-  ip -j addr show | jq -c 'map({ifname, addr_info: [.addr_info[] | select(.local | startswith("fe80:") | not) | {local, prefixlen}]}) | sort_by(.ifname) | .[]'
-  ip -j route show | jq -cS 'map(del(.flags)) | sort_by([.dst, .dev]) | .[]'
-  ip -6 -j route show | jq -cS 'map(del(.flags)) | sort_by([.dst, .dev]) | .[]'
+  settle
+  ip -j link show | jq -c 'map(del(.operstate, .linkmode, .group, .qdisc, .txqlen, .ifindex, .link_index, .link_netnsid, .address) | .flags -= ["NO-CARRIER", "LOWER_UP"]) | sort_by(.ifname) | .[]' | sed -E 's/veth[0-9a-f]{8}/veth*/g' | sort
+  ip -j addr show | jq -c 'map({ifname, addr_info: [.addr_info[] | select(.local | startswith("fe80:") | not) | {local, prefixlen}]}) | sort_by(.ifname) | .[]' | sed -E 's/veth[0-9a-f]{8}/veth*/g' | sort
+  ip -j route show | jq -cS 'map(del(.flags)) | sort_by([.dst, .dev]) | .[]' | sed -E 's/veth[0-9a-f]{8}/veth*/g' | sort
+  ip -6 -j route show | jq -cS 'map(del(.flags)) | sort_by([.dst, .dev]) | .[]' | sed -E 's/veth[0-9a-f]{8}/veth*/g' | sort
   nft -j list ruleset | jq -cS 'walk(if type == "object" then del(.handle) | (if .elem then .elem |= sort_by(tostring) else . end) else . end) | .nftables[]' | sort
   ls -1 "$WEFT_NETNS_DIR"
-  if [[ -f $WEFT_STATE_DIR/weft.db ]]; then sqlite3 "$WEFT_STATE_DIR/weft.db" .dump | sed -E "s/,[0-9]{10}(,[01])?(,[01],'[^']*')?\)/,TIME\1\2)/" | grep -v host_identity | sort; fi
+  if [[ -f $WEFT_STATE_DIR/weft.db ]]; then sqlite3 "$WEFT_STATE_DIR/weft.db" .dump | sed -E "s/,[0-9]{10}(,[01])?(,[01],'[^']*')?\)/,TIME\1\2)/" | sed -E 's/veth[0-9a-f]{8}/veth*/g' | grep -v host_identity | sort; fi
 }
 
 # make_outside: an "outside world" namespace behind the host's uplink.

@@ -1,9 +1,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -11,6 +14,7 @@
 
 #include "kernel/netns/netns.h"
 #include "kernel/netns/netns_guard.h"
+#include "kernel/netns/processes.h"
 #include "kernel/testing/kernel_test_util.h"
 #include "support/ns_fixture.h"
 
@@ -96,6 +100,37 @@ TEST_F(NetnsNamedTest, CreateListOpenDelete) {
   EXPECT_EQ(OpenByName(dir_, "a").status().code(), Code::kNotFound);
   // An fd opened before the delete still works.
   EXPECT_NE(InodeOfFd(a->get()), 0u);
+}
+
+TEST_F(NetnsNamedTest, ProcessesInANamespaceAreFoundAndKilled) {
+  ASSERT_TRUE(CreateNamed(dir_, "busy").ok());
+  const std::string path = dir_ + "/busy";
+  auto fd = OpenByPath(path);
+  ASSERT_TRUE(fd.ok());
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // into the namespace, then wait to be killed
+    if (::setns(fd->get(), CLONE_NEWNET) != 0) ::_exit(1);
+    for (;;) ::pause();
+  }
+  std::vector<pid_t> found;
+  for (int i = 0; i < 200 && found.empty(); ++i) {  // until the child has moved
+    auto pids = ProcessesIn(path);
+    ASSERT_TRUE(pids.ok()) << pids.status().ToString();
+    found = *pids;
+    if (found.empty()) ::usleep(5000);
+  }
+  ASSERT_EQ(found, std::vector<pid_t>{child});  // this process is not in it
+  auto killed = KillProcessesIn(path);
+  ASSERT_TRUE(killed.ok()) << killed.status().ToString();
+  EXPECT_EQ(*killed, 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  auto none = ProcessesIn(path);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  EXPECT_EQ(*KillProcessesIn(dir_ + "/absent"), 0);
 }
 
 TEST_F(NetnsNamedTest, SecondCreateIsAlreadyExists) {
