@@ -42,7 +42,8 @@ inline constexpr std::string_view kCoreSteps[] = {
     "remove-service-record",
     "record-backends",
     "remove-backend-records",
-    "reconcile-service-addresses", "end-processes",
+    "reconcile-service-addresses",
+    "end-processes",
 };
 
 // Registers core's and every driver's step names (idempotent, thread-safe).
