@@ -750,6 +750,7 @@ Result<engine::Plan> PlanDisconnect(const PlanInput& in, const store::Container&
     if (x.name == c.name) x = updated;
   }
   WEFT_RETURN_IF_ERROR(PlanOverlayLeave(plan, in, networks, containers, net));
+  PlanForgetUdpFlows(plan, in.snap, c.name, net.name);
   return plan;
 }
 
@@ -817,6 +818,7 @@ Result<engine::Plan> PlanRemoveContainer(const PlanInput& in, const std::string&
   // A runtime's namespace is the runtime's to delete. Processes still in
   // ours would keep it (and its veths) alive: they end first (no undo: this
   // and the deletion are the last steps).
+  PlanForgetUdpFlows(plan, snap, name);
   if (owned_netns) {
     plan.Add({"end-processes", "# kill the processes in " + c.netns_path,
               [path = c.netns_path] { return netns::KillProcessesIn(path).status(); }, nullptr});

@@ -11,6 +11,7 @@
 #include "core/names.h"
 #include "drivers/driver.h"
 #include "ipam/allocator.h"
+#include "kernel/conntrack.h"
 #include "kernel/netlink/addr.h"
 
 namespace weft::core {
@@ -339,6 +340,35 @@ Status PlanServiceAddresses(engine::Plan& plan, const engine::SessionPtr& sessio
   return Status::Ok();
 }
 
+void PlanForgetUdpFlows(engine::Plan& plan, const Snapshot& snap, const std::string& container,
+                        const std::string& network) {
+  std::vector<std::pair<IpAddress, uint16_t>> flows;
+  std::string explain;
+  for (const auto& s : snap.services) {
+    if (!network.empty() && s.network != network) continue;
+    for (const auto& b : s.backends) {
+      if (b.container != container || !InRotation(s, b)) continue;
+      auto address = IpAddress::Parse(BackendAddress(s, snap.containers, container));
+      if (!address.ok()) continue;
+      for (const auto& p : s.ports) {
+        if (p.protocol != "udp") continue;
+        flows.emplace_back(*address, p.port);
+        explain += "conntrack -D -p udp --reply-src " + address->ToString() + " --reply-port-src " +
+                   std::to_string(p.port) + "\n";
+      }
+    }
+  }
+  if (flows.empty()) return;
+  plan.Add({"forget-udp-flows", explain,
+            [flows] {
+              for (const auto& [address, port] : flows) {
+                WEFT_RETURN_IF_ERROR(kernel::DeleteUdpFlowsTo(address, port).status());
+              }
+              return Status::Ok();
+            },
+            nullptr});
+}
+
 void PlanRecordBackends(engine::Plan& plan, store::Store* store,
                         std::vector<std::pair<std::string, store::Backend>> rows) {
   if (rows.empty()) return;
@@ -500,6 +530,9 @@ Result<engine::Plan> PlanBackendRemove(const PlanInput& in, const std::string& s
             [store, service, row] {
               return store->Update([&](store::Tx& tx) { return tx.PutBackend(service, row); });
             }});
+  Snapshot only = in.snap;  // this service's flows only
+  std::erase_if(only.services, [&](const store::Service& s) { return s.name != service; });
+  PlanForgetUdpFlows(plan, only, container);
   return plan;
 }
 

@@ -82,6 +82,14 @@ Status PlanServiceAddresses(engine::Plan& plan, const engine::SessionPtr& sessio
                             engine::HostView& host, const std::vector<store::Network>& networks,
                             const std::vector<store::Service>& services);
 
+// The step that deletes the UDP conntrack entries towards `container`'s
+// address on each UDP port of the services (on `network`, or every one) it
+// is in rotation for: a UDP "connection" pinned to a backend that leaves
+// moves on with its next packet, as kube-proxy does. Nothing to add when
+// there are none. No undo (the flows are made again by the next packets).
+void PlanForgetUdpFlows(engine::Plan& plan, const Snapshot& snap, const std::string& container,
+                        const std::string& network = "");
+
 // The step that records `rows` ((service, backend)); undone by deleting them.
 void PlanRecordBackends(engine::Plan& plan, store::Store* store,
                         std::vector<std::pair<std::string, store::Backend>> rows);

@@ -44,6 +44,7 @@ inline constexpr std::string_view kCoreSteps[] = {
     "remove-backend-records",
     "reconcile-service-addresses",
     "end-processes",
+    "forget-udp-flows",
 };
 
 // Registers core's and every driver's step names (idempotent, thread-safe).

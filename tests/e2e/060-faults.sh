@@ -252,7 +252,7 @@ fi
 if [[ $(weft --help) == *service* ]]; then
   walk "service create" "weft service rm sv" \
     service create sv --network base --port 80 --publish 18090:80 --backend p1 --health none
-  weft service create sv --network base --port 80 --backend p1 --health none >/dev/null
+  weft service create sv --network base --port 80 --port 53/udp --backend p1 --health none >/dev/null
   walk "service add-backend" "weft service rm-backend sv p2" service add-backend sv p2
   weft service add-backend sv p2
   walk "service rm-backend" "weft service add-backend sv p2" service rm-backend sv p2
@@ -263,7 +263,7 @@ if [[ $(weft --help) == *service* ]]; then
   walk "rm (a service's backend)" "weft create cs --network base --network other --service sv" rm cs
   weft rm cs >/dev/null
   # The walk's undo leaves sv in place, for reconcile's drift below.
-  walk "service rm" "weft service create sv --network base --port 80 --backend p1 --backend p2 --health none" service rm sv
+  walk "service rm" "weft service create sv --network base --port 80 --port 53/udp --backend p1 --backend p2 --health none" service rm sv
 fi
 
 # weft reconcile (where this weft has it) puts back what the store says after

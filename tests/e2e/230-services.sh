@@ -164,8 +164,15 @@ wait_rotation dns 1
 second=$(udp_from) || fail "no UDP answer after $first left"
 [[ $second != "$first" ]] || fail "the UDP flow stayed on $first after it failed its check"
 serve_named "$first"
-weft service rm dns
+wait_rotation dns 2
 ok "UDP: the flow pinned to $first moved to $second when $first failed its check"
+# The same when the backend is taken out by hand.
+pinned=$(udp_from) || fail "no UDP answer through $dvip"
+weft service rm-backend dns "$pinned"
+moved=$(udp_from) || fail "no UDP answer after rm-backend $pinned"
+[[ $moved != "$pinned" ]] || fail "the UDP flow stayed on $pinned after rm-backend"
+weft service rm dns
+ok "UDP: the flow pinned to $pinned moved to $moved when it left by rm-backend"
 
 # No endpoint: refused at once, as is a port the service does not have.
 weft service create empty --network front --port 90 >/dev/null
