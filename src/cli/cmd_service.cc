@@ -65,7 +65,7 @@ Result<store::Service> FindService(core::Context& ctx, const std::string& name,
   WEFT_ASSIGN_OR_RETURN(core::Snapshot snap, core::ReadSnapshot(*store));
   *containers = std::move(snap.containers);
   for (auto& s : snap.services) {
-    if (s.name == name) return std::move(s);
+    if (s.name == name) return s;
   }
   return NotFound("no service \"" + name + "\"");
 }

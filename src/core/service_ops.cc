@@ -511,7 +511,7 @@ Result<engine::Plan> PlanBackendRemove(const PlanInput& in, const std::string& s
   if (it == found->backends.end()) {
     return NotFound("container " + Quote(container) + " does not back service " + Quote(service));
   }
-  const store::Backend row = *it;
+  const store::Backend& row = *it;
   engine::Plan plan("service rm-backend " + service + " " + container);
   std::vector<store::Service> after = in.snap.services;
   for (auto& s : after) {
