@@ -23,6 +23,8 @@ namespace {
 // are skipped, like an unreadable port.
 void AddServiceRules(firewall::FirewallModel& m, const std::vector<store::Container>& containers,
                      const std::vector<store::Service>& services) {
+  std::map<std::string_view, const store::Container*> by_name;
+  for (const auto& c : containers) by_name.emplace(c.name, &c);
   for (const auto& s : services) {
     auto vip = IpAddress::Parse(s.vip);
     bool known = std::any_of(m.networks.begin(), m.networks.end(),
@@ -35,10 +37,16 @@ void AddServiceRules(firewall::FirewallModel& m, const std::vector<store::Contai
     for (const auto& p : s.ports) r.ports.push_back({p.protocol, p.port});
     for (const auto& p : s.publish) r.publish.push_back({p.protocol, p.host_port, p.port});
     r.affinity = s.affinity == "client-ip";
+    const bool v6 = vip->is_v6();
     for (const auto& b : s.backends) {  // sorted by container
       if (!InRotation(s, b)) continue;
-      auto address = IpAddress::Parse(BackendAddress(s, containers, b.container));
-      if (address.ok()) r.backends.push_back({b.container, *address});
+      auto c = by_name.find(b.container);
+      if (c == by_name.end()) continue;  // gone (or going) with its container
+      for (const auto& e : c->second->endpoints) {
+        if (e.network != s.network) continue;
+        auto address = IpAddress::Parse(v6 ? e.ipv6 : e.ipv4);
+        if (address.ok()) r.backends.push_back({b.container, *address});
+      }
     }
     m.services.push_back(std::move(r));
   }
@@ -151,16 +159,18 @@ Result<firewall::ServiceDelta> ElementBatch(const firewall::FirewallModel& from,
 }
 
 // Applies `delta`; if the kernel refuses it (say the table was flushed under
-// us), or its leftovers, applies the whole ruleset `fallback` instead.
+// us), or its leftovers, applies the whole ruleset of `fallback` instead
+// (built only then: with many services it costs more than the delta).
 Status ApplyOrRebuild(const engine::SessionPtr& session, const firewall::ServiceDelta& delta,
-                      const nlohmann::json& fallback) {
+                      const firewall::FirewallModel& fallback) {
   WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
   if (delta.batch["nftables"].empty()) return Status::Ok();
   if (fw->Apply(delta.batch).ok() &&
       (delta.leftovers["nftables"].empty() || fw->Apply(delta.leftovers).ok())) {
     return Status::Ok();
   }
-  return fw->Apply(fallback);
+  WEFT_ASSIGN_OR_RETURN(auto whole, firewall::BuildRuleset(fallback));
+  return fw->Apply(whole);
 }
 
 // The explanation of a whole-table change: weft's table, then the openings
@@ -213,8 +223,6 @@ Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, engine::Host
     }
     return firewall::BuildRuleset(m);
   };
-  WEFT_ASSIGN_OR_RETURN(nlohmann::json apply, batch_for(after));
-  WEFT_ASSIGN_OR_RETURN(nlohmann::json undo, batch_for(before));
   if (SameNetworks(before, after) && !after.networks.empty()) {
     // Only published ports and services change: exactly their map elements
     // and service chains, in one transaction, instead of rebuilding the table.
@@ -224,10 +232,12 @@ Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, engine::Host
     WEFT_ASSIGN_OR_RETURN(auto backward, ElementBatch(after, before, come, gone));
     plan.Add({"apply-firewall",
               firewall::Explain(forward.batch) + firewall::Explain(forward.leftovers),
-              [session, forward, apply] { return ApplyOrRebuild(session, forward, apply); },
-              [session, backward, undo] { return ApplyOrRebuild(session, backward, undo); }});
+              [session, forward, after] { return ApplyOrRebuild(session, forward, after); },
+              [session, backward, before] { return ApplyOrRebuild(session, backward, before); }});
     return Status::Ok();
   }
+  WEFT_ASSIGN_OR_RETURN(nlohmann::json apply, batch_for(after));
+  WEFT_ASSIGN_OR_RETURN(nlohmann::json undo, batch_for(before));
   // Networks change: weft's table is rebuilt, and weft's accept rules in
   // foreign chains that would drop its traffic follow, in one transaction.
   plan.Add({"apply-firewall", ExplainWithOpenings(host, apply, after),

@@ -307,9 +307,47 @@ void AddServiceHairpin(json& cmds) {
                              MasqueradeStmt()})}}));
 }
 
+namespace {
+
+// The hairpin set's elements for a whole model: one per bridge with services.
+std::vector<json> HairpinElems(const FirewallModel& m) {
+  std::map<std::string, std::string> bridge_of;
+  for (const auto& n : m.networks) bridge_of[n.name] = n.bridge;
+  std::set<std::string> bridges;
+  std::vector<json> out;
+  for (const auto& s : m.services) {
+    auto it = bridge_of.find(s.network);
+    if (it != bridge_of.end() && bridges.insert(it->second).second) {
+      out.push_back(ConcatExpr({it->second, it->second}));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<ServiceDelta> ServiceChanges(const FirewallModel& before, const FirewallModel& after) {
-  WEFT_ASSIGN_OR_RETURN(ServiceTable from, BuildServiceTable(before));
-  WEFT_ASSIGN_OR_RETURN(ServiceTable to, BuildServiceTable(after));
+  // Only the services that differ are built (a change with a thousand
+  // services defined costs what one costs); the shared hairpin set depends
+  // on every service's network, so it is taken from the whole models.
+  std::map<std::string, const ServiceRules*> old_by_name, new_by_name;
+  for (const auto& s : before.services) old_by_name[s.name] = &s;
+  for (const auto& s : after.services) new_by_name[s.name] = &s;
+  FirewallModel from_model = before, to_model = after;
+  from_model.services.clear();
+  to_model.services.clear();
+  for (const auto& s : before.services) {
+    auto it = new_by_name.find(s.name);
+    if (it == new_by_name.end() || !(*it->second == s)) from_model.services.push_back(s);
+  }
+  for (const auto& s : after.services) {
+    auto it = old_by_name.find(s.name);
+    if (it == old_by_name.end() || !(*it->second == s)) to_model.services.push_back(s);
+  }
+  WEFT_ASSIGN_OR_RETURN(ServiceTable from, BuildServiceTable(from_model));
+  WEFT_ASSIGN_OR_RETURN(ServiceTable to, BuildServiceTable(to_model));
+  from.elems["service_hairpin"] = HairpinElems(before);
+  to.elems["service_hairpin"] = HairpinElems(after);
   json batch = json::array(), leftovers = json::array();
   auto element = [](const std::string& verb, const std::string& set, const json& elems) {
     return json{

@@ -184,5 +184,27 @@ TEST(ServiceRulesTest, ChangesTouchOnlyTheServiceThatChanged) {
   EXPECT_TRUE(none->leftovers["nftables"].empty());
 }
 
+TEST(ServiceRulesTest, TheHairpinPairStaysWhileABridgeHasAService) {
+  FirewallModel two = WithServices(1);
+  ServiceRules db = two.services[0];
+  db.name = "db";
+  db.vip = Ip("10.89.0.251");
+  db.publish.clear();
+  two.services.push_back(db);
+  FirewallModel one = two;
+  one.services.pop_back();
+  FirewallModel none = one;
+  none.services.clear();
+  auto d = ServiceChanges(two, one);  // db goes, web stays on weft0
+  ASSERT_TRUE(d.ok());
+  for (const auto& c : Commands(d->batch)) {
+    EXPECT_NE(c, "delete element service_hairpin") << "the pair went with web still there";
+  }
+  d = ServiceChanges(one, none);  // the last one goes
+  ASSERT_TRUE(d.ok());
+  std::vector<std::string> got = Commands(d->batch);
+  EXPECT_NE(std::find(got.begin(), got.end(), "delete element service_hairpin"), got.end());
+}
+
 }  // namespace
 }  // namespace weft::firewall
