@@ -825,15 +825,31 @@ Result<engine::Plan> PlanRemoveContainer(const PlanInput& in, const std::string&
   }
   if (owned_netns) {
     const std::string dir = in.paths.netns_dir;
-    plan.Add({"delete-netns", "ip netns delete " + name,
-              [session, dir, name, path = c.netns_path, marker = in.paths.netns_marker(name)] {
-                session->Forget(path);
-                Status s = netns::DeleteNamed(dir, name);
-                if (!s.ok() && s.code() != Code::kNotFound) return s;
-                RemoveMarker(marker);
-                return Status::Ok();
-              },
-              nullptr});
+    // The host ends go down first: until the kernel has torn the namespace
+    // down, its container would still answer ARP for addresses a new
+    // container may already hold (and its bridge port would still forward).
+    std::vector<std::string> veths;
+    std::string down;
+    for (const auto& e : c.endpoints) {
+      if (e.handoff || e.host_ifname.empty()) continue;
+      veths.push_back(e.host_ifname);
+      down += "ip link set " + e.host_ifname + " down\n";
+    }
+    plan.Add(
+        {"delete-netns", down + "ip netns delete " + name,
+         [session, dir, name, veths, path = c.netns_path, marker = in.paths.netns_marker(name)] {
+           WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
+           for (const auto& v : veths) {
+             Status d = netlink::SetLinkUp(*host, v, false);
+             if (!d.ok() && d.code() != Code::kNotFound) return d;
+           }
+           session->Forget(path);
+           Status s = netns::DeleteNamed(dir, name);
+           if (!s.ok() && s.code() != Code::kNotFound) return s;
+           RemoveMarker(marker);
+           return Status::Ok();
+         },
+         nullptr});
   }
   return plan;
 }

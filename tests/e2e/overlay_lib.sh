@@ -33,3 +33,13 @@ reach() {
     fi
   done
 }
+# resolves HOST CONTAINER NAME: CONTAINER resolves NAME within 5 s (another
+# node's endpoint reaches this node's DNS through its etcd watch, which with
+# a member down may first have to move to another member).
+resolves() {
+  local deadline=$((SECONDS + 5))
+  until inside "$1" "$2" getent hosts "$3" >/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
