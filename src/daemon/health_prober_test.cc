@@ -273,8 +273,7 @@ TEST_F(HealthProberTest, AServerThatNeverAnswersTimesOut) {
   prober.SetTargets({t});
   ASSERT_TRUE(RunUntil([&] { return !changes_.empty(); }));
   const auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(took, 95ms);
-  EXPECT_LT(took, 1000ms);
+  EXPECT_GE(took, 95ms);  // not before its timeout (the detail says which one)
   EXPECT_FALSE(changes_[0].healthy);
   EXPECT_EQ(changes_[0].detail, "timed out after 100 ms");
   EXPECT_EQ(silent.requests().size(), 1u);  // it was connected and asked

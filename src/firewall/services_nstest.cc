@@ -52,7 +52,6 @@ struct Reply {
   std::string backend;  // first word of the answer
   std::string peer;     // the client address the backend saw
   std::string error;    // socat's output on failure
-  double seconds = 0;
 };
 
 class ServicesTrafficTest : public weft::testing::NetnsTest {
@@ -123,11 +122,9 @@ class ServicesTrafficTest : public weft::testing::NetnsTest {
 
   // One TCP connection from `ns` ("" for the host itself).
   static Reply Connect(const std::string& ns, const std::string& addr, int port) {
-    const auto start = std::chrono::steady_clock::now();
     auto r = Sh((ns.empty() ? "" : In(ns)) + "socat -T3 - TCP:" + addr + ":" +
                 std::to_string(port) + ",connect-timeout=3 </dev/null");
     Reply reply;
-    reply.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::string line = r.output.substr(0, r.output.find('\n'));
     const size_t space = line.find(' ');
     if (r.exit_code != 0 || space == std::string::npos) {
@@ -154,8 +151,9 @@ class ServicesTrafficTest : public weft::testing::NetnsTest {
   static void ExpectRefusedAtOnce(const std::string& ns, const std::string& addr, int port) {
     Reply r = Connect(ns, addr, port);
     EXPECT_FALSE(r.ok) << addr << ":" << port << " answered " << r.backend;
+    // Refused, not timed out (socat says "Connection timed out" then): the
+    // reject answered. No bound on the time, which a busy machine stretches.
     EXPECT_NE(r.error.find("Connection refused"), std::string::npos) << r.error;
-    EXPECT_LT(r.seconds, 1.5) << "not refused at once";
   }
 
   static FirewallModel Model(bool icc, size_t backends, bool affinity = false) {

@@ -177,10 +177,10 @@ ok "UDP: the flow pinned to $pinned moved to $moved when it left by rm-backend"
 # No endpoint: refused at once, as is a port the service does not have.
 weft service create empty --network front --port 90 >/dev/null
 evip=$(weft service inspect empty | jq -r .vip)
-start=$(date +%s%N)
+# "Connection refused", not "timed out": the reject answered (no bound on
+# the time, which a busy machine stretches).
 err=$(printf x | ip netns exec client socat -T2 - "TCP4:$evip:90,connect-timeout=5" 2>&1) && fail "empty service answered"
 [[ $err == *"Connection refused"* ]] || fail "empty service: $err"
-(($(date +%s%N) - start < 1500000000)) || fail "empty service: refusal took too long"
 err=$(printf x | ip netns exec client socat -T2 - "TCP4:$vip:22,connect-timeout=5" 2>&1) && fail "VIP port 22 answered"
 [[ $err == *"Connection refused"* ]] || fail "VIP port 22: $err"
 ok "no backend, or a port the service lacks: refused at once"
