@@ -47,7 +47,8 @@ nlohmann::json ContainerJson(const store::Container& c) {
 Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
   core::ContainerSpec with = spec;
   // Overlay networks: this node's rows and blocks, from the cluster store.
-  WEFT_ASSIGN_OR_RETURN(auto prep, core::PrepareOverlayAttach(ctx, spec.networks, dry_run));
+  WEFT_ASSIGN_OR_RETURN(auto prep,
+                        core::PrepareOverlayAttach(ctx, spec.networks, dry_run, spec.services));
   with.overlay = prep;
   Status s = RunCommand(ctx, dry_run, [&](const core::PlanInput& in) {
                return core::PlanCreateContainer(in, with);
@@ -130,7 +131,8 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   connect->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   connect->callback([&inv, spec, network, dry_run] {
     inv.action = [spec, network, dry_run](core::Context& ctx) -> Status {
-      WEFT_ASSIGN_OR_RETURN(auto prep, core::PrepareOverlayAttach(ctx, {*network}, *dry_run));
+      WEFT_ASSIGN_OR_RETURN(auto prep,
+                            core::PrepareOverlayAttach(ctx, {*network}, *dry_run, spec->services));
       Status s = RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) {
                    return core::PlanConnect(in, *network, spec->name, spec->ip, spec->ip6,
                                             spec->aliases, prep, spec->services);

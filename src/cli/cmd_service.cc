@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <iostream>
 
+#include "base/text.h"
 #include "cli/command.h"
 #include "cli/daemon_sync.h"
 #include "cli/output.h"
 #include "cli/table.h"
+#include "cluster/config.h"
+#include "core/cluster_services.h"
+#include "core/overlay_presence.h"
 #include "core/service_ops.h"
 #include "core/snapshot.h"
 
@@ -70,6 +74,61 @@ Result<store::Service> FindService(core::Context& ctx, const std::string& name,
   return NotFound("no service \"" + name + "\"");
 }
 
+// Whether `network` is an overlay network of this host's cluster (its
+// service is a cluster record); false for this host's bridge networks and
+// unknown names when the host is in no cluster. `mesh` asks for a cluster
+// service: refused with a line naming what is missing otherwise.
+Result<bool> IsClusterNetwork(core::Context& ctx, const std::string& network, bool mesh) {
+  if (ctx.HasStore()) {
+    WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+    WEFT_ASSIGN_OR_RETURN(core::Snapshot snap, core::ReadSnapshot(*store));
+    if (const store::Network* n = snap.FindNetwork(network); n && n->driver != "overlay") {
+      if (mesh) {
+        return InvalidArgument("--mesh needs an overlay network; " + Quote(network) + " is a " +
+                               n->driver + " network");
+      }
+      return false;
+    }
+  }
+  WEFT_ASSIGN_OR_RETURN(auto config, cluster::LoadConfig(ctx.paths().state_dir));
+  if (!config) {
+    if (mesh) {
+      return FailedPrecondition(
+          "--mesh needs an overlay network, and this host is in no cluster (weft cluster join)");
+    }
+    return false;
+  }
+  return true;
+}
+
+// The cluster's side of a service this host has no row of: kNotFound
+// unless the host is in a cluster that has it.
+Result<bool> RemoveIfCluster(core::Context& ctx, const std::string& name, bool dry_run) {
+  if (ctx.HasStore()) {
+    WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+    WEFT_ASSIGN_OR_RETURN(core::Snapshot snap, core::ReadSnapshot(*store));
+    if (const store::Service* s = snap.FindService(name); s && s->scope.empty()) return false;
+  }
+  WEFT_ASSIGN_OR_RETURN(auto config, cluster::LoadConfig(ctx.paths().state_dir));
+  if (!config) return false;
+  WEFT_RETURN_IF_ERROR(core::RemoveClusterService(ctx, name, dry_run));
+  return true;
+}
+
+// A cluster service this node hosts the network of but has no row of yet
+// (its weftd has not caught up with the store): the row, now.
+void CatchUpWith(core::Context& ctx, const std::string& name) {
+  auto config = cluster::LoadConfig(ctx.paths().state_dir);
+  if (!config.ok() || !*config || !ctx.HasStore()) return;
+  auto store = ctx.Store();
+  if (!store.ok()) return;
+  auto snap = core::ReadSnapshot(**store);
+  if (!snap.ok() || snap->FindService(name)) return;
+  auto client = etcd::Client::Open((*config)->store, std::chrono::milliseconds(3000),
+                                   std::chrono::milliseconds(1000));
+  if (client.ok()) core::ReconcileOverlays(**store, **config, **client).status().IgnoreError();
+}
+
 }  // namespace
 
 void AddServiceCommands(CLI::App& app, Invocation& inv) {
@@ -111,40 +170,54 @@ void AddServiceCommands(CLI::App& app, Invocation& inv) {
                    "DNS answers with the healthy backends' addresses instead of the VIP");
   create->add_option("--backend", spec->backends, "A container to put behind it (repeatable)")
       ->allow_extra_args(false);
-  create->add_flag("--local", *local, "Reachable on this host only (the default)");
-  create->add_flag("--mesh", *mesh, "Reachable through every node of the cluster");
+  create->add_flag("--local", *local,
+                   "Each node's published ports lead to its own backends only (overlay networks; "
+                   "a bridge network's service is this host's alone anyway)");
+  create->add_flag("--mesh", *mesh,
+                   "Published ports lead to the backends of every node, and the backends see "
+                   "the client's address (overlay networks; their default)");
   create->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
-  create->callback([&inv, spec, dry_run, ports, publish, health, interval, mesh, health_opt] {
-    const bool health_given = health_opt->count() > 0;
-    inv.action = [spec, dry_run, ports, publish, health, interval, mesh,
-                  health_given](core::Context& ctx) {
-      if (*mesh) {
-        return InvalidArgument(
-            "--mesh needs an overlay network; services on overlay networks are not supported "
-            "yet");
-      }
-      spec->ports.clear();
-      spec->publish.clear();
-      for (const auto& p : *ports) {
-        WEFT_ASSIGN_OR_RETURN(auto port, core::ParseServicePort(p));
-        spec->ports.push_back(port);
-      }
-      for (const auto& p : *publish) {
-        WEFT_ASSIGN_OR_RETURN(auto pub, core::ParseServicePublish(p));
-        spec->publish.push_back(pub);
-      }
-      WEFT_RETURN_IF_ERROR(core::ParseHealthKind(*health, spec->health));
-      const bool any_tcp = std::any_of(spec->ports.begin(), spec->ports.end(),
-                                       [](const auto& p) { return p.protocol == "tcp"; });
-      if (!health_given && !any_tcp) spec->health.kind = "none";  // nothing to connect to
-      WEFT_ASSIGN_OR_RETURN(spec->health.interval_ms, core::ParseInterval(*interval));
-      WEFT_RETURN_IF_ERROR(RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) {
-                             return core::PlanServiceCreate(in, *spec);
-                           }).status());
-      if (!*dry_run) std::cout << spec->name << "\n";
-      return Status::Ok();
-    };
-  });
+  create->callback(
+      [&inv, spec, dry_run, ports, publish, health, interval, mesh, local, health_opt] {
+        const bool health_given = health_opt->count() > 0;
+        inv.action = [spec, dry_run, ports, publish, health, interval, mesh, local,
+                      health_given](core::Context& ctx) -> Status {
+          if (*mesh && *local) return InvalidArgument("--mesh and --local exclude each other");
+          spec->ports.clear();
+          spec->publish.clear();
+          for (const auto& p : *ports) {
+            WEFT_ASSIGN_OR_RETURN(auto port, core::ParseServicePort(p));
+            spec->ports.push_back(port);
+          }
+          for (const auto& p : *publish) {
+            WEFT_ASSIGN_OR_RETURN(auto pub, core::ParseServicePublish(p));
+            spec->publish.push_back(pub);
+          }
+          WEFT_RETURN_IF_ERROR(core::ParseHealthKind(*health, spec->health));
+          const bool any_tcp = std::any_of(spec->ports.begin(), spec->ports.end(),
+                                           [](const auto& p) { return p.protocol == "tcp"; });
+          if (!health_given && !any_tcp) spec->health.kind = "none";  // nothing to connect to
+          WEFT_ASSIGN_OR_RETURN(spec->health.interval_ms, core::ParseInterval(*interval));
+          WEFT_ASSIGN_OR_RETURN(bool cluster, IsClusterNetwork(ctx, spec->network, *mesh));
+          if (cluster) {
+            core::ServiceSpec record = *spec;
+            record.backends.clear();
+            WEFT_RETURN_IF_ERROR(
+                core::CreateClusterService(ctx, record, *local ? "local" : "mesh", *dry_run));
+            if (!spec->backends.empty() && !*dry_run) {
+              WEFT_RETURN_IF_ERROR(RunCommand(ctx, false, [&](const core::PlanInput& in) {
+                                     return core::PlanBackendAdd(in, spec->name, spec->backends);
+                                   }).status());
+            }
+          } else {
+            WEFT_RETURN_IF_ERROR(RunCommand(ctx, *dry_run, [&](const core::PlanInput& in) {
+                                   return core::PlanServiceCreate(in, *spec);
+                                 }).status());
+          }
+          if (!*dry_run) std::cout << spec->name << "\n";
+          return Status::Ok();
+        };
+      });
 
   CLI::App* ls = service->add_subcommand("ls", "List services");
   ls->alias("list");
@@ -204,6 +277,8 @@ void AddServiceCommands(CLI::App& app, Invocation& inv) {
   rm->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   rm->callback([&inv, name, dry_run] {
     inv.action = [name, dry_run](core::Context& ctx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(bool removed, RemoveIfCluster(ctx, *name, *dry_run));
+      if (removed) return Status::Ok();
       return RunCommand(
                  ctx, *dry_run,
                  [&](const core::PlanInput& in) { return core::PlanServiceRemove(in, *name); })
@@ -217,6 +292,7 @@ void AddServiceCommands(CLI::App& app, Invocation& inv) {
   add->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   add->callback([&inv, name, containers, dry_run] {
     inv.action = [name, containers, dry_run](core::Context& ctx) -> Status {
+      CatchUpWith(ctx, *name);
       return RunCommand(ctx, *dry_run,
                         [&](const core::PlanInput& in) {
                           return core::PlanBackendAdd(in, *name, *containers);

@@ -9,11 +9,12 @@
 namespace weft::cluster {
 
 std::string EncodeEndpoint(const EndpointRecord& e) {
-  return nlohmann::json{{"network", e.network}, {"container", e.container},
-                        {"node", e.node},       {"hostname", e.hostname},
-                        {"aliases", e.aliases}, {"mac", e.mac},
-                        {"ipv4", e.ipv4},       {"ipv6", e.ipv6}}
-      .dump();
+  nlohmann::json j{{"network", e.network}, {"container", e.container},
+                   {"node", e.node},       {"hostname", e.hostname},
+                   {"aliases", e.aliases}, {"mac", e.mac},
+                   {"ipv4", e.ipv4},       {"ipv6", e.ipv6}};
+  if (!e.services.empty()) j["services"] = e.services;
+  return j.dump();
 }
 
 Result<EndpointRecord> DecodeEndpoint(std::string_view json) {
@@ -29,6 +30,7 @@ Result<EndpointRecord> DecodeEndpoint(std::string_view json) {
     e.mac = j.value("mac", "");
     e.ipv4 = j.value("ipv4", "");
     e.ipv6 = j.value("ipv6", "");
+    e.services = j.value("services", std::map<std::string, std::string>{});
   } catch (const nlohmann::json::exception& ex) {
     return InvalidArgument(std::string("endpoint record: ") + ex.what());
   }

@@ -9,6 +9,7 @@
 //   /weft/v1/endpoints/<network>/<container>   EndpointRecord (JSON)
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,9 @@ struct EndpointRecord {
   std::string mac;
   std::string ipv4;  // bare addresses, "" if none
   std::string ipv6;
+  // The cluster services (of this network) the container backs, with its
+  // health as its node last recorded it ("up", "down", "starting").
+  std::map<std::string, std::string> services;
   friend bool operator==(const EndpointRecord&, const EndpointRecord&) = default;
 };
 

@@ -55,4 +55,12 @@ std::optional<IpPrefix> BlockFromKey(std::string_view network, std::string_view 
   return *block;
 }
 
+std::string ServicesPrefix() { return std::string(kRoot) + "services/"; }
+
+std::string ServiceKey(std::string_view service) { return ServicesPrefix() + std::string(service); }
+
+std::string VipKey(std::string_view network, const IpAddress& vip) {
+  return std::string(kRoot) + "vips/" + std::string(network) + "/" + vip.ToString();
+}
+
 }  // namespace weft::cluster

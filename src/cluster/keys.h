@@ -12,6 +12,9 @@
 //                                          its node's lease
 //   /weft/v1/blocks/<network>/<block>     the node holding an address block
 //                                          ("10.90.2.0_24"), under its lease
+//   /weft/v1/services/<service>           a service of an overlay network
+//                                          (services.h)
+//   /weft/v1/vips/<network>/<address>     the service that has this VIP
 
 #include <cstdint>
 #include <optional>
@@ -38,6 +41,9 @@ std::string EndpointKey(std::string_view network, std::string_view container);
 std::string AllBlocksPrefix();
 std::string BlocksPrefix(std::string_view network);
 std::string BlockKey(std::string_view network, const IpPrefix& block);
+std::string ServicesPrefix();
+std::string ServiceKey(std::string_view service);
+std::string VipKey(std::string_view network, const IpAddress& vip);
 // The block a key of BlocksPrefix(network) names; nullopt for any other key.
 std::optional<IpPrefix> BlockFromKey(std::string_view network, std::string_view key);
 

@@ -398,6 +398,30 @@ Status PlanOverlayLeave(engine::Plan& plan, const PlanInput& in,
     }
   }
   store::Store* store = &in.store;
+  // The rows of the cluster's services there go with the presence (the
+  // next sync brings them back if the node hosts the network again).
+  std::vector<store::Service> kept, mirrored;
+  for (const auto& s : in.snap.services) {
+    (s.network == net.name && !s.scope.empty() ? mirrored : kept).push_back(s);
+  }
+  if (!mirrored.empty()) {
+    plan.Add({"remove-service-rows", "",
+              [store, mirrored] {
+                return store->Update([&](store::Tx& tx) -> Status {
+                  for (const auto& s : mirrored) {
+                    Status st = tx.DeleteService(s.name);
+                    if (!st.ok() && st.code() != Code::kNotFound) return st;
+                  }
+                  return Status::Ok();
+                });
+              },
+              [store, mirrored] {
+                return store->Update([&](store::Tx& tx) -> Status {
+                  for (const auto& s : mirrored) WEFT_RETURN_IF_ERROR(tx.PutService(s));
+                  return Status::Ok();
+                });
+              }});
+  }
   plan.Add(
       {"remove-network-record", "",
        [store, name = net.name] {
@@ -409,7 +433,7 @@ Status PlanOverlayLeave(engine::Plan& plan, const PlanInput& in,
                                 [&](const store::Network& n) { return n.name == net.name; }),
                  networks.end());
   WEFT_RETURN_IF_ERROR(PlanFirewall(plan, in.session, in.host, before,
-                                    BuildFirewallModel(networks, containers, in.snap.services)));
+                                    BuildFirewallModel(networks, containers, kept)));
   WEFT_ASSIGN_OR_RETURN(const drivers::NetworkDriver* driver, drivers::GetDriver(net.driver));
   driver->PlanDelete(plan, in.session, net);
   return Status::Ok();
@@ -592,6 +616,7 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
     }
   }
   if (mode != store::Mode::kHost) PlanFiles(plan, in.paths, snap, c);
+  PlanClusterServiceRows(plan, in, snap, spec.overlay.services);
   WEFT_ASSIGN_OR_RETURN(auto services, JoinServices(snap, c, spec.services));
   if (!c.ports.empty()) WEFT_RETURN_IF_ERROR(CheckPorts(in.host, snap, c));
   if (!c.ports.empty() || !spec.services.empty()) {
@@ -671,6 +696,7 @@ Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network
   store::Container updated = *c;
   updated.endpoints.push_back(ep);
   PlanFiles(plan, in.paths, snap, updated, c);
+  PlanClusterServiceRows(plan, in, snap, overlay.services);
   WEFT_ASSIGN_OR_RETURN(auto joined, JoinServices(snap, updated, services));
   if (!updated.ports.empty() || !services.empty()) {
     WEFT_RETURN_IF_ERROR(PlanContainerFirewall(plan, in, snap, updated, false, &joined));

@@ -40,6 +40,15 @@ void AddServiceRules(firewall::FirewallModel& m, const std::vector<store::Contai
     const bool v6 = vip->is_v6();
     for (const auto& b : s.backends) {  // sorted by container
       if (!InRotation(s, b)) continue;
+      if (!b.address.empty()) {
+        // On another node (a cluster service): reached over the overlay,
+        // except by a "local" service, whose nodes keep to their own.
+        auto address = IpAddress::Parse(b.address);
+        if (s.scope != "local" && address.ok() && address->is_v6() == v6) {
+          r.backends.push_back({b.container, *address});
+        }
+        continue;
+      }
       auto c = by_name.find(b.container);
       if (c == by_name.end()) continue;  // gone (or going) with its container
       for (const auto& e : c->second->endpoints) {
@@ -205,6 +214,26 @@ Status ApplyWithOpenings(firewall::Backend& fw, const nlohmann::json& batch,
     if (last.ok()) return last;
   }
   return last;
+}
+
+Result<bool> ApplyModelChange(firewall::Backend& fw, const firewall::FirewallModel& before,
+                              const firewall::FirewallModel& after) {
+  if (SameNetworks(before, after) && !after.networks.empty()) {
+    auto gone = PortsMissingFrom(before, after);
+    auto come = PortsMissingFrom(after, before);
+    WEFT_ASSIGN_OR_RETURN(auto delta, ElementBatch(before, after, gone, come));
+    if (delta.batch["nftables"].empty()) return false;
+    Status s = fw.Apply(delta.batch);
+    if (s.ok() && !delta.leftovers["nftables"].empty()) s = fw.Apply(delta.leftovers);
+    if (s.ok()) return true;
+  }
+  if (after.networks.empty() && after.ports.empty() && after.services.empty()) {
+    WEFT_RETURN_IF_ERROR(fw.Apply(firewall::DeleteTable()));
+    return true;
+  }
+  WEFT_ASSIGN_OR_RETURN(auto whole, firewall::BuildRuleset(after));
+  WEFT_RETURN_IF_ERROR(ApplyWithOpenings(fw, whole, after));
+  return true;
 }
 
 Result<bool> RepairOpenings(firewall::Backend& fw, const firewall::FirewallModel& model) {

@@ -32,6 +32,14 @@ Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, engine::Host
 Status ApplyWithOpenings(firewall::Backend& fw, const nlohmann::json& batch,
                          const firewall::FirewallModel& model);
 
+// Takes weft's table from `before` to `after` at once, outside a plan (for
+// weftd's recorders: health, cluster services): when only ports and
+// services differ, exactly their elements and chains; otherwise, or when
+// the kernel refuses the delta (the table changed behind weft's back), the
+// whole table from `after`. Returns whether it wrote anything.
+Result<bool> ApplyModelChange(firewall::Backend& fw, const firewall::FirewallModel& before,
+                              const firewall::FirewallModel& after);
+
 // Brings weft's accept rules in foreign chains in line with `model` if they
 // are not; returns whether it changed anything. For weftd's periodic check.
 Result<bool> RepairOpenings(firewall::Backend& fw, const firewall::FirewallModel& model);

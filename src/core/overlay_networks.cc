@@ -6,6 +6,7 @@
 
 #include "base/text.h"
 #include "cluster/config.h"
+#include "cluster/services.h"
 #include "core/operation.h"
 #include "core/overlay_presence.h"
 #include "etcd/client.h"
@@ -123,6 +124,15 @@ Status RemoveOverlayNetwork(Context& ctx, const std::string& name, bool dry_run)
     }
     return FailedPrecondition("overlay network " + Quote(name) + " has containers (" + who +
                               "): remove or disconnect them on their nodes first");
+  }
+  WEFT_ASSIGN_OR_RETURN(auto services, cluster::ListServices(*store->client));
+  std::string svcs;
+  for (const auto& s : services) {
+    if (s.network == name) svcs += (svcs.empty() ? "" : ", ") + s.name;
+  }
+  if (!svcs.empty()) {
+    return FailedPrecondition("overlay network " + Quote(name) + " has services (" + svcs +
+                              "): weft service rm them first");
   }
   if (dry_run) {
     std::cout << "# overlay network " << name << " (VNI " << n.vni

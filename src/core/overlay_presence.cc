@@ -11,6 +11,9 @@
 #include "cluster/membership.h"
 #include "cluster/networks.h"
 #include "cluster/node_record.h"
+#include "cluster/services.h"
+#include "core/cluster_services.h"
+#include "core/overlay_mesh.h"
 #include "drivers/overlay.h"
 #include "drivers/overlay_fabric.h"
 #include "ipam/allocator.h"
@@ -101,7 +104,7 @@ Result<IpAddress> AllocateInBlocks(const std::vector<IpPrefix>& blocks, const Ip
 }
 
 Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::string>& networks,
-                                           bool dry_run) {
+                                           bool dry_run, const std::vector<std::string>& services) {
   OverlayAttach out;
   WEFT_ASSIGN_OR_RETURN(auto config, cluster::LoadConfig(ctx.paths().state_dir));
   if (!config) return out;
@@ -188,6 +191,26 @@ Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::
     }
     drivers::WriteOverlayParams(params, net);
     out.rows.push_back(std::move(net));
+  }
+  if (has_overlay && !services.empty()) {
+    // Services this node has no row of yet: their cluster records.
+    std::set<std::string> have;
+    WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(auto rows, tx.ListServices());
+      for (const auto& s : rows) have.insert(s.name);
+      return Status::Ok();
+    }));
+    if (std::any_of(services.begin(), services.end(),
+                    [&](const std::string& n) { return !have.count(n); })) {
+      WEFT_RETURN_IF_ERROR(open());
+      WEFT_ASSIGN_OR_RETURN(auto records, cluster::ListServices(*client));
+      for (auto& r : records) {
+        if (!have.count(r.name) &&
+            std::find(services.begin(), services.end(), r.name) != services.end()) {
+          out.services.push_back(std::move(r));
+        }
+      }
+    }
   }
   if (has_overlay) {
     out.cluster = std::make_shared<ClusterLink>(*config, std::move(client), ctx.publish_relay());
@@ -295,6 +318,7 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
   OverlayReport report;
   std::vector<store::Network> rows;
   std::vector<store::Container> containers;
+  std::vector<store::Service> services;  // this node's rows, no remote backends
   WEFT_RETURN_IF_ERROR(store.View([&](store::Tx& tx) -> Status {
     WEFT_ASSIGN_OR_RETURN(auto all, tx.ListNetworks());
     for (auto& n : all) {
@@ -302,6 +326,7 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
     }
     if (!rows.empty()) {
       WEFT_ASSIGN_OR_RETURN(containers, tx.ListContainers());
+      WEFT_ASSIGN_OR_RETURN(services, tx.ListServices());
     }
     return Status::Ok();
   }));
@@ -323,7 +348,15 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
                                 .aliases = e.aliases,
                                 .mac = e.mac,
                                 .ipv4 = e.ipv4,
-                                .ipv6 = e.ipv6};
+                                .ipv6 = e.ipv6,
+                                .services = {}};
+      // The cluster services it backs, with its health here.
+      for (const auto& svc : services) {
+        if (svc.scope.empty() || svc.network != e.network) continue;
+        for (const auto& b : svc.backends) {
+          if (b.container == c.name) r.services[svc.name] = b.health;
+        }
+      }
       want[{e.network, c.name}] = std::move(r);
     }
   }
@@ -375,6 +408,7 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
 
   // Fabric, per local network.
   WEFT_ASSIGN_OR_RETURN(auto sock, netlink::Socket::Open());
+  std::vector<MeshRoute> mesh;  // the mesh's return path, per network and node
   for (const auto& n : rows) {
     auto params = drivers::ReadOverlayParams(n);
     if (!params.ok()) {
@@ -416,6 +450,13 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
       }
       if (!peer.blocks.empty()) peers.push_back(std::move(peer));
     }
+    for (const auto& p : peers) {
+      const IpAddress via = drivers::VtepAddress(p.blocks.front());
+      mesh.push_back({.peer = {.tunnel = drivers::VxlanName(params->vni),
+                               .mac = p.vtep_mac,
+                               .mark = MeshMark(via)},
+                      .via = via});
+    }
     auto desired = drivers::DesiredFabric(peers);
     if (!desired.ok()) {
       note(desired.status());
@@ -433,6 +474,30 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
         diff.write.routes.size() + diff.write.neighbours.size() + diff.write.fdb.size() +
         diff.remove.routes.size() + diff.remove.neighbours.size() + diff.remove.fdb.size());
     note(drivers::ApplyFabric(sock, dev, diff).Wrap("network " + n.name));
+  }
+
+  // The mesh's return path through the nodes clients come in by.
+  auto mesh_writes = ApplyMeshReturn(sock, mesh);
+  if (mesh_writes.ok()) {
+    report.fabric_writes += *mesh_writes;
+  } else {
+    note(mesh_writes.status().Wrap("mesh return path"));
+  }
+
+  // Services of the overlay networks present here.
+  if (!rows.empty()) {
+    auto records = cluster::ListServices(client);
+    if (records.ok()) {
+      auto synced = SyncClusterServices(store, config, *records, published.endpoints);
+      if (synced.ok()) {
+        report.services_changed =
+            synced->rows_put + synced->rows_removed + (synced->remote_changed ? 1 : 0);
+      } else {
+        note(synced.status().Wrap("services"));
+      }
+    } else {
+      note(records.status());
+    }
   }
   if (!first_error.ok()) return first_error;
   return report;

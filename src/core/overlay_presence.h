@@ -79,11 +79,16 @@ struct OverlayAttach {
   // endpoint there (create-if-absent: a container name another node has on
   // the network is refused, and the plan rolls back).
   std::shared_ptr<ClusterLink> cluster;
+  // The cluster's records of `services` (those named that this node has no
+  // row of yet): the plan makes their rows (cluster_services.h) before the
+  // container joins them.
+  std::vector<store::Service> services;
 };
 // With `dry_run`, nothing is claimed: the block a claim would try first
-// stands in.
+// stands in. `services`: the names given with --service.
 Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::string>& networks,
-                                           bool dry_run = false);
+                                           bool dry_run = false,
+                                           const std::vector<std::string>& services = {});
 
 // Gives back blocks `prep` claimed that no local row holds (the attach
 // failed). Errors are logged, not returned: the blocks go with the lease
@@ -111,12 +116,13 @@ void AfterOverlayCommand(Context& ctx, const OverlayRows& before);
 
 // What one reconcile did.
 struct OverlayReport {
-  int networks = 0;       // local overlay networks
-  int fabric_writes = 0;  // routes, neighbours, FDB entries written or removed
-  int published = 0;      // endpoint records written
-  int withdrawn = 0;      // endpoint records removed
-  int released = 0;       // blocks given back
-  int reclaimed = 0;      // blocks taken back under the current lease
+  int networks = 0;          // local overlay networks
+  int fabric_writes = 0;     // routes, neighbours, FDB entries written or removed
+  int published = 0;         // endpoint records written
+  int withdrawn = 0;         // endpoint records removed
+  int released = 0;          // blocks given back
+  int reclaimed = 0;         // blocks taken back under the current lease
+  int services_changed = 0;  // service rows or remote backends changed
   // Other nodes' endpoints on the overlay networks present here, as
   // containers of one endpoint each (for weftd's DNS zone).
   std::vector<store::Container> remote;

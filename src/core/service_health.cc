@@ -11,22 +11,6 @@
 #include "kernel/conntrack.h"
 
 namespace weft::core {
-namespace {
-
-bool SameNetworkRules(const firewall::FirewallModel& a, const firewall::FirewallModel& b) {
-  if (a.networks.size() != b.networks.size()) return false;
-  for (size_t i = 0; i < a.networks.size(); ++i) {
-    const auto& x = a.networks[i];
-    const auto& y = b.networks[i];
-    if (std::tie(x.name, x.bridge, x.tunnel, x.subnets, x.internal, x.icc, x.dns) !=
-        std::tie(y.name, y.bridge, y.tunnel, y.subnets, y.internal, y.icc, y.dns)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 Result<HealthOutcome> RecordHealth(store::Store& store, firewall::Backend& fw,
                                    const std::vector<HealthChange>& changes) {
@@ -66,20 +50,7 @@ Result<HealthOutcome> RecordHealth(store::Store& store, firewall::Backend& fw,
   out.recorded = static_cast<int>(rows.size());
   auto before_model = BuildFirewallModel(snap.networks, snap.containers, snap.services);
   auto after_model = BuildFirewallModel(snap.networks, snap.containers, after);
-  if (SameNetworkRules(before_model, after_model) && !after_model.networks.empty()) {
-    WEFT_ASSIGN_OR_RETURN(auto delta, firewall::ServiceChanges(before_model, after_model));
-    if (!delta.batch["nftables"].empty()) {
-      Status s = fw.Apply(delta.batch);
-      if (s.ok() && !delta.leftovers["nftables"].empty()) s = fw.Apply(delta.leftovers);
-      if (!s.ok()) {
-        // The table is not what the store said (changed behind weft's
-        // back): the whole table from the store instead.
-        WEFT_ASSIGN_OR_RETURN(auto whole, firewall::BuildRuleset(after_model));
-        WEFT_RETURN_IF_ERROR(fw.Apply(whole));
-      }
-      out.rules = true;
-    }
-  }
+  WEFT_ASSIGN_OR_RETURN(out.rules, ApplyModelChange(fw, before_model, after_model));
   for (const auto& [address, port] : gone_udp) {
     auto dropped = kernel::DeleteUdpFlowsTo(address, port);
     if (dropped.ok()) out.udp_flows += *dropped;

@@ -46,23 +46,6 @@ Result<IpPrefix> VipPrefix(const std::string& vip) {
   return IpPrefix::Interface(ip, ip.is_v4() ? 32 : 128);
 }
 
-// The step that puts the VIP on the bridge (undone by taking it off).
-void PlanVipAddress(engine::Plan& plan, const engine::SessionPtr& session,
-                    const std::string& bridge, const std::string& vip, bool add) {
-  auto change = [session, bridge, vip](bool on) -> Status {
-    WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
-    WEFT_ASSIGN_OR_RETURN(auto prefix, VipPrefix(vip));
-    Status s = on ? netlink::AddAddress(*sock, bridge, prefix, true)
-                  : netlink::DeleteAddress(*sock, bridge, prefix);
-    // Idempotent: an address already there (or already gone) is the goal.
-    if (s.code() == (on ? Code::kAlreadyExists : Code::kNotFound)) return Status::Ok();
-    return s;
-  };
-  plan.Add({add ? "add-service-address" : "delete-service-address",
-            (add ? "ip address add " : "ip address delete ") + vip + " dev " + bridge,
-            [change, add] { return change(add); }, [change, add] { return change(!add); }});
-}
-
 // The firewall step from the snapshot's services to `after`.
 Status PlanServiceFirewall(engine::Plan& plan, const PlanInput& in,
                            const std::vector<store::Service>& after) {
@@ -141,7 +124,9 @@ Result<std::string> ChooseVip(const Snapshot& snap, const store::Network& net,
   return ip.ToString();
 }
 
-Status CheckSpec(const Snapshot& snap, const ServiceSpec& spec) {
+}  // namespace
+
+Status CheckServiceSpec(const Snapshot& snap, const ServiceSpec& spec) {
   WEFT_RETURN_IF_ERROR(ValidateName("service", spec.name));
   if (snap.FindService(spec.name)) {
     return AlreadyExists("service " + Quote(spec.name) + " already exists");
@@ -181,6 +166,8 @@ Status CheckSpec(const Snapshot& snap, const ServiceSpec& spec) {
   return CheckPublishFree(snap, spec);
 }
 
+namespace {
+
 // A new backend row: in rotation at once without a check, otherwise only
 // once weftd's first probe succeeds.
 store::Backend NewBackend(const store::Service& s, const std::string& container) {
@@ -216,6 +203,22 @@ Status CheckCanBack(const store::Service& s, const store::Container& c,
 }
 
 }  // namespace
+
+void PlanVipAddress(engine::Plan& plan, const engine::SessionPtr& session,
+                    const std::string& bridge, const std::string& vip, bool add) {
+  auto change = [session, bridge, vip](bool on) -> Status {
+    WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
+    WEFT_ASSIGN_OR_RETURN(auto prefix, VipPrefix(vip));
+    Status s = on ? netlink::AddAddress(*sock, bridge, prefix, true)
+                  : netlink::DeleteAddress(*sock, bridge, prefix);
+    // Idempotent: an address already there (or already gone) is the goal.
+    if (s.code() == (on ? Code::kAlreadyExists : Code::kNotFound)) return Status::Ok();
+    return s;
+  };
+  plan.Add({add ? "add-service-address" : "delete-service-address",
+            (add ? "ip address add " : "ip address delete ") + vip + " dev " + bridge,
+            [change, add] { return change(add); }, [change, add] { return change(!add); }});
+}
 
 Result<store::ServicePort> ParseServicePort(std::string_view text) {
   WEFT_ASSIGN_OR_RETURN(auto split, SplitProtocol(text));
@@ -369,6 +372,23 @@ void PlanForgetUdpFlows(engine::Plan& plan, const Snapshot& snap, const std::str
             nullptr});
 }
 
+void PlanClusterServiceRows(engine::Plan& plan, const PlanInput& in, Snapshot& snap,
+                            const std::vector<store::Service>& rows) {
+  for (const auto& row : rows) {
+    const store::Network* net = snap.FindNetwork(row.network);
+    if (!net || snap.FindService(row.name)) continue;
+    PlanVipAddress(plan, in.session, net->bridge, row.vip, true);
+    store::Store* store = &in.store;
+    plan.Add(
+        {"record-service", "",
+         [store, row] { return store->Update([&](store::Tx& tx) { return tx.PutService(row); }); },
+         [store, name = row.name] {
+           return store->Update([&](store::Tx& tx) { return tx.DeleteService(name); });
+         }});
+    snap.services.push_back(row);
+  }
+}
+
 void PlanRecordBackends(engine::Plan& plan, store::Store* store,
                         std::vector<std::pair<std::string, store::Backend>> rows) {
   if (rows.empty()) return;
@@ -410,7 +430,7 @@ Result<std::vector<store::Service>> JoinServices(const Snapshot& snap,
 
 Result<engine::Plan> PlanServiceCreate(const PlanInput& in, const ServiceSpec& spec) {
   const Snapshot& snap = in.snap;
-  WEFT_RETURN_IF_ERROR(CheckSpec(snap, spec));
+  WEFT_RETURN_IF_ERROR(CheckServiceSpec(snap, spec));
   const store::Network* net = snap.FindNetwork(spec.network);
   if (!net) return NotFound("no network " + Quote(spec.network));
   if (net->driver != "bridge") {

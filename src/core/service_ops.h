@@ -60,6 +60,10 @@ std::vector<std::pair<std::string, store::Backend>> BackendRowsOf(const Snapshot
                                                                   const std::string& container,
                                                                   const std::string& network = "");
 
+// The request against this host: a valid name not taken here, ports,
+// published ports not taken, health check and affinity.
+Status CheckServiceSpec(const Snapshot& snap, const ServiceSpec& spec);
+
 // kAlreadyExists for a taken name, VIP or host port; kNotFound for an
 // unknown network or backend; kInvalidArgument for the rest.
 Result<engine::Plan> PlanServiceCreate(const PlanInput& in, const ServiceSpec& spec);
@@ -89,6 +93,17 @@ Status PlanServiceAddresses(engine::Plan& plan, const engine::SessionPtr& sessio
 // there are none. No undo (the flows are made again by the next packets).
 void PlanForgetUdpFlows(engine::Plan& plan, const Snapshot& snap, const std::string& container,
                         const std::string& network = "");
+
+// The step that puts a service's VIP on the bridge as a /32 (/128), or
+// with `add` false takes it off; undone by the opposite.
+void PlanVipAddress(engine::Plan& plan, const engine::SessionPtr& session,
+                    const std::string& bridge, const std::string& vip, bool add);
+
+// The steps that make this node's rows of the cluster services `rows` (an
+// attach's OverlayAttach::services) on networks `snap` has, VIPs on the
+// bridges included; `snap` gains them.
+void PlanClusterServiceRows(engine::Plan& plan, const PlanInput& in, Snapshot& snap,
+                            const std::vector<store::Service>& rows);
 
 // The step that records `rows` ((service, backend)); undone by deleting them.
 void PlanRecordBackends(engine::Plan& plan, store::Store* store,

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "core/cluster_services.h"
+
 namespace weft::core {
 
 const store::Network* Snapshot::FindNetwork(const std::string& name) const {
@@ -57,6 +59,13 @@ Result<Snapshot> ReadSnapshot(store::Store& store) {
     WEFT_ASSIGN_OR_RETURN(snap.networks, tx.ListNetworks());
     WEFT_ASSIGN_OR_RETURN(snap.containers, tx.ListContainers());
     WEFT_ASSIGN_OR_RETURN(snap.services, tx.ListServices());
+    // Cluster services' backends on other nodes (cluster_services.h).
+    const bool cluster = std::any_of(snap.services.begin(), snap.services.end(),
+                                     [](const store::Service& s) { return !s.scope.empty(); });
+    if (cluster) {
+      WEFT_ASSIGN_OR_RETURN(auto remote, ReadRemoteBackends(tx));
+      MergeRemoteBackends(snap.services, remote);
+    }
     return Status::Ok();
   }));
   for (auto& c : snap.containers) SortEndpoints(c);

@@ -45,6 +45,7 @@ inline constexpr std::string_view kCoreSteps[] = {
     "reconcile-service-addresses",
     "end-processes",
     "forget-udp-flows",
+    "remove-service-rows",
 };
 
 // Registers core's and every driver's step names (idempotent, thread-safe).

@@ -89,7 +89,8 @@ std::string EncodeServiceSpec(const Service& s) {
                {"publish", publish},
                {"health", health},
                {"affinity", s.affinity},
-               {"dns_rr", s.dns_rr}});
+               {"dns_rr", s.dns_rr},
+               {"scope", s.scope}});
 }
 
 Status DecodeServiceSpec(std::string_view text, Service& out) {
@@ -112,6 +113,7 @@ Status DecodeServiceSpec(std::string_view text, Service& out) {
     out.health.fall = h.at("fall").get<uint32_t>();
     out.affinity = j.at("affinity").get<std::string>();
     out.dns_rr = j.at("dns_rr").get<bool>();
+    out.scope = j.value("scope", "");
   } catch (const json::exception& e) {
     return Internal("corrupt service column: " + std::string(e.what()));
   }

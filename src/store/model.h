@@ -157,6 +157,11 @@ struct Backend {
   std::string health = "starting";
   std::string detail;           // the last probe's result, e.g. "connection refused"
   int64_t checked_unix_ms = 0;  // when it was last probed; 0: never
+  // Set only for a cluster service's backend on another node (filled by
+  // reads from what that node published; never stored as a row): its node
+  // and its address on the service's network.
+  std::string node;
+  std::string address;
   bool operator==(const Backend&) const = default;
 };
 
@@ -171,6 +176,11 @@ struct Service {
   HealthCheck health;
   std::string affinity = "none";  // "none" or "client-ip"
   bool dns_rr = false;            // DNS answers the healthy backends, not the VIP
+  // "" for a service of this host (a bridge network); for a service of an
+  // overlay network, a cluster record that every node hosting the network
+  // keeps a row of: "mesh" (its published ports lead to the backends of
+  // every node) or "local" (each node's to its own backends).
+  std::string scope;
   int64_t created_unix = 0;
   // Filled by reads (Tx::GetService, Tx::ListServices) sorted by container;
   // ignored by Tx::PutService.

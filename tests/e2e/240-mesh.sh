@@ -1,0 +1,160 @@
+# The ingress routing mesh across hosts (issue #14, item 5), on three hosts
+# and one etcd member: a service of an overlay network is one cluster record
+# with a VIP from the network's service block; backends join from any node;
+# its published port opens on every node that hosts the network, and a
+# connection from outside through any node reaches a backend on any node,
+# which sees the client's own address (no SNAT: the reply goes back through
+# the node the client came in by). A backend that fails its checks on one
+# node leaves every node's rotation; --local keeps each node to its own
+# backends; removing the service removes it everywhere; bad input changes
+# nothing.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../cluster.sh"
+source "$(dirname "$0")/overlay_lib.sh"
+need etcd etcd-server || exit 0
+need etcdctl etcd-client || exit 0
+need socat socat || exit 0
+
+cluster_up --hosts 3 --etcd 1
+for h in h1 h2 h3; do on "$h" weft cluster join --store "$CLUSTER_ETCD" >/dev/null || fail "$h: join"; done
+on h1 weft network create ov --driver overlay --subnet 10.240.0.0/16 >/dev/null || fail "create ov"
+client=$CLUSTER_GW  # the outer sandbox, on the underlay: a client outside every overlay
+
+# serve HOST CONTAINER [PORT]: a backend that answers each connection with
+# its name and the client address it saw: "b1 10.200.0.1".
+serve() {
+  local h=$1 c=$2 port=${3:-80}
+  on_bg "$h" ip netns exec "$c" socat "TCP4-LISTEN:$port,reuseaddr,fork" \
+    SYSTEM:"head -c1 >/dev/null; echo $c \$SOCAT_PEERADDR"
+  wait_listen "$h" "$c" "$port"
+}
+# through ADDRESS PORT N: N connections from the outer sandbox; what each
+# backend said, one per line ("FAILED" for a connection that failed).
+through() {
+  local i
+  for i in $(seq "$3"); do
+    printf x | timeout 6 socat -t3 -T3 - "TCP4:$1:$2,connect-timeout=2" 2>/dev/null || echo FAILED
+  done
+}
+# mesh_picture: each node's return path (for a failure's message).
+mesh_picture() {
+  local h
+  for h in h1 h2 h3; do
+    echo "--- $h" >&2
+    { on "$h" ip rule show; on "$h" ip route show table all | grep -E 'wvx.* via'
+      on "$h" nft list table ip weft_mesh 2>&1 | grep -E 'elements|ct'
+      on "$h" conntrack -L 2>/dev/null | grep -E 'dport=8080 |src=10.200.0.1 ' | head -5; } >&2 || true
+  done
+}
+# rotation HOST SERVICE: its backends in rotation as HOST sees them.
+rotation() {
+  on "$1" weft service inspect "$2" 2>/dev/null |
+    jq -r '[.backends[] | select(.in_rotation) | .container] | sort | join(",")'
+}
+wait_rotation() {
+  local h=$1 s=$2 want=$3 deadline=$((SECONDS + 15))
+  until [[ $(rotation "$h" "$s") == "$want" ]]; do
+    ((SECONDS < deadline)) || fail "$h: service $s has [$(rotation "$h" "$s")] in rotation, want [$want]: $(on "$h" weft service inspect "$s" 2>&1)"
+    sleep 0.2
+  done
+}
+
+# --- bad input changes nothing ----------------------------------------------------------
+
+on h1 weft network create br >/dev/null || fail "create br"
+before=$(ectl get --prefix --keys-only /weft/v1/ | sort)
+expect_error 'needs an overlay network; "br" is a bridge' on h1 weft service create x --network br --port 80 --mesh
+expect_error 'exclude each other' on h1 weft service create x --network ov --port 80 --mesh --local
+expect_error 'no network' on h1 weft service create x --network nosuch --port 80
+expect_error "comes from its service block" on h1 weft service create x --network ov --port 80 --vip 10.240.0.9
+[[ $(ectl get --prefix --keys-only /weft/v1/ | sort) == "$before" ]] || fail "refused creates changed etcd"
+ok "bad input: one line each, etcd unchanged"
+
+# --- one service, backends on two nodes, a third node without one ------------------------------
+
+on h1 weft service create web --network ov --port 80 --publish 8080:80 \
+  --health tcp --health-interval 300ms >/dev/null || fail "service create web"
+vip=$(ectl get /weft/v1/services/web --print-value-only | jq -r .vip)
+[[ $vip == 10.240.255.* ]] || fail "VIP $vip is not from ov's service block (its last)"
+[[ $(ectl get /weft/v1/blocks/ov/10.240.255.0_24 --print-value-only) == *@services* ]] ||
+  fail "the service block is not held for services: $(ectl get --prefix /weft/v1/blocks/ov/)"
+expect_error 'already exists' on h2 weft service create web --network ov --port 80
+
+on h1 weft create b1 --network ov --service web >/dev/null || fail "create b1"
+on h2 weft create b2 --network ov --service web >/dev/null || fail "create b2"
+on h3 weft create c3 --network ov >/dev/null || fail "create c3"
+serve h1 b1
+serve h2 b2
+for h in h1 h2 h3; do wait_rotation "$h" web b1,b2; done
+on h3 weft service ls | has -E "^web +ov +$vip +80/tcp,8080->80/tcp +tcp +2/2" || fail "h3: service ls: $(on h3 weft service ls)"
+ok "service web: VIP $vip, backends b1 (h1) and b2 (h2) in rotation on all three nodes"
+
+# --- the mesh: through every node, to both backends, with the client's address ------------------
+
+for h in h1 h2 h3; do
+  out=$(through "${CLUSTER_ADDR[$h]}" 8080 24)
+  if grep -q FAILED <<<"$out"; then
+    mesh_picture
+    fail "through $h: connections failed: $(sort <<<"$out" | uniq -c)"
+  fi
+  got=$(awk '{print $1}' <<<"$out" | sort -u | tr '\n' ' ')
+  [[ $got == "b1 b2 " ]] || fail "through $h: 24 connections reached [$got], want both backends"
+  seen=$(awk '{print $2}' <<<"$out" | sort -u | tr '\n' ' ')
+  [[ $seen == "$client " ]] || fail "through $h: the backends saw [$seen], want the client's own $client"
+done
+ok "the mesh: 8080 on every node reaches b1 and b2, and both see the client's address $client"
+
+# Inside the cluster: the VIP and the name, from the node without a backend.
+resolves h3 c3 web || fail "c3 (h3) cannot resolve web"
+[[ $(inside h3 c3 getent hosts web | awk '{print $1}') == "$vip" ]] || fail "web does not resolve to $vip on h3"
+c3=$(ip_of h3 c3)
+for _ in 1 2 3 4 5 6; do
+  out=$(printf x | inside h3 c3 socat -t3 -T3 - "TCP4:$vip:80,connect-timeout=2") || fail "c3 -> $vip:80 failed"
+  [[ $out == "b"[12]" $c3" ]] || fail "c3 -> VIP: the backend answered [$out], want it to see $c3"
+done
+ok "from c3 on h3: web resolves to the VIP, and the VIP reaches a backend that sees c3's address"
+
+# --- a backend that fails its checks leaves every node's rotation ----------------------------------
+
+on h2 pkill -f "TCP4-LISTEN:80" || fail "stop b2's server"
+for h in h1 h2 h3; do wait_rotation "$h" web b1; done
+out=$(through "${CLUSTER_ADDR[h3]}" 8080 10)
+[[ $(awk '{print $1}' <<<"$out" | sort -u) == b1 ]] || fail "through h3 after b2 failed: $(sort <<<"$out" | uniq -c)"
+serve h2 b2
+for h in h1 h2 h3; do wait_rotation "$h" web b1,b2; done
+ok "b2 failing its checks on h2 left the rotation of all three nodes, and came back"
+
+# --- --local: each node to its own backends ----------------------------------------------------
+
+on h1 weft service create loc --network ov --port 80 --publish 8081:80 --local --health none >/dev/null ||
+  fail "service create loc"
+on h1 weft service add-backend loc b1 || fail "add-backend loc b1"
+on h2 weft service add-backend loc b2 || fail "add-backend loc b2"
+for h in h1 h2 h3; do wait_rotation "$h" loc b1,b2; done
+[[ $(through "${CLUSTER_ADDR[h1]}" 8081 8 | awk '{print $1}' | sort -u) == b1 ]] || fail "--local through h1 left h1"
+[[ $(through "${CLUSTER_ADDR[h2]}" 8081 8 | awk '{print $1}' | sort -u) == b2 ]] || fail "--local through h2 left h2"
+[[ $(through "${CLUSTER_ADDR[h3]}" 8081 2 | sort -u) == FAILED ]] || fail "--local through h3 (no backend there) was answered"
+ok "--local: through h1 only b1, through h2 only b2, h3 (none) refuses"
+
+# --- removal, everywhere -------------------------------------------------------------------
+
+on h2 weft service rm loc || fail "service rm loc"
+on h3 weft service rm web || fail "service rm web"
+[[ -z $(ectl get --prefix --keys-only /weft/v1/services/) ]] || fail "service records left in etcd"
+[[ -z $(ectl get --prefix --keys-only /weft/v1/vips/) ]] || fail "VIP claims left in etcd"
+for h in h1 h2 h3; do
+  deadline=$((SECONDS + 10))
+  until [[ -z $(on "$h" weft service ls --json | jq -r '.[].name') ]]; do
+    ((SECONDS < deadline)) || fail "$h still lists services: $(on "$h" weft service ls)"
+    sleep 0.2
+  done
+  [[ $(through "${CLUSTER_ADDR[$h]}" 8080 1) == FAILED ]] || fail "8080 still answers on $h after service rm"
+done
+ok "service rm (from any node): gone from etcd and from every node's rules"
+
+# The last container on the network takes the node's presence, and its
+# mesh rules, with it.
+on h3 weft rm c3 >/dev/null || fail "rm c3"
+on h3 ip rule show | grep -q 'lookup' && [[ -n $(on h3 ip rule show | grep -v -E 'lookup (local|main|default)') ]] &&
+  fail "h3 kept mesh rules after its last overlay container: $(on h3 ip rule show)"
+ok "h3's last container on ov gone: no mesh rules left there"
