@@ -5,6 +5,7 @@
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "base/text.h"
@@ -12,7 +13,9 @@
 #include "cluster/keys.h"
 #include "cluster/networks.h"
 #include "cluster/services.h"
+#include "core/container_ops.h"
 #include "core/firewall_sync.h"
+#include "core/operation.h"
 #include "core/overlay_presence.h"
 #include "core/snapshot.h"
 #include "drivers/overlay.h"
@@ -128,93 +131,162 @@ Result<ServiceSyncReport> SyncClusterServices(
     const std::vector<store::Service>& records,
     const std::vector<cluster::EndpointRecord>& endpoints) {
   ServiceSyncReport report;
-  WEFT_ASSIGN_OR_RETURN(auto lock, store.LockForChange());
-  WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(store));
-  RemoteBackends have_remote;
-  WEFT_RETURN_IF_ERROR(store.View([&](store::Tx& tx) -> Status {
-    WEFT_ASSIGN_OR_RETURN(have_remote, ReadRemoteBackends(tx));
-    return Status::Ok();
-  }));
-
-  // Rows wanted: the cluster's services whose network this node hosts.
-  std::map<std::string, store::Service> want;
-  for (const auto& r : records) {
-    const store::Network* net = snap.FindNetwork(r.network);
-    if (net && net->driver == drivers::kOverlayDriverName) want[r.name] = RowOf(r);
-  }
-  std::vector<store::Service> put, removed;
-  std::map<std::string, const store::Service*> have;
-  for (const auto& s : snap.services) {
-    if (s.scope.empty()) {
-      // A host service of the same name came first; the cluster's is not
-      // mirrored here (weft service ls names the conflict).
-      want.erase(s.name);
-      continue;
+  // A first look without the state lock: most passes (weftd's every resync)
+  // find nothing to do and must not queue behind a command.
+  std::optional<store::ChangeLock> lock;
+  for (int pass = 0;; ++pass) {
+    if (pass == 1) {
+      // Never waited for: weftd runs this on the worker that a command
+      // holding the lock may be waiting on (publish relay). A command
+      // reloads weftd when it is done, and the pass runs again then.
+      WEFT_ASSIGN_OR_RETURN(auto taken, store.TryLockForChange());
+      if (!taken) {
+        report.busy = true;
+        return report;
+      }
+      lock.emplace(std::move(*taken));
     }
-    have[s.name] = &s;
-    auto w = want.find(s.name);
-    if (w == want.end()) removed.push_back(s);
-  }
-  for (const auto& [name, row] : want) {
-    auto h = have.find(name);
-    if (h == have.end() || RowOf(*h->second) != row) put.push_back(row);
-  }
-  RemoteBackends remote;
-  {
-    std::vector<store::Service> wanted;
-    for (const auto& [name, row] : want) wanted.push_back(row);
-    remote = RemoteBackendsOf(wanted, endpoints, config.node);
-  }
-  report.remote_changed = remote != have_remote;
-  if (put.empty() && removed.empty() && !report.remote_changed) return report;
+    WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(store));
+    RemoteBackends have_remote;
+    WEFT_RETURN_IF_ERROR(store.View([&](store::Tx& tx) -> Status {
+      WEFT_ASSIGN_OR_RETURN(have_remote, ReadRemoteBackends(tx));
+      return Status::Ok();
+    }));
 
-  // The services as they will be: rows replaced or gone, local backend rows
-  // kept, remote backends from the endpoints.
-  std::vector<store::Service> after;
-  for (const auto& s : snap.services) {
-    if (!s.scope.empty()) continue;
-    after.push_back(s);
-  }
-  for (const auto& [name, row] : want) {
-    store::Service s = row;
-    if (auto h = have.find(name); h != have.end()) {
-      for (const auto& b : h->second->backends) {
-        if (b.node.empty()) s.backends.push_back(b);  // this node's rows
+    // Rows wanted: the cluster's services whose network this node hosts.
+    std::map<std::string, store::Service> want;
+    for (const auto& r : records) {
+      const store::Network* net = snap.FindNetwork(r.network);
+      if (net && net->driver == drivers::kOverlayDriverName) want[r.name] = RowOf(r);
+    }
+    std::vector<store::Service> put, removed;
+    std::map<std::string, const store::Service*> have;
+    for (const auto& s : snap.services) {
+      if (s.scope.empty()) {
+        // A host service of the same name came first; the cluster's is not
+        // mirrored here (weft service ls names the conflict).
+        want.erase(s.name);
+        continue;
+      }
+      have[s.name] = &s;
+      auto w = want.find(s.name);
+      if (w == want.end()) removed.push_back(s);
+    }
+    for (const auto& [name, row] : want) {
+      auto h = have.find(name);
+      if (h == have.end() || RowOf(*h->second) != row) put.push_back(row);
+    }
+    RemoteBackends remote;
+    {
+      std::vector<store::Service> wanted;
+      for (const auto& [name, row] : want) wanted.push_back(row);
+      remote = RemoteBackendsOf(wanted, endpoints, config.node);
+    }
+    report.remote_changed = remote != have_remote;
+    if (put.empty() && removed.empty() && !report.remote_changed) return report;
+    if (pass == 0) continue;
+
+    // The services as they will be: rows replaced or gone, local backend rows
+    // kept, remote backends from the endpoints.
+    std::vector<store::Service> after;
+    for (const auto& s : snap.services) {
+      if (!s.scope.empty()) continue;
+      after.push_back(s);
+    }
+    for (const auto& [name, row] : want) {
+      store::Service s = row;
+      if (auto h = have.find(name); h != have.end()) {
+        for (const auto& b : h->second->backends) {
+          if (b.node.empty()) s.backends.push_back(b);  // this node's rows
+        }
+      }
+      after.push_back(std::move(s));
+    }
+    MergeRemoteBackends(after, remote);
+    std::sort(after.begin(), after.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+
+    // Kernel first, then the store: a failure leaves the store as it was and
+    // the next pass tries again.
+    WEFT_ASSIGN_OR_RETURN(auto sock, netlink::Socket::Open());
+    for (const auto& s : put) {
+      if (const store::Network* net = snap.FindNetwork(s.network); net && !have.count(s.name)) {
+        WEFT_RETURN_IF_ERROR(SetVip(sock, net->bridge, s.vip, true).Wrap("service " + s.name));
       }
     }
-    after.push_back(std::move(s));
+    WEFT_ASSIGN_OR_RETURN(auto fw, firewall::NewNftBackend());
+    WEFT_ASSIGN_OR_RETURN(
+        report.rules,
+        ApplyModelChange(*fw, BuildFirewallModel(snap.networks, snap.containers, snap.services),
+                         BuildFirewallModel(snap.networks, snap.containers, after)));
+    for (const auto& s : removed) {
+      if (const store::Network* net = snap.FindNetwork(s.network)) {
+        Status st = SetVip(sock, net->bridge, s.vip, false);
+        if (!st.ok()) spdlog::warn("service {}: {}", s.name, st.ToString());
+      }
+    }
+    WEFT_RETURN_IF_ERROR(store.Update([&](store::Tx& tx) -> Status {
+      for (const auto& s : removed) WEFT_RETURN_IF_ERROR(tx.DeleteService(s.name));
+      for (const auto& s : put) WEFT_RETURN_IF_ERROR(tx.PutService(s));
+      return tx.PutMeta(kRemoteBackendsKey, RemoteJson(remote).dump());
+    }));
+    report.rows_put = static_cast<int>(put.size());
+    report.rows_removed = static_cast<int>(removed.size());
+    return report;
   }
-  MergeRemoteBackends(after, remote);
-  std::sort(after.begin(), after.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+}
 
-  // Kernel first, then the store: a failure leaves the store as it was and
-  // the next pass tries again.
-  WEFT_ASSIGN_OR_RETURN(auto sock, netlink::Socket::Open());
-  for (const auto& s : put) {
-    if (const store::Network* net = snap.FindNetwork(s.network); net && !have.count(s.name)) {
-      WEFT_RETURN_IF_ERROR(SetVip(sock, net->bridge, s.vip, true).Wrap("service " + s.name));
+Status KeepMeshPresence(Context& ctx, const std::vector<store::Service>& records) {
+  std::set<std::string> wanted;
+  for (const auto& r : records) {
+    if (IsMeshIngress(r)) wanted.insert(r.network);
+  }
+  if (wanted.empty() && !ctx.HasStore()) return Status::Ok();
+  WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+  WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(*store));
+  std::set<std::string> present, used;
+  for (const auto& n : snap.networks) {
+    if (n.driver == drivers::kOverlayDriverName) present.insert(n.name);
+  }
+  for (const auto& c : snap.containers) {
+    for (const auto& e : c.endpoints) used.insert(e.network);
+  }
+  std::vector<std::string> make, end;
+  for (const auto& n : wanted) {
+    if (!present.count(n)) make.push_back(n);
+  }
+  for (const auto& n : present) {
+    if (!used.count(n) && !wanted.count(n)) end.push_back(n);
+  }
+  if (make.empty() && end.empty()) return Status::Ok();
+  WEFT_ASSIGN_OR_RETURN(OverlayRows before, NoteOverlayRows(ctx));
+  OperationOptions options;
+  options.recover = false;
+  options.wait = false;
+  Status first = Status::Ok();
+  for (const auto& name : make) {
+    auto prep = PrepareOverlayAttach(ctx, {name});
+    if (!prep.ok()) {
+      if (first.ok()) first = prep.status().Wrap("network " + name);
+      continue;
+    }
+    auto row = std::find_if(prep->rows.begin(), prep->rows.end(),
+                            [&](const store::Network& n) { return n.name == name; });
+    if (row == prep->rows.end()) continue;
+    auto r = RunOperation(ctx, options,
+                          [&](const PlanInput& in) { return PlanOverlayPresence(in, *row); });
+    if (!r.ok()) {
+      ReleaseUnusedClaims(ctx, *prep);
+      if (first.ok()) first = r.status().Wrap("network " + name);
     }
   }
-  WEFT_ASSIGN_OR_RETURN(auto fw, firewall::NewNftBackend());
-  WEFT_ASSIGN_OR_RETURN(
-      report.rules,
-      ApplyModelChange(*fw, BuildFirewallModel(snap.networks, snap.containers, snap.services),
-                       BuildFirewallModel(snap.networks, snap.containers, after)));
-  for (const auto& s : removed) {
-    if (const store::Network* net = snap.FindNetwork(s.network)) {
-      Status st = SetVip(sock, net->bridge, s.vip, false);
-      if (!st.ok()) spdlog::warn("service {}: {}", s.name, st.ToString());
-    }
+  for (const auto& name : end) {
+    auto r = RunOperation(ctx, options,
+                          [&](const PlanInput& in) { return PlanOverlayPresenceEnd(in, name); });
+    if (!r.ok() && first.ok()) first = r.status().Wrap("network " + name);
   }
-  WEFT_RETURN_IF_ERROR(store.Update([&](store::Tx& tx) -> Status {
-    for (const auto& s : removed) WEFT_RETURN_IF_ERROR(tx.DeleteService(s.name));
-    for (const auto& s : put) WEFT_RETURN_IF_ERROR(tx.PutService(s));
-    return tx.PutMeta(kRemoteBackendsKey, RemoteJson(remote).dump());
-  }));
-  report.rows_put = static_cast<int>(put.size());
-  report.rows_removed = static_cast<int>(removed.size());
-  return report;
+  ReleaseLeftBlocks(ctx, before);
+  return first;
 }
 
 Status CreateClusterService(Context& ctx, const ServiceSpec& spec, const std::string& scope,
@@ -294,6 +366,10 @@ Status CreateClusterService(Context& ctx, const ServiceSpec& spec, const std::st
   WEFT_RETURN_IF_ERROR(cluster::ReserveServiceBlock(*client, spec.network, *subnet, len).status());
   WEFT_RETURN_IF_ERROR(cluster::CreateService(*client, s));
   ctx.mark_changed();
+  others.push_back(s);
+  if (Status m = KeepMeshPresence(ctx, others); !m.ok()) {
+    spdlog::warn("service {}: this node is not on the mesh yet: {}", s.name, m.message());
+  }
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   auto r = ReconcileOverlays(*store, *config, *client);
   if (!r.ok()) spdlog::warn("service {}: not in step here yet: {}", s.name, r.status().message());
@@ -310,6 +386,11 @@ Status RemoveClusterService(Context& ctx, const std::string& name, bool dry_run)
   }
   WEFT_RETURN_IF_ERROR(cluster::DeleteService(*client, name));
   ctx.mark_changed();
+  if (auto left = cluster::ListServices(*client); left.ok()) {
+    if (Status m = KeepMeshPresence(ctx, *left); !m.ok()) {
+      spdlog::warn("service {}: this node still on the mesh: {}", name, m.message());
+    }
+  }
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   auto r = ReconcileOverlays(*store, *config, *client);
   if (!r.ok()) spdlog::warn("service {}: not in step here yet: {}", name, r.status().message());

@@ -57,12 +57,23 @@ struct ServiceSyncReport {
   int rows_removed = 0;
   bool remote_changed = false;
   bool rules = false;
+  bool busy = false;  // a command held the state lock: nothing done, try again later
 };
-// Takes the state lock; a no-op (and no write) when in step.
+// A no-op (and no write, no lock) when in step; otherwise under the state
+// lock, taken without waiting (busy when a command holds it).
 Result<ServiceSyncReport> SyncClusterServices(
     store::Store& store, const cluster::ClusterConfig& config,
     const std::vector<store::Service>& records,
     const std::vector<cluster::EndpointRecord>& endpoints);
+
+// The mesh's ingress on this node: a presence on every overlay network
+// that a service publishes through the mesh (`records`, the cluster's),
+// made without a container (PrepareOverlayAttach's row and block, then the
+// network's steps); and its end on a network this node was on only for
+// such a service once none is left. Plans run under the state lock taken
+// without waiting (kUnavailable when a command holds it: the next pass
+// catches up). Run by weftd on every tick and by `weft service create/rm`.
+Status KeepMeshPresence(Context& ctx, const std::vector<store::Service>& records);
 
 // `weft service create` on an overlay network: the request checked as a
 // bridge network's service is (plus: a cluster, an overlay network), the

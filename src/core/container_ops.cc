@@ -389,13 +389,18 @@ const store::Network* OverlayRowFor(const std::vector<store::Network>& overlays,
 // objects, firewall, row). `networks` is the list before, updated.
 Status PlanOverlayLeave(engine::Plan& plan, const PlanInput& in,
                         std::vector<store::Network>& networks,
-                        const std::vector<store::Container>& containers,
-                        const store::Network& net) {
+                        const std::vector<store::Container>& containers, const store::Network& net,
+                        bool mesh_ended = false) {
   if (net.driver != drivers::kOverlayDriverName) return Status::Ok();
   for (const auto& c : containers) {
     for (const auto& e : c.endpoints) {
       if (e.network == net.name) return Status::Ok();  // still used here
     }
+  }
+  // A service of the network publishing through the mesh keeps the node
+  // there, containers or not (cluster_services.h, KeepMeshPresence).
+  for (const auto& s : in.snap.services) {
+    if (!mesh_ended && s.network == net.name && IsMeshIngress(s)) return Status::Ok();
   }
   store::Store* store = &in.store;
   // The rows of the cluster's services there go with the presence (the
@@ -877,6 +882,23 @@ Result<engine::Plan> PlanRemoveContainer(const PlanInput& in, const std::string&
          },
          nullptr});
   }
+  return plan;
+}
+
+Result<engine::Plan> PlanOverlayPresence(const PlanInput& in, const store::Network& row) {
+  engine::Plan plan("mesh presence " + row.name);
+  Snapshot snap = in.snap;
+  WEFT_RETURN_IF_ERROR(PlanOverlayRow(plan, in, snap, row));
+  return plan;
+}
+
+Result<engine::Plan> PlanOverlayPresenceEnd(const PlanInput& in, const std::string& network) {
+  engine::Plan plan("mesh presence end " + network);
+  const store::Network* net = in.snap.FindNetwork(network);
+  if (!net) return plan;
+  std::vector<store::Network> networks = in.snap.networks;
+  WEFT_RETURN_IF_ERROR(
+      PlanOverlayLeave(plan, in, networks, in.snap.containers, *net, /*mesh_ended=*/true));
   return plan;
 }
 

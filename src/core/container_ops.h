@@ -79,6 +79,14 @@ Result<engine::Plan> PlanConnect(const PlanInput& in, const std::string& network
                                  const OverlayAttach& overlay = {},
                                  const std::vector<std::string>& services = {});
 
+// This node's presence on overlay network `row` without a container (a
+// service publishing through the mesh holds it: cluster_services.h); an
+// empty plan when it is there.
+Result<engine::Plan> PlanOverlayPresence(const PlanInput& in, const store::Network& row);
+// Its end: the presence goes when no container is left on the network here
+// (an empty plan otherwise, or when there is none).
+Result<engine::Plan> PlanOverlayPresenceEnd(const PlanInput& in, const std::string& network);
+
 // `weft disconnect NETWORK CONTAINER`: kNotFound for an unknown container,
 // then for an unknown network, then when the container is not on it.
 Result<engine::Plan> PlanDisconnect(const PlanInput& in, const std::string& network,

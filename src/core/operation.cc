@@ -11,6 +11,13 @@ namespace weft::core {
 Result<Operation> Operation::Begin(Context& ctx, OperationOptions options) {
   ctx.set_dry_run(options.dry_run);
   store::ChangeLock lock = store::ChangeLock::None();
+  if (!options.wait && !options.dry_run) {
+    if (options.recover) return InvalidArgument("an operation that does not wait cannot recover");
+    WEFT_ASSIGN_OR_RETURN(store::Store * store, ctx.Store());
+    WEFT_ASSIGN_OR_RETURN(auto held, store->TryLockForChange());
+    if (!held) return Unavailable("another weft command holds the state lock");
+    return Operation(ctx, std::move(options), std::move(*held));
+  }
   if (options.recover) {
     WEFT_ASSIGN_OR_RETURN(lock, LockForChange(ctx, options.warn));
   } else {

@@ -33,6 +33,10 @@ struct OperationOptions {
   bool dry_run = false;
   // false for gc, which is the clean-up itself: it only takes the lock.
   bool recover = true;
+  // false: kUnavailable at once when another command holds the lock
+  // (weftd's worker, which a command holding the lock may be waiting on).
+  // Only without recover.
+  bool wait = true;
   // Told, in one line without a newline, when recovery cleaned up first.
   std::function<void(const std::string&)> warn;
 };

@@ -269,6 +269,10 @@ Result<uint32_t> ParseInterval(std::string_view text) {
   return static_cast<uint32_t>(ms);
 }
 
+bool IsMeshIngress(const store::Service& service) {
+  return service.scope == "mesh" && !service.publish.empty();
+}
+
 bool InRotation(const store::Service& service, const store::Backend& backend) {
   return service.health.kind == "none" || backend.health == "up";
 }

@@ -43,6 +43,10 @@ Status ParseHealthKind(std::string_view text, store::HealthCheck& out);
 // "1s", "500ms", "2" (seconds) -> milliseconds, 100 ms .. 1 h.
 Result<uint32_t> ParseInterval(std::string_view text);
 
+// Whether the service publishes ports through the routing mesh (a cluster
+// service of scope "mesh" with --publish): every node hosts its network.
+bool IsMeshIngress(const store::Service& service);
+
 // Whether the backend takes traffic: its check is "none", or weftd last
 // found it up.
 bool InRotation(const store::Service& service, const store::Backend& backend);

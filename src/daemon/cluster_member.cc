@@ -8,6 +8,8 @@
 #include "cluster/blocks.h"
 #include "cluster/membership.h"
 #include "cluster/node_record.h"
+#include "cluster/services.h"
+#include "core/cluster_services.h"
 #include "core/overlay_presence.h"
 #include "store/open.h"
 
@@ -134,6 +136,16 @@ Status ClusterMember::Publish(const cluster::EndpointRecord& r) {
 }
 
 void ClusterMember::Reconcile() {
+  // The mesh first: a node with no container anywhere still takes its
+  // share of a service's ingress (and gets a store for it).
+  if (auto records = cluster::ListServices(*client_); records.ok()) {
+    core::Paths paths;
+    paths.state_dir = state_dir_;
+    paths.netns_dir = netns_dir_;
+    core::Context ctx(paths, std::nullopt);
+    Status s = core::KeepMeshPresence(ctx, *records);
+    if (!s.ok() && s.code() != Code::kUnavailable) spdlog::warn("mesh: {}", s.ToString());
+  }
   if (::access(db_.c_str(), F_OK) != 0) {
     store_.reset();  // no state yet (or a wiped state dir)
     return;

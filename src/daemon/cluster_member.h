@@ -26,8 +26,8 @@ namespace weft::daemon {
 
 class ClusterMember {
  public:
-  ClusterMember(std::string state_dir, std::string db)
-      : state_dir_(std::move(state_dir)), db_(std::move(db)) {}
+  ClusterMember(std::string state_dir, std::string db, std::string netns_dir = "/run/netns")
+      : state_dir_(std::move(state_dir)), db_(std::move(db)), netns_dir_(std::move(netns_dir)) {}
 
   // What the event loop learns after each Tick().
   struct State {
@@ -48,7 +48,8 @@ class ClusterMember {
 
   // Re-reads the configuration; renews the lease when due; registers again
   // when it was lost; then brings this node's overlay networks in step with
-  // the store (fabric, endpoints published, blocks held). Thread: the worker.
+  // the store (fabric, endpoints published, blocks held), this node on the
+  // networks services publish through the mesh included. Thread: the worker.
   State Tick(std::chrono::steady_clock::time_point now);
 
   // Publishes an endpoint of this node under its lease (a command's plan,
@@ -69,6 +70,7 @@ class ClusterMember {
 
   std::string state_dir_;
   std::string db_;
+  std::string netns_dir_;  // for the mesh's presence plans
   std::unique_ptr<store::Store> store_;
   std::optional<cluster::ClusterConfig> config_;
   std::unique_ptr<etcd::Client> client_;

@@ -35,7 +35,7 @@ Daemon::Daemon(const Options& options)
             if (idle() && options_.exit_when_idle) Shutdown();
           }),
       openings_(options.files.db()),
-      member_(options.files.state_dir, options.files.db()),
+      member_(options.files.state_dir, options.files.db(), options.netns_dir),
       services_(loop_, worker_, options.files.db(), [this] {
         if (Status s = dns_.Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
       }) {}

@@ -10,6 +10,7 @@
 #include <future>
 #include <sstream>
 
+#include "core/cluster_services.h"
 #include "store/open.h"
 
 namespace weft::daemon {
@@ -104,6 +105,9 @@ Status DnsSupervisor::Reload() {
         WEFT_ASSIGN_OR_RETURN(networks, tx.ListNetworks());
         WEFT_ASSIGN_OR_RETURN(containers, tx.ListContainers());
         WEFT_ASSIGN_OR_RETURN(services, tx.ListServices());
+        // A cluster service's backends on other nodes (--dns-rr answers them too).
+        WEFT_ASSIGN_OR_RETURN(auto remote, core::ReadRemoteBackends(tx));
+        core::MergeRemoteBackends(services, remote);
         return Status::Ok();
       }));
     }

@@ -1,8 +1,9 @@
 # The ingress routing mesh across hosts (issue #14, item 5), on three hosts
 # and one etcd member: a service of an overlay network is one cluster record
 # with a VIP from the network's service block; backends join from any node;
-# its published port opens on every node that hosts the network, and a
-# connection from outside through any node reaches a backend on any node,
+# its published port opens on every node (one without any container
+# joins the network for it), and a connection from outside through any
+# node reaches a backend on any node,
 # which sees the client's own address (no SNAT: the reply goes back through
 # the node the client came in by). A backend that fails its checks on one
 # node leaves every node's rotation; --local keeps each node to its own
@@ -82,10 +83,16 @@ expect_error 'already exists' on h2 weft service create web --network ov --port 
 
 on h1 weft create b1 --network ov --service web >/dev/null || fail "create b1"
 on h2 weft create b2 --network ov --service web >/dev/null || fail "create b2"
-on h3 weft create c3 --network ov >/dev/null || fail "create c3"
 serve h1 b1
 serve h2 b2
 for h in h1 h2 h3; do wait_rotation "$h" web b1,b2; done
+# h3 has no container at all: its weftd put it on ov for the mesh.
+deadline=$((SECONDS + 15))
+until on h3 ip link show "wvx$(on h1 weft --json network inspect ov | jq -r .vni)" >/dev/null 2>&1; do
+  ((SECONDS < deadline)) || fail "h3 (no container) is not on ov 15 s after the mesh service was made"
+  sleep 0.2
+done
+[[ -z $(on h3 ip netns list) ]] || fail "h3 should have no container namespaces: $(on h3 ip netns list)"
 on h3 weft service ls | has -E "^web +ov +$vip +80/tcp,8080->80/tcp +tcp +2/2" || fail "h3: service ls: $(on h3 weft service ls)"
 ok "service web: VIP $vip, backends b1 (h1) and b2 (h2) in rotation on all three nodes"
 
@@ -102,7 +109,8 @@ for h in h1 h2 h3; do
   seen=$(awk '{print $2}' <<<"$out" | sort -u | tr '\n' ' ')
   [[ $seen == "$client " ]] || fail "through $h: the backends saw [$seen], want the client's own $client"
 done
-ok "the mesh: 8080 on every node reaches b1 and b2, and both see the client's address $client"
+ok "the mesh: 8080 on every node (h3 without any container) reaches b1 and b2, and both see the client's address $client"
+on h3 weft create c3 --network ov >/dev/null || fail "create c3"
 
 # Inside the cluster: the VIP and the name, from the node without a backend.
 resolves h3 c3 web || fail "c3 (h3) cannot resolve web"
@@ -138,6 +146,12 @@ ok "--local: through h1 only b1, through h2 only b2, h3 (none) refuses"
 
 # --- removal, everywhere -------------------------------------------------------------------
 
+# h3's last container goes; the mesh keeps h3 on ov (web publishes through it).
+vni=$(on h1 weft --json network inspect ov | jq -r .vni)
+on h3 weft rm c3 >/dev/null || fail "rm c3"
+on h3 ip link show "wvx$vni" >/dev/null 2>&1 || fail "h3 left ov with its last container although web publishes through it"
+[[ $(through "${CLUSTER_ADDR[h3]}" 8080 4 | awk '{print $2}' | sort -u) == "$client" ]] || fail "8080 through h3 stopped after rm c3"
+
 on h2 weft service rm loc || fail "service rm loc"
 on h3 weft service rm web || fail "service rm web"
 [[ -z $(ectl get --prefix --keys-only /weft/v1/services/) ]] || fail "service records left in etcd"
@@ -152,9 +166,14 @@ for h in h1 h2 h3; do
 done
 ok "service rm (from any node): gone from etcd and from every node's rules"
 
-# The last container on the network takes the node's presence, and its
-# mesh rules, with it.
-on h3 weft rm c3 >/dev/null || fail "rm c3"
-on h3 ip rule show | grep -q 'lookup' && [[ -n $(on h3 ip rule show | grep -v -E 'lookup (local|main|default)') ]] &&
-  fail "h3 kept mesh rules after its last overlay container: $(on h3 ip rule show)"
-ok "h3's last container on ov gone: no mesh rules left there"
+# h3 was on ov only for the mesh: it leaves, with its mesh rules and table.
+deadline=$((SECONDS + 10))
+while on h3 ip link show "wvx$vni" >/dev/null 2>&1; do
+  ((SECONDS < deadline)) || fail "h3 is still on ov 10 s after the last mesh service went"
+  sleep 0.2
+done
+[[ -z $(on h3 ip rule show | grep -v -E 'lookup (local|main|default)') ]] ||
+  fail "h3 kept mesh rules: $(on h3 ip rule show)"
+on h3 nft list table ip weft_mesh >/dev/null 2>&1 && fail "h3 kept table ip weft_mesh"
+ectl get --prefix --print-value-only /weft/v1/blocks/ov/ | grep -q '"node":"h3"' && fail "h3 kept a block of ov"
+ok "h3, on ov only for the mesh, left it when the service went: no device, rules, table or block left"
