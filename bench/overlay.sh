@@ -28,6 +28,9 @@
 #     N each; medians and their difference (target: <= +2 ms). Process
 #     start-up and the harness's nsenter are in both; `weft --version` the
 #     same way, interleaved with them, shows that fixed part (baseline).
+# (e) The routing mesh (issue #14): one backend on h1 behind a service
+#     published through the mesh; connections from outside through each
+#     node (rate, failures, the client address the backend saw).
 # (d) Kernel state. Each node filled up to BENCH_OVERLAY_PER_NODE (100)
 #     containers on the overlay; per node, the routes (via), permanent
 #     neighbours and FDB entries (dst) on its VXLAN device wvx<VNI>.
@@ -117,6 +120,41 @@ for ((r = 0; r < IPERF_REPS; r++)); do
   iperf_run overlay on h2 weft exec t2 -- iperf3 -c "$t1_ip" -p 5201
 done
 
+# --- (e) the routing mesh --------------------------------------------------------------
+# A service of ov with one backend, t1 on h1, published on 8090 through the
+# mesh; the outer sandbox (the client, outside every overlay) connects
+# MESH_N times through each node: h1 (the backend's own node), h2 and h3
+# (no backend: DNAT there, over VXLAN, the reply back through the ingress
+# node). Reported: connections per second through each node, and the
+# client addresses the backend saw (the mesh keeps the client's).
+MESH_N=${BENCH_OVERLAY_MESH_N:-200}
+on h1 weft service create meshb --network ov --port 80 --publish 8090:80 --health none >/dev/null ||
+  die "service create meshb"
+on h1 weft service add-backend meshb t1 >/dev/null || die "add-backend meshb t1"
+on_bg h1 ip netns exec t1 socat TCP4-LISTEN:80,reuseaddr,fork SYSTEM:'head -c1 >/dev/null; echo $SOCAT_PEERADDR'
+for h in h1 h2 h3; do
+  end=$((SECONDS + 20))
+  until [[ -n $(printf x | timeout 3 socat -t2 - "TCP4:${CLUSTER_ADDR[$h]}:8090,connect-timeout=1" 2>/dev/null) ]]; do
+    ((SECONDS < end)) || die "the mesh does not answer through $h"
+    sleep 0.2
+  done
+done
+: >"$work/mesh.txt"
+for h in h1 h2 h3; do
+  seen=$work/mesh-$h.txt
+  : >"$seen"
+  t=$EPOCHREALTIME
+  for ((i = 0; i < MESH_N; i++)); do
+    printf x | timeout 3 socat -t2 - "TCP4:${CLUSTER_ADDR[$h]}:8090,connect-timeout=1" >>"$seen" 2>/dev/null || echo FAILED >>"$seen"
+  done
+  t1=$EPOCHREALTIME
+  addrs=$(sort -u "$seen" | grep -v FAILED | tr '\n' ' ' | sed 's/ $//')
+  failed=$(grep -c FAILED "$seen" || true)
+  awk -v h="$h" -v n="$MESH_N" -v a="$t" -v b="$t1" -v s="$addrs" -v f="$failed" \
+    'BEGIN {printf "%s %.1f %d %s\n", h, n / (b - a), f, s}' >>"$work/mesh.txt"
+done
+on h1 weft service rm meshb >/dev/null || die "service rm meshb"
+
 # --- (c) attach latency ---------------------------------------------------------------
 on h3 weft create o0 --network ov >/dev/null || die "create o0 on h3"
 on h3 weft network create br --subnet 10.240.0.0/16 >/dev/null || die "network create br"
@@ -162,10 +200,15 @@ sleep 3
 
 # --- report -----------------------------------------------------------------------------
 res=$(python3 "$HELPER" report "$work/conv.txt" "$work/attach.txt" "$work/iperf.txt" "$work/state.json")
+mesh=$(awk -v client="$CLUSTER_GW" '{
+    printf "%s\"%s\": {\"connections_per_s\": %s, \"failed\": %s, \"addresses_seen\": \"%s\", \"client_kept\": %s}",
+      (NR > 1 ? "," : "{"), $1, $2, $3, $4, ($4 == client && NF == 4 ? "true" : "false")
+  } END { print "}" }' "$work/mesh.txt")
 cluster_down
 trap - EXIT
 res=$(jq --argjson n "$N" --arg load "$load" --arg after "$(cut -d' ' -f1 /proc/loadavg)" \
-  '. + {n: $n, loadavg_before_after: [($load | tonumber), ($after | tonumber)]}' <<<"$res")
+  --argjson mesh "$mesh" --argjson mesh_n "$MESH_N" \
+  '. + {n: $n, mesh: {n: $mesh_n, through: $mesh}, loadavg_before_after: [($load | tonumber), ($after | tonumber)]}' <<<"$res")
 jq -r '
   def s: "median \(.median_ms) ms  p99 \(.p99_ms) ms  max \(.max_ms) ms (n=\(.n))";
   "convergence N=\(.n)  by IP    \(.convergence.by_ip | s)   [target p99 <= 50 ms]",
@@ -178,6 +221,9 @@ jq -r '
   "attach N=\(.n)  bridge  \(.attach.bridge | s)",
   "  baseline (nsenter + weft --version, same way): \(.attach.baseline | s)",
   "  overlay - bridge (medians): \(.attach.overlay_minus_bridge_median_ms) ms   [target <= +2 ms]",
+  "mesh N=\(.mesh.n) (one backend on h1, published through every node):",
+  (.mesh.through | to_entries[] | "  through \(.key): \(.value.connections_per_s) connections/s, \(.value.failed) failed, the backend saw \(.value.addresses_seen) (client kept: \(.value.client_kept))"),
+  "  through a node without the backend / through its own node: \((.mesh.through.h3.connections_per_s / .mesh.through.h1.connections_per_s * 100 | round) / 100)",
   "kernel state on wvx\(.kernel_state.vni) (\(.kernel_state.blocks) blocks held):",
   (.kernel_state.nodes | to_entries[] | "  \(.key): \(.value.containers) containers, \(.value.routes) routes, \(.value.neighbours) neighbours, \(.value.fdb) FDB entries"),
   (if .loadavg_before_after[0] > 1 then "  -- load \(.loadavg_before_after[0]) before the run: the machine was busy, figures are noisy" else empty end)

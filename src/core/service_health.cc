@@ -16,7 +16,10 @@ Result<HealthOutcome> RecordHealth(store::Store& store, firewall::Backend& fw,
                                    const std::vector<HealthChange>& changes) {
   HealthOutcome out;
   if (changes.empty()) return out;
-  WEFT_ASSIGN_OR_RETURN(auto lock, store.LockForChange());
+  // Never waited for: weftd's worker runs this, and a command holding the
+  // lock may be waiting on that worker (its endpoint's publish relay).
+  WEFT_ASSIGN_OR_RETURN(auto lock, store.TryLockForChange());
+  if (!lock) return Unavailable("a weft command holds the state lock");
   WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(store));
   std::vector<store::Service> after = snap.services;
   std::vector<std::pair<std::string, store::Backend>> rows;

@@ -35,8 +35,9 @@ struct HealthOutcome {
   int udp_flows = 0;   // conntrack entries dropped
 };
 
-// Under the store's change lock (waiting for a weft command to finish):
-// records `changes` whose backend still exists (a removed one is skipped)
+// Under the store's change lock, taken without waiting (kUnavailable when
+// a weft command holds it: the caller tries again shortly): records
+// `changes` whose backend still exists (a removed one is skipped)
 // and applies the rules that follow. Runs in: weft's namespace (the
 // firewall `fw` and conntrack are the caller's namespace's).
 Result<HealthOutcome> RecordHealth(store::Store& store, firewall::Backend& fw,

@@ -41,9 +41,9 @@ ServiceKeeper::ServiceKeeper(asio::io_context& loop, Worker& worker, std::string
       worker_(worker),
       db_path_(std::move(db_path)),
       on_recorded_(std::move(recorded)),
-      prober_(loop, [this](const std::string& key, bool healthy, const std::string& detail) {
-        OnChange(key, healthy, detail);
-      }) {}
+      prober_(loop, [this](const std::string& key, bool healthy,
+                           const std::string& detail) { OnChange(key, healthy, detail); }),
+      retry_(loop) {}
 
 ServiceKeeper::~ServiceKeeper() = default;
 
@@ -111,9 +111,10 @@ void ServiceKeeper::OnChange(const std::string& key, bool healthy, const std::st
 void ServiceKeeper::Flush() {
   if (busy_ || pending_.empty()) return;
   busy_ = true;
+  std::vector<core::HealthChange> sent = std::exchange(pending_, {});
   worker_.Call(
       loop_.get_executor(),
-      [this, batch = std::exchange(pending_, {})]() -> Result<core::HealthOutcome> {  // worker
+      [this, batch = sent]() -> Result<core::HealthOutcome> {  // worker
         if (!worker_store_) {
           WEFT_ASSIGN_OR_RETURN(worker_store_, store::Open(store::SqliteUrl(db_path_)));
         }
@@ -122,8 +123,23 @@ void ServiceKeeper::Flush() {
         }
         return core::RecordHealth(*worker_store_, *fw_, batch);
       },
-      [this](const Result<core::HealthOutcome>& r) {  // back on the loop
+      [this, sent](const Result<core::HealthOutcome>& r) {  // back on the loop
         busy_ = false;
+        if (r.status().code() == Code::kUnavailable) {
+          // A command holds the state lock: the batch again shortly (a
+          // later word about a backend wins over the batch's).
+          for (const auto& c : sent) {
+            bool newer = std::any_of(pending_.begin(), pending_.end(), [&](const auto& p) {
+              return p.service == c.service && p.container == c.container;
+            });
+            if (!newer) pending_.push_back(c);
+          }
+          retry_.expires_after(std::chrono::milliseconds(50));
+          retry_.async_wait([this](const asio::error_code& ec) {
+            if (!ec) Flush();
+          });
+          return;
+        }
         if (!r.ok()) {
           spdlog::warn("service health: {}", r.status().message());
         } else if (r->recorded > 0) {

@@ -62,6 +62,8 @@ class ServiceKeeper {
   int recorded_ = 0;
   std::vector<core::HealthChange> pending_;
   bool busy_ = false;  // a batch is on the worker
+  // A batch the state lock kept out (a command held it) waits this long.
+  asio::steady_timer retry_;
   // The worker's alone.
   std::unique_ptr<store::Store> worker_store_;
   std::unique_ptr<firewall::Backend> fw_;
