@@ -41,9 +41,13 @@ nlohmann::json ServiceJson(const store::Service& s, const std::vector<store::Con
   nlohmann::json backends = nlohmann::json::array();
   for (const auto& b : s.backends) {
     nlohmann::json j = {
-        {"container", b.container}, {"address", core::BackendAddress(s, cs, b.container)},
-        {"health", b.health},       {"in_rotation", core::InRotation(s, b)},
-        {"last_change", b.detail},  {"last_change_unix_ms", b.checked_unix_ms}};
+        {"container", b.container},
+        {"node", b.node},
+        {"address", b.address.empty() ? core::BackendAddress(s, cs, b.container) : b.address},
+        {"health", b.health},
+        {"in_rotation", core::InRotation(s, b)},
+        {"last_change", b.detail},
+        {"last_change_unix_ms", b.checked_unix_ms}};
     backends.push_back(std::move(j));
   }
   return {{"name", s.name},
@@ -59,6 +63,7 @@ nlohmann::json ServiceJson(const store::Service& s, const std::vector<store::Con
             {"fall", s.health.fall}}},
           {"affinity", s.affinity},
           {"dns_rr", s.dns_rr},
+          {"scope", s.scope.empty() ? "host" : s.scope},
           {"backends", backends}};
 }
 

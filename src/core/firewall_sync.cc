@@ -35,7 +35,16 @@ void AddServiceRules(firewall::FirewallModel& m, const std::vector<store::Contai
     r.network = s.network;
     r.vip = *vip;
     for (const auto& p : s.ports) r.ports.push_back({p.protocol, p.port});
-    for (const auto& p : s.publish) r.publish.push_back({p.protocol, p.host_port, p.port});
+    for (const auto& p : s.publish) {
+      // A cluster service's port that a container of this node publishes
+      // already (made here before the service was): the container keeps
+      // it on this node, rather than the whole table failing.
+      const bool taken =
+          !s.scope.empty() && std::any_of(m.ports.begin(), m.ports.end(), [&](const auto& q) {
+            return q.protocol == p.protocol && q.host_port == p.host_port;
+          });
+      if (!taken) r.publish.push_back({p.protocol, p.host_port, p.port});
+    }
     r.affinity = s.affinity == "client-ip";
     const bool v6 = vip->is_v6();
     for (const auto& b : s.backends) {  // sorted by container

@@ -144,6 +144,20 @@ for h in h1 h2 h3; do wait_rotation "$h" loc b1,b2; done
 [[ $(through "${CLUSTER_ADDR[h3]}" 8081 2 | sort -u) == FAILED ]] || fail "--local through h3 (no backend there) was answered"
 ok "--local: through h1 only b1, through h2 only b2, h3 (none) refuses"
 
+# --- a node whose container already publishes the mesh's port ------------------------------
+
+on h2 weft create p2 --network ov -p 9090:80 >/dev/null || fail "create p2 -p 9090:80 on h2"
+serve h2 p2
+on h1 weft service create pub --network ov --port 80 --publish 9090:80 --health none --backend b1 >/dev/null ||
+  fail "service create pub"
+for h in h1 h2 h3; do wait_rotation "$h" pub b1; done
+[[ $(through "${CLUSTER_ADDR[h1]}" 9090 4 | awk '{print $1}' | sort -u) == b1 ]] || fail "9090 through h1 is not the mesh"
+[[ $(through "${CLUSTER_ADDR[h2]}" 9090 4 | awk '{print $1}' | sort -u) == p2 ]] || fail "9090 through h2 is not p2's any more"
+on h2 weft create z2 --network ov >/dev/null || fail "h2's table cannot be built with the conflicting port"
+on h2 weft rm z2 p2 >/dev/null || fail "rm z2 p2"
+on h2 weft service rm pub >/dev/null || fail "service rm pub"
+ok "a container publishing the mesh's port on h2 keeps it there; h1's 9090 is the mesh's, and h2 keeps working"
+
 # --- removal, everywhere -------------------------------------------------------------------
 
 # h3's last container goes; the mesh keeps h3 on ov (web publishes through it).
