@@ -73,6 +73,27 @@ nlohmann::json TopologyJson(const core::Topology& t) {
                     {"ports", ports},
                     {"problems", c.problems}});
   }
+  nlohmann::json services = nlohmann::json::array();
+  for (const auto& s : t.services) {
+    nlohmann::json backends = nlohmann::json::array();
+    for (const auto& b : s.backends) {
+      backends.push_back({{"container", b.container},
+                          {"node", b.node},
+                          {"address", b.address},
+                          {"health", b.health},
+                          {"in_rotation", b.in_rotation}});
+    }
+    services.push_back({{"name", s.name},
+                        {"network", s.network},
+                        {"vip", s.vip},
+                        {"vip_present", s.vip_present},
+                        {"scope", s.scope},
+                        {"health", s.health},
+                        {"ports", s.ports},
+                        {"publish", s.publish},
+                        {"backends", backends},
+                        {"problems", s.problems}});
+  }
   for (const auto& s : t.strays) {
     strays.push_back({{"name", s.name},
                       {"kind", s.kind},
@@ -93,6 +114,7 @@ nlohmann::json TopologyJson(const core::Topology& t) {
             {"gateways", t.uplink.gateways}}},
           {"networks", nets},
           {"containers", ctrs},
+          {"services", services},
           {"stray_links", strays},
           {"unknown_namespaces", unknown},
           {"out_of_step", t.ProblemCount()}};

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/network_ops.h"
+#include "core/service_ops.h"
 #include "core/snapshot.h"
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
@@ -74,6 +75,7 @@ Result<NsLinks> ReadNamespace(engine::KernelSession& session, const std::string&
 size_t Topology::ProblemCount() const {
   size_t n = strays.size() + unknown_netns.size();
   for (const auto& net : networks) n += net.problems.empty() ? 0 : 1;
+  for (const auto& svc : services) n += svc.problems.empty() ? 0 : 1;
   for (const auto& c : containers) {
     n += c.problems.empty() ? 0 : 1;
     for (const auto& e : c.endpoints) n += e.problems.empty() ? 0 : 1;
@@ -85,7 +87,14 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
                                  const std::string& only_network) {
   std::vector<store::Network> networks;
   std::vector<store::Container> containers;
-  if (ctx.HasStore()) WEFT_RETURN_IF_ERROR(LoadAll(ctx, &networks, &containers));
+  std::vector<store::Service> services;
+  if (ctx.HasStore()) {
+    WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
+    WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(*store));
+    networks = std::move(snap.networks);
+    containers = std::move(snap.containers);
+    services = std::move(snap.services);
+  }
   if (!only_network.empty()) {
     bool found = false;
     for (const auto& n : networks) found |= n.name == only_network;
@@ -216,6 +225,37 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
     t.containers.push_back(std::move(tc));
   }
 
+  // Services: the VIP on its bridge, the backends and their health.
+  for (const auto& s : services) {
+    TopoService ts;
+    ts.name = s.name;
+    ts.network = s.network;
+    ts.vip = s.vip;
+    ts.scope = s.scope.empty() ? "host" : s.scope;
+    ts.health = s.health.kind == "http" ? "http:" + s.health.http_path : s.health.kind;
+    for (const auto& p : s.ports) ts.ports.push_back(std::to_string(p.port) + "/" + p.protocol);
+    for (const auto& p : s.publish) {
+      ts.publish.push_back(std::to_string(p.host_port) + "->" + std::to_string(p.port) + "/" +
+                           p.protocol);
+    }
+    auto bridge = by_name.find(bridge_of[s.network]);
+    if (bridge != by_name.end()) {
+      for (const auto& a : AddressesOf(addrs, bridge->second.index)) {
+        ts.vip_present |= a.substr(0, a.find('/')) == s.vip;
+      }
+      if (!ts.vip_present) {
+        ts.problems.push_back("VIP " + s.vip + " is missing from bridge " + bridge->first);
+      }
+    }
+    for (const auto& b : s.backends) {
+      ts.backends.push_back(
+          {b.container, b.node,
+           b.address.empty() ? BackendAddress(s, containers, b.container) : b.address, b.health,
+           InRotation(s, b)});
+    }
+    t.services.push_back(std::move(ts));
+  }
+
   // Links on weft bridges that the store does not know.
   for (const auto& l : links) {
     auto net = bridge_network.find(l.master);
@@ -268,6 +308,7 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
       return c.endpoints.empty();
     });
     std::erase_if(t.strays, [&](const TopoStray& s) { return s.network != only_network; });
+    std::erase_if(t.services, [&](const TopoService& s) { return s.network != only_network; });
     std::erase_if(t.unknown_netns, [&](const TopoUnknownNetns& u) {
       for (const auto& s : t.strays) {
         if (s.peer_netns == u.name) return false;

@@ -83,11 +83,37 @@ struct TopoUnknownNetns {
   std::vector<std::string> problems;
 };
 
+// A service's backend: a container of this host (`node` empty) or of
+// another node of the cluster.
+struct TopoBackend {
+  std::string container;
+  std::string node;     // "" = this host
+  std::string address;  // on the service's network
+  std::string health;   // "up", "down", "starting"
+  bool in_rotation = false;
+};
+
+// A service (issue #14): its VIP on the network's bridge, ports, and
+// backends with their health.
+struct TopoService {
+  std::string name;
+  std::string network;
+  std::string vip;
+  bool vip_present = false;           // the kernel has it on the network's bridge
+  std::string scope;                  // "host", "mesh" or "local"
+  std::string health;                 // "tcp", "http:/PATH", "none"
+  std::vector<std::string> ports;     // "80/tcp"
+  std::vector<std::string> publish;   // "8080->80/tcp"
+  std::vector<TopoBackend> backends;  // sorted by container
+  std::vector<std::string> problems;  // out of step (the VIP missing)
+};
+
 struct Topology {
   std::string hostname;
   TopoUplink uplink;
   std::vector<TopoNetwork> networks;
   std::vector<TopoContainer> containers;
+  std::vector<TopoService> services;
   std::vector<TopoStray> strays;
   std::vector<TopoUnknownNetns> unknown_netns;
 

@@ -162,6 +162,44 @@ std::string RenderDot(const core::Topology& t) {
     }
   }
 
+  // Services: a node in front of their backends; published ports from the
+  // uplink; backends on other nodes as notes.
+  std::set<std::string> drawn_containers;
+  for (const auto& c : t.containers) drawn_containers.insert(c.name);
+  for (const auto& s : t.services) {
+    if (!drawn_networks.count(s.network)) continue;
+    const bool bad = !s.problems.empty();
+    const std::string id = "svc:" + s.name;
+    std::string label = "service " + s.name + (s.scope == "host" ? "" : " (" + s.scope + ")") +
+                        "\nVIP " + s.vip + "\n" + fmt::format("{}", fmt::join(s.ports, " ")) +
+                        "\nhealth " + s.health;
+    w.Node(id, WithProblems(label, s.problems),
+           ", shape=hexagon, style=filled, fillcolor=\"#e8e3f5\"" + Style(bad, !s.vip_present));
+    w.Edge("bridge:" + s.network, id, EdgeStyle(bad));
+    for (const auto& b : s.backends) {
+      const std::string attrs =
+          b.in_rotation ? " [color=\"#5e35b1\", label=" + DotQuote(b.health) + "]"
+                        : " [color=\"#9e9e9e\", style=dashed, label=" + DotQuote(b.health) + "]";
+      if (b.node.empty() && drawn_containers.count(b.container)) {
+        w.Edge(id, "ctr:" + b.container, attrs);
+        continue;
+      }
+      const std::string rid = "remote:" + s.name + ":" + b.container;
+      w.Node(rid,
+             b.container + (b.node.empty() ? "" : "\non node " + b.node) +
+                 (b.address.empty() ? "" : "\n" + b.address),
+             ", shape=note, style=filled, fillcolor=\"#f5f5f5\"");
+      w.Edge(id, rid, attrs);
+    }
+    for (const auto& p : s.publish) {
+      const std::string pid = "svcport:" + s.name + ":" + p;
+      w.Node(pid, "* " + p + (s.scope == "mesh" ? "\n(every node)" : ""),
+             ", shape=cds, style=filled, fillcolor=\"#e3f5e1\"");
+      w.Edge(uplink ? "uplink" : "host", pid, " [color=\"#2e7d32\"]");
+      w.Edge(pid, id, " [color=\"#2e7d32\"]");
+    }
+  }
+
   for (const auto& s : t.strays) {
     w.Edge("bridge:" + s.network, "stray:" + s.name, EdgeStyle(true));
     if (!s.peer_netns.empty()) w.Edge("stray:" + s.name, "netns:" + s.peer_netns, EdgeStyle(true));

@@ -124,3 +124,53 @@ TEST(DotTest, QuotesNamesSafely) {
 
 }  // namespace
 }  // namespace weft::viz
+
+namespace weft::viz {
+namespace {
+
+core::Topology WithService(bool vip_present) {
+  core::Topology t = testing::SampleTopology();
+  core::TopoService s;
+  s.name = "web";
+  s.network = "front";
+  s.vip = "10.89.0.250";
+  s.vip_present = vip_present;
+  s.scope = "mesh";
+  s.health = "tcp";
+  s.ports = {"80/tcp"};
+  s.publish = {"8090->80/tcp"};
+  s.backends = {{"c1", "", "10.89.0.2", "up", true}, {"r9", "h2", "10.89.0.70", "down", false}};
+  if (!vip_present) s.problems.push_back("VIP 10.89.0.250 is missing from bridge weft0");
+  t.services.push_back(s);
+  return t;
+}
+
+TEST(DotTest, ServicesStandBeforeTheirBackends) {
+  std::string dot = RenderDot(WithService(true));
+  std::string svc = NodeLine(dot, "svc:web");
+  EXPECT_NE(svc.find(R"(service web (mesh)\nVIP 10.89.0.250\n80/tcp\nhealth tcp)"),
+            std::string::npos)
+      << svc;
+  EXPECT_FALSE(IsRed(svc));
+  EXPECT_TRUE(HasEdge(dot, "bridge:front", "svc:web"));
+  // A local backend is its container; one on another node a note; out of
+  // rotation dashed.
+  EXPECT_TRUE(HasEdge(dot, "svc:web", "ctr:c1"));
+  EXPECT_NE(NodeLine(dot, "remote:web:r9").find(R"(r9\non node h2\n10.89.0.70)"),
+            std::string::npos);
+  auto edge = dot.find("\"svc:web\" -- \"remote:web:r9\"");
+  ASSERT_NE(edge, std::string::npos);
+  EXPECT_NE(dot.substr(edge, dot.find('\n', edge) - edge).find("dashed"), std::string::npos);
+  EXPECT_TRUE(HasEdge(dot, "uplink", "svcport:web:8090->80/tcp"));
+  EXPECT_TRUE(HasEdge(dot, "svcport:web:8090->80/tcp", "svc:web"));
+}
+
+TEST(DotTest, AServiceWhoseVipIsGoneIsRed) {
+  std::string dot = RenderDot(WithService(false));
+  std::string svc = NodeLine(dot, "svc:web");
+  EXPECT_TRUE(IsRed(svc)) << svc;
+  EXPECT_NE(svc.find("VIP 10.89.0.250 is missing"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace weft::viz

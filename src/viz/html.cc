@@ -48,6 +48,21 @@ std::vector<Row> Rows(const core::Topology& t) {
                       {}});
     }
   }
+  for (const auto& s : t.services) {
+    std::string d = "network " + s.network + "; VIP " + s.vip + "; " +
+                    fmt::format("{}", fmt::join(s.ports, ", "));
+    if (!s.publish.empty()) d += "; published " + fmt::format("{}", fmt::join(s.publish, ", "));
+    d += "; " + s.scope + "; health " + s.health;
+    rows.push_back({"service", s.name, d, s.problems});
+    for (const auto& b : s.backends) {
+      rows.push_back({"backend",
+                      s.name + " " + b.container,
+                      (b.node.empty() ? std::string("this host") : "node " + b.node) +
+                          (b.address.empty() ? "" : "; " + b.address) + "; " + b.health +
+                          (b.in_rotation ? ", in rotation" : ", out of rotation"),
+                      {}});
+    }
+  }
   for (const auto& s : t.strays) {
     rows.push_back({"stray link",
                     s.name,
@@ -118,7 +133,8 @@ std::string RenderHtml(const core::Topology& t, std::string_view svg) {
     << HtmlEscape(title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
   o << "<h1>" << HtmlEscape(title) << "</h1>\n";
   o << "<p class=\"summary" << (problems ? " bad" : "") << "\">" << t.networks.size()
-    << " network(s), " << t.containers.size() << " container(s); "
+    << " network(s), " << t.containers.size() << " container(s), " << t.services.size()
+    << " service(s); "
     << (problems ? std::to_string(problems) +
                        " object(s) out of step between the kernel and the store, in red"
                  : "the kernel and the store agree")
@@ -133,6 +149,8 @@ std::string RenderHtml(const core::Topology& t, std::string_view svg) {
        "namespace</li>\n"
     << "<li><span class=\"swatch\" style=\"background:#e3f5e1\"></span>published port (host "
        "address:port \u2192 container port)</li>\n"
+    << "<li><span class=\"swatch\" style=\"background:#e8e3f5\"></span>service: VIP, ports, "
+       "health check; its backends in rotation (solid) or out (dashed, grey)</li>\n"
     << "<li><span class=\"swatch\" style=\"background:#fde8e8;border:2px solid " << kRed
     << "\"></span>out of step: missing (dashed), or unknown to weft's store</li>\n"
     << "</ul>\n";

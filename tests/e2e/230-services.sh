@@ -56,6 +56,11 @@ weft service add-backend web b4
 wait_rotation web 4
 weft service ls | has -E "^web +front +$vip +80/tcp,8080->80/tcp +tcp +4/4" || fail "service ls: $(weft service ls)"
 ok "four backends joined (create --service, service add-backend) and passed their checks"
+weft --json graph | jq -e --arg v "$vip" '.services[] | select(.name == "web") |
+  .vip == $v and .vip_present and .scope == "host" and ([.backends[] | select(.in_rotation)] | length) == 4' >/dev/null ||
+  fail "weft graph does not show web with its VIP and four backends in rotation: $(weft --json graph | jq -c .services)"
+weft graph | grep -q '"svc:web" -- "ctr:b1"' || fail "weft graph's DOT has no edge from web to b1"
+ok "weft graph shows the service, its VIP on the bridge and its backends"
 
 # Rules: one vmap lookup, a chain per service port, numgen over the four.
 nft list chain inet weft prerouting | has 'vmap @services' || fail "no services vmap in prerouting"
