@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "core/context.h"
@@ -41,6 +42,15 @@ void AddDoctorCommand(CLI::App& app, Invocation& inv);
 void AddTraceCommand(CLI::App& app, Invocation& inv);
 void AddClusterCommands(CLI::App& app, Invocation& inv);
 void AddServiceCommands(CLI::App& app, Invocation& inv);
+
+// The groups, each with the top-level commands it registers (a test checks
+// the two agree): Run builds only the group of the command a command line
+// names, not the whole table (issue #16: start-up).
+struct CommandGroup {
+  void (*add)(CLI::App& app, Invocation& inv);
+  std::vector<std::string> commands;
+};
+const std::vector<CommandGroup>& CommandGroups();
 
 // Parses argv and runs the chosen command. Returns the process exit code.
 // Errors print one line, "weft: error: ...", on stderr.

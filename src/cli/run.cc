@@ -24,12 +24,62 @@ void PrintError(const std::string& message) {
   std::fprintf(stderr, "weft: error: %s\n", m.c_str());
 }
 
+// The top-level command a command line names: its first word that is not
+// an option or a global option's value; "" when there is none.
+std::string_view FirstCommand(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") return "";
+    if (a == "--state-dir" || a == "--netns-dir") {
+      ++i;  // its value
+      continue;
+    }
+    if (!a.empty() && a[0] == '-') continue;
+    return a;
+  }
+  return "";
+}
+
 }  // namespace
+
+const std::vector<CommandGroup>& CommandGroups() {
+  static const std::vector<CommandGroup> groups = {
+      {AddNsCommands, {"ns"}},
+      {AddNetworkCommands, {"network"}},
+      {AddContainerCommands,
+       {"create", "connect", "disconnect", "rm", "ps", "inspect", "exec", "run"}},
+      {AddAdminCommands, {"reconcile", "gc", "status"}},
+      {AddDoctorCommand, {"doctor"}},
+      {AddDemoCommand, {"demo"}},
+      {AddDebugCommands, {"debug"}},
+      {AddDnsCommands, {"dns"}},
+      {AddGraphCommand, {"graph"}},
+      {AddTraceCommand, {"trace"}},
+      {AddClusterCommands, {"cluster"}},
+      {AddServiceCommands, {"service"}},
+  };
+  return groups;
+}
 
 int Run(int argc, char** argv) {
   // Run by a container runtime as a CNI plugin (installed as /opt/cni/bin/weft).
   if (const char* cni = std::getenv("CNI_COMMAND"); cni != nullptr && *cni != '\0') {
     return RunCniPlugin();
+  }
+  // `weft --version` needs no command table (and CLI11 answers it by
+  // throwing, which costs the first unwind's set-up).
+  const std::string_view first = FirstCommand(argc, argv);
+  if (first.empty()) {
+    bool version = false, help = false;
+    for (int i = 1; i < argc; ++i) {
+      const std::string_view a = argv[i];
+      version |= a == "--version";
+      help |= a == "--help" || a == "-h";
+    }
+    if (version && !help) {
+      std::fputs("weft " WEFT_VERSION "\n", stdout);
+      return 0;
+    }
   }
   CLI::App app("weft: container networking on the kernel's own primitives", "weft");
   app.require_subcommand(1);
@@ -44,18 +94,20 @@ int Run(int argc, char** argv) {
   app.add_flag("--json", g.json, "Machine-readable output");
   app.add_flag("--debug", g.debug, "Log every step to stderr");
 
-  AddNsCommands(app, inv);
-  AddNetworkCommands(app, inv);
-  AddContainerCommands(app, inv);
-  AddAdminCommands(app, inv);
-  AddDoctorCommand(app, inv);
-  AddDemoCommand(app, inv);
-  AddDebugCommands(app, inv);
-  AddDnsCommands(app, inv);
-  AddGraphCommand(app, inv);
-  AddTraceCommand(app, inv);
-  AddClusterCommands(app, inv);
-  AddServiceCommands(app, inv);
+  // Only the named command's group: building every command's options costs
+  // more than the rest of start-up. Help, a bare `weft` and an unknown word
+  // get the whole table (to list it, or to suggest from it).
+  const CommandGroup* only = nullptr;
+  for (const auto& g : CommandGroups()) {
+    for (const auto& c : g.commands) {
+      if (c == first) only = &g;
+    }
+  }
+  if (only != nullptr) {
+    only->add(app, inv);
+  } else {
+    for (const auto& g : CommandGroups()) g.add(app, inv);
+  }
 
   try {
     app.parse(argc, argv);
@@ -101,7 +153,10 @@ int Run(int argc, char** argv) {
   // Namespaces made with `weft ns` and debug commands are not weft
   // networks: they never involve weftd. doctor reports a dead weftd rather
   // than restart it; read-only commands such as `graph` turn it off themselves.
-  if (app.got_subcommand("ns") || app.got_subcommand("debug") || app.got_subcommand("doctor")) {
+  // (By name: only the chosen command's group was built.)
+  const auto chosen = app.get_subcommands();
+  const std::string chosen_name = chosen.empty() ? "" : chosen.front()->get_name();
+  if (chosen_name == "ns" || chosen_name == "debug" || chosen_name == "doctor") {
     inv.dns_aware = false;
   }
   // Overlay networks this node is on before the command (cheap: nothing

@@ -107,7 +107,8 @@ RemoteBackends RemoteBackendsOf(const std::vector<store::Service>& services,
   RemoteBackends out;
   for (const auto& e : endpoints) {
     if (e.node == node) continue;
-    for (const auto& [name, health] : e.services) {
+    for (const auto& [service_name, health] : e.services) {
+      const std::string& name = service_name;  // (a lambda cannot capture a binding in C++20)
       auto s = std::find_if(services.begin(), services.end(),
                             [&](const store::Service& x) { return x.name == name; });
       if (s == services.end() || s->network != e.network) continue;

@@ -1,4 +1,10 @@
-// The only file that talks to libnftables.
+// The only file that talks to libnftables. The library is loaded on first
+// use (dlopen of libnftables.so.1), not linked: with libmnl, libnftnl,
+// libxtables, libjansson and libgmp under it, it is 6 of the shared
+// libraries every weft command would map and relocate at start, though
+// read-only commands never touch the firewall (issue #16's start-up;
+// docs/DECISIONS.md, "Libraries loaded on first use").
+#include <dlfcn.h>
 #include <nftables/libnftables.h>
 
 #include <memory>
@@ -11,8 +17,67 @@
 namespace weft::firewall {
 namespace {
 
+struct NftApi {
+  nft_ctx* (*ctx_new)(uint32_t);
+  void (*ctx_free)(nft_ctx*);
+  void (*output_set_flags)(nft_ctx*, unsigned int);
+  int (*buffer_output)(nft_ctx*);
+  int (*buffer_error)(nft_ctx*);
+  const char* (*get_output_buffer)(nft_ctx*);
+  const char* (*get_error_buffer)(nft_ctx*);
+  int (*run_cmd_from_buffer)(nft_ctx*, const char*);
+};
+
+struct NftLoaded {
+  NftApi api{};
+  std::string error;  // "" when loaded
+};
+
+template <typename F>
+bool NftFind(void* lib, const char* name, F* out, std::string* error) {
+  void* sym = ::dlsym(lib, name);
+  if (sym == nullptr) {
+    *error = std::string("libnftables.so.1 has no ") + name;
+    return false;
+  }
+  *out = reinterpret_cast<F>(sym);
+  return true;
+}
+
+NftLoaded NftLoad() {
+  NftLoaded l;
+  // Never unloaded: contexts live until the process ends at the latest.
+  void* lib = ::dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) {
+    const char* why = ::dlerror();
+    l.error = std::string("cannot load libnftables.so.1 (Debian package libnftables1): ") +
+              (why != nullptr ? why : "?");
+    return l;
+  }
+  NftApi& a = l.api;
+  std::string& e = l.error;
+  const bool ok = NftFind(lib, "nft_ctx_new", &a.ctx_new, &e) &&
+                  NftFind(lib, "nft_ctx_free", &a.ctx_free, &e) &&
+                  NftFind(lib, "nft_ctx_output_set_flags", &a.output_set_flags, &e) &&
+                  NftFind(lib, "nft_ctx_buffer_output", &a.buffer_output, &e) &&
+                  NftFind(lib, "nft_ctx_buffer_error", &a.buffer_error, &e) &&
+                  NftFind(lib, "nft_ctx_get_output_buffer", &a.get_output_buffer, &e) &&
+                  NftFind(lib, "nft_ctx_get_error_buffer", &a.get_error_buffer, &e) &&
+                  NftFind(lib, "nft_run_cmd_from_buffer", &a.run_cmd_from_buffer, &e);
+  (void)ok;  // the error says what is missing
+  return l;
+}
+
+// The table, or kUnavailable; loaded once (thread-safe), immutable after.
+Result<const NftApi*> LoadNft() {
+  static const NftLoaded loaded = NftLoad();
+  if (!loaded.error.empty()) return Unavailable("nftables: " + loaded.error);
+  return &loaded.api;
+}
+
 struct NftCtxDeleter {
-  void operator()(nft_ctx* ctx) const { nft_ctx_free(ctx); }
+  const NftApi* api;
+  void operator()(nft_ctx* ctx) const { api->ctx_free(ctx); }
 };
 using NftCtxPtr = std::unique_ptr<nft_ctx, NftCtxDeleter>;
 
@@ -38,7 +103,7 @@ Code CodeFromNftError(std::string_view message) {
 
 class NftBackend : public Backend {
  public:
-  explicit NftBackend(NftCtxPtr ctx) : ctx_(std::move(ctx)) {}
+  NftBackend(const NftApi& api, NftCtxPtr ctx) : api_(api), ctx_(std::move(ctx)) {}
 
   Status Apply(const nlohmann::json& batch) override {
     auto out = Run(batch.dump());
@@ -74,9 +139,9 @@ class NftBackend : public Backend {
   // Runs one buffer (one transaction) and returns its output. Always drains
   // both buffers: libnftables rewinds them on read, not on run.
   Result<std::string> Run(const std::string& buffer) {
-    const int rc = nft_run_cmd_from_buffer(ctx_.get(), buffer.c_str());
-    std::string out = nft_ctx_get_output_buffer(ctx_.get());
-    std::string err = Trim(nft_ctx_get_error_buffer(ctx_.get()));
+    const int rc = api_.run_cmd_from_buffer(ctx_.get(), buffer.c_str());
+    std::string out = api_.get_output_buffer(ctx_.get());
+    std::string err = Trim(api_.get_error_buffer(ctx_.get()));
     if (rc != 0) {
       if (err.empty()) err = "libnftables failed without a message";
       return Status(CodeFromNftError(err), "nft: " + err);
@@ -84,22 +149,24 @@ class NftBackend : public Backend {
     return out;
   }
 
+  const NftApi& api_;
   NftCtxPtr ctx_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Backend>> NewNftBackend() {
-  NftCtxPtr ctx(nft_ctx_new(NFT_CTX_DEFAULT));
+  WEFT_ASSIGN_OR_RETURN(const NftApi* api, LoadNft());
+  NftCtxPtr ctx(api->ctx_new(NFT_CTX_DEFAULT), NftCtxDeleter{api});
   if (ctx == nullptr) return Internal("nft_ctx_new failed");
   // JSON output. In libnftables 1.0.6 this flag also makes
   // nft_run_cmd_from_buffer parse its input as JSON (NFT_CTX_INPUT_JSON
   // only exists from 1.0.7 on).
-  nft_ctx_output_set_flags(ctx.get(), NFT_CTX_OUTPUT_JSON);
-  if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0) {
+  api->output_set_flags(ctx.get(), NFT_CTX_OUTPUT_JSON);
+  if (api->buffer_output(ctx.get()) != 0 || api->buffer_error(ctx.get()) != 0) {
     return Internal("libnftables: cannot buffer output");
   }
-  return std::unique_ptr<Backend>(new NftBackend(std::move(ctx)));
+  return std::unique_ptr<Backend>(new NftBackend(*api, std::move(ctx)));
 }
 
 }  // namespace weft::firewall
