@@ -329,16 +329,8 @@ Status CreateClusterService(Context& ctx, const ServiceSpec& spec, const std::st
   }
   if (!subnet) return FailedPrecondition("network " + Quote(spec.network) + " has no IPv4 subnet");
   const int len = cluster::BlockLength(*subnet);
-  store::Service s;
-  s.name = spec.name;
-  s.network = spec.network;
-  s.ports = spec.ports;
-  s.publish = spec.publish;
-  s.health = spec.health;
-  s.affinity = spec.affinity;
-  s.dns_rr = spec.dns_rr;
+  store::Service s = ServiceFromSpec(spec);
   s.scope = scope;
-  s.created_unix = static_cast<int64_t>(std::time(nullptr));
   WEFT_ASSIGN_OR_RETURN(IpPrefix block, cluster::ServiceBlock(spec.network, *subnet, len));
   if (!spec.vip.empty()) {
     WEFT_ASSIGN_OR_RETURN(IpAddress ip, IpAddress::Parse(spec.vip));

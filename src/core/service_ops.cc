@@ -269,6 +269,20 @@ Result<uint32_t> ParseInterval(std::string_view text) {
   return static_cast<uint32_t>(ms);
 }
 
+store::Service ServiceFromSpec(const ServiceSpec& spec) {
+  store::Service s;
+  s.name = spec.name;
+  s.network = spec.network;
+  s.vip = spec.vip;
+  s.ports = spec.ports;
+  s.publish = spec.publish;
+  s.health = spec.health;
+  s.affinity = spec.affinity;
+  s.dns_rr = spec.dns_rr;
+  s.created_unix = static_cast<int64_t>(std::time(nullptr));
+  return s;
+}
+
 bool IsMeshIngress(const store::Service& service) {
   return service.scope == "mesh" && !service.publish.empty();
 }
@@ -441,16 +455,8 @@ Result<engine::Plan> PlanServiceCreate(const PlanInput& in, const ServiceSpec& s
     return InvalidArgument("services on " + net->driver +
                            " networks are not supported yet (only bridge networks)");
   }
-  store::Service s;
-  s.name = spec.name;
-  s.network = spec.network;
+  store::Service s = ServiceFromSpec(spec);
   WEFT_ASSIGN_OR_RETURN(s.vip, ChooseVip(snap, *net, spec.vip));
-  s.ports = spec.ports;
-  s.publish = spec.publish;
-  s.health = spec.health;
-  s.affinity = spec.affinity;
-  s.dns_rr = spec.dns_rr;
-  s.created_unix = static_cast<int64_t>(std::time(nullptr));
 
   std::vector<std::pair<std::string, store::Backend>> rows;
   store::Service with = s;

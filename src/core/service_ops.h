@@ -43,6 +43,10 @@ Status ParseHealthKind(std::string_view text, store::HealthCheck& out);
 // "1s", "500ms", "2" (seconds) -> milliseconds, 100 ms .. 1 h.
 Result<uint32_t> ParseInterval(std::string_view text);
 
+// The record `spec` asks for (its VIP as given, "" when to be chosen),
+// created now.
+store::Service ServiceFromSpec(const ServiceSpec& spec);
+
 // Whether the service publishes ports through the routing mesh (a cluster
 // service of scope "mesh" with --publish): every node hosts its network.
 bool IsMeshIngress(const store::Service& service);

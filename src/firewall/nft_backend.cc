@@ -4,13 +4,13 @@
 // libraries every weft command would map and relocate at start, though
 // read-only commands never touch the firewall (issue #16's start-up;
 // docs/DECISIONS.md, "Libraries loaded on first use").
-#include <dlfcn.h>
 #include <nftables/libnftables.h>
 
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "base/dynamic_library.h"
 #include "firewall/backend.h"
 #include "firewall/ruleset.h"
 
@@ -30,48 +30,32 @@ struct NftApi {
 
 struct NftLoaded {
   NftApi api{};
-  std::string error;  // "" when loaded
+  Status status;  // OK when loaded
 };
-
-template <typename F>
-bool NftFind(void* lib, const char* name, F* out, std::string* error) {
-  void* sym = ::dlsym(lib, name);
-  if (sym == nullptr) {
-    *error = std::string("libnftables.so.1 has no ") + name;
-    return false;
-  }
-  *out = reinterpret_cast<F>(sym);
-  return true;
-}
 
 NftLoaded NftLoad() {
   NftLoaded l;
-  // Never unloaded: contexts live until the process ends at the latest.
-  void* lib = ::dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    const char* why = ::dlerror();
-    l.error = std::string("cannot load libnftables.so.1 (Debian package libnftables1): ") +
-              (why != nullptr ? why : "?");
-    return l;
-  }
-  NftApi& a = l.api;
-  std::string& e = l.error;
-  const bool ok = NftFind(lib, "nft_ctx_new", &a.ctx_new, &e) &&
-                  NftFind(lib, "nft_ctx_free", &a.ctx_free, &e) &&
-                  NftFind(lib, "nft_ctx_output_set_flags", &a.output_set_flags, &e) &&
-                  NftFind(lib, "nft_ctx_buffer_output", &a.buffer_output, &e) &&
-                  NftFind(lib, "nft_ctx_buffer_error", &a.buffer_error, &e) &&
-                  NftFind(lib, "nft_ctx_get_output_buffer", &a.get_output_buffer, &e) &&
-                  NftFind(lib, "nft_ctx_get_error_buffer", &a.get_error_buffer, &e) &&
-                  NftFind(lib, "nft_run_cmd_from_buffer", &a.run_cmd_from_buffer, &e);
-  (void)ok;  // the error says what is missing
+  auto load = [&l]() -> Status {
+    WEFT_ASSIGN_OR_RETURN(DynamicLibrary lib,
+                          DynamicLibrary::Open("libnftables.so.1", "libnftables1"));
+    NftApi& a = l.api;
+    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_new", &a.ctx_new));
+    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_free", &a.ctx_free));
+    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_output_set_flags", &a.output_set_flags));
+    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_buffer_output", &a.buffer_output));
+    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_buffer_error", &a.buffer_error));
+    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_get_output_buffer", &a.get_output_buffer));
+    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_get_error_buffer", &a.get_error_buffer));
+    return lib.Find("nft_run_cmd_from_buffer", &a.run_cmd_from_buffer);
+  };
+  l.status = load();
   return l;
 }
 
 // The table, or kUnavailable; loaded once (thread-safe), immutable after.
 Result<const NftApi*> LoadNft() {
   static const NftLoaded loaded = NftLoad();
-  if (!loaded.error.empty()) return Unavailable("nftables: " + loaded.error);
+  if (!loaded.status.ok()) return Unavailable("nftables: " + loaded.status.message());
   return &loaded.api;
 }
 
