@@ -50,13 +50,33 @@ ServiceKeeper::~ServiceKeeper() = default;
 Status ServiceKeeper::Refresh() {
   if (::access(db_path_.c_str(), F_OK) != 0) {
     store_.reset();
+    seen_changes_.reset();
     needed_ = false;
     prober_.SetTargets({});
     return Status::Ok();
   }
   if (!store_) {
     WEFT_ASSIGN_OR_RETURN(store_, store::Open(store::SqliteUrl(db_path_)));
+    seen_changes_.reset();
   }
+  // Nothing written since the last look (a reload for another reason, or
+  // a command that changed no service): the targets stand.
+  WEFT_ASSIGN_OR_RETURN(int64_t changes, store_->OthersChangeCount());
+  if (seen_changes_ != changes) {
+    WEFT_RETURN_IF_ERROR(ReadTargets());
+    seen_changes_ = changes;
+  }
+  // A settled probe state the store does not have (recorded while weftd
+  // was away, or a change whose recording failed): record it again.
+  for (const auto& st : prober_.Snapshot()) {
+    auto it = recorded_up_.find(st.key);
+    if (it == recorded_up_.end() || st.probes == 0 || st.healthy == it->second) continue;
+    OnChange(st.key, st.healthy, st.detail);
+  }
+  return Status::Ok();
+}
+
+Status ServiceKeeper::ReadTargets() {
   WEFT_ASSIGN_OR_RETURN(core::Snapshot snap, core::ReadSnapshot(*store_));
   std::vector<ProbeTarget> targets;
   std::map<std::string, bool> recorded_up;  // key -> the store's word
@@ -84,13 +104,7 @@ Status ServiceKeeper::Refresh() {
   }
   needed_ = !targets.empty();
   prober_.SetTargets(std::move(targets));
-  // A settled probe state the store does not have (recorded while weftd
-  // was away, or a change whose recording failed): record it again.
-  for (const auto& st : prober_.Snapshot()) {
-    auto it = recorded_up.find(st.key);
-    if (it == recorded_up.end() || st.probes == 0 || st.healthy == it->second) continue;
-    OnChange(st.key, st.healthy, st.detail);
-  }
+  recorded_up_ = std::move(recorded_up);
   return Status::Ok();
 }
 

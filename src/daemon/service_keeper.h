@@ -14,8 +14,10 @@
 // away) is recorded again.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,13 +52,16 @@ class ServiceKeeper {
 
  private:
   void OnChange(const std::string& key, bool healthy, const std::string& detail);
-  void Flush();  // sends the pending changes to the worker, one batch at a time
+  void Flush();          // sends the pending changes to the worker, one batch at a time
+  Status ReadTargets();  // the probes' targets from the store
 
   asio::io_context& loop_;
   Worker& worker_;
   std::string db_path_;
   std::function<void()> on_recorded_;
-  std::unique_ptr<store::Store> store_;  // the loop's handle
+  std::unique_ptr<store::Store> store_;      // the loop's handle
+  std::optional<int64_t> seen_changes_;      // the store's change count at the last read
+  std::map<std::string, bool> recorded_up_;  // probe key -> in rotation, per the store
   HealthProber prober_;
   bool needed_ = false;
   int recorded_ = 0;
