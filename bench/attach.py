@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """bench/attach: time per container attach and detach, weft against netavark
-and the CNI bridge plugin, in the same run. Must run inside tests/sandbox
+and the CNI bridge plugin, in the same run. BENCH_PLOT=FILE.svg also plots
+each tool's attach time against N (gnuplot); BENCH_CONCURRENT=K also starts
+K attaches at once, then K detaches, per tool: wall time, failures and (for
+the tools that allocate addresses) duplicate addresses. Must run inside tests/sandbox
 (the sandbox plays the host; nothing touches the machine's own network).
 
 Each tool attaches N containers one after another to one bridge network with
@@ -12,6 +15,7 @@ do, so the comparison favours them.
 """
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -149,15 +153,130 @@ def bench_cni(n, publish):
     return add, rm
 
 
+def spawn_all(cmds, envs=None, stdins=None):
+    """Starts every command at once; returns (wall ms, [(rc, stdout, stderr)])."""
+    t0 = time.perf_counter_ns()
+    procs = []
+    for i, cmd in enumerate(cmds):
+        procs.append(subprocess.Popen(cmd, env=envs[i] if envs else None,
+                                      stdin=subprocess.PIPE if stdins else subprocess.DEVNULL,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outs = []
+    for i, p in enumerate(procs):
+        out, err = p.communicate(stdins[i] if stdins else None)
+        outs.append((p.returncode, out, err))
+    return (time.perf_counter_ns() - t0) / 1e6, outs
+
+
+def concurrent_weft(n):
+    run([WEFT, "network", "create", "concnet", "--subnet", "10.93.0.0/16"])
+    wall_add, outs = spawn_all([[WEFT, "create", f"k{i}", "--network", "concnet"] for i in range(n)])
+    failed = sum(1 for rc, _, _ in outs if rc != 0)
+    ps = json.loads(subprocess.run([WEFT, "--json", "ps"], capture_output=True, text=True,
+                                   check=True).stdout)
+    addrs = [e["ipv4"] for c in ps if c["name"].startswith("k") for e in c["networks"]]
+    dup = len(addrs) - len(set(addrs))
+    wall_rm, outs_rm = spawn_all([[WEFT, "rm", f"k{i}"] for i in range(n)])
+    failed_rm = sum(1 for rc, _, _ in outs_rm if rc != 0)
+    run([WEFT, "network", "rm", "concnet"])
+    return {"attach_wall_ms": round(wall_add), "attach_failed": failed, "duplicate_addresses": dup,
+            "detach_wall_ms": round(wall_rm), "detach_failed": failed_rm}
+
+
+def concurrent_netavark(n):
+    cfg = tempfile.mkdtemp(prefix="netavark-c-")
+    env = dict(os.environ, NETAVARK_FW="iptables")
+    confs = []
+    for i in range(n):
+        netns_add(f"nc{i}")
+        confs.append(json.dumps({
+            "container_id": f"{i + 1000:064x}", "container_name": f"nc{i}",
+            "networks": {"concnet": {"interface_name": "eth0",
+                                     "static_ips": [f"10.94.{(i + 2) // 256}.{(i + 2) % 256}"]}},
+            "network_info": {"concnet": {
+                "name": "concnet", "id": "c" * 64, "driver": "bridge",
+                "network_interface": "navbr1",
+                "subnets": [{"subnet": "10.94.0.0/16", "gateway": "10.94.0.1"}],
+                "internal": False, "ipv6_enabled": False, "dns_enabled": False}}}))
+    cmd = lambda verb, i: [NETAVARK, "--config", cfg, verb, f"{NETNS_DIR}/nc{i}"]
+    wall_add, outs = spawn_all([cmd("setup", i) for i in range(n)], [env] * n, confs)
+    failed = sum(1 for rc, _, _ in outs if rc != 0)
+    wall_rm, outs_rm = spawn_all([cmd("teardown", i) for i in range(n)], [env] * n, confs)
+    failed_rm = sum(1 for rc, _, _ in outs_rm if rc != 0)
+    for i in range(n):
+        netns_del(f"nc{i}")
+    # (netavark takes addresses from its caller: podman's IPAM, not its own.)
+    return {"attach_wall_ms": round(wall_add), "attach_failed": failed,
+            "detach_wall_ms": round(wall_rm), "detach_failed": failed_rm}
+
+
+def concurrent_cni(n):
+    data = tempfile.mkdtemp(prefix="cni-c-")
+    conf = json.dumps({"cniVersion": "1.0.0", "name": "concnet", "type": "bridge",
+                       "bridge": "cnibr1", "isGateway": True, "ipMasq": True,
+                       "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.95.0.0/16"}]],
+                                "dataDir": data}})
+    for i in range(n):
+        netns_add(f"cc{i}")
+
+    def envs(command):
+        return [dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=f"cc{i}",
+                     CNI_NETNS=f"{NETNS_DIR}/cc{i}", CNI_IFNAME="eth0", CNI_PATH=CNI_DIR)
+                for i in range(n)]
+
+    cmds = [[f"{CNI_DIR}/bridge"]] * n
+    wall_add, outs = spawn_all(cmds, envs("ADD"), [conf] * n)
+    failed = sum(1 for rc, _, _ in outs if rc != 0)
+    addrs = []
+    for rc, out, _ in outs:
+        if rc == 0:
+            addrs += [ip["address"] for ip in json.loads(out).get("ips", [])]
+    wall_rm, outs_rm = spawn_all(cmds, envs("DEL"), [conf] * n)
+    failed_rm = sum(1 for rc, _, _ in outs_rm if rc != 0)
+    for i in range(n):
+        netns_del(f"cc{i}")
+    return {"attach_wall_ms": round(wall_add), "attach_failed": failed,
+            "duplicate_addresses": len(addrs) - len(set(addrs)),
+            "detach_wall_ms": round(wall_rm), "detach_failed": failed_rm}
+
+
+def plot(series, path):
+    """Per-container attach time against N, one line per tool (gnuplot SVG)."""
+    if not shutil.which("gnuplot"):
+        print("bench: gnuplot is not installed (Debian gnuplot-nox): no plot", flush=True)
+        return
+    d = tempfile.mkdtemp(prefix="plot-")
+    lines = []
+    for name, xs in series.items():
+        f = os.path.join(d, name.replace("/", "_") + ".dat")
+        with open(f, "w") as out:
+            for i, ms in enumerate(xs, 1):
+                out.write(f"{i} {ms:.3f}\n")
+        lines.append(f"'{f}' using 1:2 with lines title '{name}'")
+    script = "\n".join([
+        "set terminal svg size 900,500 dynamic font 'Helvetica,12'",
+        f"set output '{path}'",
+        "set title 'Attach time per container as the host fills up (one bridge network)'",
+        "set xlabel 'container number N (attached one after another)'",
+        "set ylabel 'attach time (ms)'",
+        "set logscale y", "set key left top", "set grid",
+        "plot " + ", ".join(lines)])
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    print(f"bench: plot written to {path}", flush=True)
+
+
 def main():
     sizes = [int(x) for x in os.environ.get("BENCH_SIZES", "100,500").split(",")]
     publish = os.environ.get("BENCH_PUBLISH") == "1"
     tools = os.environ.get("BENCH_TOOLS", "weft,netavark,cni").split(",")
     fns = {"weft": bench_weft, "netavark": bench_netavark, "cni": bench_cni}
     results = {}
+    series = {}
     for n in sizes:
         for tool in tools:
             add, rm = fns[tool](n, publish)
+            if n == max(sizes):
+                series[tool] = add
             results[f"{tool}/{n}"] = {"attach": stats(add), "detach": stats(rm),
                                       "attach_growth_last50_vs_first50": growth(add)}
             print(f"{tool:9} N={n:4}  attach {stats(add)}  detach {stats(rm)}  "
@@ -171,6 +290,15 @@ def main():
             if o:
                 print(f"N={n}: weft attach median is {w['attach']['median_ms'] / o['attach']['median_ms']:.3f}"
                       f" of {other}'s; detach {w['detach']['median_ms'] / o['detach']['median_ms']:.3f}")
+    if os.environ.get("BENCH_PLOT") and series:
+        plot(series, os.environ["BENCH_PLOT"])
+    conc = int(os.environ.get("BENCH_CONCURRENT", "0"))
+    if conc > 0 and not publish:
+        cfns = {"weft": concurrent_weft, "netavark": concurrent_netavark, "cni": concurrent_cni}
+        for tool in tools:
+            r = cfns[tool](conc)
+            results[f"{tool}/concurrent{conc}"] = r
+            print(f"{tool:9} {conc} at once: {r}", flush=True)
     print(json.dumps(results, indent=2))
 
 
