@@ -28,7 +28,9 @@ Daemon::Daemon(const Options& options)
       control_(
           loop_, options.files.socket(),
           [this](const Json& r, ControlServer::Reply reply) {
-            if (r.value("op", "") == "publish") return Publish(r, std::move(reply));
+            const std::string op = r.value("op", "");
+            if (op == "publish") return Publish(r, std::move(reply));
+            if (op == "reload") return QueueReload(std::move(reply));
             reply(Handle(r));
           },
           [this] {
@@ -244,6 +246,21 @@ void Daemon::Publish(const Json& request, ControlServer::Reply reply) {
                    {"error", s.message()},
                    {"exists", s.code() == Code::kAlreadyExists}});
       });
+}
+
+void Daemon::QueueReload(ControlServer::Reply reply) {
+  reload_waiters_.push_back(std::move(reply));
+  if (reload_posted_) return;
+  reload_posted_ = true;
+  // Behind the requests that are ready now: 100 commands finishing at once
+  // share one reload (each asked after its change, and the reload reads the
+  // store after every one of them asked).
+  asio::post(loop_, [this] {
+    reload_posted_ = false;
+    auto waiters = std::exchange(reload_waiters_, {});
+    const Json answer = Handle({{"op", "reload"}});
+    for (auto& w : waiters) w(answer);
+  });
 }
 
 bool Daemon::idle() const {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "control/daemon_files.h"
@@ -114,6 +115,9 @@ class Daemon {
   // {"published": true}, or false with "error" and "exists" (a name another
   // node has).
   void Publish(const nlohmann::json& request, ControlServer::Reply reply);
+  // Answers a reload request with the next reload, which every request
+  // ready by then shares (coalesced). On the loop.
+  void QueueReload(ControlServer::Reply reply);
   // Starts, moves or stops the watch on the cluster store (cluster_watch.h)
   // as cluster_ says. On the loop.
   void WatchCluster();
@@ -133,6 +137,9 @@ class Daemon {
   std::unique_ptr<docker::Driver> docker_driver_;
   bool docker_changed_ = false;  // the running Docker request changed the state
   OpeningsKeeper openings_;
+  // Reload requests waiting for the one reload that answers them all.
+  std::vector<ControlServer::Reply> reload_waiters_;
+  bool reload_posted_ = false;
   ClusterMember member_;
   // Services' health checks (probes on the loop, records on the worker).
   ServiceKeeper services_;

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -243,6 +244,18 @@ TEST_F(DaemonTest, ControlSocketIsPrivateAndStopsWhenIdle) {
   auto status = control::Call(options_.files.socket(), {{"op", "status"}});
   ASSERT_TRUE(status.ok());
   EXPECT_EQ((*status)["networks"][0]["name"], "front");
+
+  // Reloads asked at once are all answered (they may share one reload).
+  std::vector<std::thread> callers;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 16; ++i) {
+    callers.emplace_back([&] {
+      auto r = control::Call(options_.files.socket(), {{"op", "reload"}});
+      if (r.ok() && (*r)["ok"].get<bool>() && !(*r)["exiting"].get<bool>()) ++answered;
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(answered.load(), 16);
 
   // The last network goes: the daemon says so, then stops and cleans up.
   Put([](store::Tx& tx) -> Status {
