@@ -16,6 +16,7 @@
 #include "core/overlay_presence.h"
 #include "core/port_spec.h"
 #include "core/snapshot.h"
+#include "kernel/netns/netns.h"
 
 namespace weft::cli {
 namespace {
@@ -46,6 +47,14 @@ nlohmann::json ContainerJson(const store::Container& c) {
 
 Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
   core::ContainerSpec with = spec;
+  // The container's own namespace, made before the state lock is taken
+  // (named under it); none for host mode, a runtime's namespace or a dry run.
+  const bool host_mode = spec.networks.size() == 1 && spec.networks[0] == "host";
+  if (!dry_run && spec.external_netns.empty() && !spec.handoff && !host_mode) {
+    if (auto fd = netns::CreateAnonymous(); fd.ok()) {
+      with.prepared_netns = std::make_shared<UniqueFd>(std::move(*fd));
+    }  // else the plan's step makes it (and reports what fails)
+  }
   // Overlay networks: this node's rows and blocks, from the cluster store.
   WEFT_ASSIGN_OR_RETURN(auto prep,
                         core::PrepareOverlayAttach(ctx, spec.networks, dry_run, spec.services));

@@ -574,9 +574,11 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
     const std::string path = c.netns_path;
     const std::string marker = in.paths.netns_marker(spec.name);
     plan.Add({"create-netns", "ip netns add " + spec.name,
-              [dir, name = spec.name, marker] {
+              [dir, name = spec.name, marker, prepared = spec.prepared_netns] {
                 WEFT_RETURN_IF_ERROR(WriteMarker(marker));
-                Status s = netns::CreateNamed(dir, name);
+                Status s = prepared && prepared->valid()
+                               ? netns::CreateNamedFrom(dir, name, prepared->get())
+                               : netns::CreateNamed(dir, name);
                 if (!s.ok()) RemoveMarker(marker);
                 return s;
               },

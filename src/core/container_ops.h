@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/unique_fd.h"
 #include "core/context.h"
 #include "core/network_ops.h"
 #include "core/overlay_presence.h"
@@ -57,6 +58,11 @@ struct ContainerSpec {
   // Services (on the first network... any of its networks) the container
   // backs from the start (core/service_ops.h).
   std::vector<std::string> services;
+  // A namespace made before the command took the state lock
+  // (netns::CreateAnonymous): the plan's create-netns step only names it,
+  // so the kernel's costly part of making it is not done under the lock
+  // (issue #16: many attaches at once). Unset: the step makes one.
+  std::shared_ptr<UniqueFd> prepared_netns;
 };
 
 // kAlreadyExists for a taken name, address, host port or namespace;

@@ -99,6 +99,52 @@ Status ValidateNetnsName(std::string_view name) {
   return Status::Ok();
 }
 
+Result<UniqueFd> CreateAnonymous() {
+  Status result;
+  UniqueFd fd;
+  try {
+    std::thread worker([&result, &fd] {
+      // Only this thread moves; it exits right after, and the fd keeps the
+      // namespace.
+      if (::unshare(CLONE_NEWNET) != 0) {
+        result = StatusFromErrno("unshare(CLONE_NEWNET)", errno);
+        return;
+      }
+      fd = UniqueFd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+      if (!fd.valid()) result = StatusFromErrno("open /proc/thread-self/ns/net", errno);
+    });
+    worker.join();
+  } catch (const std::system_error& e) {
+    return Internal(std::string("start netns thread: ") + e.what());
+  }
+  WEFT_RETURN_IF_ERROR(result);
+  return fd;
+}
+
+Status CreateNamedFrom(const std::string& dir, std::string_view name, int netns_fd) {
+  WEFT_RETURN_IF_ERROR(ValidateNetnsName(name));
+  WEFT_RETURN_IF_ERROR(MakeDirs(dir));
+  WEFT_RETURN_IF_ERROR(MakeSharedMount(dir));
+  const std::string path = dir + "/" + std::string(name);
+  {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
+    if (!fd.valid()) {
+      if (errno == EEXIST) {
+        return AlreadyExists("network namespace " + Quote(name) + " already exists");
+      }
+      return StatusFromErrno("create " + path, errno);
+    }
+  }
+  const std::string source = "/proc/self/fd/" + std::to_string(netns_fd);
+  if (::mount(source.c_str(), path.c_str(), "none", MS_BIND, nullptr) != 0) {
+    const int err = errno;
+    ::unlink(path.c_str());
+    return StatusFromErrno("bind mount netns onto " + path, err)
+        .Wrap("create network namespace " + Quote(name));
+  }
+  return Status::Ok();
+}
+
 Status CreateNamed(const std::string& dir, std::string_view name) {
   WEFT_RETURN_IF_ERROR(ValidateNetnsName(name));
   WEFT_RETURN_IF_ERROR(MakeDirs(dir));

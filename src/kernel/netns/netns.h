@@ -33,6 +33,17 @@ Status ValidateNetnsName(std::string_view name);
 // file it made (a dir it made or its self bind mount stay, as with ip).
 Status CreateNamed(const std::string& dir, std::string_view name);
 
+// A new network namespace with no name yet, held by the returned fd (it
+// goes when the fd is closed and nothing else uses it). Made on a short-
+// lived thread, like CreateNamed's: the kernel's part of making a
+// namespace, the costly one, can be done before a command takes weft's
+// state lock, and the name given under it (CreateNamedFrom).
+Result<UniqueFd> CreateAnonymous();
+
+// CreateNamed, but bind-mounting the namespace `netns_fd` refers to (from
+// CreateAnonymous) instead of a new one.
+Status CreateNamedFrom(const std::string& dir, std::string_view name, int netns_fd);
+
 // Like `ip netns delete`: lazily unmounts (MNT_DETACH) and unlinks dir/name.
 // kNotFound "no network namespace \"a\"" if there is no such file. The netns
 // itself lives on while processes or fds still use it.

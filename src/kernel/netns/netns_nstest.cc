@@ -210,3 +210,35 @@ TEST_F(NetnsOpenTest, OpenByPathRefusesOtherFiles) {
 
 }  // namespace
 }  // namespace weft::netns
+
+namespace weft::netns {
+namespace {
+
+TEST_F(NetnsNamedTest, AnAnonymousNamespaceIsNamedLater) {
+  const ino_t before = CurrentNetnsInode();
+  auto fd = CreateAnonymous();
+  ASSERT_TRUE(fd.ok()) << fd.status().ToString();
+  EXPECT_EQ(CurrentNetnsInode(), before);  // the caller's thread never moved
+  struct stat held = {};
+  ASSERT_EQ(::fstat(fd->get(), &held), 0);
+  EXPECT_NE(held.st_ino, before);
+  Status s = CreateNamedFrom(dir_, "later", fd->get());
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  // The name is that namespace, and it outlives the fd.
+  *fd = UniqueFd();
+  auto named = OpenByPath(dir_ + "/later");
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  struct stat st = {};
+  ASSERT_EQ(::fstat(named->get(), &st), 0);
+  EXPECT_EQ(st.st_ino, held.st_ino);
+  EXPECT_EQ(Entries(), std::vector<std::string>{"later"});
+  // A taken name is refused, and nothing is left behind.
+  auto other = CreateAnonymous();
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(CreateNamedFrom(dir_, "later", other->get()).code(), Code::kAlreadyExists);
+  EXPECT_TRUE(DeleteNamed(dir_, "later").ok());
+  EXPECT_TRUE(Entries().empty());
+}
+
+}  // namespace
+}  // namespace weft::netns
