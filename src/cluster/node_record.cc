@@ -1,11 +1,10 @@
 #include "cluster/node_record.h"
 
-#include <openssl/sha.h>
-
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "etcd/crypto_api.h"
 
 namespace weft::cluster {
 
@@ -44,8 +43,8 @@ Result<NodeRecord> DecodeNode(std::string_view json) {
 }
 
 std::string NodeMac(std::string_view node) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(node.data()), node.size(), digest);
+  unsigned char digest[32];  // SHA-256
+  etcd::Crypto().sha256(reinterpret_cast<const unsigned char*>(node.data()), node.size(), digest);
   char mac[18];
   // 0x02: locally administered, unicast.
   std::snprintf(mac, sizeof mac, "02:%02x:%02x:%02x:%02x:%02x", digest[0], digest[1], digest[2],

@@ -1,16 +1,16 @@
 #include "etcd/base64.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
+
+#include "etcd/crypto_api.h"
 
 namespace weft::etcd {
 
 std::string Base64Encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // + EVP_EncodeBlock's NUL
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
+  const int n = Crypto().encode_block(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()),
+                                      static_cast<int>(bytes.size()));
   out.resize(static_cast<size_t>(n));
   return out;
 }
@@ -27,9 +27,9 @@ Result<std::string> Base64Decode(std::string_view text) {
     return InvalidArgument("not base64: \"" + std::string(text.substr(0, 40)) + "\"");
   }
   std::string out(text.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
+  const int n = Crypto().decode_block(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(text.data()),
+                                      static_cast<int>(text.size()));
   if (n < 0) return InvalidArgument("not base64: \"" + std::string(text.substr(0, 40)) + "\"");
   // EVP_DecodeBlock counts the bytes the padding stands for as zeros.
   out.resize(static_cast<size_t>(n) - pad);

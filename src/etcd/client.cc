@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "etcd/codec.h"
+#include "etcd/crypto_api.h"
+#include "etcd/curl_api.h"
 #include "etcd/endpoints.h"
 
 namespace weft::etcd {
@@ -54,6 +56,7 @@ Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
     return InvalidArgument("etcd client: timeouts must be positive");
   }
   WEFT_RETURN_IF_ERROR(LoadCurl().status());
+  WEFT_RETURN_IF_ERROR(LoadCrypto().status());
   return std::unique_ptr<Client>(new Client(std::move(options)));
 }
 
