@@ -40,6 +40,10 @@ Daemon::Daemon(const Options& options)
       member_(options.files.state_dir, options.files.db(), options.netns_dir),
       services_(loop_, worker_, options.files.db(), [this] {
         if (Status s = dns_.Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
+        // A backend of a cluster service changed health here: the other
+        // nodes hear it from its endpoint record, published now rather than
+        // at the next resync (a no-op outside a cluster).
+        if (cluster_.joined) KeepMembership();
       }) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::Start(const Options& options) {
