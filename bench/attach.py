@@ -3,7 +3,9 @@
 and the CNI bridge plugin, in the same run. BENCH_PLOT=FILE.svg also plots
 each tool's attach time against N (gnuplot); BENCH_CONCURRENT=K also starts
 K attaches at once, then K detaches, per tool: wall time, failures and (for
-the tools that allocate addresses) duplicate addresses. Must run inside tests/sandbox
+the tools that allocate addresses) duplicate addresses. "weft-cni" is weft
+run as a CNI plugin, as the bridge plugin is run (namespaces made
+beforehand, untimed, for both). Must run inside tests/sandbox
 (the sandbox plays the host; nothing touches the machine's own network).
 
 Each tool attaches N containers one after another to one bridge network with
@@ -265,11 +267,64 @@ def plot(series, path):
     print(f"bench: plot written to {path}", flush=True)
 
 
+def weft_cni_conf(network, subnet):
+    return json.dumps({"cniVersion": "1.0.0", "name": network, "type": "weft",
+                       "network": network, "subnet": subnet})
+
+
+def weft_cni_env(command, container, netns):
+    return dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=container, CNI_NETNS=netns,
+                CNI_IFNAME="eth0", CNI_PATH=CNI_DIR)
+
+
+def bench_weft_cni(n, publish):
+    """weft as a CNI plugin, called as the bridge plugin is (namespaces made
+    beforehand, untimed, for both)."""
+    if publish:
+        return [], []
+    conf = weft_cni_conf("wcninet", "10.96.0.0/16")
+    for i in range(n):
+        netns_add(f"wc{i}")
+    add, rm = [], []
+    for i in range(n):
+        add.append(timed([WEFT], conf, weft_cni_env("ADD", f"wc{i}", f"{NETNS_DIR}/wc{i}")))
+    for i in range(n):
+        rm.append(timed([WEFT], conf, weft_cni_env("DEL", f"wc{i}", f"{NETNS_DIR}/wc{i}")))
+    for i in range(n):
+        netns_del(f"wc{i}")
+    run([WEFT, "network", "rm", "wcninet"])
+    return add, rm
+
+
+def concurrent_weft_cni(n):
+    conf = weft_cni_conf("wccnet", "10.97.0.0/16")
+    for i in range(n):
+        netns_add(f"wk{i}")
+    envs = lambda cmd: [weft_cni_env(cmd, f"wk{i}", f"{NETNS_DIR}/wk{i}") for i in range(n)]
+    wall_add, outs = spawn_all([[WEFT]] * n, envs("ADD"), [conf] * n)
+    failed = sum(1 for rc, _, _ in outs if rc != 0)
+    addrs = []
+    for rc, out, _ in outs:
+        if rc == 0:
+            addrs += [ip["address"] for ip in json.loads(out).get("ips", [])]
+    wall_rm, outs_rm = spawn_all([[WEFT]] * n, envs("DEL"), [conf] * n)
+    failed_rm = sum(1 for rc, _, _ in outs_rm if rc != 0)
+    for i in range(n):
+        netns_del(f"wk{i}")
+    run([WEFT, "network", "rm", "wccnet"])
+    return {"attach_wall_ms": round(wall_add), "attach_failed": failed,
+            "duplicate_addresses": len(addrs) - len(set(addrs)),
+            "detach_wall_ms": round(wall_rm), "detach_failed": failed_rm}
+
+
 def main():
     sizes = [int(x) for x in os.environ.get("BENCH_SIZES", "100,500").split(",")]
     publish = os.environ.get("BENCH_PUBLISH") == "1"
-    tools = os.environ.get("BENCH_TOOLS", "weft,netavark,cni").split(",")
-    fns = {"weft": bench_weft, "netavark": bench_netavark, "cni": bench_cni}
+    tools = os.environ.get("BENCH_TOOLS", "weft,weft-cni,netavark,cni").split(",")
+    if publish:
+        tools = [t for t in tools if t != "weft-cni"]
+    fns = {"weft": bench_weft, "weft-cni": bench_weft_cni, "netavark": bench_netavark,
+           "cni": bench_cni}
     results = {}
     series = {}
     for n in sizes:
@@ -285,6 +340,10 @@ def main():
         w = results.get(f"weft/{n}")
         if not w:
             continue
+        wc, c = results.get(f"weft-cni/{n}"), results.get(f"cni/{n}")
+        if wc and c:
+            print(f"N={n}: weft as a CNI plugin, attach median {wc['attach']['median_ms'] / c['attach']['median_ms']:.3f}"
+                  f" of the bridge plugin's; detach {wc['detach']['median_ms'] / c['detach']['median_ms']:.3f}")
         for other in ("netavark", "cni"):
             o = results.get(f"{other}/{n}")
             if o:
@@ -294,7 +353,8 @@ def main():
         plot(series, os.environ["BENCH_PLOT"])
     conc = int(os.environ.get("BENCH_CONCURRENT", "0"))
     if conc > 0 and not publish:
-        cfns = {"weft": concurrent_weft, "netavark": concurrent_netavark, "cni": concurrent_cni}
+        cfns = {"weft": concurrent_weft, "weft-cni": concurrent_weft_cni,
+                "netavark": concurrent_netavark, "cni": concurrent_cni}
         for tool in tools:
             r = cfns[tool](conc)
             results[f"{tool}/concurrent{conc}"] = r
