@@ -121,20 +121,29 @@ Result<UniqueFd> CreateAnonymous() {
   return fd;
 }
 
-Status CreateNamedFrom(const std::string& dir, std::string_view name, int netns_fd) {
+namespace {
+
+// The file a named namespace is bind-mounted on: `dir` made a shared mount
+// point if needed, dir/name created exclusively. Returns its path.
+Result<std::string> ReserveName(const std::string& dir, std::string_view name) {
   WEFT_RETURN_IF_ERROR(ValidateNetnsName(name));
   WEFT_RETURN_IF_ERROR(MakeDirs(dir));
   WEFT_RETURN_IF_ERROR(MakeSharedMount(dir));
-  const std::string path = dir + "/" + std::string(name);
-  {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
-    if (!fd.valid()) {
-      if (errno == EEXIST) {
-        return AlreadyExists("network namespace " + Quote(name) + " already exists");
-      }
-      return StatusFromErrno("create " + path, errno);
+  std::string path = dir + "/" + std::string(name);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
+  if (!fd.valid()) {
+    if (errno == EEXIST) {
+      return AlreadyExists("network namespace " + Quote(name) + " already exists");
     }
+    return StatusFromErrno("create " + path, errno);
   }
+  return path;
+}
+
+}  // namespace
+
+Status CreateNamedFrom(const std::string& dir, std::string_view name, int netns_fd) {
+  WEFT_ASSIGN_OR_RETURN(std::string path, ReserveName(dir, name));
   const std::string source = "/proc/self/fd/" + std::to_string(netns_fd);
   if (::mount(source.c_str(), path.c_str(), "none", MS_BIND, nullptr) != 0) {
     const int err = errno;
@@ -146,19 +155,7 @@ Status CreateNamedFrom(const std::string& dir, std::string_view name, int netns_
 }
 
 Status CreateNamed(const std::string& dir, std::string_view name) {
-  WEFT_RETURN_IF_ERROR(ValidateNetnsName(name));
-  WEFT_RETURN_IF_ERROR(MakeDirs(dir));
-  WEFT_RETURN_IF_ERROR(MakeSharedMount(dir));
-  const std::string path = dir + "/" + std::string(name);
-  {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0));
-    if (!fd.valid()) {
-      if (errno == EEXIST) {
-        return AlreadyExists("network namespace " + Quote(name) + " already exists");
-      }
-      return StatusFromErrno("create " + path, errno);
-    }
-  }
+  WEFT_ASSIGN_OR_RETURN(std::string path, ReserveName(dir, name));
   Status s = BindNewNetns(path);
   if (!s.ok()) {
     ::unlink(path.c_str());
