@@ -1,6 +1,7 @@
 // weft service create|ls|inspect|rm|add-backend|rm-backend
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include "base/text.h"
@@ -9,10 +10,12 @@
 #include "cli/output.h"
 #include "cli/table.h"
 #include "cluster/config.h"
+#include "cluster/services.h"
 #include "core/cluster_services.h"
 #include "core/overlay_presence.h"
 #include "core/service_ops.h"
 #include "core/snapshot.h"
+#include "spdlog/spdlog.h"
 
 namespace weft::cli {
 namespace {
@@ -32,7 +35,8 @@ std::string HealthText(const store::HealthCheck& h) {
   return h.kind == "http" ? "http:" + h.http_path : h.kind;
 }
 
-nlohmann::json ServiceJson(const store::Service& s, const std::vector<store::Container>& cs) {
+nlohmann::json ServiceJson(const store::Service& s, const std::vector<store::Container>& cs,
+                           bool hosted_here = true) {
   nlohmann::json ports = nlohmann::json::array(), publish = nlohmann::json::array();
   for (const auto& p : s.ports) ports.push_back({{"protocol", p.protocol}, {"port", p.port}});
   for (const auto& p : s.publish) {
@@ -64,7 +68,32 @@ nlohmann::json ServiceJson(const store::Service& s, const std::vector<store::Con
           {"affinity", s.affinity},
           {"dns_rr", s.dns_rr},
           {"scope", s.scope.empty() ? "host" : s.scope},
+          // A cluster service whose network this node does not host: its
+          // record only (no rules, no backends known here).
+          {"hosted_here", hosted_here},
           {"backends", backends}};
+}
+
+// The cluster's services this node keeps no row of (their network is not
+// hosted here); empty when the host is in no cluster. A store out of reach
+// is a warning: the local ones are still listed.
+std::vector<store::Service> ElsewhereServices(core::Context& ctx, const core::Snapshot& snap) {
+  auto config = cluster::LoadConfig(ctx.paths().state_dir);
+  if (!config.ok() || !*config) return {};
+  auto client = etcd::Client::Open((*config)->store, std::chrono::milliseconds(2000),
+                                   std::chrono::milliseconds(1000));
+  auto records = client.ok() ? cluster::ListServices(**client)
+                             : Result<std::vector<store::Service>>(client.status());
+  if (!records.ok()) {
+    spdlog::warn("services of networks not hosted here are not listed: {}",
+                 records.status().message());
+    return {};
+  }
+  std::vector<store::Service> out;
+  for (auto& r : *records) {
+    if (!snap.FindService(r.name)) out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Result<store::Service> FindService(core::Context& ctx, const std::string& name,
@@ -233,9 +262,11 @@ void AddServiceCommands(CLI::App& app, Invocation& inv) {
         WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
         WEFT_ASSIGN_OR_RETURN(snap, core::ReadSnapshot(*store));
       }
+      const auto elsewhere = ElsewhereServices(ctx, snap);
       if (inv.globals.json) {
         nlohmann::json j = nlohmann::json::array();
         for (const auto& s : snap.services) j.push_back(ServiceJson(s, snap.containers));
+        for (const auto& s : elsewhere) j.push_back(ServiceJson(s, {}, false));
         PrintJson(j);
         return Status::Ok();
       }
@@ -245,6 +276,10 @@ void AddServiceCommands(CLI::App& app, Invocation& inv) {
         for (const auto& b : s.backends) up += core::InRotation(s, b);
         rows.push_back({s.name, s.network, s.vip, PortsText(s), HealthText(s.health),
                         std::to_string(up) + "/" + std::to_string(s.backends.size())});
+      }
+      // Not hosted here: no backends known here.
+      for (const auto& s : elsewhere) {
+        rows.push_back({s.name, s.network, s.vip, PortsText(s), HealthText(s.health), "-"});
       }
       std::cout << RenderTable({"NAME", "NETWORK", "VIP", "PORTS", "HEALTH", "BACKENDS UP"}, rows);
       return Status::Ok();
@@ -256,7 +291,16 @@ void AddServiceCommands(CLI::App& app, Invocation& inv) {
   inspect->callback([&inv, name] {
     inv.action = [name](core::Context& ctx) -> Status {
       std::vector<store::Container> cs;
-      WEFT_ASSIGN_OR_RETURN(auto s, FindService(ctx, *name, &cs));
+      auto found = FindService(ctx, *name, &cs);
+      if (found.status().code() == Code::kNotFound) {
+        for (const auto& s : ElsewhereServices(ctx, core::Snapshot{})) {
+          if (s.name == *name) {
+            PrintJson(ServiceJson(s, {}, false));
+            return Status::Ok();
+          }
+        }
+      }
+      WEFT_ASSIGN_OR_RETURN(auto s, std::move(found));
       nlohmann::json j = ServiceJson(s, cs);
       // The live side, from weftd's probes: the last probe of each backend
       // (the store keeps the last change).

@@ -160,6 +160,17 @@ on h2 weft rm z2 p2 >/dev/null || fail "rm z2 p2"
 on h2 weft service rm pub >/dev/null || fail "service rm pub"
 ok "a container publishing the mesh's port on h2 keeps it there; h1's 9090 is the mesh's, and h2 keeps working"
 
+# --- a service of a network no node hosts yet: listed from the cluster's record ---------------
+
+on h1 weft network create ow --driver overlay --subnet 10.241.0.0/16 >/dev/null || fail "create ow"
+on h1 weft service create db --network ow --port 5432 --health none >/dev/null || fail "service create db"
+on h3 weft service ls | has -E "^db +ow +10\.241\.255\.1 +5432/tcp +none +-" || fail "h3: service ls without db: $(on h3 weft service ls)"
+on h3 weft service inspect db | jq -e '.hosted_here == false and .scope == "mesh" and (.backends | length) == 0' >/dev/null ||
+  fail "h3: service inspect db: $(on h3 weft service inspect db)"
+on h2 weft service rm db >/dev/null || fail "service rm db"
+on h1 weft network rm ow >/dev/null || fail "network rm ow"
+ok "a service of a network no node hosts is listed on every node from its record (backends: -)"
+
 # --- removal, everywhere -------------------------------------------------------------------
 
 # h3's last container goes; the mesh keeps h3 on ov (web publishes through it).
