@@ -186,13 +186,7 @@ def probe_main(addr, port, seconds):
         nxt += 0.01
         t = time.time()
         try:
-            with socket.create_connection((addr, port), timeout=1.0) as s:
-                data = b""
-                while True:
-                    d = s.recv(100)
-                    if not d:
-                        break
-                    data += d
+            data = read_all(addr, port, 1.0)
             who = data.decode().split()[0] if data else "empty"
         except ConnectionRefusedError:
             who = "refused"
@@ -202,15 +196,19 @@ def probe_main(addr, port, seconds):
     print(json.dumps(out))
 
 
-def ask_main(addr, port):
-    with socket.create_connection((addr, port), timeout=3) as s:
+def read_all(addr, port, timeout):
+    """Connects and reads until the server closes."""
+    with socket.create_connection((addr, port), timeout=timeout) as s:
         data = b""
         while True:
             d = s.recv(100)
             if not d:
-                break
+                return data
             data += d
-    print(data.decode().strip())
+
+
+def ask_main(addr, port):
+    print(read_all(addr, port, 3).decode().strip())
 
 
 # ---- helpers for the host ----

@@ -44,4 +44,23 @@ class DynamicLibrary {
   std::string soname_;
 };
 
+// A table of functions filled once by `Fill` (looking them up in libraries
+// it opens), on first use: a function-local static per table type, so
+// thread-safe and immutable afterwards. Every call returns the first
+// answer: the table, or why it could not be filled.
+template <typename Api, Status (*Fill)(Api&)>
+Result<const Api*> LoadOnce() {
+  struct Loaded {
+    Api api{};
+    Status status;
+  };
+  static const Loaded loaded = [] {
+    Loaded l;
+    l.status = Fill(l.api);
+    return l;
+  }();
+  if (!loaded.status.ok()) return loaded.status;
+  return &loaded.api;
+}
+
 }  // namespace weft

@@ -29,16 +29,16 @@ Result<int> ApplyMeshReturn(netlink::Socket& sock, const std::vector<MeshRoute>&
     }
   }
   bool in_step = have.size() == want.size();
-  for (const auto& [mark, r] : want) {
-    if (!in_step) break;
-    if (!have.count(mark)) {
-      in_step = false;
-      break;
+  if (in_step && !want.empty()) {
+    // Every table's default route, in one dump: (table, gateway).
+    WEFT_ASSIGN_OR_RETURN(auto all, netlink::ListRoutes(sock, AF_INET, 0));
+    std::set<std::pair<uint32_t, std::string>> defaults;
+    for (const auto& x : all) {
+      if (x.dst == "default") defaults.emplace(x.table, x.gateway);
     }
-    WEFT_ASSIGN_OR_RETURN(auto table, netlink::ListRoutes(sock, AF_INET, mark));
-    bool found = false;
-    for (const auto& x : table) found |= x.dst == "default" && x.gateway == r->via.ToString();
-    in_step = found;
+    for (const auto& [mark, r] : want) {
+      in_step = in_step && have.count(mark) > 0 && defaults.count({mark, r->via.ToString()}) > 0;
+    }
   }
   if (in_step) return 0;
 

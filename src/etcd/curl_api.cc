@@ -8,11 +8,6 @@
 namespace weft::etcd {
 namespace {
 
-struct Loaded {
-  CurlApi api{};
-  std::string error;  // "" when loaded
-};
-
 Status LoadInto(CurlApi& a) {
   WEFT_ASSIGN_OR_RETURN(DynamicLibrary lib, DynamicLibrary::Open("libcurl.so.4", "libcurl4"));
   // libcurl 7.68 or later has every one of them.
@@ -36,30 +31,18 @@ Status LoadInto(CurlApi& a) {
   return lib.Find("curl_multi_wakeup", &a.multi_wakeup);
 }
 
-Loaded Load() {
-  Loaded l;
-  Status s = LoadInto(l.api);
-  if (!s.ok()) l.error = s.message();
-  return l;
-}
-
-const Loaded& Library() {
-  static const Loaded loaded = Load();  // once, thread-safe; never changes after
-  return loaded;
-}
-
 }  // namespace
 
 Result<const CurlApi*> LoadCurl() {
-  const Loaded& l = Library();
-  if (!l.error.empty()) return Unavailable("etcd client: " + l.error);
-  return &l.api;
+  auto api = LoadOnce<CurlApi, LoadInto>();
+  if (!api.ok()) return Unavailable("etcd client: " + api.status().message());
+  return api;
 }
 
 const CurlApi& Curl() {
-  const Loaded& l = Library();
-  if (!l.error.empty()) std::abort();  // REQUIRES: LoadCurl() succeeded
-  return l.api;
+  auto api = LoadCurl();
+  if (!api.ok()) std::abort();  // REQUIRES: LoadCurl() succeeded
+  return **api;
 }
 
 }  // namespace weft::etcd

@@ -28,35 +28,24 @@ struct NftApi {
   int (*run_cmd_from_buffer)(nft_ctx*, const char*);
 };
 
-struct NftLoaded {
-  NftApi api{};
-  Status status;  // OK when loaded
-};
-
-NftLoaded NftLoad() {
-  NftLoaded l;
-  auto load = [&l]() -> Status {
-    WEFT_ASSIGN_OR_RETURN(DynamicLibrary lib,
-                          DynamicLibrary::Open("libnftables.so.1", "libnftables1"));
-    NftApi& a = l.api;
-    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_new", &a.ctx_new));
-    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_free", &a.ctx_free));
-    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_output_set_flags", &a.output_set_flags));
-    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_buffer_output", &a.buffer_output));
-    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_buffer_error", &a.buffer_error));
-    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_get_output_buffer", &a.get_output_buffer));
-    WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_get_error_buffer", &a.get_error_buffer));
-    return lib.Find("nft_run_cmd_from_buffer", &a.run_cmd_from_buffer);
-  };
-  l.status = load();
-  return l;
+Status NftFill(NftApi& a) {
+  WEFT_ASSIGN_OR_RETURN(DynamicLibrary lib,
+                        DynamicLibrary::Open("libnftables.so.1", "libnftables1"));
+  WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_new", &a.ctx_new));
+  WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_free", &a.ctx_free));
+  WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_output_set_flags", &a.output_set_flags));
+  WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_buffer_output", &a.buffer_output));
+  WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_buffer_error", &a.buffer_error));
+  WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_get_output_buffer", &a.get_output_buffer));
+  WEFT_RETURN_IF_ERROR(lib.Find("nft_ctx_get_error_buffer", &a.get_error_buffer));
+  return lib.Find("nft_run_cmd_from_buffer", &a.run_cmd_from_buffer);
 }
 
-// The table, or kUnavailable; loaded once (thread-safe), immutable after.
+// The table, or kUnavailable; loaded once.
 Result<const NftApi*> LoadNft() {
-  static const NftLoaded loaded = NftLoad();
-  if (!loaded.status.ok()) return Unavailable("nftables: " + loaded.status.message());
-  return &loaded.api;
+  auto api = LoadOnce<NftApi, NftFill>();
+  if (!api.ok()) return Unavailable("nftables: " + api.status().message());
+  return api;
 }
 
 struct NftCtxDeleter {

@@ -7,38 +7,27 @@
 namespace weft::viz {
 namespace {
 
-struct GvcLoaded {
-  GvcApi api{};
-  Status status;  // OK when loaded
-};
-
-GvcLoaded GvcLoad() {
-  GvcLoaded l;
-  auto load = [&l]() -> Status {
-    WEFT_ASSIGN_OR_RETURN(DynamicLibrary cgraph,
-                          DynamicLibrary::Open("libcgraph.so.6", "libcgraph6"));
-    WEFT_ASSIGN_OR_RETURN(DynamicLibrary gvc, DynamicLibrary::Open("libgvc.so.6", "libgvc6"));
-    GvcApi& a = l.api;
-    WEFT_RETURN_IF_ERROR(cgraph.Find("agseterr", &a.agseterr));
-    WEFT_RETURN_IF_ERROR(cgraph.Find("aglasterr", &a.aglasterr));
-    WEFT_RETURN_IF_ERROR(cgraph.Find("agmemread", &a.agmemread));
-    WEFT_RETURN_IF_ERROR(cgraph.Find("agclose", &a.agclose));
-    WEFT_RETURN_IF_ERROR(gvc.Find("gvContext", &a.gvContext));
-    WEFT_RETURN_IF_ERROR(gvc.Find("gvLayout", &a.gvLayout));
-    WEFT_RETURN_IF_ERROR(gvc.Find("gvRenderData", &a.gvRenderData));
-    WEFT_RETURN_IF_ERROR(gvc.Find("gvFreeRenderData", &a.gvFreeRenderData));
-    return gvc.Find("gvFreeLayout", &a.gvFreeLayout);
-  };
-  l.status = load();
-  return l;
+Status GvcFill(GvcApi& a) {
+  WEFT_ASSIGN_OR_RETURN(DynamicLibrary cgraph,
+                        DynamicLibrary::Open("libcgraph.so.6", "libcgraph6"));
+  WEFT_ASSIGN_OR_RETURN(DynamicLibrary gvc, DynamicLibrary::Open("libgvc.so.6", "libgvc6"));
+  WEFT_RETURN_IF_ERROR(cgraph.Find("agseterr", &a.agseterr));
+  WEFT_RETURN_IF_ERROR(cgraph.Find("aglasterr", &a.aglasterr));
+  WEFT_RETURN_IF_ERROR(cgraph.Find("agmemread", &a.agmemread));
+  WEFT_RETURN_IF_ERROR(cgraph.Find("agclose", &a.agclose));
+  WEFT_RETURN_IF_ERROR(gvc.Find("gvContext", &a.gvContext));
+  WEFT_RETURN_IF_ERROR(gvc.Find("gvLayout", &a.gvLayout));
+  WEFT_RETURN_IF_ERROR(gvc.Find("gvRenderData", &a.gvRenderData));
+  WEFT_RETURN_IF_ERROR(gvc.Find("gvFreeRenderData", &a.gvFreeRenderData));
+  return gvc.Find("gvFreeLayout", &a.gvFreeLayout);
 }
 
 }  // namespace
 
 Result<const GvcApi*> LoadGvc() {
-  static const GvcLoaded loaded = GvcLoad();  // once, thread-safe; never changes after
-  if (!loaded.status.ok()) return Unavailable("graphviz: " + loaded.status.message());
-  return &loaded.api;
+  auto api = LoadOnce<GvcApi, GvcFill>();
+  if (!api.ok()) return Unavailable("graphviz: " + api.status().message());
+  return api;
 }
 
 }  // namespace weft::viz
