@@ -82,8 +82,6 @@ std::optional<Error> CheckSubnets(const Config& c, const store::Network& net) {
   return std::nullopt;
 }
 
-std::string PrefixLength(const std::string& cidr) { return cidr.substr(cidr.find('/')); }
-
 // The result of an attachment as the kernel and the store have it now.
 Result<json> DescribeAttachment(const Request& req, const store::Container& c,
                                 const store::Endpoint& ep, const store::Network& net) {
@@ -98,11 +96,16 @@ Result<json> DescribeAttachment(const Request& req, const store::Container& c,
   Attachment a;
   for (const auto& l : outside) a.interfaces.push_back({l.name, l.mac, "", l.mtu});
   a.interfaces.push_back({inner->name, inner->mac, req.env.netns, inner->mtu});
-  for (const auto& sn : net.subnets) {
-    bool v6 = sn.cidr.find(':') != std::string::npos;
-    const std::string& addr = v6 ? ep.ipv6 : ep.ipv4;
-    if (addr.empty()) continue;
-    a.ips.push_back({addr + PrefixLength(sn.cidr), sn.gateway, 2});
+  for (const std::string& cidr : driver->InterfaceAddresses(net, ep)) {
+    auto address = IpPrefix::ParseInterface(cidr);
+    std::string gateway;
+    for (const auto& sn : net.subnets) {
+      auto subnet = IpPrefix::Parse(sn.cidr);
+      if (address.ok() && subnet.ok() && subnet->family() == address->family()) {
+        gateway = sn.gateway;
+      }
+    }
+    a.ips.push_back({cidr, gateway, 2});
   }
   for (int family : {AF_INET, AF_INET6}) {
     WEFT_ASSIGN_OR_RETURN(auto routes, session.RoutesIn(c.netns_path, family));
@@ -305,11 +308,7 @@ Reply Check(core::Context& ctx, const Request& req) {
   auto problems = (*driver)->CheckEndpoint(session, c, *net, ep, drivers::CheckDepth::kInside);
   if (!problems.ok()) return Fail(FromStatus(problems.status()));
   if (!problems->empty()) return failed(problems->front());
-  std::vector<std::string> want;
-  for (const auto& sn : net->subnets) {
-    const std::string& a = sn.cidr.find(':') != std::string::npos ? ep.ipv6 : ep.ipv4;
-    if (!a.empty()) want.push_back(a + PrefixLength(sn.cidr));
-  }
+  const std::vector<std::string> want = (*driver)->InterfaceAddresses(*net, ep);
   // prevResult's addresses on this interface must be weft's.
   const json& prev = req.config.prev_result;
   if (prev.is_object() && prev.contains("ips") && prev["ips"].is_array() &&

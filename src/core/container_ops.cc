@@ -77,7 +77,7 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
       }
       chosen = ip;
       (prefix.is_v4() ? v4_done : v6_done) = true;
-    } else if (overlay && prefix.is_v4()) {
+    } else if (overlay) {
       WEFT_ASSIGN_OR_RETURN(chosen, AllocateInBlocks(overlay->blocks, gw, is_used));
     } else {
       WEFT_ASSIGN_OR_RETURN(chosen, ipam::AllocateAddress(prefix, gw, is_used));

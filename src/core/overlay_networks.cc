@@ -1,5 +1,6 @@
 #include "core/overlay_networks.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -61,7 +62,6 @@ Result<cluster::OverlayNetwork> CreateOverlayNetwork(Context& ctx, const Network
         "--driver overlay needs a cluster store: this host is in no cluster (weft cluster join "
         "--store etcd://HOST:2379)");
   }
-  if (spec.ipv6) return InvalidArgument("IPv6 on overlay networks is not supported yet");
   if (vni > cluster::kMaxVni) {
     return InvalidArgument("invalid VNI " + std::to_string(vni) + ": must be 1.." +
                            std::to_string(cluster::kMaxVni));
@@ -87,11 +87,15 @@ Result<cluster::OverlayNetwork> CreateOverlayNetwork(Context& ctx, const Network
         WEFT_ASSIGN_OR_RETURN(resolved, ResolveAddressing(spec, occ, pools));
         return engine::Plan("network create " + spec.name);
       }).status());
-  for (const auto& s : resolved->subnets) {
-    if (auto p = ipam::Prefix::Parse(s.cidr); p.ok() && !p->is_v4()) {
-      return InvalidArgument("IPv6 on overlay networks is not supported yet (subnet " + s.cidr +
-                             ")");
-    }
+  // IPv6 comes alongside IPv4: the mesh, the VTEP marks and the service
+  // block are IPv4's.
+  if (std::none_of(resolved->subnets.begin(), resolved->subnets.end(), [](const auto& s) {
+        auto p = ipam::Prefix::Parse(s.cidr);
+        return p.ok() && p->is_v4();
+      })) {
+    return InvalidArgument(
+        "an overlay network needs an IPv4 subnet; IPv6 comes alongside it (--ipv6, or a second "
+        "--subnet)");
   }
   cluster::OverlayNetwork n{.network = *resolved, .vni = vni};
   n.network.driver = std::string(kOverlayDriver);

@@ -36,26 +36,44 @@ int64_t BlockLease(const cluster::ClusterConfig& c) {
   return c.block_lease != 0 ? c.block_lease : c.lease;
 }
 
-// The network's IPv4 subnet and gateway.
-Result<std::pair<IpPrefix, IpAddress>> SubnetOf(const store::Network& net) {
+struct FamilySubnet {
+  IpPrefix subnet;
+  IpAddress gateway;
+};
+
+// The network's subnets (one per family, IPv4 first) and their gateways. An
+// overlay network has an IPv4 subnet; IPv6 comes alongside it.
+Result<std::vector<FamilySubnet>> SubnetsOf(const store::Network& net) {
+  std::vector<FamilySubnet> out;
   for (const auto& s : net.subnets) {
     auto p = IpPrefix::Parse(s.cidr);
-    if (!p.ok() || !p->is_v4()) continue;
+    if (!p.ok()) continue;
     auto gw = IpAddress::Parse(s.gateway);
-    return std::pair{p->network(), gw.ok() ? *gw : p->Broadcast()};
+    out.push_back({p->network(), gw.ok() ? *gw : p->Broadcast()});
   }
-  return FailedPrecondition("overlay network " + Quote(net.name) + " has no IPv4 subnet");
+  std::stable_sort(out.begin(), out.end(), [](const FamilySubnet& a, const FamilySubnet& b) {
+    return a.subnet.is_v4() && !b.subnet.is_v4();
+  });
+  if (out.empty() || !out.front().subnet.is_v4()) {
+    return FailedPrecondition("overlay network " + Quote(net.name) + " has no IPv4 subnet");
+  }
+  return out;
 }
 
-// Whether one of `blocks` still has a free address.
-bool HasFree(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
+// Whether one of `blocks` of `family` still has a free address.
+bool HasFree(const std::vector<IpPrefix>& blocks, const FamilySubnet& sn,
              const std::vector<std::string>& used_text) {
   std::set<IpAddress> used;
   for (const auto& u : used_text) {
     if (auto ip = IpAddress::Parse(u); ip.ok()) used.insert(*ip);
   }
-  return AllocateInBlocks(blocks, gateway, [&](const IpAddress& a) { return used.count(a) > 0; })
+  return AllocateInBlocks(blocks, sn.gateway, [&](const IpAddress& a) { return used.count(a) > 0; })
       .ok();
+}
+
+bool HoldsFamily(const std::vector<IpPrefix>& blocks, int family) {
+  return std::any_of(blocks.begin(), blocks.end(),
+                     [family](const IpPrefix& b) { return b.family() == family; });
 }
 
 }  // namespace
@@ -96,7 +114,10 @@ Status ClusterLink::Publish(const cluster::EndpointRecord& r) {
 Result<IpAddress> AllocateInBlocks(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
                                    const std::function<bool(const IpAddress&)>& is_used) {
   for (const auto& b : blocks) {
-    auto a = ipam::AllocateAddress(b, gateway, is_used);
+    if (b.family() != gateway.family()) continue;
+    // An IPv6 block's VTEP address is its last (drivers::VtepAddress).
+    auto a = ipam::AllocateAddress(
+        b, gateway, [&](const IpAddress& x) { return is_used(x) || x == b.Broadcast(); });
     if (a.ok()) return a;
     if (a.status().code() != Code::kResourceExhausted) return a.status();
   }
@@ -154,11 +175,16 @@ Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::
       has_overlay = true;
       store::Network net = row->second;
       WEFT_ASSIGN_OR_RETURN(auto params, drivers::ReadOverlayParams(net));
-      WEFT_ASSIGN_OR_RETURN(auto subnet, SubnetOf(net));
-      if (HasFree(params.blocks, subnet.second, used[name])) continue;  // no etcd round trip
-      WEFT_RETURN_IF_ERROR(open());
-      WEFT_ASSIGN_OR_RETURN(IpPrefix block, claim(name, subnet.first));
-      params.blocks.push_back(block);
+      WEFT_ASSIGN_OR_RETURN(auto subnets, SubnetsOf(net));
+      bool grew = false;
+      for (const auto& sn : subnets) {
+        if (HasFree(params.blocks, sn, used[name])) continue;  // no etcd round trip
+        WEFT_RETURN_IF_ERROR(open());
+        WEFT_ASSIGN_OR_RETURN(IpPrefix block, claim(name, sn.subnet));
+        params.blocks.push_back(block);
+        grew = true;
+      }
+      if (!grew) continue;
       drivers::WriteOverlayParams(params, net);
       out.rows.push_back(std::move(net));
       continue;
@@ -174,7 +200,7 @@ Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::
     if (net.mtu == 0) {
       WEFT_ASSIGN_OR_RETURN(net.mtu, UnderlayMtu(config->underlay));
     }
-    WEFT_ASSIGN_OR_RETURN(auto subnet, SubnetOf(net));
+    WEFT_ASSIGN_OR_RETURN(auto subnets, SubnetsOf(net));
     drivers::OverlayParams params;
     params.vni = record->vni;
     params.local = config->underlay;
@@ -185,8 +211,9 @@ Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::
     for (const auto& [block, holder] : held) {
       if (holder == config->node) params.blocks.push_back(block);
     }
-    if (params.blocks.empty()) {
-      WEFT_ASSIGN_OR_RETURN(IpPrefix block, claim(name, subnet.first));
+    for (const auto& sn : subnets) {
+      if (HoldsFamily(params.blocks, sn.subnet.family())) continue;
+      WEFT_ASSIGN_OR_RETURN(IpPrefix block, claim(name, sn.subnet));
       params.blocks.push_back(block);
     }
     drivers::WriteOverlayParams(params, net);
@@ -451,7 +478,11 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
       if (!peer.blocks.empty()) peers.push_back(std::move(peer));
     }
     for (const auto& p : peers) {
-      const IpAddress via = drivers::VtepAddress(p.blocks.front());
+      // The mesh's return path is IPv4's (services' VIPs are IPv4 on overlays).
+      auto v4 = std::find_if(p.blocks.begin(), p.blocks.end(),
+                             [](const IpPrefix& b) { return b.is_v4(); });
+      if (v4 == p.blocks.end()) continue;
+      const IpAddress via = drivers::VtepAddress(*v4);
       mesh.push_back({.peer = {.tunnel = drivers::VxlanName(params->vni),
                                .mac = p.vtep_mac,
                                .mark = MeshMark(via)},

@@ -41,9 +41,10 @@ namespace weft::core {
 // IPv4, 70 over IPv6.
 Result<uint32_t> UnderlayMtu(const IpAddress& underlay);
 
-// The lowest free address in a node's blocks of an overlay network: never a
-// block's network address (its VTEP address), its broadcast address or the
-// network's gateway. kResourceExhausted when every block is full.
+// The lowest free address in a node's blocks of an overlay network, in the
+// blocks of the gateway's family: never a block's network address (its VTEP
+// address), its broadcast address or the network's gateway.
+// kResourceExhausted when every such block is full.
 Result<IpAddress> AllocateInBlocks(const std::vector<IpPrefix>& blocks, const IpAddress& gateway,
                                    const std::function<bool(const IpAddress&)>& is_used);
 

@@ -111,6 +111,14 @@ Status ConfigureNow(const engine::SessionPtr& session, const Attachment& a) {
     WEFT_ASSIGN_OR_RETURN(auto address, IpPrefix::ParseInterface(*cidr));
     WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, address, true));
   }
+  const bool onlink6 = !a.subnet6.empty();
+  if (onlink6 && !a.gateway6.empty() && !a.ipv6_cidr.empty()) {
+    WEFT_ASSIGN_OR_RETURN(auto subnet, IpPrefix::Parse(a.subnet6));
+    WEFT_ASSIGN_OR_RETURN(auto gw, IpAddress::Parse(a.gateway6));
+    WEFT_RETURN_IF_ERROR(netlink::AddRoute(
+        *sock,
+        {.family = AF_INET6, .dst = subnet, .gateway = gw, .dev = a.ifname, .onlink = true}));
+  }
   if (a.default_route) {
     if (!a.gateway4.empty() && !a.ipv4_cidr.empty()) {
       WEFT_ASSIGN_OR_RETURN(auto gw, IpAddress::Parse(a.gateway4));
@@ -118,7 +126,8 @@ Status ConfigureNow(const engine::SessionPtr& session, const Attachment& a) {
     }
     if (!a.gateway6.empty() && !a.ipv6_cidr.empty()) {
       WEFT_ASSIGN_OR_RETURN(auto gw, IpAddress::Parse(a.gateway6));
-      WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {AF_INET6, std::nullopt, gw, a.ifname}));
+      WEFT_RETURN_IF_ERROR(netlink::AddRoute(
+          *sock, {.family = AF_INET6, .gateway = gw, .dev = a.ifname, .onlink = onlink6}));
     }
   }
   return Status::Ok();
@@ -146,8 +155,13 @@ std::string ConfigureExplain(const Attachment& a) {
   if (a.default_route && !a.gateway4.empty() && !a.ipv4_cidr.empty()) {
     e += fmt::format("{} route add default via {} dev {}\n", p, a.gateway4, a.ifname);
   }
+  const char* onlink = a.subnet6.empty() ? "" : " onlink";
+  if (!a.subnet6.empty() && !a.gateway6.empty() && !a.ipv6_cidr.empty()) {
+    e += fmt::format("{} -6 route add {} via {} dev {} onlink\n", p, a.subnet6, a.gateway6,
+                     a.ifname);
+  }
   if (a.default_route && !a.gateway6.empty() && !a.ipv6_cidr.empty()) {
-    e += fmt::format("{} -6 route add default via {} dev {}\n", p, a.gateway6, a.ifname);
+    e += fmt::format("{} -6 route add default via {} dev {}{}\n", p, a.gateway6, a.ifname, onlink);
   }
   e.pop_back();
   return e;
@@ -208,6 +222,32 @@ Attachment AttachmentFor(const store::Container& c, const store::Network& net,
   return a;
 }
 
+std::vector<std::string> AddressesOf(const Attachment& a) {
+  std::vector<std::string> out;
+  for (const std::string* cidr : {&a.ipv4_cidr, &a.ipv6_cidr}) {
+    if (!cidr->empty()) out.push_back(*cidr);
+  }
+  return out;
+}
+
+void PlanVethAttach(engine::Plan& plan, const engine::SessionPtr& session, const Attachment& a) {
+  plan.Add({"create-veth", AttachExplain(a), [=] { return AttachNow(session, a); },
+            [=] { return DeleteLinkNow(session, a.host_ifname); }});
+  if (a.handoff) return;  // the runtime configures the inner end
+  // Undo is the veth's: deleting the pair removes the inner end's config.
+  plan.Add({"configure-interface", ConfigureExplain(a), [=] { return ConfigureNow(session, a); },
+            nullptr});
+}
+
+void PlanVethDetach(engine::Plan& plan, const engine::SessionPtr& session, const Attachment& a) {
+  plan.Add({"delete-veth", "ip link delete " + a.host_ifname,
+            [=] { return DeleteLinkNow(session, a.host_ifname); },
+            [=] {
+              WEFT_RETURN_IF_ERROR(AttachNow(session, a));
+              return a.handoff ? Status::Ok() : ConfigureNow(session, a);
+            }});
+}
+
 namespace {
 
 void PlanBridgeCreate(engine::Plan& plan, SessionPtr session, const store::Network& net) {
@@ -222,24 +262,6 @@ void PlanBridgeDelete(engine::Plan& plan, engine::SessionPtr session, const stor
   plan.Add({"delete-bridge", "ip link delete " + net.bridge,
             [=] { return DeleteLinkNow(session, net.bridge); },
             [=] { return CreateBridgeNow(session, net, mac); }});
-}
-
-void PlanAttach(engine::Plan& plan, engine::SessionPtr session, const Attachment& a) {
-  plan.Add({"create-veth", AttachExplain(a), [=] { return AttachNow(session, a); },
-            [=] { return DeleteLinkNow(session, a.host_ifname); }});
-  if (a.handoff) return;  // the runtime configures the inner end
-  // Undo is the veth's: deleting the pair removes the inner end's config.
-  plan.Add({"configure-interface", ConfigureExplain(a), [=] { return ConfigureNow(session, a); },
-            nullptr});
-}
-
-void PlanDetach(engine::Plan& plan, engine::SessionPtr session, const Attachment& a) {
-  plan.Add({"delete-veth", "ip link delete " + a.host_ifname,
-            [=] { return DeleteLinkNow(session, a.host_ifname); },
-            [=] {
-              WEFT_RETURN_IF_ERROR(AttachNow(session, a));
-              return a.handoff ? Status::Ok() : ConfigureNow(session, a);
-            }});
 }
 
 // Steps that plug a veth that survived its bridge back in (gc).
@@ -296,12 +318,17 @@ class Bridge final : public NetworkDriver {
   void PlanAttach(engine::Plan& plan, SessionPtr session, const store::Container& c,
                   const store::Network& net, const store::Endpoint& ep,
                   bool default_route) const override {
-    drivers::PlanAttach(plan, std::move(session), AttachmentFor(c, net, ep, default_route));
+    PlanVethAttach(plan, session, AttachmentFor(c, net, ep, default_route));
   }
   void PlanDetach(engine::Plan& plan, SessionPtr session, const store::Container& c,
                   const store::Network& net, const store::Endpoint& ep,
                   bool default_route) const override {
-    drivers::PlanDetach(plan, std::move(session), AttachmentFor(c, net, ep, default_route));
+    PlanVethDetach(plan, session, AttachmentFor(c, net, ep, default_route));
+  }
+
+  std::vector<std::string> InterfaceAddresses(const store::Network& net,
+                                              const store::Endpoint& ep) const override {
+    return AddressesOf(AttachmentFor({}, net, ep, false));
   }
 
   Result<std::vector<std::string>> CheckNetwork(engine::HostView& host,
@@ -325,44 +352,7 @@ class Bridge final : public NetworkDriver {
                                                  const store::Network& net,
                                                  const store::Endpoint& ep,
                                                  CheckDepth depth) const override {
-    std::vector<std::string> problems;
-    WEFT_ASSIGN_OR_RETURN(auto links, host.Links());
-    const netlink::LinkInfo* veth = FindLink(links, ep.host_ifname);
-    if (!veth) {
-      return std::vector<std::string>{"veth " + ep.host_ifname + " (network " + ep.network +
-                                      ") is missing"};
-    }
-    // A missing bridge is the network's problem (CheckNetwork).
-    const netlink::LinkInfo* br = FindLink(links, net.bridge);
-    if (br && veth->master != br->index) {
-      problems.push_back("veth " + ep.host_ifname + " is not on bridge " + net.bridge);
-    }
-    if (depth != CheckDepth::kInside) return problems;
-    // A runtime's attachment must also be up (weft status leaves a down host
-    // end to the runtime: gc does not bring links up).
-    if (!veth->up) problems.push_back("veth " + ep.host_ifname + " is down");
-    if (ep.handoff) return problems;
-    WEFT_ASSIGN_OR_RETURN(auto inside, host.LinksIn(c.netns_path));
-    const netlink::LinkInfo* inner = FindLink(inside, ep.ifname);
-    if (!inner) {
-      problems.push_back("interface " + ep.ifname + " is missing");
-      return problems;
-    }
-    if (!inner->up) problems.push_back("interface " + ep.ifname + " is down");
-    if (!ep.mac.empty() && inner->mac != ep.mac) {
-      problems.push_back("interface " + ep.ifname + " has MAC " + inner->mac + ", not " + ep.mac);
-    }
-    WEFT_ASSIGN_OR_RETURN(auto addrs, host.AddressesIn(c.netns_path));
-    for (const auto& sn : net.subnets) {
-      const std::string& a = sn.cidr.find(':') != std::string::npos ? ep.ipv6 : ep.ipv4;
-      if (a.empty()) continue;
-      std::string want = WithLength(a, sn.cidr);
-      bool there = std::any_of(addrs.begin(), addrs.end(), [&](const netlink::AddrInfo& x) {
-        return x.ifindex == inner->index && x.cidr == want;
-      });
-      if (!there) problems.push_back("interface " + ep.ifname + " lacks address " + want);
-    }
-    return problems;
+    return CheckBridgeEndpoint(host, c, net, ep, depth, AttachmentFor(c, net, ep, false));
   }
 
   Result<std::vector<netlink::LinkInfo>> HostInterfaces(engine::HostView& host,
@@ -391,7 +381,7 @@ class Bridge final : public NetworkDriver {
       plan.Add({"gc-delete-link", "ip link delete " + l.name + "   # " + l.alias,
                 [session, name = l.name] { return DeleteLinkNow(session, name); }, nullptr});
     }
-    PlanBridgeRepair(plan, session, in, name());
+    PlanBridgeRepair(plan, session, in, *this);
   }
 
   std::vector<std::string> DnsListenAddresses(const store::Network& net) const override {
@@ -415,15 +405,59 @@ std::string NextBridgeName(const HostNames& taken) {
   }
 }
 
+Result<std::vector<std::string>> CheckBridgeEndpoint(engine::HostView& host,
+                                                     const store::Container& c,
+                                                     const store::Network& net,
+                                                     const store::Endpoint& ep, CheckDepth depth,
+                                                     const Attachment& a) {
+  std::vector<std::string> problems;
+  WEFT_ASSIGN_OR_RETURN(auto links, host.Links());
+  const netlink::LinkInfo* veth = FindLink(links, ep.host_ifname);
+  if (!veth) {
+    return std::vector<std::string>{"veth " + ep.host_ifname + " (network " + ep.network +
+                                    ") is missing"};
+  }
+  // A missing bridge is the network's problem (CheckNetwork).
+  const netlink::LinkInfo* br = FindLink(links, net.bridge);
+  if (br && veth->master != br->index) {
+    problems.push_back("veth " + ep.host_ifname + " is not on bridge " + net.bridge);
+  }
+  if (depth != CheckDepth::kInside) return problems;
+  // A runtime's attachment must also be up (weft status leaves a down host
+  // end to the runtime: gc does not bring links up).
+  if (!veth->up) problems.push_back("veth " + ep.host_ifname + " is down");
+  if (ep.handoff) return problems;
+  WEFT_ASSIGN_OR_RETURN(auto inside, host.LinksIn(c.netns_path));
+  const netlink::LinkInfo* inner = FindLink(inside, ep.ifname);
+  if (!inner) {
+    problems.push_back("interface " + ep.ifname + " is missing");
+    return problems;
+  }
+  if (!inner->up) problems.push_back("interface " + ep.ifname + " is down");
+  if (!ep.mac.empty() && inner->mac != ep.mac) {
+    problems.push_back("interface " + ep.ifname + " has MAC " + inner->mac + ", not " + ep.mac);
+  }
+  WEFT_ASSIGN_OR_RETURN(auto addrs, host.AddressesIn(c.netns_path));
+  for (const std::string* cidr : {&a.ipv4_cidr, &a.ipv6_cidr}) {
+    if (cidr->empty()) continue;
+    const std::string& want = *cidr;
+    bool there = std::any_of(addrs.begin(), addrs.end(), [&](const netlink::AddrInfo& x) {
+      return x.ifindex == inner->index && x.cidr == want;
+    });
+    if (!there) problems.push_back("interface " + ep.ifname + " lacks address " + want);
+  }
+  return problems;
+}
+
 // Missing bridges of `driver`'s networks; missing veths of live containers
 // on them, and veths that survived their bridge plugged back in.
 void PlanBridgeRepair(engine::Plan& plan, const SessionPtr& session, const RepairInput& in,
-                      std::string_view driver) {
+                      const NetworkDriver& driver) {
   std::set<std::string> present;
   for (const auto& l : in.links) present.insert(l.name);
   std::map<std::string, const store::Network*> mine;
   for (const auto& n : in.networks) {
-    if (n.driver != driver) continue;
+    if (n.driver != driver.name()) continue;
     mine[n.name] = &n;
     if (!present.count(n.bridge)) PlanBridgeCreate(plan, session, n);
   }
@@ -442,7 +476,7 @@ void PlanBridgeRepair(engine::Plan& plan, const SessionPtr& session, const Repai
       if (net == mine.end()) continue;
       const std::string& bridge = net->second->bridge;
       if (!present.count(e.host_ifname)) {
-        drivers::PlanAttach(plan, session, AttachmentFor(c, *net->second, e, i == 0));
+        driver.PlanAttach(plan, session, c, *net->second, e, i == 0);
         continue;
       }
       auto bridge_index = index_of.find(bridge);

@@ -28,7 +28,11 @@ struct Attachment {
   std::string ipv4_cidr, gateway4;  // "10.89.0.2/24", "10.89.0.1" or ""
   std::string ipv6_cidr, gateway6;
   bool default_route = false;  // add default routes via the gateways
-  std::string tag;             // alias on the host end, marks it as weft's
+  // IPv6 on an overlay: the address's prefix is the node's block, not the
+  // subnet, so the subnet (`subnet6`, "fd00::/64") is routed via gateway6,
+  // which no on-link prefix covers (the routes carry the on-link flag).
+  std::string subnet6;
+  std::string tag;  // alias on the host end, marks it as weft's
   // The inner end stays in the host namespace as `ifname`, down and
   // unaddressed, for a runtime (Docker) to move into its sandbox and
   // configure itself; netns_path is not entered.
@@ -41,6 +45,24 @@ struct Attachment {
 Attachment AttachmentFor(const store::Container& c, const store::Network& net,
                          const store::Endpoint& ep, bool default_route);
 
+// The attachment's addresses with their lengths, IPv4 first.
+std::vector<std::string> AddressesOf(const Attachment& a);
+
+// The steps that make the veth of attachment `a` on its bridge and configure
+// its inner end (undone by deleting the veth), and the step that deletes it
+// (undone by making it again).
+void PlanVethAttach(engine::Plan& plan, const engine::SessionPtr& session, const Attachment& a);
+void PlanVethDetach(engine::Plan& plan, const engine::SessionPtr& session, const Attachment& a);
+
+// The checks of an endpoint on a bridge (weft status, CNI CHECK): the host
+// end on `net`'s bridge and, at kInside depth, the inner end up with the
+// attachment's MAC and addresses (`a`, as the driver configured them).
+Result<std::vector<std::string>> CheckBridgeEndpoint(engine::HostView& host,
+                                                     const store::Container& c,
+                                                     const store::Network& net,
+                                                     const store::Endpoint& ep, CheckDepth depth,
+                                                     const Attachment& a);
+
 // The first free bridge name ("weft0", "weft1", ...): not a host link, not
 // another network's bridge.
 std::string NextBridgeName(const HostNames& taken);
@@ -49,7 +71,7 @@ std::string NextBridgeName(const HostNames& taken);
 // missing bridges of `driver`'s networks re-created, missing veths of live
 // containers on them re-made, veths that survived their bridge plugged back.
 void PlanBridgeRepair(engine::Plan& plan, const engine::SessionPtr& session, const RepairInput& in,
-                      std::string_view driver);
+                      const NetworkDriver& driver);
 
 // The host end's name for (container, network) and one attach's `salt`:
 // "veth" + 8 hex digits. A new salt per attach gives a re-made container a

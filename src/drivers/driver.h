@@ -84,6 +84,12 @@ class NetworkDriver {
                           const store::Network& net, const store::Endpoint& ep,
                           bool default_route) const = 0;
 
+  // The addresses the endpoint's inner interface carries, with the prefix
+  // lengths the driver configures ("10.89.0.2/24"; on an IPv6 overlay the
+  // node's block, "fd30::7:0:0:5/80"), IPv4 first. For a CNI result. Pure.
+  virtual std::vector<std::string> InterfaceAddresses(const store::Network& net,
+                                                      const store::Endpoint& ep) const = 0;
+
   // Health against the host, as problem lines ("bridge weft0 is down"), none
   // when healthy. Serves `weft status` (every line) and CNI CHECK (the first).
   virtual Result<std::vector<std::string>> CheckNetwork(engine::HostView& host,

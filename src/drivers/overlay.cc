@@ -7,6 +7,7 @@
 #include <set>
 
 #include "drivers/bridge.h"
+#include "drivers/overlay_fabric.h"
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/vxlan.h"
@@ -50,7 +51,7 @@ Status CreateVxlanNow(const SessionPtr& session, const store::Network& net,
   spec.up = true;
   WEFT_RETURN_IF_ERROR(netlink::CreateVxlan(*sock, spec));
   for (const auto& b : p.blocks) {
-    Status s = netlink::AddAddress(*sock, spec.name, IpPrefix::Host(b.address()), true);
+    Status s = netlink::AddAddress(*sock, spec.name, IpPrefix::Host(VtepAddress(b)), true);
     if (!s.ok()) {
       netlink::DeleteLink(*sock, spec.name).IgnoreError();
       return s;
@@ -74,7 +75,8 @@ std::string VxlanExplain(const store::Network& net, const OverlayParams& p) {
       net.mtu ? fmt::format(" mtu {}", net.mtu) : "", p.mac, p.vni, p.local.ToString());
   e += fmt::format("ip link set {} alias \"{}{}\"\n", dev, kVxlanTag, net.name);
   for (const auto& b : p.blocks) {
-    e += fmt::format("ip addr add {}/32 dev {}\n", b.address().ToString(), dev);
+    e += fmt::format("ip addr add {} dev {}{}\n", IpPrefix::Host(VtepAddress(b)).ToString(), dev,
+                     b.is_v4() ? "" : " nodad");
   }
   e += "ip link set " + dev + " up";
   return e;
@@ -92,6 +94,27 @@ void PlanVxlanCreate(engine::Plan& plan, const SessionPtr& session, const store:
   plan.Add({step, VxlanExplain(net, *p),
             [session, net, p = *p] { return CreateVxlanNow(session, net, p); },
             [session, dev = VxlanName(p->vni)] { return DeleteVxlanNow(session, dev); }});
+}
+
+// An endpoint's attachment on an overlay row: as on a bridge, except that an
+// IPv6 address takes the length of this node's block that holds it (the
+// kernel has no blanket proxy NDP: docs/DECISIONS.md, "IPv6 on overlay
+// networks"), and the subnet is routed via the gateway, on-link.
+Attachment OverlayAttachmentFor(const store::Container& c, const store::Network& net,
+                                const store::Endpoint& ep, bool default_route) {
+  Attachment a = AttachmentFor(c, net, ep, default_route);
+  if (a.ipv6_cidr.empty()) return a;
+  auto ip = IpAddress::Parse(ep.ipv6);
+  auto p = ReadOverlayParams(net);
+  if (!ip.ok() || !p.ok()) return a;
+  for (const auto& b : p->blocks) {
+    if (!b.Contains(*ip)) continue;
+    auto subnet = IpPrefix::ParseInterface(a.ipv6_cidr);
+    if (subnet.ok()) a.subnet6 = subnet->network().ToString();
+    a.ipv6_cidr = IpPrefix::Interface(*ip, b.length())->ToString();
+    break;
+  }
+  return a;
 }
 
 const netlink::LinkInfo* Find(const std::vector<netlink::LinkInfo>& links,
@@ -143,12 +166,17 @@ class Overlay final : public NetworkDriver {
   void PlanAttach(engine::Plan& plan, SessionPtr session, const store::Container& c,
                   const store::Network& net, const store::Endpoint& ep,
                   bool default_route) const override {
-    BridgeDriver().PlanAttach(plan, std::move(session), c, net, ep, default_route);
+    PlanVethAttach(plan, session, OverlayAttachmentFor(c, net, ep, default_route));
   }
   void PlanDetach(engine::Plan& plan, SessionPtr session, const store::Container& c,
                   const store::Network& net, const store::Endpoint& ep,
                   bool default_route) const override {
-    BridgeDriver().PlanDetach(plan, std::move(session), c, net, ep, default_route);
+    PlanVethDetach(plan, session, OverlayAttachmentFor(c, net, ep, default_route));
+  }
+
+  std::vector<std::string> InterfaceAddresses(const store::Network& net,
+                                              const store::Endpoint& ep) const override {
+    return AddressesOf(OverlayAttachmentFor({}, net, ep, false));
   }
 
   Result<std::vector<std::string>> CheckNetwork(engine::HostView& host,
@@ -168,7 +196,7 @@ class Overlay final : public NetworkDriver {
                                                  const store::Network& net,
                                                  const store::Endpoint& ep,
                                                  CheckDepth depth) const override {
-    return BridgeDriver().CheckEndpoint(host, c, net, ep, depth);
+    return CheckBridgeEndpoint(host, c, net, ep, depth, OverlayAttachmentFor(c, net, ep, false));
   }
   Result<std::vector<netlink::LinkInfo>> HostInterfaces(engine::HostView& host,
                                                         const store::Network& net,
@@ -187,7 +215,7 @@ class Overlay final : public NetworkDriver {
       plan.Add({"gc-delete-link", "ip link delete " + l.name + "   # " + l.alias,
                 [session, name = l.name] { return DeleteVxlanNow(session, name); }, nullptr});
     }
-    PlanBridgeRepair(plan, session, in, name());
+    PlanBridgeRepair(plan, session, in, *this);
     // A VXLAN device that is missing, or whose bridge was (its proxy ARP
     // settings went with it), is made again.
     for (const auto& n : in.networks) {
@@ -270,7 +298,7 @@ void PlanAddBlocks(engine::Plan& plan, const engine::SessionPtr& session, const 
                    const std::vector<IpPrefix>& blocks) {
   const std::string dev = TunnelOf(net);
   for (const auto& b : blocks) {
-    const IpPrefix host = IpPrefix::Host(b.address());
+    const IpPrefix host = IpPrefix::Host(VtepAddress(b));
     plan.Add({"add-vtep-address", "ip addr add " + host.ToString() + " dev " + dev,
               [session, dev, host] {
                 WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());

@@ -1,6 +1,9 @@
 #include "drivers/overlay_fabric.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -40,7 +43,29 @@ std::vector<T> Unwanted(const std::vector<T>& actual, const std::vector<T>& desi
 
 }  // namespace
 
-IpAddress VtepAddress(const IpPrefix& block) { return block.network().address(); }
+IpAddress VtepAddress(const IpPrefix& block) {
+  return block.is_v4() ? block.network().address() : block.Broadcast();
+}
+
+Result<IpAddress> VtepLinkLocal(const std::string& mac) {
+  uint8_t b[6];
+  unsigned v[6];
+  char tail = 0;
+  if (mac.size() != 17 || std::sscanf(mac.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2],
+                                      &v[3], &v[4], &v[5], &tail) != 6) {
+    return InvalidArgument("\"" + mac + "\" is not a MAC address");
+  }
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(v[i]);
+  // fe80::/64 with the modified EUI-64 interface identifier (RFC 4291 2.5.1).
+  const uint8_t ll[16] = {
+      0xfe, 0x80, 0,    0,    0,    0,    0,   0, static_cast<uint8_t>(b[0] ^ 0x02),
+      b[1], b[2], 0xff, 0xfe, b[3], b[4], b[5]};
+  return IpAddress::FromBytes(AF_INET6, ll);
+}
+
+IpAddress FabricVia(const IpPrefix& block, const IpAddress& link_local) {
+  return block.is_v4() ? VtepAddress(block) : link_local;
+}
 
 Result<FabricState> DesiredFabric(const std::vector<FabricPeer>& peers) {
   FabricState s;
@@ -55,10 +80,11 @@ Result<FabricState> DesiredFabric(const std::vector<FabricPeer>& peers) {
                              "\" share the VTEP MAC " + p.vtep_mac);
     }
     s.fdb.push_back({p.vtep_mac, p.underlay});
+    WEFT_ASSIGN_OR_RETURN(const IpAddress link_local, VtepLinkLocal(p.vtep_mac));
     for (const IpPrefix& block : p.blocks) {
-      const IpAddress vtep = VtepAddress(block);
-      s.routes.push_back({block.network(), vtep});
-      s.neighbours.push_back({vtep, p.vtep_mac});
+      const IpAddress via = FabricVia(block, link_local);
+      s.routes.push_back({block.network(), via});
+      s.neighbours.push_back({via, p.vtep_mac});
     }
   }
   SortUnique(s.routes);
@@ -80,7 +106,8 @@ std::string FabricDiff::Describe() const {
     out += "neigh replace " + n.address.ToString() + " lladdr " + n.mac + "\n";
   }
   for (const auto& r : write.routes) {
-    out += "route replace " + r.block.ToString() + " via " + r.via.ToString() + " onlink\n";
+    out += "route replace " + r.block.ToString() + " via " + r.via.ToString() +
+           (r.via.is_v4() ? " onlink\n" : "\n");
   }
   for (const auto& r : remove.routes) out += "route del " + r.block.ToString() + "\n";
   for (const auto& n : remove.neighbours) out += "neigh del " + n.address.ToString() + "\n";
@@ -134,7 +161,7 @@ Status ApplyFabric(netlink::Socket& sock, const std::string& dev, const FabricDi
   }
   for (const auto& r : diff.write.routes) {
     WEFT_RETURN_IF_ERROR(netlink::ReplaceRoute(
-        sock, {.dst = r.block, .gateway = r.via, .dev = dev, .onlink = true}));
+        sock, {.dst = r.block, .gateway = r.via, .dev = dev, .onlink = r.via.is_v4()}));
   }
   // Removals: an entry already gone is what was wanted.
   auto gone = [](const Status& s) { return s.ok() || s.code() == Code::kNotFound; };

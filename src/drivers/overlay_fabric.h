@@ -3,10 +3,11 @@
 // An overlay network's fabric on one node: how traffic for the other nodes'
 // address blocks leaves through the network's VXLAN device. Flannel's shape
 // (docs/DECISIONS.md, "Overlay networks: state per remote node"): for every
-// remote node, per block it holds, one on-link route (block via the block's
-// VTEP address) and one permanent neighbour entry (VTEP address -> the
-// node's VTEP MAC), and per node one permanent FDB entry (VTEP MAC -> the
-// node's underlay address). The kernel state grows with the number of nodes,
+// remote node, per block it holds, one route (an IPv4 block on-link via the
+// block's VTEP address, an IPv6 block via the node's VTEP link-local address)
+// and one permanent neighbour entry (that next hop -> the node's VTEP MAC),
+// and per node one permanent FDB entry (VTEP MAC -> the node's underlay
+// address). The kernel state grows with the number of nodes,
 // never with the number of containers.
 //
 // Desired state is computed purely from the cluster's view of the peers;
@@ -36,7 +37,7 @@ struct FabricPeer {
 
 struct FabricRoute {
   IpPrefix block;
-  IpAddress via;  // the block's VTEP address (its network address)
+  IpAddress via;  // FabricVia: the block's VTEP address (IPv4), the node's link-local (IPv6)
   // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
   auto operator<=>(const FabricRoute&) const = default;
 };
@@ -61,10 +62,22 @@ struct FabricState {
   bool operator==(const FabricState&) const = default;
 };
 
-// The VTEP address of a block: its network address (10.90.2.0 for
-// 10.90.2.0/24), which the owning node puts on its VXLAN device as a host
-// address and never hands to a container.
+// The VTEP address of a block, which the owning node puts on its VXLAN
+// device as a host address and never hands to a container: an IPv4 block's
+// network address (10.90.2.0 for 10.90.2.0/24), an IPv6 block's last address
+// (fd30::2:ffff:ffff:ffff for fd30::2:0:0:0/80). Not an IPv6 block's first:
+// the first block's is the subnet's Subnet-Router anycast address, which
+// every node that routes the subnet answers itself.
 IpAddress VtepAddress(const IpPrefix& block);
+
+// The next hop of a route towards a remote block. IPv4: the block's VTEP
+// address, on-link. IPv6: the remote node's VTEP link-local address
+// (fe80:: + the modified EUI-64 of its VTEP MAC), because the kernel refuses
+// an IPv6 on-link next hop that another route (the bridge's /64) covers; a
+// link-local next hop needs no on-link flag and is one neighbour entry per
+// node, not per block.
+Result<IpAddress> VtepLinkLocal(const std::string& mac);
+IpAddress FabricVia(const IpPrefix& block, const IpAddress& link_local);
 
 // What the kernel should hold for `peers` (the local node left out by the
 // caller). Peers without a MAC or with a MAC shared with another peer are

@@ -8,6 +8,9 @@ namespace {
 IpAddress Ip(const char* t) { return *IpAddress::Parse(t); }
 IpPrefix Net(const char* t) { return *IpPrefix::Parse(t); }
 
+// What applying `want` to an empty device would write.
+std::string DiffDescribeOf(const FabricState& want) { return Diff(want, {}).Describe(); }
+
 std::vector<FabricPeer> TwoPeers() {
   return {{"b", Ip("10.200.0.2"), "02:00:00:00:00:02", {Net("10.90.2.0/24"), Net("10.90.5.0/24")}},
           {"c", Ip("10.200.0.3"), "02:00:00:00:00:03", {Net("10.90.3.0/24")}}};
@@ -24,6 +27,25 @@ TEST(OverlayFabric, OneFdbEntryPerNodeOneRouteAndNeighbourPerBlock) {
   EXPECT_EQ(s->routes[2], (FabricRoute{Net("10.90.5.0/24"), Ip("10.90.5.0")}));
   ASSERT_EQ(s->neighbours.size(), 3u);
   EXPECT_EQ(s->neighbours[1], (FabricNeighbour{Ip("10.90.3.0"), "02:00:00:00:00:03"}));
+}
+
+// IPv6 blocks go via the node's VTEP link-local address (the EUI-64 of its
+// MAC), one neighbour entry per node however many blocks it holds.
+TEST(OverlayFabric, Ipv6BlocksGoViaTheNodesLinkLocal) {
+  auto peers = TwoPeers();
+  peers[0].blocks.push_back(Net("fd30:0:0:0:2::/80"));
+  peers[0].blocks.push_back(Net("fd30:0:0:0:5::/80"));
+  auto s = DesiredFabric(peers);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->routes.size(), 5u);
+  EXPECT_EQ(s->routes[3], (FabricRoute{Net("fd30:0:0:0:2::/80"), Ip("fe80::ff:fe00:2")}));
+  EXPECT_EQ(s->routes[4], (FabricRoute{Net("fd30:0:0:0:5::/80"), Ip("fe80::ff:fe00:2")}));
+  ASSERT_EQ(s->neighbours.size(), 4u);
+  EXPECT_EQ(s->neighbours[3], (FabricNeighbour{Ip("fe80::ff:fe00:2"), "02:00:00:00:00:02"}));
+  EXPECT_EQ(VtepLinkLocal("02:2d:4f:a7:1c:0e")->ToString(), "fe80::2d:4fff:fea7:1c0e");
+  EXPECT_FALSE(VtepLinkLocal("02:2d:4f:a7:1c").ok());
+  EXPECT_NE(DiffDescribeOf(*s).find("route replace fd30::2:0:0:0/80 via fe80::ff:fe00:2\n"),
+            std::string::npos);
 }
 
 TEST(OverlayFabric, StateGrowsWithNodesNotContainers) {
@@ -89,7 +111,7 @@ TEST(OverlayFabric, DiffWritesWhatDiffersAndRemovesWhatIsGone) {
 TEST(OverlayFabric, IPv6BlocksToo) {
   auto s = DesiredFabric({{"b", Ip("fd00:200::2"), "02:00:00:00:00:02", {Net("fd90:0:0:2::/64")}}});
   ASSERT_TRUE(s.ok());
-  EXPECT_EQ(s->routes[0].via, Ip("fd90:0:0:2::"));
+  EXPECT_EQ(s->routes[0].via, Ip("fe80::ff:fe00:2"));  // not the on-link VTEP: see FabricVia
   EXPECT_EQ(s->fdb[0].remote, Ip("fd00:200::2"));
 }
 

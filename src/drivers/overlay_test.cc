@@ -100,6 +100,43 @@ TEST(OverlayDriver, PlansBridgeThenVxlan) {
   EXPECT_EQ(names, (std::vector<std::string>{"delete-vxlan", "delete-bridge"}));
 }
 
+// IPv6 on an overlay: the container's address takes its block's length, the
+// subnet and the default route go via the gateway with the on-link flag;
+// IPv4 keeps the subnet's length (proxy ARP answers for the rest).
+TEST(OverlayDriver, Ipv6AddressIsTheBlocksWithTheSubnetRoutedOnLink) {
+  store::Network n = Row();
+  n.bridge = "wob4096";
+  n.ipv6 = true;
+  n.subnets.push_back({"fd30::/64", "fd30::1"});
+  auto p = *ReadOverlayParams(n);
+  p.blocks.push_back(*IpPrefix::Parse("fd30:0:0:0:7::/80"));
+  WriteOverlayParams(p, n);
+  store::Container c;
+  c.name = "a1";
+  c.netns_path = "/run/netns/a1";
+  store::Endpoint ep;
+  ep.network = "ov";
+  ep.ifname = "eth0";
+  ep.host_ifname = "veth00000001";
+  ep.ipv4 = "10.230.7.5";
+  ep.ipv6 = "fd30::7:0:0:5";
+  engine::Plan attach("attach");
+  OverlayDriver().PlanAttach(attach, nullptr, c, n, ep, true);
+  ASSERT_EQ(attach.steps().size(), 2u);
+  const std::string& e = attach.steps()[1].explain;
+  EXPECT_NE(e.find("addr add 10.230.7.5/16 dev eth0"), std::string::npos) << e;
+  EXPECT_NE(e.find("addr add fd30::7:0:0:5/80 dev eth0 nodad"), std::string::npos) << e;
+  EXPECT_NE(e.find("-6 route add fd30::/64 via fd30::1 dev eth0 onlink"), std::string::npos) << e;
+  EXPECT_NE(e.find("-6 route add default via fd30::1 dev eth0 onlink"), std::string::npos) << e;
+
+  engine::Plan make("make");
+  OverlayDriver().PlanCreate(make, nullptr, n);
+  EXPECT_NE(
+      make.steps()[1].explain.find("ip addr add fd30::7:ffff:ffff:ffff/128 dev wvx4096 nodad"),
+      std::string::npos)
+      << make.steps()[1].explain;
+}
+
 }  // namespace
 }  // namespace weft::drivers
 

@@ -107,6 +107,70 @@ got=$(on h1 socat -T3 - TCP:"${CLUSTER_ADDR[h2]}":8082 </dev/null) || fail "h1 c
 on h2 weft rm web2 >/dev/null || fail "rm web2"
 ok "the CNI plugin attaches a runtime's namespace to an overlay network; published ports work on the container's node"
 
+# --- IPv6 alongside IPv4 ------------------------------------------------------------
+# Each node holds a /80 block of the /64 too; a container's IPv6 address has
+# its block's length and the rest of the subnet is routed via the gateway
+# (no proxy NDP); the fabric routes remote /80 blocks via the node's VTEP
+# link-local address: one route per remote block, one neighbour per node.
+expect_error --rc 3 'an overlay network needs an IPv4 subnet' \
+  on h1 weft network create ov6only --driver overlay --subnet fd33::/64
+on h1 weft network create ov6 --driver overlay --subnet 10.232.0.0/16 --subnet fd32::/64 >/dev/null ||
+  fail "create ov6 (dual stack)"
+vni6=$(on h1 weft --json network inspect ov6 | jq -r .vni)
+on h1 weft create v1 --network ov6 >/dev/null || fail "create v1 on h1 (ov6)"
+on h1 weft create w1 --network ov6 >/dev/null || fail "create w1 on h1 (ov6)"
+on h2 weft create v2 --network ov6 >/dev/null || fail "create v2 on h2 (ov6)"
+ip6_of() { on "$1" weft --json inspect "$2" | jq -r '.networks[] | select(.network == "ov6") | .ipv6'; }
+canon6() { python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1].strip("[]")))' "$1"; }
+v1=$(ip6_of h1 v1) w1=$(ip6_of h1 w1) v2=$(ip6_of h2 v2)
+echo "v1=$v1 w1=$w1 v2=$v2"
+block80() { python3 -c 'import ipaddress, sys; print(ipaddress.ip_network(sys.argv[1] + "/80", strict=False))' "$1"; }
+[[ $(block80 "$v1") == "$(block80 "$w1")" && $(block80 "$v1") != "$(block80 "$v2")" ]] ||
+  fail "IPv6 addresses not by node block: $v1 $w1 (h1) $v2 (h2)"
+[[ $(ectl get --prefix --keys-only /weft/v1/blocks/ov6/ | grep -c 'fd32:') == 2 ]] ||
+  fail "etcd holds [$(ectl get --prefix --keys-only /weft/v1/blocks/ov6/ | tr '\n' ' ')], want one IPv6 block per node"
+on h1 ip netns exec v1 ip -6 addr show dev eth0 | grep -q "inet6 $v1/80 " ||
+  fail "v1's IPv6 address is not its block's /80: $(on h1 ip netns exec v1 ip -6 addr show dev eth0)"
+on h1 ip netns exec v1 ip -6 route show | grep -q '^fd32::/64 via fd32::1 dev eth0 .*onlink' ||
+  fail "v1 has no on-link route for the subnet via the gateway: $(on h1 ip netns exec v1 ip -6 route)"
+reach h1 v1 "$v2" || fail "v1 (h1) cannot ping v2 (h2) over IPv6"
+reach h2 v2 "$w1" || fail "v2 (h2) cannot ping w1 (h1) over IPv6"
+reach h1 v1 "$w1" || fail "v1 cannot ping w1 over IPv6 (same node)"
+on h1 ping -c1 -W2 "$v2" >/dev/null || fail "h1 cannot ping v2 on h2 over IPv6"
+on_bg h2 ip netns exec v2 socat -T5 TCP6-LISTEN:7006,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR"'
+wait_listen h2 v2 7006
+got=$(inside h1 v1 socat -T3 - TCP6:"[$v2]":7006 </dev/null) || fail "TCP over IPv6 v1 -> v2 failed"
+[[ $(canon6 "$got") == "$v1" ]] || fail "v2 saw the IPv6 client as [$got], want $v1"
+deadline=$((SECONDS + 10))
+until [[ $(inside h1 v1 getent ahostsv6 v2 | awk 'NR == 1 {print $1}') == "$v2" ]]; do
+  ((SECONDS < deadline)) || fail "v1 (h1) does not resolve v2 (h2) to its IPv6 address: $(inside h1 v1 getent ahostsv6 v2)"
+  sleep 0.2
+done
+routes6=$(on h1 ip -6 route show dev "wvx$vni6" | grep -c 'via fe80::')
+neighs6=$(on h1 ip -6 neigh show dev "wvx$vni6" nud permanent | grep -c .)
+[[ "$routes6 $neighs6" == "1 1" ]] ||
+  fail "h1 has $routes6 IPv6 routes and $neighs6 IPv6 neighbours on wvx$vni6 (want 1 1): $(on h1 ip -6 route show dev "wvx$vni6")"
+on h1 weft status >/dev/null || fail "weft status on h1 with IPv6 overlay containers: $(on h1 weft status 2>&1)"
+# The CNI plugin reports the address as configured: the block's /80.
+on h2 ip netns add rt6
+conf6='{"cniVersion":"1.0.0","name":"ov6","type":"weft","network":"ov6"}'
+res=$(on h2 env CNI_COMMAND=ADD CNI_CONTAINERID=rt6 CNI_NETNS=/run/netns/rt6 CNI_IFNAME=eth0 \
+  CNI_PATH=/nonexistent "$WEFT" <<<"$conf6") || fail "CNI ADD on ov6 failed: $res"
+rt6=$(jq -r '.ips[] | select(.address | contains(":")) | .address' <<<"$res")
+[[ ${rt6#*/} == 80 && $(block80 "${rt6%/*}") == "$(block80 "$v2")" ]] || fail "CNI ADD on ov6 gave $rt6, want an address of h2's /80 block"
+on h2 ip netns exec rt6 ping -c1 -W2 "$v1" >/dev/null || fail "the CNI attachment on h2 cannot ping v1 on h1 over IPv6"
+on h2 env CNI_COMMAND=CHECK CNI_CONTAINERID=rt6 CNI_NETNS=/run/netns/rt6 CNI_IFNAME=eth0 \
+  CNI_PATH=/nonexistent "$WEFT" <<<"$(jq -c --argjson r "$res" '. + {prevResult: $r}' <<<"$conf6")" >/dev/null ||
+  fail "CNI CHECK on ov6 failed"
+on h2 env CNI_COMMAND=DEL CNI_CONTAINERID=rt6 CNI_NETNS=/run/netns/rt6 CNI_IFNAME=eth0 \
+  CNI_PATH=/nonexistent "$WEFT" <<<"$conf6" >/dev/null || fail "CNI DEL on ov6 failed"
+on h2 ip netns del rt6
+on h1 weft rm v1 w1 >/dev/null || fail "rm v1 w1"
+on h2 weft rm v2 >/dev/null || fail "rm v2"
+[[ -z $(ectl get --prefix --keys-only /weft/v1/blocks/ov6/) ]] || fail "ov6's blocks stayed held after its last containers"
+on h1 weft network rm ov6 >/dev/null || fail "network rm ov6"
+ok "IPv6 alongside IPv4 on an overlay: /80 blocks per node, ping, TCP and AAAA names across nodes, CNI, 1 route and 1 neighbour per remote node"
+
 # --- drift repair: a deleted route comes back ----------------------------------------
 
 route=$(on h1 ip -4 route show dev "wvx$vni" | grep via | head -1 | awk '{print $1}')

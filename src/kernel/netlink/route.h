@@ -45,7 +45,8 @@ struct RouteSpec {
   uint32_t table = kMainTable;       // must not be 0
   // The gateway is on `dev`'s link even though no address of dev covers it
   // (RTNH_F_ONLINK, `ip route ... onlink`): an overlay routes a remote host's
-  // block via that host's VTEP address. Needs dev and gateway.
+  // IPv4 block via that host's VTEP address, and a container on an IPv6
+  // overlay reaches its gateway outside its block. Needs dev and gateway.
   bool onlink = false;
 };
 // Adds a unicast route like `ip route add` (proto boot; scope link without
