@@ -160,7 +160,10 @@ void CatchUpWith(core::Context& ctx, const std::string& name) {
   if (!snap.ok() || snap->FindService(name)) return;
   auto client = etcd::Client::Open((*config)->store, std::chrono::milliseconds(3000),
                                    std::chrono::milliseconds(1000));
-  if (client.ok()) core::ReconcileOverlays(**store, **config, **client).status().IgnoreError();
+  if (client.ok())
+    core::ReconcileOverlays(**store, **config, **client, ctx.paths().state_dir)
+        .status()
+        .IgnoreError();
 }
 
 }  // namespace

@@ -364,7 +364,7 @@ Status CreateClusterService(Context& ctx, const ServiceSpec& spec, const std::st
     spdlog::warn("service {}: this node is not on the mesh yet: {}", s.name, m.message());
   }
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  auto r = ReconcileOverlays(*store, *config, *client);
+  auto r = ReconcileOverlays(*store, *config, *client, ctx.paths().state_dir);
   if (!r.ok()) spdlog::warn("service {}: not in step here yet: {}", s.name, r.status().message());
   return Status::Ok();
 }
@@ -385,7 +385,7 @@ Status RemoveClusterService(Context& ctx, const std::string& name, bool dry_run)
     }
   }
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
-  auto r = ReconcileOverlays(*store, *config, *client);
+  auto r = ReconcileOverlays(*store, *config, *client, ctx.paths().state_dir);
   if (!r.ok()) spdlog::warn("service {}: not in step here yet: {}", name, r.status().message());
   return Status::Ok();
 }

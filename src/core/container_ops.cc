@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <optional>
 #include <set>
 
@@ -351,11 +352,28 @@ Status PlanOverlayRow(engine::Plan& plan, const PlanInput& in, Snapshot& snap,
   return Status::Ok();
 }
 
-// Publishes a new endpoint on an overlay network for every node's DNS, as a
-// step after the store's records (weftd, reconciling meanwhile, finds the
-// endpoint it publishes in the store): the record is created if absent (one
-// etcd transaction), so a name another node's container has on the network
-// fails the plan, which rolls back; undone by withdrawing it.
+// The publish of one endpoint, running on its own thread while the plan's
+// other steps run.
+struct PublishInFlight {
+  std::future<Status> result;
+  std::optional<Status> status;
+  Status Wait() {
+    if (!status) status = result.valid() ? result.get() : Status::Ok();
+    return *status;
+  }
+};
+
+// Publishes a new endpoint on an overlay network for every node's DNS. The
+// record is created if absent (one etcd transaction), so a name another
+// node's container has on the network fails the plan, which rolls back.
+// The etcd round trip (~2-3 ms through weftd's relay) is the one cost an
+// overlay attach adds to a bridge attach, so it is started by the plan's
+// first step and runs while the kernel steps do; "confirm-endpoint", the
+// plan's last step, waits for it: the name is claimed before the command
+// returns. Undone by withdrawing it, if it was published. weftd does not
+// withdraw this node's records while a command is applying (the pending
+// marker), so one published before its container's row is committed is not
+// taken for a leftover.
 void PlanPublish(engine::Plan& plan, const OverlayAttach& overlay, const store::Container& c,
                  const store::Network& net, const store::Endpoint& ep) {
   if (net.driver != drivers::kOverlayDriverName || !overlay.cluster) return;
@@ -367,12 +385,22 @@ void PlanPublish(engine::Plan& plan, const OverlayAttach& overlay, const store::
                             .mac = ep.mac,
                             .ipv4 = ep.ipv4,
                             .ipv6 = ep.ipv6};
-  plan.Add({"publish-endpoint", "", [link = overlay.cluster, r] { return link->Publish(r); },
-            [link = overlay.cluster, r] {
-              WEFT_ASSIGN_OR_RETURN(const etcd::Client* client, link->Client());
-              Status s = cluster::WithdrawEndpoint(*client, r.network, r.container, r.node);
-              return s.code() == Code::kNotFound ? Status::Ok() : s;
-            }});
+  auto flight = std::make_shared<PublishInFlight>();
+  engine::Step start{
+      "publish-endpoint", "",
+      [link = overlay.cluster, r, flight] {
+        flight->result = std::async(std::launch::async, [link, r] { return link->Publish(r); });
+        return Status::Ok();
+      },
+      [link = overlay.cluster, r, flight]() -> Status {
+        if (!flight->Wait().ok()) return Status::Ok();  // nothing of ours to withdraw
+        WEFT_ASSIGN_OR_RETURN(const etcd::Client* client, link->Client());
+        Status s = cluster::WithdrawEndpoint(*client, r.network, r.container, r.node);
+        return s.code() == Code::kNotFound ? Status::Ok() : s;
+      }};
+  auto& steps = plan.mutable_steps();
+  steps.insert(steps.begin(), std::move(start));
+  plan.Add({"confirm-endpoint", "", [flight] { return flight->Wait(); }, nullptr});
 }
 
 // The row the attach brings for `name`, or nullptr.

@@ -14,6 +14,7 @@
 #include "cluster/services.h"
 #include "core/cluster_services.h"
 #include "core/overlay_mesh.h"
+#include "core/pending.h"
 #include "drivers/overlay.h"
 #include "drivers/overlay_fabric.h"
 #include "ipam/allocator.h"
@@ -333,7 +334,7 @@ void AfterOverlayCommand(Context& ctx, const OverlayRows& before) {
   auto now = ReadOverlayRows(**opened);
   if (!now.ok() || now->blocks == before.blocks) return;
   auto client = OpenStore(**config);
-  auto r = client.ok() ? ReconcileOverlays(**opened, **config, **client)
+  auto r = client.ok() ? ReconcileOverlays(**opened, **config, **client, ctx.paths().state_dir)
                        : Result<OverlayReport>(client.status());
   if (!r.ok()) {
     spdlog::warn("overlay networks not in step with the cluster yet: {}", r.status().message());
@@ -341,7 +342,7 @@ void AfterOverlayCommand(Context& ctx, const OverlayRows& before) {
 }
 
 Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::ClusterConfig& config,
-                                        const etcd::Client& client) {
+                                        const etcd::Client& client, const std::string& state_dir) {
   OverlayReport report;
   std::vector<store::Network> rows;
   std::vector<store::Container> containers;
@@ -391,6 +392,7 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
   auto note = [&](Status s) {
     if (!s.ok() && first_error.ok()) first_error = std::move(s);
   };
+  const bool may_withdraw = !CommandApplying(state_dir);
   for (const auto& r : published.endpoints) {
     if (r.node != config.node && row_names.count(r.network)) {
       store::Container c;
@@ -415,7 +417,7 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
       want.erase(it);
       continue;
     }
-    if (it != want.end()) continue;  // rewritten below
+    if (it != want.end() || !may_withdraw) continue;  // rewritten below, or a later pass
     Status s = cluster::WithdrawEndpoint(client, r.network, r.container, config.node);
     if (s.ok()) {
       ++report.withdrawn;

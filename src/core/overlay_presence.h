@@ -128,7 +128,11 @@ struct OverlayReport {
   // containers of one endpoint each (for weftd's DNS zone).
   std::vector<store::Container> remote;
 };
+// `state_dir` is the node's: while a command applies a plan there
+// (CommandApplying), this node's records that the store lacks are left for a
+// later pass, since that command may have published one whose row it has not
+// committed yet.
 Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::ClusterConfig& config,
-                                        const etcd::Client& client);
+                                        const etcd::Client& client, const std::string& state_dir);
 
 }  // namespace weft::core

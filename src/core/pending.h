@@ -15,4 +15,8 @@ namespace weft::core {
 Status MarkPending(const Paths& paths, const std::string& command);
 void ClearPending(const Paths& paths);
 
+// Whether a command is applying a plan in `state_dir` now: a pending marker
+// younger than 30 s (an older one is a command that died, left to recovery).
+bool CommandApplying(const std::string& state_dir);
+
 }  // namespace weft::core

@@ -26,6 +26,7 @@ inline constexpr std::string_view kCoreSteps[] = {
     "record-endpoint",
     "record-sandbox",
     "publish-endpoint",
+    "confirm-endpoint",
     "remove-endpoint-record",
     "remove-container-record",
     "remove-network-record",

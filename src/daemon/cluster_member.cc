@@ -119,22 +119,6 @@ Status ClusterMember::RenewBlockLease(std::chrono::steady_clock::time_point now)
   return Status::Ok();
 }
 
-Status ClusterMember::Publish(const cluster::EndpointRecord& r) {
-  if (!config_) {
-    // Not ticked yet (a daemon just started): read the configuration now.
-    auto loaded = cluster::LoadConfig(state_dir_);
-    if (!loaded.ok() || !*loaded) return Unavailable("this host is in no cluster");
-    config_ = **loaded;
-  }
-  if (r.node != config_->node) {
-    return InvalidArgument("endpoint of node " + r.node + " published on node " + config_->node);
-  }
-  if (!client_) {
-    WEFT_ASSIGN_OR_RETURN(client_, etcd::Client::Open(config_->store, 3000ms, 1000ms));
-  }
-  return cluster::PublishEndpoint(*client_, r, config_->lease);
-}
-
 void ClusterMember::Reconcile() {
   // The mesh first: a node with no container anywhere still takes its
   // share of a service's ingress (and gets a store for it).
@@ -154,7 +138,7 @@ void ClusterMember::Reconcile() {
     state_.overlay_error = s.message();
     return;
   }
-  auto r = core::ReconcileOverlays(*store_, *config_, *client_);
+  auto r = core::ReconcileOverlays(*store_, *config_, *client_, state_dir_);
   if (!r.ok()) {
     state_.overlay_error = r.status().message();
     return;

@@ -52,10 +52,6 @@ class ClusterMember {
   // networks services publish through the mesh included. Thread: the worker.
   State Tick(std::chrono::steady_clock::time_point now);
 
-  // Publishes an endpoint of this node under its lease (a command's plan,
-  // relayed). kUnavailable when not in a cluster. Thread: the worker.
-  Status Publish(const cluster::EndpointRecord& r);
-
  private:
   Status Renew(std::chrono::steady_clock::time_point now);
   Status OpenStateStore();

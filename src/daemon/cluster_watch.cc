@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
+#include "cluster/endpoints.h"
 #include "cluster/keys.h"
 
 namespace weft::daemon {
@@ -11,11 +13,21 @@ namespace weft::daemon {
 using namespace std::chrono_literals;
 
 Result<std::unique_ptr<ClusterWatch>> ClusterWatch::Start(const std::string& url,
-                                                          std::function<void()> changed) {
+                                                          std::function<void()> changed,
+                                                          Ignore ignore) {
   WEFT_ASSIGN_OR_RETURN(auto client, etcd::Client::Open(url, 3000ms, 1000ms));
-  std::unique_ptr<ClusterWatch> w(new ClusterWatch(url, std::move(client), std::move(changed)));
+  std::unique_ptr<ClusterWatch> w(
+      new ClusterWatch(url, std::move(client), std::move(changed), std::move(ignore)));
   w->thread_ = std::thread([self = w.get()] { self->Run(); });
   return w;
+}
+
+bool ClusterWatch::OwnEndpointPut(const etcd::Event& e, const std::string& node) {
+  if (e.type != etcd::Event::Type::kPut || !e.kv.key.starts_with(cluster::AllEndpointsPrefix())) {
+    return false;
+  }
+  auto record = cluster::DecodeEndpoint(e.kv.value);
+  return record.ok() && record->node == node;
 }
 
 ClusterWatch::~ClusterWatch() {
@@ -44,7 +56,10 @@ void ClusterWatch::Run() {
     auto end = current_->Run([&](const etcd::WatchResponse& r) {
       // The creation message too: a watch that starts again may have
       // missed changes meanwhile.
-      if (r.created || !r.events.empty()) changed_();
+      const bool all_ignored = ignore_ && !r.events.empty() &&
+                               std::all_of(r.events.begin(), r.events.end(),
+                                           [this](const etcd::Event& e) { return ignore_(e); });
+      if (r.created || (!r.events.empty() && !all_ignored)) changed_();
       if (!r.events.empty()) next = r.header.revision + 1;
     });
     {

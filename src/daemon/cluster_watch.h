@@ -30,9 +30,19 @@ namespace weft::daemon {
 class ClusterWatch {
  public:
   // Starts watching the store at `url`; `changed` is called on the watch's
-  // thread (keep it short: post to the event loop).
+  // thread (keep it short: post to the event loop), except for a message
+  // whose every event `ignore` says is nothing to reconcile (this node's own
+  // writes; `ignore` also runs on the watch's thread).
+  using Ignore = std::function<bool(const etcd::Event&)>;
   static Result<std::unique_ptr<ClusterWatch>> Start(const std::string& url,
-                                                     std::function<void()> changed);
+                                                     std::function<void()> changed,
+                                                     Ignore ignore = {});
+
+  // For Ignore: a put of an endpoint record of node `node`. A command on
+  // this node published it; the node's DNS has the container from its own
+  // store and nothing on the node follows it, so the reconcile (several etcd
+  // round trips) would find nothing to do while the command still runs.
+  static bool OwnEndpointPut(const etcd::Event& e, const std::string& node);
   ~ClusterWatch();  // cancels the watch and joins its thread
   ClusterWatch(const ClusterWatch&) = delete;
   ClusterWatch& operator=(const ClusterWatch&) = delete;
@@ -40,13 +50,18 @@ class ClusterWatch {
   const std::string& url() const { return url_; }
 
  private:
-  ClusterWatch(std::string url, std::unique_ptr<etcd::Client> client, std::function<void()> changed)
-      : url_(std::move(url)), client_(std::move(client)), changed_(std::move(changed)) {}
+  ClusterWatch(std::string url, std::unique_ptr<etcd::Client> client, std::function<void()> changed,
+               Ignore ignore)
+      : url_(std::move(url)),
+        client_(std::move(client)),
+        changed_(std::move(changed)),
+        ignore_(std::move(ignore)) {}
   void Run();
 
   std::string url_;
   std::unique_ptr<etcd::Client> client_;
   std::function<void()> changed_;
+  Ignore ignore_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;                 // guarded by mu_

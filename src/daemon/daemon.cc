@@ -38,6 +38,7 @@ Daemon::Daemon(const Options& options)
           }),
       openings_(options.files.db()),
       member_(options.files.state_dir, options.files.db(), options.netns_dir),
+      publish_(options.files.state_dir),
       services_(loop_, worker_, options.files.db(), [this] {
         if (Status s = dns_.Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
         // A backend of a cluster service changed health here: the other
@@ -125,6 +126,7 @@ void Daemon::Shutdown() {
   // kill, not a half-run plan we chose to cut); queued requests are
   // dropped, and Docker sees their connections close.
   worker_.Stop();
+  publisher_.Stop();
   dns_.Stop();
   pid_lock_.Release();
   loop_.stop();
@@ -220,15 +222,21 @@ void Daemon::WatchCluster() {
     watch_.reset();
     return;
   }
-  if (watch_ && watch_->url() == cluster_.store) return;
+  if (watch_ && watch_->url() == cluster_.store && watched_node_ == cluster_.node) return;
   watch_.reset();
-  auto w = ClusterWatch::Start(cluster_.store, [this] {
-    // On the watch's thread: the reconcile runs on the worker, asked from
-    // the loop (KeepMembership coalesces a burst of events).
-    asio::post(loop_, [this] {
-      if (!stopping_) KeepMembership();
-    });
-  });
+  watched_node_ = cluster_.node;
+  auto w = ClusterWatch::Start(
+      cluster_.store,
+      [this] {
+        // On the watch's thread: the reconcile runs on the worker, asked
+        // from the loop (KeepMembership coalesces a burst of events).
+        asio::post(loop_, [this] {
+          if (!stopping_) KeepMembership();
+        });
+      },
+      [node = cluster_.node](const etcd::Event& e) {
+        return ClusterWatch::OwnEndpointPut(e, node);
+      });
   if (!w.ok()) {
     spdlog::warn("cluster watch: {}", w.status().message());
     return;
@@ -239,9 +247,9 @@ void Daemon::WatchCluster() {
 void Daemon::Publish(const Json& request, ControlServer::Reply reply) {
   auto record = cluster::DecodeEndpoint(request.value("record", ""));
   if (!record.ok()) return reply(ErrorReply(record.status().message()));
-  worker_.Call(
-      loop_.get_executor(), [this, r = *record] { return member_.Publish(r); },  // on the worker
-      [reply = std::move(reply)](const Status& s) {                              // on the loop
+  publisher_.Call(
+      loop_.get_executor(), [this, r = *record] { return publish_.Publish(r); },  // its thread
+      [reply = std::move(reply)](const Status& s) {                               // on the loop
         // The request was served either way; whether etcd took the record
         // is the answer.
         if (s.ok()) return reply(Json{{"ok", true}, {"published", true}});

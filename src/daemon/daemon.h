@@ -15,6 +15,7 @@
 #include "daemon/dns_supervisor.h"
 #include "daemon/docker_driver.h"
 #include "daemon/docker_listener.h"
+#include "daemon/endpoint_publisher.h"
 #include "daemon/openings_keeper.h"
 #include "daemon/pid_lock.h"
 #include "daemon/service_keeper.h"
@@ -32,11 +33,14 @@ namespace weft::daemon {
 //   Worker          the one thread that runs plans (Docker requests, the
 //                   openings keeper, health records); never the event loop
 //   ServiceKeeper   services' health checks (service_keeper.h)
+//   ClusterMember   the node's lease, watch ticks and overlay reconcile (worker)
+//   EndpointPublisher  commands' overlay endpoints into etcd, on a thread of
+//                   its own (endpoint_publisher.h)
 //
-// and itself the pid lock, the signals and the resync timer. Three threads:
+// and itself the pid lock, the signals and the resync timer. Four threads:
 // the event loop (the one that calls Run(): control and Docker sockets,
 // signals, resync, DNS reloads), the DNS thread (queries), the worker
-// (plans, which may setns() their thread and take seconds).
+// (plans, which may setns() their thread and take seconds), the publisher.
 //
 // State comes only from weft's store. The DNS side reads it and never
 // writes it; only the opt-in Docker driver (Options::docker_socket) and the
@@ -141,11 +145,14 @@ class Daemon {
   std::vector<ControlServer::Reply> reload_waiters_;
   bool reload_posted_ = false;
   ClusterMember member_;
+  // The publisher thread's alone.
+  EndpointPublisher publish_;
   // Services' health checks (probes on the loop, records on the worker).
   ServiceKeeper services_;
   bool member_again_ = false;  // a tick was asked for while one ran
   // While in a cluster: store changes ask for a tick at once.
   std::unique_ptr<ClusterWatch> watch_;
+  std::string watched_node_;  // the node whose own endpoint puts it ignores
 
   // The event loop's.
   bool openings_busy_ = false;    // a check is queued or running on the worker
@@ -156,7 +163,9 @@ class Daemon {
   bool stopping_ = false;
 
   // Last: destroyed first, so no job outlives what it uses. Shutdown()
-  // stops it before anything else goes.
+  // stops them before anything else goes. The publisher runs only the
+  // `publish` requests (endpoint_publisher.h).
+  Worker publisher_;
   Worker worker_;
 };
 

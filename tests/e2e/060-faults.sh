@@ -45,6 +45,7 @@ UNREACHABLE=(
   "delete-vxlan  -- idem (the last container on an overlay network here)"
   "add-vtep-address  -- idem (a node's second address block)"
   "publish-endpoint  -- idem (220-overlay fails it)"
+  "confirm-endpoint  -- idem (220-overlay fails it: the published record is withdrawn)"
   "remove-service-rows  -- idem (a cluster service's rows leave with the node's last container on its network; 240-mesh)"
 )
 

@@ -260,7 +260,7 @@ ok "the last container on a node removes the network's bridge and VXLAN device t
 # --- a failed attach leaves nothing, here or in etcd ----------------------------------
 held() { ectl get --prefix --print-value-only /weft/v1/blocks/ov/ | jq -r .node | sort | tr '\n' ' '; }
 before=$(held)
-for step in create-bridge create-vxlan create-veth publish-endpoint record-network record-container; do
+for step in create-bridge create-vxlan create-veth publish-endpoint record-network record-container confirm-endpoint; do
   rc=0
   on h2 env WEFT_FAULT="$step:fail" "$WEFT" create f2 --network ov >/dev/null 2>&1 || rc=$?
   [[ $rc != 0 ]] || fail "create with $step failing succeeded"
