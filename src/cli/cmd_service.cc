@@ -195,6 +195,8 @@ void AddServiceCommands(CLI::App& app, Invocation& inv) {
                    "HOSTPORT:PORT[/tcp|udp]: reachable on every host address (repeatable)")
       ->allow_extra_args(false);
   create->add_option("--vip", spec->vip, "Its virtual IP (default: lowest free of the subnet)");
+  create->add_flag("--ipv6", spec->ipv6,
+                   "Its VIP from the network's IPv6 subnet (default: the IPv4 subnet's)");
   CLI::Option* health_opt = create->add_option(
       "--health", *health, "tcp, http:/PATH or none (default: tcp; none for UDP-only services)");
   create->add_option("--health-interval", *interval, "Between probes of a backend (default 1s)");

@@ -322,12 +322,18 @@ Status CreateClusterService(Context& ctx, const ServiceSpec& spec, const std::st
     }
     if (auto ip = IpAddress::Parse(o.vip); ip.ok() && o.network == spec.network) vips.insert(*ip);
   }
+  // The VIP's family: IPv6 when asked (--ipv6, or an IPv6 --vip).
+  bool v6 = spec.ipv6;
+  if (auto want = IpAddress::Parse(spec.vip); want.ok()) v6 = !want->is_v4();
   std::optional<IpPrefix> subnet;
   for (const auto& sn : record.network.subnets) {
     auto p = IpPrefix::Parse(sn.cidr);
-    if (p.ok() && p->is_v4()) subnet = p->network();
+    if (p.ok() && p->is_v4() != v6) subnet = p->network();
   }
-  if (!subnet) return FailedPrecondition("network " + Quote(spec.network) + " has no IPv4 subnet");
+  if (!subnet) {
+    return FailedPrecondition("network " + Quote(spec.network) + " has no " +
+                              (v6 ? "IPv6" : "IPv4") + " subnet");
+  }
   const int len = cluster::BlockLength(*subnet);
   store::Service s = ServiceFromSpec(spec);
   s.scope = scope;

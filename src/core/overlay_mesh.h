@@ -4,8 +4,10 @@
 // DECISIONS.md "The mesh's return path"): for every other node on every
 // overlay network present here, a connection mark (the node's VTEP address
 // on that network, as a number), a policy-routing rule (fwmark -> the table
-// of that number) and that table's default route via the node's VTEP
-// address on the network's VXLAN device; plus the `ip weft_mesh` table
+// of that number, for IPv4 and, when the network has IPv6, for IPv6) and
+// that table's default route via the node's VTEP address on the network's
+// VXLAN device (IPv6: its VTEP link-local address); plus the `inet
+// weft_mesh` table
 // that marks the connections and their replies, and loose reverse-path
 // filtering on the VXLAN devices (a client's address arrives over the
 // overlay although the route back to it leaves by the underlay).
@@ -14,6 +16,7 @@
 // or routes the kernel has differ from what the cluster says, idempotent.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +33,9 @@ inline constexpr uint32_t kMeshRulePriority = 2000;
 struct MeshRoute {
   firewall::MeshPeer peer;  // its mark is also its table
   IpAddress via;            // the node's VTEP address on the network
+  // The IPv6 next hop (the node's VTEP link-local address), when the
+  // network has IPv6.
+  std::optional<IpAddress> via6;
   bool operator==(const MeshRoute&) const = default;
 };
 

@@ -480,15 +480,21 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
       if (!peer.blocks.empty()) peers.push_back(std::move(peer));
     }
     for (const auto& p : peers) {
-      // The mesh's return path is IPv4's (services' VIPs are IPv4 on overlays).
+      // The mark is the node's IPv4 VTEP address (an overlay has IPv4).
       auto v4 = std::find_if(p.blocks.begin(), p.blocks.end(),
                              [](const IpPrefix& b) { return b.is_v4(); });
       if (v4 == p.blocks.end()) continue;
       const IpAddress via = drivers::VtepAddress(*v4);
+      std::optional<IpAddress> via6;
+      if (std::any_of(p.blocks.begin(), p.blocks.end(),
+                      [](const IpPrefix& b) { return !b.is_v4(); })) {
+        if (auto ll = drivers::VtepLinkLocal(p.vtep_mac); ll.ok()) via6 = *ll;
+      }
       mesh.push_back({.peer = {.tunnel = drivers::VxlanName(params->vni),
                                .mac = p.vtep_mac,
                                .mark = MeshMark(via)},
-                      .via = via});
+                      .via = via,
+                      .via6 = via6});
     }
     auto desired = drivers::DesiredFabric(peers);
     if (!desired.ok()) {

@@ -102,7 +102,7 @@ Result<std::pair<IpPrefix, IpAddress>> SubnetOf(const store::Network& net, bool 
 // The service's VIP: the requested one, validated, or the lowest free
 // address of the network's IPv4 subnet.
 Result<std::string> ChooseVip(const Snapshot& snap, const store::Network& net,
-                              const std::string& want) {
+                              const std::string& want, bool ipv6) {
   std::set<IpAddress> used;
   for (const auto& u : snap.UsedAddresses(net.name)) {
     if (auto ip = IpAddress::Parse(u); ip.ok()) used.insert(*ip);
@@ -117,7 +117,7 @@ Result<std::string> ChooseVip(const Snapshot& snap, const store::Network& net,
     }
     return ip.ToString();
   }
-  WEFT_ASSIGN_OR_RETURN(auto subnet, SubnetOf(net, true));
+  WEFT_ASSIGN_OR_RETURN(auto subnet, SubnetOf(net, !ipv6));
   WEFT_ASSIGN_OR_RETURN(
       auto ip, ipam::AllocateAddress(subnet.first, subnet.second,
                                      [&](const IpAddress& a) { return used.count(a) > 0; }));
@@ -132,6 +132,9 @@ Status CheckServiceSpec(const Snapshot& snap, const ServiceSpec& spec) {
     return AlreadyExists("service " + Quote(spec.name) + " already exists");
   }
   if (spec.ports.empty()) return InvalidArgument("a service needs at least one --port");
+  if (auto vip = IpAddress::Parse(spec.vip); spec.ipv6 && vip.ok() && vip->is_v4()) {
+    return InvalidArgument("--vip " + spec.vip + " is not an IPv6 address (--ipv6)");
+  }
   for (size_t i = 0; i < spec.ports.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (spec.ports[i] == spec.ports[j]) {
@@ -456,7 +459,7 @@ Result<engine::Plan> PlanServiceCreate(const PlanInput& in, const ServiceSpec& s
                            " networks are not supported yet (only bridge networks)");
   }
   store::Service s = ServiceFromSpec(spec);
-  WEFT_ASSIGN_OR_RETURN(s.vip, ChooseVip(snap, *net, spec.vip));
+  WEFT_ASSIGN_OR_RETURN(s.vip, ChooseVip(snap, *net, spec.vip, spec.ipv6));
 
   std::vector<std::pair<std::string, store::Backend>> rows;
   store::Service with = s;

@@ -25,7 +25,8 @@ namespace weft::core {
 struct ServiceSpec {
   std::string name;
   std::string network;
-  std::string vip;  // "" = the lowest free address of the network's IPv4 subnet
+  std::string vip;    // "" = the lowest free address of the network's IPv4 subnet
+  bool ipv6 = false;  // with no vip: from the network's IPv6 subnet instead
   std::vector<store::ServicePort> ports;
   std::vector<store::ServicePublish> publish;
   store::HealthCheck health;

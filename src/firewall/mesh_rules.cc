@@ -8,11 +8,11 @@ namespace {
 using json = nlohmann::json;
 
 json MeshObject(std::string_view name) {
-  return {{"family", "ip"}, {"table", kMeshTable}, {"name", name}};
+  return {{"family", "inet"}, {"table", kMeshTable}, {"name", name}};
 }
 
 json MeshRule(std::string comment, json expr, std::string_view chain = "prerouting") {
-  json r = {{"family", "ip"},
+  json r = {{"family", "inet"},
             {"table", kMeshTable},
             {"chain", chain},
             {"comment", std::move(comment)},
@@ -23,7 +23,7 @@ json MeshRule(std::string comment, json expr, std::string_view chain = "prerouti
 }  // namespace
 
 json BuildMeshTable(const std::vector<MeshPeer>& peers) {
-  const json table = {{"family", "ip"}, {"name", kMeshTable}};
+  const json table = {{"family", "inet"}, {"name", kMeshTable}};
   json cmds = json::array({{{"add", {{"table", table}}}}, {{"delete", {{"table", table}}}}});
   if (peers.empty()) return {{"nftables", std::move(cmds)}};
   cmds.push_back({{"add", {{"table", table}}}});

@@ -1,7 +1,8 @@
 #pragma once
 
 // The routing mesh's return path (issue #14, DECISIONS.md "The mesh's
-// return path"): a table of its own, `ip weft_mesh`, that the overlay
+// return path"): a table of its own, `inet weft_mesh` (IPv4 and IPv6
+// connections alike), that the overlay
 // reconciler owns (weft's `inet weft` is rebuilt by every command; this
 // table follows the cluster's nodes, not the store).
 //

@@ -40,6 +40,8 @@ TEST(MeshRules, EveryPeerIsAMarkAndEveryMarkIsRouted) {
                 "add map peers", "add set marks", "add chain prerouting", "add rule prerouting",
                 "add rule prerouting", "add chain postrouting", "add rule postrouting"}));
   const json& cmds = batch["nftables"];
+  // inet: IPv4 and IPv6 connections are marked alike.
+  EXPECT_EQ(cmds[2]["add"]["table"]["family"], "inet");
   const json& map = cmds[3]["add"]["map"];
   EXPECT_EQ(map["type"], json::array({"ifname", "ether_addr"}));
   EXPECT_EQ(map["map"], "mark");

@@ -227,7 +227,15 @@ weft service create web6 --network six --port 80 --vip "$vip6" --backend s1 --he
 wait_rotation web6 1
 [[ $(tcp_send c6 "$vip6" 80 x) == s1 ]] || fail "no answer through IPv6 VIP $vip6"
 weft service rm web6
-ok "IPv6: VIP $vip6 checked and reached"
+# --ipv6: the lowest free address of the IPv6 subnet, without naming it.
+weft service create auto6 --network six --port 80 --ipv6 --backend s1 --health none >/dev/null ||
+  fail "service create --ipv6"
+auto6=$(weft service inspect auto6 | jq -r .vip)
+[[ $auto6 == *:* && $(tcp_send c6 "$auto6" 80 x) == s1 ]] || fail "--ipv6 VIP [$auto6] not IPv6 or not answered"
+weft service rm auto6
+expect_error --rc 3 'is not an IPv6 address' weft service create x --network six --port 80 --ipv6 --vip 10.1.2.3
+expect_error 'has no IPv6 subnet' weft service create x --network front --port 80 --ipv6
+ok "IPv6: VIP $vip6 checked and reached; --ipv6 picks $auto6"
 
 # Bad input: one line, nothing changed.
 before=$(snapshot)

@@ -16,10 +16,12 @@ need etcd etcd-server || exit 0
 need etcdctl etcd-client || exit 0
 need socat socat || exit 0
 
-cluster_up --hosts 3 --etcd 1
+cluster_up --hosts 3 --etcd 1 --ipv6
 for h in h1 h2 h3; do on "$h" weft cluster join --store "$CLUSTER_ETCD" >/dev/null || fail "$h: join"; done
-on h1 weft network create ov --driver overlay --subnet 10.240.0.0/16 >/dev/null || fail "create ov"
+on h1 weft network create ov --driver overlay --subnet 10.240.0.0/16 --subnet fd40::/64 >/dev/null ||
+  fail "create ov"
 client=$CLUSTER_GW  # the outer sandbox, on the underlay: a client outside every overlay
+client6=$CLUSTER_GW6
 
 # serve HOST CONTAINER [PORT]: a backend that answers each connection with
 # its name and the client address it saw: "b1 10.200.0.1".
@@ -37,13 +39,30 @@ through() {
     printf x | timeout 6 socat -t3 -T3 - "TCP4:$1:$2,connect-timeout=2" 2>/dev/null || echo FAILED
   done
 }
+# serve6 HOST CONTAINER PORT and through6 ADDRESS PORT N: the same over IPv6.
+serve6() {
+  on_bg "$1" ip netns exec "$2" socat "TCP6-LISTEN:$3,reuseaddr,fork,ipv6only=1" \
+    SYSTEM:"head -c1 >/dev/null; echo $2 \$SOCAT_PEERADDR"
+  wait_listen "$1" "$2" "$3"
+}
+through6() {
+  local i
+  for i in $(seq "$3"); do
+    printf x | timeout 6 socat -t3 -T3 - "TCP6:[$1]:$2,connect-timeout=2" 2>/dev/null || echo FAILED
+  done
+}
+# canon6 ADDRESS...: each IPv6 address (socat's "[fd00:0200:...]") in its short form.
+canon6() {
+  python3 -c 'import ipaddress, sys; print(" ".join(str(ipaddress.ip_address(a.strip("[]"))) for a in sys.argv[1:]))' "$@"
+}
 # mesh_picture: each node's return path (for a failure's message).
 mesh_picture() {
   local h
   for h in h1 h2 h3; do
     echo "--- $h" >&2
     { on "$h" ip rule show; on "$h" ip route show table all | grep -E 'wvx.* via'
-      on "$h" nft list table ip weft_mesh 2>&1 | grep -E 'elements|ct'
+      on "$h" ip -6 rule show
+      on "$h" nft list table inet weft_mesh 2>&1 | grep -E 'elements|ct'
       on "$h" conntrack -L 2>/dev/null | grep -E 'dport=8080 |src=10.200.0.1 ' | head -5; } >&2 || true
   done
 }
@@ -121,6 +140,39 @@ for _ in 1 2 3 4 5 6; do
   [[ $out == "b"[12]" $c3" ]] || fail "c3 -> VIP: the backend answered [$out], want it to see $c3"
 done
 ok "from c3 on h3: web resolves to the VIP, and the VIP reaches a backend that sees c3's address"
+
+# --- IPv6: a service with an IPv6 VIP, through every node's IPv6 address --------------------------
+
+on h1 weft service create web6 --network ov --ipv6 --port 81 --publish 8086:81 \
+  --health tcp --health-interval 300ms --backend b1 >/dev/null || fail "service create web6 --ipv6"
+on h2 weft service add-backend web6 b2 >/dev/null || fail "add-backend web6 b2"
+vip6=$(ectl get /weft/v1/services/web6 --print-value-only | jq -r .vip)
+[[ $vip6 == fd40::ffff:0:0:* ]] || fail "IPv6 VIP $vip6 is not from ov's IPv6 service block (its last /80)"
+serve6 h1 b1 81
+serve6 h2 b2 81
+for h in h1 h2 h3; do wait_rotation "$h" web6 b1,b2; done
+for h in h1 h2 h3; do
+  out=$(through6 "${CLUSTER_ADDR6[$h]}" 8086 24)
+  if grep -q FAILED <<<"$out"; then
+    mesh_picture
+    fail "through $h over IPv6: connections failed: $(sort <<<"$out" | uniq -c)"
+  fi
+  got=$(awk '{print $1}' <<<"$out" | sort -u | tr '\n' ' ')
+  [[ $got == "b1 b2 " ]] || fail "through $h over IPv6: 24 connections reached [$got], want both backends"
+  # shellcheck disable=SC2046
+  seen=$(canon6 $(awk '{print $2}' <<<"$out" | sort -u))
+  [[ $seen == "$client6" ]] || fail "through $h over IPv6: the backends saw [$seen], want the client's own $client6"
+done
+[[ $(on h3 ip -6 rule show | grep -c fwmark) == 2 ]] || fail "h3 has no IPv6 mesh rule per other node: $(on h3 ip -6 rule show)"
+resolves h3 c3 web6 || fail "c3 (h3) cannot resolve web6"
+[[ $(inside h3 c3 getent ahostsv6 web6 | awk 'NR == 1 {print $1}') == "$vip6" ]] || fail "web6 does not resolve to $vip6 on h3"
+c3v6=$(on h3 weft --json inspect c3 | jq -r '.networks[] | select(.network == "ov") | .ipv6')
+for _ in 1 2 3 4; do
+  out=$(printf x | inside h3 c3 socat -t3 -T3 - "TCP6:[$vip6]:81,connect-timeout=2") || fail "c3 -> [$vip6]:81 failed"
+  [[ $out == "b"[12]" "* && $(canon6 "${out#* }") == "$c3v6" ]] || fail "c3 -> IPv6 VIP: the backend answered [$out], want it to see $c3v6"
+done
+on h2 weft service rm web6 >/dev/null || fail "service rm web6"
+ok "IPv6: web6's VIP $vip6, 8086 through every node's IPv6 address reaches b1 and b2, which see the client's $client6; the VIP and its AAAA name from c3"
 
 # --- a backend that fails its checks leaves every node's rotation ----------------------------------
 
@@ -201,6 +253,8 @@ while on h3 ip link show "wvx$vni" >/dev/null 2>&1; do
 done
 [[ -z $(on h3 ip rule show | grep -v -E 'lookup (local|main|default)') ]] ||
   fail "h3 kept mesh rules: $(on h3 ip rule show)"
-on h3 nft list table ip weft_mesh >/dev/null 2>&1 && fail "h3 kept table ip weft_mesh"
+[[ -z $(on h3 ip -6 rule show | grep -v -E 'lookup (local|main)') ]] ||
+  fail "h3 kept IPv6 mesh rules: $(on h3 ip -6 rule show)"
+on h3 nft list table inet weft_mesh >/dev/null 2>&1 && fail "h3 kept table inet weft_mesh"
 ectl get --prefix --print-value-only /weft/v1/blocks/ov/ | grep -q '"node":"h3"' && fail "h3 kept a block of ov"
 ok "h3, on ov only for the mesh, left it when the service went: no device, rules, table or block left"
