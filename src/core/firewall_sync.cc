@@ -46,15 +46,16 @@ void AddServiceRules(firewall::FirewallModel& m, const std::vector<store::Contai
       if (!taken) r.publish.push_back({p.protocol, p.host_port, p.port});
     }
     r.affinity = s.affinity == "client-ip";
+    // --local: published ports keep to this node's backends; the VIP does not.
+    r.external_local = s.scope == "local";
     const bool v6 = vip->is_v6();
     for (const auto& b : s.backends) {  // sorted by container
       if (!InRotation(s, b)) continue;
       if (!b.address.empty()) {
-        // On another node (a cluster service): reached over the overlay,
-        // except by a "local" service, whose nodes keep to their own.
+        // On another node (a cluster service): reached over the overlay.
         auto address = IpAddress::Parse(b.address);
-        if (s.scope != "local" && address.ok() && address->is_v6() == v6) {
-          r.backends.push_back({b.container, *address});
+        if (address.ok() && address->is_v6() == v6) {
+          r.backends.push_back({b.container, *address, /*remote=*/true});
         }
         continue;
       }
@@ -63,7 +64,7 @@ void AddServiceRules(firewall::FirewallModel& m, const std::vector<store::Contai
       for (const auto& e : c->second->endpoints) {
         if (e.network != s.network) continue;
         auto address = IpAddress::Parse(v6 ? e.ipv6 : e.ipv4);
-        if (address.ok()) r.backends.push_back({b.container, *address});
+        if (address.ok()) r.backends.push_back({b.container, *address, /*remote=*/false});
       }
     }
     m.services.push_back(std::move(r));

@@ -40,8 +40,9 @@ struct PortRule {
 // One backend of a service, in rotation (the caller leaves out the ones its
 // health checks took out).
 struct ServiceBackend {
-  std::string name;   // its container; names its chain, appears in comments
-  IpAddress address;  // same family as the service's VIP
+  std::string name;     // its container; names its chain, appears in comments
+  IpAddress address;    // same family as the service's VIP
+  bool remote = false;  // on another node (a cluster service's), reached over the overlay
   bool operator==(const ServiceBackend&) const = default;
 };
 
@@ -74,6 +75,10 @@ struct ServiceRules {
   bool affinity = false;
   uint32_t affinity_timeout = 10800;
   std::vector<ServiceBackend> backends;  // sorted by name; empty: rejected at once
+  // Published ports reach only this node's backends (--local, kube-proxy's
+  // externalTrafficPolicy: Local): refused when it has none. The VIP
+  // reaches every backend.
+  bool external_local = false;
   bool operator==(const ServiceRules&) const = default;
 };
 

@@ -119,17 +119,21 @@ Result<ServiceTable> BuildServiceTable(const FirewallModel& model) {
                                " listed twice");
       }
     }
-    // The chain of each port with backends; what reaches it.
-    std::map<std::pair<std::string, uint16_t>, std::string> svc_chain;
+    // The chain of each port with backends; what reaches it. With
+    // external_local, published ports have a chain of their own over this
+    // node's backends ("" when it has none).
+    std::map<std::pair<std::string, uint16_t>, std::string> svc_chain, ext_chain;
+    std::vector<size_t> all, local;
+    for (size_t i = 0; i < s.backends.size(); ++i) {
+      all.push_back(i);
+      if (!s.backends[i].remote) local.push_back(i);
+    }
     for (const auto& p : s.ports) {
       if (s.backends.empty()) continue;
       const std::string tag = s.name + "-" + ServicePortText(p.protocol, p.port);
       const std::string chain = "svc-" + tag;
       svc_chain[{p.protocol, p.port}] = chain;
-      std::vector<json> rules;
-      json vmap = json::array();
-      for (size_t i = 0; i < s.backends.size(); ++i) {
-        const ServiceBackend& b = s.backends[i];
+      for (const ServiceBackend& b : s.backends) {
         const std::string ep = "ep-" + tag + "-" + b.name;
         const std::string aff = "aff-" + tag + "-" + b.name;
         for (const std::string* n : {&chain, &ep, &aff}) {
@@ -154,10 +158,6 @@ Result<ServiceTable> BuildServiceTable(const FirewallModel& model) {
                                        {{"op", "update"},
                                         {"elem", PayloadExpr(nfproto, "saddr")},
                                         {"set", SetRef(aff)}}}}})}});
-          rules.push_back(
-              {{"comment", "weft service " + s.name + ": clients stuck to " + b.name},
-               {"expr", json::array({MatchStmt("==", PayloadExpr(nfproto, "saddr"), SetRef(aff)),
-                                     GotoStmt(ep)})}});
         }
         ep_rules.push_back(
             {{"comment", "weft service " + s.name + ": backend " + b.name},
@@ -167,21 +167,47 @@ Result<ServiceTable> BuildServiceTable(const FirewallModel& model) {
                    {{"dnat",
                      {{"family", nfproto}, {"addr", b.address.ToString()}, {"port", p.port}}}}})}});
         t.chains[ep] = std::move(ep_rules);
-        vmap.push_back(json::array({static_cast<int>(i), GotoStmt(ep)}));
       }
-      rules.push_back(
-          {{"comment", "weft service " + s.name + ": one of " + std::to_string(s.backends.size()) +
-                           " backends"},
-           {"expr",
-            json::array(
-                {{{"vmap",
-                   {{"key",
-                     {{"numgen", {{"mode", "random"}, {"mod", s.backends.size()}, {"offset", 0}}}}},
-                    {"data", {{"set", vmap}}}}}}})}});
-      if (!chain_names.insert(chain).second) {
-        return InvalidArgument(what + ": chain name " + chain + " is taken twice");
+      // A chain that picks one of `which` backends (affinity first).
+      auto choose = [&](const std::string& name, const std::vector<size_t>& which,
+                        const std::string& whose) -> Status {
+        std::vector<json> rules;
+        json vmap = json::array();
+        for (size_t k = 0; k < which.size(); ++k) {
+          const ServiceBackend& b = s.backends[which[k]];
+          const std::string ep = "ep-" + tag + "-" + b.name;
+          if (s.affinity) {
+            rules.push_back({{"comment", "weft service " + s.name + ": clients stuck to " + b.name},
+                             {"expr", json::array({MatchStmt("==", PayloadExpr(nfproto, "saddr"),
+                                                             SetRef("aff-" + tag + "-" + b.name)),
+                                                   GotoStmt(ep)})}});
+          }
+          vmap.push_back(json::array({static_cast<int>(k), GotoStmt(ep)}));
+        }
+        rules.push_back(
+            {{"comment", "weft service " + s.name + ": one of " + std::to_string(which.size()) +
+                             whose + " backends"},
+             {"expr",
+              json::array(
+                  {{{"vmap",
+                     {{"key",
+                       {{"numgen", {{"mode", "random"}, {"mod", which.size()}, {"offset", 0}}}}},
+                      {"data", {{"set", vmap}}}}}}})}});
+        if (name.size() > kMaxObjectName) {
+          return InvalidArgument(what + ": object name " + name + " is too long");
+        }
+        if (!chain_names.insert(name).second) {
+          return InvalidArgument(what + ": chain name " + name + " is taken twice");
+        }
+        t.chains[name] = std::move(rules);
+        return Status::Ok();
+      };
+      WEFT_RETURN_IF_ERROR(choose(chain, all, ""));
+      if (s.external_local && local.size() != all.size()) {
+        const std::string ext = "ext-" + tag;
+        ext_chain[{p.protocol, p.port}] = local.empty() ? "" : ext;
+        if (!local.empty()) WEFT_RETURN_IF_ERROR(choose(ext, local, " local"));
       }
-      t.chains[chain] = std::move(rules);
       const std::string vip = s.vip.ToString();
       t.elems["services" + fam].push_back(
           json::array({ConcatExpr({bridge, vip, p.protocol, p.port}), GotoStmt(chain)}));
@@ -203,10 +229,14 @@ Result<ServiceTable> BuildServiceTable(const FirewallModel& model) {
       }
       json key = ConcatExpr({pub.protocol, pub.host_port});
       auto chain = svc_chain.find({pub.protocol, pub.port});
-      if (chain == svc_chain.end() || net->second->internal) {
+      std::string target = chain == svc_chain.end() ? "" : chain->second;
+      if (auto ext = ext_chain.find({pub.protocol, pub.port}); ext != ext_chain.end()) {
+        target = ext->second;  // this node's backends only ("": none here)
+      }
+      if (target.empty() || net->second->internal) {
         t.elems["service_idle"].push_back(std::move(key));  // refused at once
       } else {
-        t.elems["service_ports"].push_back(json::array({std::move(key), GotoStmt(chain->second)}));
+        t.elems["service_ports"].push_back(json::array({std::move(key), GotoStmt(target)}));
       }
     }
   }

@@ -97,6 +97,38 @@ TEST(ServiceRulesTest, AffinityRemembersTheClientPerBackend) {
   EXPECT_EQ(t->chains["ep-web-tcp-80-b1"][0]["expr"][0]["set"]["op"], "update");
 }
 
+// --local (external_local): the VIP picks among every backend, published
+// ports among this node's only, and are refused at once when it has none.
+TEST(ServiceRulesTest, LocalPublishedPortsKeepToThisNodesBackends) {
+  FirewallModel m = WithServices(3);
+  m.services[0].external_local = true;
+  m.services[0].backends[0].remote = true;
+  m.services[0].backends[2].remote = true;
+  auto t = BuildServiceTable(m);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->chains["svc-web-tcp-80"].back()["expr"][0]["vmap"]["key"]["numgen"]["mod"], 3);
+  ASSERT_TRUE(t->chains.count("ext-web-tcp-80"));
+  const json pick = t->chains["ext-web-tcp-80"].back()["expr"][0]["vmap"];
+  EXPECT_EQ(pick["key"]["numgen"]["mod"], 1);
+  EXPECT_EQ(pick["data"]["set"][0][1], json::parse(R"({"goto": {"target": "ep-web-tcp-80-b1"}})"));
+  EXPECT_EQ(t->elems["service_ports"][0][1],
+            json::parse(R"({"goto": {"target": "ext-web-tcp-80"}})"));
+
+  m.services[0].backends[1].remote = true;  // none on this node
+  t = BuildServiceTable(m);
+  ASSERT_TRUE(t.ok());
+  EXPECT_FALSE(t->chains.count("ext-web-tcp-80"));
+  EXPECT_TRUE(t->chains.count("svc-web-tcp-80"));  // the VIP still answers
+  EXPECT_EQ(t->elems["service_idle"], json::parse(R"([{"concat": ["tcp", 8080]}])"));
+  EXPECT_TRUE(t->elems["service_ports"].empty());
+
+  m.services[0].external_local = false;  // not --local: remote backends take published ports too
+  t = BuildServiceTable(m);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->elems["service_ports"][0][1],
+            json::parse(R"({"goto": {"target": "svc-web-tcp-80"}})"));
+}
+
 TEST(ServiceRulesTest, BaseChainsDoNotGrowWithServicesOrBackends) {
   auto small = BuildRuleset(WithServices(1));
   FirewallModel big = WithServices(50);

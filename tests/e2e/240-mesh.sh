@@ -196,7 +196,11 @@ for h in h1 h2 h3; do wait_rotation "$h" loc b1,b2; done
 [[ $(through "${CLUSTER_ADDR[h1]}" 8081 8 | awk '{print $1}' | sort -u) == b1 ]] || fail "--local through h1 left h1"
 [[ $(through "${CLUSTER_ADDR[h2]}" 8081 8 | awk '{print $1}' | sort -u) == b2 ]] || fail "--local through h2 left h2"
 [[ $(through "${CLUSTER_ADDR[h3]}" 8081 2 | sort -u) == FAILED ]] || fail "--local through h3 (no backend there) was answered"
-ok "--local: through h1 only b1, through h2 only b2, h3 (none) refuses"
+# The VIP is the cluster's: c3 on h3 (no backend there) reaches both.
+locvip=$(ectl get /weft/v1/services/loc --print-value-only | jq -r .vip)
+got=$(for _ in $(seq 12); do printf x | inside h3 c3 socat -t3 -T3 - "TCP4:$locvip:80,connect-timeout=2" | awk '{print $1}'; done | sort -u | tr '\n' ' ')
+[[ $got == "b1 b2 " ]] || fail "--local: c3 on h3 reached [$got] through the VIP $locvip, want both backends"
+ok "--local: through h1 only b1, through h2 only b2, h3 (none) refuses; the VIP $locvip reaches both from h3"
 
 # --- a node whose container already publishes the mesh's port ------------------------------
 
