@@ -342,7 +342,8 @@ void AfterOverlayCommand(Context& ctx, const OverlayRows& before) {
 }
 
 Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::ClusterConfig& config,
-                                        const etcd::Client& client, const std::string& state_dir) {
+                                        const etcd::Client& client, const std::string& state_dir,
+                                        const std::vector<store::Service>* service_records) {
   OverlayReport report;
   std::vector<store::Network> rows;
   std::vector<store::Container> containers;
@@ -525,7 +526,9 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
 
   // Services of the overlay networks present here.
   if (!rows.empty()) {
-    auto records = cluster::ListServices(client);
+    auto records = service_records != nullptr
+                       ? Result<std::vector<store::Service>>(*service_records)
+                       : cluster::ListServices(client);
     if (records.ok()) {
       auto synced = SyncClusterServices(store, config, *records, published.endpoints);
       if (synced.ok()) {

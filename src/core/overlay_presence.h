@@ -131,8 +131,10 @@ struct OverlayReport {
 // `state_dir` is the node's: while a command applies a plan there
 // (CommandApplying), this node's records that the store lacks are left for a
 // later pass, since that command may have published one whose row it has not
-// committed yet.
-Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::ClusterConfig& config,
-                                        const etcd::Client& client, const std::string& state_dir);
+// committed yet. `service_records`: the cluster's services when the caller
+// has just read them (weftd's tick, for KeepMeshPresence too), else read here.
+Result<OverlayReport> ReconcileOverlays(
+    store::Store& store, const cluster::ClusterConfig& config, const etcd::Client& client,
+    const std::string& state_dir, const std::vector<store::Service>* service_records = nullptr);
 
 }  // namespace weft::core

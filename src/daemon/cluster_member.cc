@@ -121,8 +121,10 @@ Status ClusterMember::RenewBlockLease(std::chrono::steady_clock::time_point now)
 
 void ClusterMember::Reconcile() {
   // The mesh first: a node with no container anywhere still takes its
-  // share of a service's ingress (and gets a store for it).
-  if (auto records = cluster::ListServices(*client_); records.ok()) {
+  // share of a service's ingress (and gets a store for it). The records are
+  // read once per tick, for this and for the reconcile's service sync.
+  auto records = cluster::ListServices(*client_);
+  if (records.ok()) {
     core::Paths paths;
     paths.state_dir = state_dir_;
     paths.netns_dir = netns_dir_;
@@ -138,7 +140,8 @@ void ClusterMember::Reconcile() {
     state_.overlay_error = s.message();
     return;
   }
-  auto r = core::ReconcileOverlays(*store_, *config_, *client_, state_dir_);
+  auto r = core::ReconcileOverlays(*store_, *config_, *client_, state_dir_,
+                                   records.ok() ? &*records : nullptr);
   if (!r.ok()) {
     state_.overlay_error = r.status().message();
     return;
