@@ -1,5 +1,7 @@
 #include "base/ip.h"
 
+#include <optional>
+
 #ifndef ASIO_STANDALONE
 #define ASIO_STANDALONE
 #endif
@@ -186,6 +188,30 @@ bool IpPrefix::Contains(const IpAddress& a) const {
 bool IpPrefix::Overlaps(const IpPrefix& other) const {
   if (other.family() != family()) return false;
   return length_ <= other.length_ ? Contains(other.address_) : other.Contains(address_);
+}
+
+namespace {
+
+// The address of "ADDR/LEN" or "ADDR".
+std::optional<IpAddress> AddressPart(std::string_view text) {
+  if (text.find('/') != std::string_view::npos) {
+    auto p = IpPrefix::ParseInterface(text);
+    return p.ok() ? std::optional(p->address()) : std::nullopt;
+  }
+  auto a = IpAddress::Parse(text);
+  return a.ok() ? std::optional(*a) : std::nullopt;
+}
+
+}  // namespace
+
+int FamilyOfText(std::string_view text) {
+  auto a = AddressPart(text);
+  return a ? a->family() : 0;
+}
+
+std::string AddressOfText(std::string_view text) {
+  auto a = AddressPart(text);
+  return a ? a->ToString() : "";
 }
 
 }  // namespace weft

@@ -134,6 +134,16 @@ class IpPrefix {
   int length_ = 0;
 };
 
+// The family of an address or prefix kept as text (the store's records,
+// the kernel's listings): "10.0.0.1", "fd00::5", "10.0.0.0/24",
+// "fd00::2/64". AF_INET or AF_INET6, parsed rather than guessed from its
+// characters; 0 when the text is neither.
+int FamilyOfText(std::string_view text);
+
+// The address of "10.0.0.2/24" or "10.0.0.2", in its canonical text; ""
+// when the text is neither.
+std::string AddressOfText(std::string_view text);
+
 }  // namespace weft
 
 template <>

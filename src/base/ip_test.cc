@@ -271,5 +271,21 @@ TEST(IpPrefixTest, OrdersAndHashes) {
   EXPECT_NE(*IpPrefix::ParseInterface("10.0.0.2/24"), *IpPrefix::Parse("10.0.0.0/24"));
 }
 
+// Stored text's family and address, parsed: no guessing from ':' or '/'.
+TEST(IpText, FamilyAndAddressOfStoredText) {
+  EXPECT_EQ(FamilyOfText("10.0.0.1"), AF_INET);
+  EXPECT_EQ(FamilyOfText("10.0.0.2/24"), AF_INET);
+  EXPECT_EQ(FamilyOfText("fd00::5"), AF_INET6);
+  EXPECT_EQ(FamilyOfText("fd00::2/64"), AF_INET6);
+  EXPECT_EQ(FamilyOfText("::ffff:10.0.0.1"), AF_INET6);
+  EXPECT_EQ(FamilyOfText(""), 0);
+  EXPECT_EQ(FamilyOfText("host:8080"), 0);
+  EXPECT_EQ(FamilyOfText("10.0.0.1/"), 0);
+  EXPECT_EQ(AddressOfText("10.0.0.2/24"), "10.0.0.2");
+  EXPECT_EQ(AddressOfText("fd00:0::2/64"), "fd00::2");
+  EXPECT_EQ(AddressOfText("10.0.0.3"), "10.0.0.3");
+  EXPECT_EQ(AddressOfText("eth0"), "");
+}
+
 }  // namespace
 }  // namespace weft

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/ip.h"
 #include "cli/command.h"
 #include "cli/demo_probe.h"
 #include "core/ns_view.h"
@@ -236,7 +237,7 @@ class Demo {
     WEFT_ASSIGN_OR_RETURN(auto v, View(name));
     for (const auto& i : v.interfaces) {
       if (i.name == "eth0" && !i.addresses.empty()) {
-        return i.addresses[0].substr(0, i.addresses[0].find('/'));
+        return AddressOfText(i.addresses[0]);
       }
     }
     return NotFound(name + " has no address on eth0");

@@ -1,5 +1,6 @@
 #include "cni/result.h"
 
+#include "base/ip.h"
 #include "cni/version.h"
 
 namespace weft::cni {
@@ -24,8 +25,7 @@ json BuildResult(const std::string& version, const Attachment& a, const json& pr
         if (!ip.is_object()) continue;
         if (ip_version && !ip.contains("version") && ip.contains("address") &&
             ip["address"].is_string()) {
-          ip["version"] =
-              ip["address"].get<std::string>().find(':') == std::string::npos ? "4" : "6";
+          ip["version"] = FamilyOfText(ip["address"].get<std::string>()) == AF_INET6 ? "6" : "4";
         }
         if (!ip_version) ip.erase("version");
       }
@@ -44,7 +44,7 @@ json BuildResult(const std::string& version, const Attachment& a, const json& pr
   }
   for (const auto& ip : a.ips) {
     json o = json::object();
-    if (ip_version) o["version"] = ip.address.find(':') == std::string::npos ? "4" : "6";
+    if (ip_version) o["version"] = FamilyOfText(ip.address) == AF_INET6 ? "6" : "4";
     if (ip.interface >= 0) o["interface"] = ip.interface + offset;
     o["address"] = ip.address;
     if (!ip.gateway.empty()) o["gateway"] = ip.gateway;

@@ -116,7 +116,7 @@ RemoteBackends RemoteBackendsOf(const std::vector<store::Service>& services,
       b.container = e.container;
       b.node = e.node;
       b.health = health;
-      b.address = s->vip.find(':') != std::string::npos ? e.ipv6 : e.ipv4;
+      b.address = FamilyOfText(s->vip) == AF_INET6 ? e.ipv6 : e.ipv4;
       if (!b.address.empty()) out[name].push_back(std::move(b));
     }
   }

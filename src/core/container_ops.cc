@@ -214,8 +214,8 @@ bool Wildcard(const std::string& ip) { return ip.empty() || ip == "0.0.0.0" || i
 bool Collide(const store::PortMapping& a, const store::PortMapping& b) {
   if (a.protocol != b.protocol || a.host_port != b.host_port) return false;
   if (a.host_ip.empty() || b.host_ip.empty() || a.host_ip == b.host_ip) return true;
-  bool a6 = a.host_ip.find(':') != std::string::npos;
-  bool b6 = b.host_ip.find(':') != std::string::npos;
+  const bool a6 = FamilyOfText(a.host_ip) == AF_INET6;
+  const bool b6 = FamilyOfText(b.host_ip) == AF_INET6;
   return a6 == b6 && (Wildcard(a.host_ip) || Wildcard(b.host_ip));
 }
 
@@ -233,9 +233,7 @@ Status CheckPorts(engine::HostView& host, const Snapshot& snap, const store::Con
   std::set<std::string> host_addrs;
   WEFT_ASSIGN_OR_RETURN(auto addrs, host.Addresses());
   for (const auto& a : addrs) {
-    if (auto ip = ipam::IpAddress::Parse(a.cidr.substr(0, a.cidr.find('/'))); ip.ok()) {
-      host_addrs.insert(ip->ToString());
-    }
+    if (std::string ip = AddressOfText(a.cidr); !ip.empty()) host_addrs.insert(ip);
   }
   for (size_t i = 0; i < c.ports.size(); ++i) {
     const auto& p = c.ports[i];
@@ -243,7 +241,7 @@ Status CheckPorts(engine::HostView& host, const Snapshot& snap, const store::Con
     if (!Wildcard(p.host_ip) && !host_addrs.count(p.host_ip)) {
       return InvalidArgument("cannot publish " + text + ": the host has no address " + p.host_ip);
     }
-    bool v6 = p.host_ip.find(':') != std::string::npos;
+    const bool v6 = FamilyOfText(p.host_ip) == AF_INET6;
     bool served = false;
     for (const auto& e : c.endpoints) {
       const store::Network* net = snap.FindNetwork(e.network);

@@ -100,11 +100,11 @@ Result<Occupied> ReadOccupied(const Snapshot& snap, engine::HostView& host) {
   }
   WEFT_ASSIGN_OR_RETURN(auto addrs, host.Addresses());
   for (const auto& a : addrs) {
-    size_t slash = a.cidr.find('/');
-    auto ip = ipam::IpAddress::Parse(a.cidr.substr(0, slash));
-    if (!ip.ok()) continue;
-    int len = slash == std::string::npos ? ip->bit_length() : std::atoi(a.cidr.c_str() + slash + 1);
-    auto p = ipam::Prefix::FromAddressAndLength(*ip, len);
+    auto iface = IpPrefix::ParseInterface(a.cidr);
+    auto bare = IpAddress::Parse(a.cidr);  // a listing without a length: a host address
+    if (!iface.ok() && !bare.ok()) continue;
+    auto p = iface.ok() ? ipam::Prefix::FromAddressAndLength(iface->address(), iface->length())
+                        : Result<ipam::Prefix>(IpPrefix::Host(*bare));
     if (!p.ok() || (!p->is_v4() && p->ToString().rfind("fe80:", 0) == 0)) continue;
     // Loopback (127.0.0.0/8, ::1) is no conflict for a bridge subnet either,
     // but a user asking for 127.x should hear about it: keep it.

@@ -297,7 +297,7 @@ bool InRotation(const store::Service& service, const store::Backend& backend) {
 std::string BackendAddress(const store::Service& service,
                            const std::vector<store::Container>& containers,
                            const std::string& container) {
-  const bool v6 = service.vip.find(':') != std::string::npos;
+  const bool v6 = FamilyOfText(service.vip) == AF_INET6;
   for (const auto& c : containers) {
     if (c.name != container) continue;
     for (const auto& e : c.endpoints) {

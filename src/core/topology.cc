@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "base/ip.h"
 #include "core/network_ops.h"
 #include "core/service_ops.h"
 #include "core/snapshot.h"
@@ -241,7 +242,7 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
     auto bridge = by_name.find(bridge_of[s.network]);
     if (bridge != by_name.end()) {
       for (const auto& a : AddressesOf(addrs, bridge->second.index)) {
-        ts.vip_present |= a.substr(0, a.find('/')) == s.vip;
+        ts.vip_present |= AddressOfText(a) == s.vip;
       }
       if (!ts.vip_present) {
         ts.problems.push_back("VIP " + s.vip + " is missing from bridge " + bridge->first);

@@ -10,6 +10,7 @@
 #include <set>
 #include <vector>
 
+#include "base/ip.h"
 #include "core/interrupt_guard.h"
 #include "core/snapshot.h"
 #include "core/trace_probe.h"
@@ -28,7 +29,7 @@ bool IsAddress(const std::string& s) {
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
-bool IsV6(const std::string& s) { return s.find(':') != std::string::npos; }
+bool IsV6(const std::string& s) { return FamilyOfText(s) == AF_INET6; }
 
 struct TracePoint {
   enum Kind { kHost, kContainer, kOutside } kind = kHost;

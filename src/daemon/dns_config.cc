@@ -78,7 +78,7 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
       ep.container = s.name;
       ep.network = s.network;
       ep.names.push_back(s.name);
-      (address.find(':') != std::string::npos ? ep.ipv6 : ep.ipv4) = address;
+      (FamilyOfText(address) == AF_INET6 ? ep.ipv6 : ep.ipv4) = address;
       out.endpoints.push_back(std::move(ep));
     };
     if (!s.dns_rr) {

@@ -10,6 +10,7 @@
 #include <future>
 #include <sstream>
 
+#include "base/ip.h"
 #include "core/cluster_services.h"
 #include "store/open.h"
 
@@ -18,7 +19,7 @@ namespace {
 
 // "10.89.0.1:53", "[fd00::1]:53".
 std::string HostPort(const std::string& ip, uint16_t port) {
-  bool v6 = ip.find(':') != std::string::npos;
+  const bool v6 = FamilyOfText(ip) == AF_INET6;
   return (v6 ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
 }
 

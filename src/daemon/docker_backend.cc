@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/ip.h"
 #include "core/container_ops.h"
 #include "core/network_ops.h"
 #include "core/operation.h"
@@ -146,7 +147,7 @@ Result<JoinReply> CoreBackend::Join(const std::string& endpoint_id, const std::s
       reply.disable_gateway_service = n.internal;
       if (n.internal) break;
       for (const auto& sn : n.subnets) {
-        const bool v6 = sn.cidr.find(':') != std::string::npos;
+        const bool v6 = FamilyOfText(sn.cidr) == AF_INET6;
         if (!v6 && !ep.ipv4.empty()) reply.gateway = sn.gateway;
         if (v6 && !ep.ipv6.empty()) reply.gateway6 = sn.gateway;
       }

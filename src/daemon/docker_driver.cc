@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/ip.h"
+
 namespace weft::daemon::docker {
 namespace {
 
@@ -120,7 +122,7 @@ Json OperInfo(const Endpoint& e) {
   Json ports = Json::array();
   for (const auto& p : e.ports) {
     const int proto = p.protocol == "tcp" ? 6 : p.protocol == "udp" ? 17 : 132;
-    const bool v6 = p.host_ip.find(':') != std::string::npos;
+    const bool v6 = FamilyOfText(p.host_ip) == AF_INET6;
     ports.push_back({{"Proto", proto},
                      {"IP", v6 ? e.address6 : e.address},
                      {"Port", p.container_port},

@@ -68,10 +68,10 @@ std::string BridgeExplain(const store::Network& net, const std::string& mac) {
   e += fmt::format("ip link set {} alias \"weft network {}\"\n", net.bridge, net.name);
   if (net.ipv6) e += fmt::format("sysctl -qw net.ipv6.conf.{}.accept_dad=0\n", net.bridge);
   for (const auto& sn : net.subnets) {
-    if (sn.gateway.empty()) continue;
-    bool v6 = sn.gateway.find(':') != std::string::npos;
-    e += fmt::format("ip addr add {}{} dev {}{}\n", sn.gateway, sn.cidr.substr(sn.cidr.find('/')),
-                     net.bridge, v6 ? " nodad" : "");
+    auto subnet = IpPrefix::Parse(sn.cidr);
+    if (sn.gateway.empty() || !subnet.ok()) continue;
+    e += fmt::format("ip addr add {}/{} dev {}{}\n", sn.gateway, subnet->length(), net.bridge,
+                     subnet->is_v4() ? "" : " nodad");
   }
   e += "ip link set " + net.bridge + " up\n";
   e += "sysctl -w net.ipv4.conf." + net.bridge + ".route_localnet=1";
@@ -208,8 +208,10 @@ Attachment AttachmentFor(const store::Container& c, const store::Network& net,
   a.handoff = ep.handoff;
   a.tag = "weft container " + c.name + " network " + net.name;
   for (const auto& sn : net.subnets) {
-    std::string len = sn.cidr.substr(sn.cidr.find('/'));
-    bool v6 = sn.cidr.find(':') != std::string::npos;
+    auto subnet = IpPrefix::Parse(sn.cidr);
+    if (!subnet.ok()) continue;
+    const std::string len = "/" + std::to_string(subnet->length());
+    const bool v6 = !subnet->is_v4();
     if (!v6 && !ep.ipv4.empty()) {
       a.ipv4_cidr = ep.ipv4 + len;
       a.gateway4 = sn.gateway;
@@ -288,7 +290,8 @@ const netlink::LinkInfo* FindLink(const std::vector<netlink::LinkInfo>& links,
 }
 
 std::string WithLength(const std::string& address, const std::string& cidr) {
-  return address + cidr.substr(cidr.find('/'));
+  auto subnet = IpPrefix::Parse(cidr);
+  return subnet.ok() ? address + "/" + std::to_string(subnet->length()) : address;
 }
 
 class Bridge final : public NetworkDriver {

@@ -1,11 +1,13 @@
 #include "store/rules.h"
 
+#include "base/ip.h"
+
 namespace weft::store {
 
 bool HostIpsOverlap(std::string_view a, std::string_view b) {
   if (a == b || a.empty() || b.empty()) return true;
-  bool a6 = a.find(':') != std::string_view::npos;
-  bool b6 = b.find(':') != std::string_view::npos;
+  const bool a6 = FamilyOfText(a) == AF_INET6;
+  const bool b6 = FamilyOfText(b) == AF_INET6;
   if (a6 != b6) return false;
   std::string_view any = a6 ? "::" : "0.0.0.0";
   return a == any || b == any;

@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "base/ip.h"
+
 namespace weft::viz {
 namespace {
 
@@ -30,7 +32,7 @@ std::string WithProblems(std::string label, const std::vector<std::string>& prob
 
 std::string PortLabel(const core::TopoPort& p) {
   std::string ip = p.host_ip.empty() ? "*" : p.host_ip;
-  if (ip.find(':') != std::string::npos) ip = "[" + ip + "]";
+  if (FamilyOfText(ip) == AF_INET6) ip = "[" + ip + "]";
   return p.protocol + " " + ip + ":" + std::to_string(p.host_port) + " \u2192 " +
          std::to_string(p.container_port);
 }
