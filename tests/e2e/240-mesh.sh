@@ -23,32 +23,23 @@ on h1 weft network create ov --driver overlay --subnet 10.240.0.0/16 --subnet fd
 client=$CLUSTER_GW  # the outer sandbox, on the underlay: a client outside every overlay
 client6=$CLUSTER_GW6
 
-# serve HOST CONTAINER [PORT]: a backend that answers each connection with
-# its name and the client address it saw: "b1 10.200.0.1".
+# serve HOST CONTAINER [PORT [6]]: a backend that answers each connection
+# with its name and the client address it saw: "b1 10.200.0.1" (with 6:
+# over IPv6 only, "b1 [fd00:0200:...]").
 serve() {
-  local h=$1 c=$2 port=${3:-80}
-  on_bg "$h" ip netns exec "$c" socat "TCP4-LISTEN:$port,reuseaddr,fork" \
-    SYSTEM:"head -c1 >/dev/null; echo $c \$SOCAT_PEERADDR"
+  local h=$1 c=$2 port=${3:-80} listen="TCP4-LISTEN:${3:-80},reuseaddr,fork"
+  [[ ${4:-} == 6 ]] && listen="TCP6-LISTEN:$port,reuseaddr,fork,ipv6only=1"
+  on_bg "$h" ip netns exec "$c" socat "$listen" SYSTEM:"head -c1 >/dev/null; echo $c \$SOCAT_PEERADDR"
   wait_listen "$h" "$c" "$port"
 }
-# through ADDRESS PORT N: N connections from the outer sandbox; what each
-# backend said, one per line ("FAILED" for a connection that failed).
+# through ADDRESS PORT N [6]: N connections from the outer sandbox (with 6:
+# over IPv6); what each backend said, one per line ("FAILED" for a
+# connection that failed).
 through() {
-  local i
+  local i to="TCP4:$1:$2"
+  [[ ${4:-} == 6 ]] && to="TCP6:[$1]:$2"
   for i in $(seq "$3"); do
-    printf x | timeout 6 socat -t3 -T3 - "TCP4:$1:$2,connect-timeout=2" 2>/dev/null || echo FAILED
-  done
-}
-# serve6 HOST CONTAINER PORT and through6 ADDRESS PORT N: the same over IPv6.
-serve6() {
-  on_bg "$1" ip netns exec "$2" socat "TCP6-LISTEN:$3,reuseaddr,fork,ipv6only=1" \
-    SYSTEM:"head -c1 >/dev/null; echo $2 \$SOCAT_PEERADDR"
-  wait_listen "$1" "$2" "$3"
-}
-through6() {
-  local i
-  for i in $(seq "$3"); do
-    printf x | timeout 6 socat -t3 -T3 - "TCP6:[$1]:$2,connect-timeout=2" 2>/dev/null || echo FAILED
+    printf x | timeout 6 socat -t3 -T3 - "$to,connect-timeout=2" 2>/dev/null || echo FAILED
   done
 }
 # canon6 ADDRESS...: each IPv6 address (socat's "[fd00:0200:...]") in its short form.
@@ -148,11 +139,11 @@ on h1 weft service create web6 --network ov --ipv6 --port 81 --publish 8086:81 \
 on h2 weft service add-backend web6 b2 >/dev/null || fail "add-backend web6 b2"
 vip6=$(ectl get /weft/v1/services/web6 --print-value-only | jq -r .vip)
 [[ $vip6 == fd40::ffff:0:0:* ]] || fail "IPv6 VIP $vip6 is not from ov's IPv6 service block (its last /80)"
-serve6 h1 b1 81
-serve6 h2 b2 81
+serve h1 b1 81 6
+serve h2 b2 81 6
 for h in h1 h2 h3; do wait_rotation "$h" web6 b1,b2; done
 for h in h1 h2 h3; do
-  out=$(through6 "${CLUSTER_ADDR6[$h]}" 8086 24)
+  out=$(through "${CLUSTER_ADDR6[$h]}" 8086 24 6)
   if grep -q FAILED <<<"$out"; then
     mesh_picture
     fail "through $h over IPv6: connections failed: $(sort <<<"$out" | uniq -c)"
