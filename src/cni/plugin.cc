@@ -139,7 +139,7 @@ Result<core::ContainerSpec> AddSpec(const core::Snapshot& snap, const Env& env, 
   spec.ifname = env.ifname;
   // A MAC chosen here (not by the kernel) is recorded, so gc re-creates the
   // interface as it was.
-  spec.mac = cfg.mac.empty() ? drivers::RandomMac() : cfg.mac;
+  spec.mac = cfg.mac;  // none: the planner derives it from the IPv4 address
   if (const store::Network* net = snap.FindNetwork(cfg.network)) {
     if (auto e = CheckSubnets(cfg, *net)) {
       refused = *e;

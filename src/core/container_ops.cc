@@ -1,5 +1,6 @@
 #include "core/container_ops.h"
 
+#include <fmt/format.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -111,6 +112,21 @@ std::string NextIfname(const store::Container& c) {
   }
 }
 
+// The MAC of an endpoint with IPv4 address `ipv4` when none is asked for:
+// 02:57 and the address's four bytes (Docker's bridge does the same with
+// 02:42). An address handed out again right after its container went then
+// comes with the same MAC, so the neighbour entries the bridge, the host and
+// the other containers still hold for it stay right; with a new random MAC
+// they point at the gone container until they expire (seconds; a gratuitous
+// ARP is ignored while an entry is younger than its locktime). "" (the
+// kernel's choice) without IPv4.
+std::string MacForIpv4(const std::string& ipv4) {
+  auto ip = IpAddress::Parse(ipv4);
+  if (!ip.ok() || !ip->is_v4()) return "";
+  const auto& b = ip->bytes();
+  return fmt::format("02:57:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3]);
+}
+
 // Adds the endpoint's attach steps and returns the endpoint.
 // `snap` is the store as planned so far (a network made in the same plan
 // included).
@@ -140,6 +156,7 @@ Result<store::Endpoint> PlanEndpoint(engine::Plan& plan, const PlanInput& in, co
   }
   // A network created in this same plan has no addresses in use.
   WEFT_RETURN_IF_ERROR(AllocateAddresses(net, snap.UsedAddresses(net.name), ip, ip6, &ep));
+  if (ep.mac.empty() && !ep.handoff) ep.mac = MacForIpv4(ep.ipv4);
   driver->PlanAttach(plan, in.session, c, net, ep, default_route);
   return ep;
 }

@@ -17,7 +17,7 @@ plan_c1=$(weft create c1 --network lab --dry-run)
 plan_c2=$(weft create c2 --network lab --ip 10.89.0.3 --dry-run)
 [[ $(snapshot) == "$before" ]] || fail "create --dry-run changed something"
 grep -q '^ip netns add c1$' <<<"$plan_c1" || fail "plan lacks netns: $plan_c1"
-grep -q 'type veth peer name eth0 netns c1' <<<"$plan_c1" || fail "plan lacks veth"
+grep -Eq 'type veth peer name eth0 address 02:57:0a:59:00:[0-9a-f]{2} netns c1' <<<"$plan_c1" || fail "plan lacks veth (with the MAC from its address): $plan_c1"
 grep -q 'route add default via 10.89.0.1' <<<"$plan_c1" || fail "plan lacks default route"
 weft create c9 --network lab >/dev/null
 before=$(snapshot)

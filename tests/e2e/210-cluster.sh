@@ -83,7 +83,7 @@ row=$(on h3 weft network ls | awk '$1 == "ov2"')
 expect_error --rc 5 'already exists' on h3 weft network create ov --driver overlay
 expect_error --rc 5 'VNI 42 is taken by network "ov2"' on h3 weft network create ov3 --driver overlay --vni 42
 expect_error --rc 5 'overlaps network "ov"' on h3 weft network create ov3 --driver overlay --subnet 10.224.128.0/17
-expect_error --rc 3 'IPv6 on overlay networks' on h3 weft network create ov3 --driver overlay --ipv6
+expect_error --rc 3 'an overlay network needs an IPv4 subnet' on h3 weft network create ov3 --driver overlay --subnet fd33::/64
 expect_error --rc 3 'vni is for --driver overlay' on h3 weft network create br --vni 7
 on h1 test -e /run/netns/c1 && fail "a refused create left a namespace"
 on h2 weft network rm ov2
