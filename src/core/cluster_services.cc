@@ -127,11 +127,13 @@ RemoteBackends RemoteBackendsOf(const std::vector<store::Service>& services,
   return out;
 }
 
-Result<ServiceSyncReport> SyncClusterServices(
-    store::Store& store, const cluster::ClusterConfig& config,
-    const std::vector<store::Service>& records,
-    const std::vector<cluster::EndpointRecord>& endpoints) {
+Result<ServiceSyncReport> SyncClusterServices(store::Store& store,
+                                              const cluster::ClusterConfig& config,
+                                              const std::vector<store::Service>& given,
+                                              const std::vector<cluster::EndpointRecord>& endpoints,
+                                              const etcd::Client* client) {
   ServiceSyncReport report;
+  std::vector<store::Service> records = given;
   // A first look without the state lock: most passes (weftd's every resync)
   // find nothing to do and must not queue behind a command.
   std::optional<store::ChangeLock> lock;
@@ -146,6 +148,9 @@ Result<ServiceSyncReport> SyncClusterServices(
         return report;
       }
       lock.emplace(std::move(*taken));
+      if (client != nullptr) {
+        WEFT_ASSIGN_OR_RETURN(records, cluster::ListServices(*client));
+      }
     }
     WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(store));
     RemoteBackends have_remote;

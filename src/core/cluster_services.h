@@ -60,11 +60,15 @@ struct ServiceSyncReport {
   bool busy = false;  // a command held the state lock: nothing done, try again later
 };
 // A no-op (and no write, no lock) when in step; otherwise under the state
-// lock, taken without waiting (busy when a command holds it).
-Result<ServiceSyncReport> SyncClusterServices(
-    store::Store& store, const cluster::ClusterConfig& config,
-    const std::vector<store::Service>& records,
-    const std::vector<cluster::EndpointRecord>& endpoints);
+// lock, taken without waiting (busy when a command holds it). With `client`,
+// the records are read again once the lock is held: `records` may predate a
+// service a command made and joined a backend to meanwhile, and a row
+// removed on such stale records would take its backends with it.
+Result<ServiceSyncReport> SyncClusterServices(store::Store& store,
+                                              const cluster::ClusterConfig& config,
+                                              const std::vector<store::Service>& records,
+                                              const std::vector<cluster::EndpointRecord>& endpoints,
+                                              const etcd::Client* client = nullptr);
 
 // The mesh's ingress on this node: a presence on every overlay network
 // that a service publishes through the mesh (`records`, the cluster's),

@@ -530,7 +530,7 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
                        ? Result<std::vector<store::Service>>(*service_records)
                        : cluster::ListServices(client);
     if (records.ok()) {
-      auto synced = SyncClusterServices(store, config, *records, published.endpoints);
+      auto synced = SyncClusterServices(store, config, *records, published.endpoints, &client);
       if (synced.ok()) {
         report.services_changed =
             synced->rows_put + synced->rows_removed + (synced->remote_changed ? 1 : 0);

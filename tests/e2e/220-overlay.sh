@@ -129,10 +129,13 @@ block80() { python3 -c 'import ipaddress, sys; print(ipaddress.ip_network(sys.ar
   fail "IPv6 addresses not by node block: $v1 $w1 (h1) $v2 (h2)"
 [[ $(ectl get --prefix --keys-only /weft/v1/blocks/ov6/ | grep -c 'fd32:') == 2 ]] ||
   fail "etcd holds [$(ectl get --prefix --keys-only /weft/v1/blocks/ov6/ | tr '\n' ' ')], want one IPv6 block per node"
-on h1 ip netns exec v1 ip -6 addr show dev eth0 | grep -q "inet6 $v1/80 " ||
-  fail "v1's IPv6 address is not its block's /80: $(on h1 ip netns exec v1 ip -6 addr show dev eth0)"
-on h1 ip netns exec v1 ip -6 route show | grep -q '^fd32::/64 via fd32::1 dev eth0 .*onlink' ||
-  fail "v1 has no on-link route for the subnet via the gateway: $(on h1 ip netns exec v1 ip -6 route)"
+# (Read first, then matched: grep -q may close the pipe early, and pipefail
+# would count ip's SIGPIPE as a failure.)
+v1addrs=$(on h1 ip netns exec v1 ip -6 addr show dev eth0)
+[[ $v1addrs == *"inet6 $v1/80 "* ]] || fail "v1's IPv6 address is not its block's /80: $v1addrs"
+v1routes=$(on h1 ip netns exec v1 ip -6 route show)
+grep -Eq '^fd32::/64 via fd32::1 dev eth0 .*onlink' <<<"$v1routes" ||
+  fail "v1 has no on-link route for the subnet via the gateway: $v1routes"
 reach h1 v1 "$v2" || fail "v1 (h1) cannot ping v2 (h2) over IPv6"
 reach h2 v2 "$w1" || fail "v2 (h2) cannot ping w1 (h1) over IPv6"
 reach h1 v1 "$w1" || fail "v1 cannot ping w1 over IPv6 (same node)"
