@@ -61,12 +61,12 @@ struct ServiceSyncReport {
 };
 // A no-op (and no write, no lock) when in step; otherwise under the state
 // lock, taken without waiting (busy when a command holds it). With `client`,
-// the records are read again once the lock is held: `records` may predate a
+// the records are read again once the lock is held: `given` may predate a
 // service a command made and joined a backend to meanwhile, and a row
 // removed on such stale records would take its backends with it.
 Result<ServiceSyncReport> SyncClusterServices(store::Store& store,
                                               const cluster::ClusterConfig& config,
-                                              const std::vector<store::Service>& records,
+                                              const std::vector<store::Service>& given,
                                               const std::vector<cluster::EndpointRecord>& endpoints,
                                               const etcd::Client* client = nullptr);
 
