@@ -71,14 +71,14 @@ check-tsan: deps
 
 # No module includes one above it (scripts/check-layers, a second), every
 # source is formatted as .clang-format says (scripts/check-format), then
-# clang-tidy and cppcheck over the project's code. They read each source's
-# flags from a compilation database of the sources themselves (a unity build's
-# lists its batches instead), so lint configures its own, without building.
+# clang-tidy and cppcheck over the project's code, batch by batch as a unity
+# build compiles it (scripts/lint says why). They read the flags from a
+# compilation database, so lint configures its own, without building.
 LINT_BUILD ?= build-lint
 lint: deps
 	scripts/check-layers
 	scripts/check-format
-	$(CONFIGURE) -S . -B $(LINT_BUILD) -DCMAKE_UNITY_BUILD=OFF $(CMAKE_FLAGS) >/dev/null
+	$(CONFIGURE) -S . -B $(LINT_BUILD) -DCMAKE_UNITY_BUILD=ON $(CMAKE_FLAGS) >/dev/null
 	scripts/lint $(LINT_BUILD)
 
 # The seed's walkthrough, in a throwaway sandbox.
