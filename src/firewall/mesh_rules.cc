@@ -24,7 +24,13 @@ json MeshRule(std::string comment, json expr, std::string_view chain = "prerouti
 
 json BuildMeshTable(const std::vector<MeshPeer>& peers) {
   const json table = {{"family", "inet"}, {"name", kMeshTable}};
-  json cmds = json::array({{{"add", {{"table", table}}}}, {{"delete", {{"table", table}}}}});
+  // The first build of the mesh had an `ip weft_mesh` table (IPv4 only); it
+  // goes in the same transaction (add first, so deleting never fails).
+  const json legacy = {{"family", "ip"}, {"name", kMeshTable}};
+  json cmds = json::array({{{"add", {{"table", legacy}}}},
+                           {{"delete", {{"table", legacy}}}},
+                           {{"add", {{"table", table}}}},
+                           {{"delete", {{"table", table}}}}});
   if (peers.empty()) return {{"nftables", std::move(cmds)}};
   cmds.push_back({{"add", {{"table", table}}}});
   json by_peer = json::array(), marks = json::array();

@@ -83,6 +83,9 @@ ok "bad input: one line each, etcd unchanged"
 
 # --- one service, backends on two nodes, a third node without one ------------------------------
 
+# The mesh's first build left an IPv4-only `ip weft_mesh`; h3's weftd
+# replaces it with `inet weft_mesh` when it first writes the mesh.
+on h3 nft add table ip weft_mesh
 on h1 weft service create web --network ov --port 80 --publish 8080:80 \
   --health tcp --health-interval 300ms >/dev/null || fail "service create web"
 vip=$(ectl get /weft/v1/services/web --print-value-only | jq -r .vip)
@@ -103,6 +106,11 @@ until on h3 ip link show "wvx$(on h1 weft --json network inspect ov | jq -r .vni
   sleep 0.2
 done
 [[ -z $(on h3 ip netns list) ]] || fail "h3 should have no container namespaces: $(on h3 ip netns list)"
+deadline=$((SECONDS + 15))
+while on h3 nft list table ip weft_mesh >/dev/null 2>&1; do
+  ((SECONDS < deadline)) || fail "h3 kept the old table ip weft_mesh: $(on h3 nft list tables)"
+  sleep 0.2
+done
 on h3 weft service ls | has -E "^web +ov +$vip +80/tcp,8080->80/tcp +tcp +2/2" || fail "h3: service ls: $(on h3 weft service ls)"
 ok "service web: VIP $vip, backends b1 (h1) and b2 (h2) in rotation on all three nodes"
 
