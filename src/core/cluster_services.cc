@@ -377,6 +377,7 @@ Status CreateClusterService(Context& ctx, const ServiceSpec& spec, const std::st
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   auto r = ReconcileOverlays(*store, *config, *client, ctx.paths().state_dir);
   if (!r.ok()) spdlog::warn("service {}: not in step here yet: {}", s.name, r.status().message());
+  if (r.ok()) ctx.mark_overlays_in_step();
   return Status::Ok();
 }
 
@@ -398,6 +399,7 @@ Status RemoveClusterService(Context& ctx, const std::string& name, bool dry_run)
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   auto r = ReconcileOverlays(*store, *config, *client, ctx.paths().state_dir);
   if (!r.ok()) spdlog::warn("service {}: not in step here yet: {}", name, r.status().message());
+  if (r.ok()) ctx.mark_overlays_in_step();
   return Status::Ok();
 }
 

@@ -56,6 +56,11 @@ class Context {
   // clean-up after a dead command), so weftd must re-read it.
   void mark_changed() { changed_ = true; }
   bool changed() const { return changed_; }
+  // Set by a command that brought the node's overlay networks in step with
+  // the cluster after its last change (service create/rm): the CLI's
+  // after-command pass (AfterOverlayCommand) then has nothing to do.
+  void mark_overlays_in_step() { overlays_in_step_ = true; }
+  bool overlays_in_step() const { return overlays_in_step_; }
 
   // How a plan publishes an overlay endpoint through weftd, which holds a
   // warm etcd client (set by the command line; a step falls back to its own
@@ -81,6 +86,7 @@ class Context {
   std::unique_ptr<store::Store> store_;
   bool dry_run_ = false;
   bool changed_ = false;
+  bool overlays_in_step_ = false;
   Relay publish_relay_;
 };
 

@@ -332,7 +332,7 @@ void AfterOverlayCommand(Context& ctx, const OverlayRows& before) {
   auto opened = ctx.Store();
   if (!config.ok() || !*config || !opened.ok()) return;
   auto now = ReadOverlayRows(**opened);
-  if (!now.ok() || now->blocks == before.blocks) return;
+  if (!now.ok() || now->blocks == before.blocks || ctx.overlays_in_step()) return;
   auto client = OpenStore(**config);
   auto r = client.ok() ? ReconcileOverlays(**opened, **config, **client, ctx.paths().state_dir)
                        : Result<OverlayReport>(client.status());
@@ -344,6 +344,7 @@ void AfterOverlayCommand(Context& ctx, const OverlayRows& before) {
 Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::ClusterConfig& config,
                                         const etcd::Client& client, const std::string& state_dir,
                                         const std::vector<store::Service>* service_records) {
+  spdlog::debug("overlays: bringing this node in step with the cluster");
   OverlayReport report;
   std::vector<store::Network> rows;
   std::vector<store::Container> containers;
