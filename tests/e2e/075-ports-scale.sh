@@ -20,20 +20,32 @@ for i in $(seq 1 $N); do
   ip netns exec "s$i" socat TCP4-LISTEN:80,reuseaddr,fork SYSTEM:"head -c1 >/dev/null; echo s$i" &
 done
 for i in $(seq 1 $N); do wait_port "s$i" 80; done
-answers() {
-  local got=0
+# answering I...: the containers (by number) whose published port answers
+# from outside with their own name.
+answering() {
+  local i
   for i in "$@"; do
-    [[ $(tcp_send outside 198.51.100.1 $((20000 + i)) x 2>/dev/null) == "s$i" ]] && got=$((got + 1))
+    if [[ $(tcp_send outside 198.51.100.1 $((20000 + i)) x 2>/dev/null) == "s$i" ]]; then echo "$i"; fi
   done
-  echo $got
 }
-[[ $(answers $(seq 1 $N)) == "$N" ]] || fail "not every published port answers"
+# silent I...: those that do not. One that timed out on a loaded machine is
+# asked once more before it counts.
+silent() {
+  local quiet
+  quiet=$(comm -23 <(printf '%s\n' "$@" | sort) <(answering "$@" | sort))
+  [[ -z $quiet ]] || quiet=$(comm -23 <(sort <<<"$quiet") <(answering $quiet | sort))
+  echo $quiet
+}
+quiet=$(silent $(seq 1 $N))
+[[ -z $quiet ]] || fail "published ports of containers [$quiet] do not answer (of $N)"
 ok "every one of $N ports answers from outside, each from its own container"
 
 half=$((N / 2))
 for i in $(seq 1 $half); do weft rm "s$i"; done
 [[ $(elements) == "$((N - half))" ]] || fail "expected $((N - half)) elements after removal"
-[[ $(answers $(seq $((half + 1)) $N)) == "$((N - half))" ]] || fail "a surviving port stopped answering"
-[[ $(answers $(seq 1 $half)) == 0 ]] || fail "a removed port still answers"
+quiet=$(silent $(seq $((half + 1)) $N))
+[[ -z $quiet ]] || fail "surviving ports of [$quiet] stopped answering"
+still=$(answering $(seq 1 $half) | tr '\n' ' ')
+[[ -z $still ]] || fail "removed containers' ports still answer: [$still]"
 [[ $(rule_count) == "$one" ]] || fail "rule count changed on removal"
 ok "075-ports-scale"
