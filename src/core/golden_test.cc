@@ -6,7 +6,8 @@
 // diff:   WEFT_UPDATE_GOLDEN=1 build/weft_core_tests --gtest_filter='Golden*'
 //
 // Three things vary from run to run and are replaced before comparing: the
-// bridge's random MAC (<random-mac>), the host end of a veth, named anew for
+// bridge's random MAC (<random-mac>; a container's comes from its IPv4
+// address and is kept), the host end of a veth, named anew for
 // each attach (<veth>), and the test's temporary directory (<tmp>).
 
 #include <gtest/gtest.h>
@@ -29,7 +30,9 @@ namespace {
 class Golden : public PlanningTest {
  protected:
   std::string Normalize(std::string text) const {
-    text = std::regex_replace(text, std::regex("02(:[0-9a-f]{2}){5}"), "<random-mac>");
+    // Only the bridge's: a container's MAC comes from its IPv4 address.
+    text = std::regex_replace(text, std::regex("address 02(:[0-9a-f]{2}){5} type bridge"),
+                              "address <random-mac> type bridge");
     text = std::regex_replace(text, std::regex("veth[0-9a-f]{8}"), "<veth>");
     for (size_t at = text.find(root_); at != std::string::npos; at = text.find(root_, at)) {
       text.replace(at, root_.size(), "<tmp>");
