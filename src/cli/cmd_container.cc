@@ -47,13 +47,14 @@ nlohmann::json ContainerJson(const store::Container& c) {
 
 Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_run) {
   core::ContainerSpec with = spec;
-  // The container's own namespace, made before the state lock is taken
-  // (named under it); none for host mode, a runtime's namespace or a dry run.
+  // The container's own namespace and links, made before the state lock is
+  // taken (named and adopted under it); none for host mode, a runtime's
+  // namespace or a dry run.
   const bool host_mode = spec.networks.size() == 1 && spec.networks[0] == "host";
   if (!dry_run && spec.external_netns.empty() && !spec.handoff && !host_mode) {
-    if (auto fd = netns::CreateAnonymous(); fd.ok()) {
-      with.prepared_netns = std::make_shared<UniqueFd>(std::move(*fd));
-    }  // else the plan's step makes it (and reports what fails)
+    with.prepared = core::PrepareAttach(
+        ctx, spec.name,
+        spec.networks.empty() ? std::vector<std::string>{core::kDefaultNetwork} : spec.networks);
   }
   // Overlay networks: this node's rows and blocks, from the cluster store.
   WEFT_ASSIGN_OR_RETURN(auto prep,
@@ -62,7 +63,10 @@ Status CreateNow(core::Context& ctx, const core::ContainerSpec& spec, bool dry_r
   Status s = RunCommand(ctx, dry_run, [&](const core::PlanInput& in) {
                return core::PlanCreateContainer(in, with);
              }).status();
-  if (!s.ok()) core::ReleaseUnusedClaims(ctx, prep);
+  if (!s.ok()) {
+    core::ReleaseUnusedClaims(ctx, prep);
+    if (with.prepared) core::DiscardPreparedLinks(*with.prepared);
+  }
   return s;
 }
 

@@ -96,13 +96,6 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
 }
 
 // Varies from one attach to the next (time and process), never 0.
-uint32_t AttachSalt() {
-  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  const uint64_t mixed = static_cast<uint64_t>(now) ^ (static_cast<uint64_t>(::getpid()) << 40);
-  const auto salt = static_cast<uint32_t>(mixed ^ (mixed >> 32));
-  return salt == 0 ? 1 : salt;
-}
-
 std::string NextIfname(const store::Container& c) {
   std::set<std::string> taken;
   for (const auto& e : c.endpoints) taken.insert(e.ifname);
@@ -135,7 +128,8 @@ Result<store::Endpoint> PlanEndpoint(engine::Plan& plan, const PlanInput& in, co
                                      const std::string& ip, const std::string& ip6,
                                      const std::vector<std::string>& aliases, bool default_route,
                                      const std::string& ifname = "", const std::string& mac = "",
-                                     bool handoff = false) {
+                                     bool handoff = false,
+                                     const drivers::PreparedLink* prepared = nullptr) {
   store::Endpoint ep;
   ep.handoff = handoff;
   ep.container = c.name;
@@ -150,14 +144,26 @@ Result<store::Endpoint> PlanEndpoint(engine::Plan& plan, const PlanInput& in, co
   for (const auto& other : snap.containers) {
     for (const auto& e : other.endpoints) taken.insert(e.host_ifname);
   }
-  for (uint32_t salt = AttachSalt();; ++salt) {
-    driver->CompleteEndpoint(c, net, ep, salt);
-    if (!taken.count(ep.host_ifname)) break;
+  if (prepared) {
+    // Made before the lock from the store as it was then: adopted if the
+    // network is still the one it was made for (else the command fails and
+    // its caller deletes the link; a race with `network rm` and `create`).
+    if (prepared->bridge != net.bridge || prepared->mtu != net.mtu ||
+        prepared->ifname != ep.ifname || taken.count(prepared->host_ifname)) {
+      return FailedPrecondition("network " + Quote(net.name) +
+                                " changed while the container's link was made; try again");
+    }
+    ep.host_ifname = prepared->host_ifname;
+  } else {
+    for (uint32_t salt = AttachSalt();; ++salt) {
+      driver->CompleteEndpoint(c, net, ep, salt);
+      if (!taken.count(ep.host_ifname)) break;
+    }
   }
   // A network created in this same plan has no addresses in use.
   WEFT_RETURN_IF_ERROR(AllocateAddresses(net, snap.UsedAddresses(net.name), ip, ip6, &ep));
   if (ep.mac.empty() && !ep.handoff) ep.mac = MacForIpv4(ep.ipv4);
-  driver->PlanAttach(plan, in.session, c, net, ep, default_route);
+  driver->PlanAttach(plan, in.session, c, net, ep, default_route, prepared);
   return ep;
 }
 
@@ -617,7 +623,8 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
     const std::string path = c.netns_path;
     const std::string marker = in.paths.netns_marker(spec.name);
     plan.Add({"create-netns", "ip netns add " + spec.name,
-              [dir, name = spec.name, marker, prepared = spec.prepared_netns] {
+              [dir, name = spec.name, marker,
+               prepared = spec.prepared ? spec.prepared->netns : nullptr] {
                 WEFT_RETURN_IF_ERROR(WriteMarker(marker));
                 Status s = prepared && prepared->valid()
                                ? netns::CreateNamedFrom(dir, name, prepared->get())
@@ -631,7 +638,9 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
                 RemoveMarker(marker);
                 return Status::Ok();
               }});
-    PlanLoUp(plan, session, path, "ip -n " + spec.name, "ip netns exec " + spec.name);
+    if (!spec.prepared || !spec.prepared->lo_up) {
+      PlanLoUp(plan, session, path, "ip -n " + spec.name, "ip netns exec " + spec.name);
+    }
   }
 
   if (mode == store::Mode::kNetworks) {
@@ -661,7 +670,8 @@ Result<engine::Plan> PlanCreateContainer(const PlanInput& in, const ContainerSpe
       WEFT_ASSIGN_OR_RETURN(
           auto ep, PlanEndpoint(plan, in, snap, c, *net, i == 0 ? spec.ip : "",
                                 i == 0 ? spec.ip6 : "", spec.aliases, i == 0 && default_route,
-                                i == 0 ? spec.ifname : "", i == 0 ? spec.mac : "", spec.handoff));
+                                i == 0 ? spec.ifname : "", i == 0 ? spec.mac : "", spec.handoff,
+                                spec.prepared ? spec.prepared->LinkFor(nets[i]) : nullptr));
       c.endpoints.push_back(ep);
     }
   }

@@ -13,6 +13,7 @@
 #include "core/network_ops.h"
 #include "core/overlay_presence.h"
 #include "core/plan_input.h"
+#include "core/prepared_attach.h"
 #include "engine/plan.h"
 #include "store/model.h"
 
@@ -58,11 +59,12 @@ struct ContainerSpec {
   // Services (on the first network... any of its networks) the container
   // backs from the start (core/service_ops.h).
   std::vector<std::string> services;
-  // A namespace made before the command took the state lock
-  // (netns::CreateAnonymous): the plan's create-netns step only names it,
-  // so the kernel's costly part of making it is not done under the lock
-  // (issue #16: many attaches at once). Unset: the step makes one.
-  std::shared_ptr<UniqueFd> prepared_netns;
+  // What was made before the command took the state lock (PrepareAttach):
+  // the plan's create-netns step only names the namespace, lo is up, and
+  // the links made are adopted, so the kernel's costly part is not done
+  // under the lock (issue #16: many attaches at once). Unset, or a part
+  // missing: the plan's steps make it.
+  std::shared_ptr<PreparedAttach> prepared;
 };
 
 // kAlreadyExists for a taken name, address, host port or namespace;

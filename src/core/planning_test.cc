@@ -222,6 +222,40 @@ TEST_F(CorePlanning, CreateRefusesAnExistingNamespaceAndName) {
   EXPECT_EQ(plan.status().message(), "container \"c2\" already exists");
 }
 
+// What `weft create` made before the lock (PrepareAttach) is adopted: no
+// lo-up step, the prepared host name recorded; a link made for a network
+// that changed since is refused (the caller deletes it).
+TEST_F(CorePlanning, CreateAdoptsWhatWasPreparedBeforeTheLock) {
+  store::Network lab = MakeNetwork("lab");
+  ContainerSpec spec = On("c1", "lab");
+  spec.prepared = std::make_shared<PreparedAttach>();
+  spec.prepared->lo_up = true;
+  spec.prepared->links.push_back({"lab", lab.bridge, "eth0", "vethprep0001", lab.mtu});
+  auto plan = PlanCreate(spec);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_THAT(StepNames(*plan), ElementsAre("create-netns", "create-veth", "configure-interface",
+                                            "write-container-files", "record-container"));
+  RecordOnly(*plan);
+  auto snap = ReadSnapshot(*store_);
+  ASSERT_TRUE(snap.ok());
+  const store::Container* c = snap->FindContainer("c1");
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->endpoints.size(), 1u);
+  EXPECT_EQ(c->endpoints[0].host_ifname, "vethprep0001");
+  EXPECT_EQ(c->endpoints[0].mac, "02:57:0a:59:00:02");  // set under the lock
+
+  ContainerSpec other = On("c2", "lab");
+  other.prepared = std::make_shared<PreparedAttach>();
+  other.prepared->links.push_back({"lab", "weft9", "eth0", "vethprep0002", lab.mtu});
+  plan = PlanCreate(other);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), Code::kFailedPrecondition);
+  EXPECT_THAT(plan.status().message(), HasSubstr("network \"lab\" changed"));
+  // Its name taken by a recorded endpoint: refused too.
+  other.prepared->links[0] = {"lab", lab.bridge, "eth0", "vethprep0001", lab.mtu};
+  EXPECT_EQ(PlanCreate(other).status().code(), Code::kFailedPrecondition);
+}
+
 TEST_F(CorePlanning, CreateInARuntimesNamespaceLeavesItsDefaultRoute) {
   MakeNetwork("lab");
   const std::string ns = "/var/run/netns/cni-1234";

@@ -19,6 +19,8 @@ using engine::SessionPtr;
 
 constexpr std::string_view kNetworkTag = "weft network ";
 constexpr std::string_view kContainerTag = "weft container ";
+// A link made before the state lock, not yet adopted by a plan (PreparedLink).
+constexpr std::string_view kPreparingTag = "weft preparing container ";
 
 // Every step this driver's plans use.
 constexpr std::string_view kBridgeSteps[] = {
@@ -78,12 +80,11 @@ std::string BridgeExplain(const store::Network& net, const std::string& mac) {
   return e;
 }
 
-Status AttachNow(const engine::SessionPtr& session, const Attachment& a) {
-  WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
+// The veth of `a`: the inner end in `peer_netns_fd` (-1: beside the host
+// end), the host end tagged, on the bridge, up and in hairpin mode.
+Status MakeVeth(netlink::Socket& host, int peer_netns_fd, const Attachment& a) {
   netlink::VethSpec spec;
-  if (!a.handoff) {
-    WEFT_ASSIGN_OR_RETURN(spec.peer_netns_fd, session->NetnsFd(a.netns_path));
-  }
+  spec.peer_netns_fd = peer_netns_fd;
   spec.name = a.host_ifname;
   spec.peer_name = a.ifname;
   spec.peer_mac = a.mac;
@@ -91,19 +92,37 @@ Status AttachNow(const engine::SessionPtr& session, const Attachment& a) {
   spec.alias = a.tag;
   spec.master = a.bridge;
   spec.up = true;
-  WEFT_RETURN_IF_ERROR(netlink::CreateVeth(*host, spec));
+  WEFT_RETURN_IF_ERROR(netlink::CreateVeth(host, spec));
   // A container reaching its own published port is DNATed back to the port
   // it came from; with the kernel's bridge netfilter that takes hairpin mode.
-  Status s = netlink::SetBridgePortHairpin(*host, a.host_ifname, true);
+  Status s = netlink::SetBridgePortHairpin(host, a.host_ifname, true);
   if (!s.ok()) {
-    netlink::DeleteLink(*host, a.host_ifname).IgnoreError();
+    netlink::DeleteLink(host, a.host_ifname).IgnoreError();
     return s;
   }
   return Status::Ok();
 }
 
+Status AttachNow(const engine::SessionPtr& session, const Attachment& a) {
+  WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
+  // Made before the lock: on the bridge unless the bridge was made anew
+  // since (the kernel does nothing when it is the master already), and
+  // tagged as the container's now that the plan records it.
+  if (a.prepared) {
+    WEFT_RETURN_IF_ERROR(netlink::SetLinkMaster(*host, a.host_ifname, a.bridge));
+    return netlink::SetLinkAlias(*host, a.host_ifname, a.tag);
+  }
+  int peer_fd = -1;
+  if (!a.handoff) {
+    WEFT_ASSIGN_OR_RETURN(peer_fd, session->NetnsFd(a.netns_path));
+  }
+  return MakeVeth(*host, peer_fd, a);
+}
+
 Status ConfigureNow(const engine::SessionPtr& session, const Attachment& a) {
   WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(a.netns_path));
+  if (a.prepared && !a.mac.empty())
+    WEFT_RETURN_IF_ERROR(netlink::SetLinkMac(*sock, a.ifname, a.mac));
   WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, a.ifname, true));
   // The attachment keeps text: parsed once here.
   for (const std::string* cidr : {&a.ipv4_cidr, &a.ipv6_cidr}) {
@@ -318,10 +337,35 @@ class Bridge final : public NetworkDriver {
     ep.host_ifname = HostIfname(c.name, net.name, salt);
   }
 
+  Result<std::optional<PreparedLink>> PrepareLink(netlink::Socket& host, int netns_fd,
+                                                  const std::string& container,
+                                                  const store::Network& net,
+                                                  const std::string& ifname,
+                                                  uint32_t salt) const override {
+    store::Container c;
+    c.name = container;
+    store::Endpoint ep;
+    ep.container = container;
+    ep.network = net.name;
+    ep.ifname = ifname;
+    CompleteEndpoint(c, net, ep, salt);
+    // No MAC yet (it follows the address, allocated under the lock). Not
+    // tagged as the container's until the plan adopts it: gc deletes links
+    // so tagged whose container the store does not have, and this one's is
+    // recorded only then. Doctor and gc leave other "weft " links alone.
+    Attachment a = AttachmentFor(c, net, ep, false);
+    a.tag = std::string(kPreparingTag) + container + " network " + net.name;
+    WEFT_RETURN_IF_ERROR(MakeVeth(host, netns_fd, a));
+    return std::optional<PreparedLink>(
+        PreparedLink{net.name, net.bridge, ifname, ep.host_ifname, net.mtu});
+  }
+
   void PlanAttach(engine::Plan& plan, SessionPtr session, const store::Container& c,
-                  const store::Network& net, const store::Endpoint& ep,
-                  bool default_route) const override {
-    PlanVethAttach(plan, session, AttachmentFor(c, net, ep, default_route));
+                  const store::Network& net, const store::Endpoint& ep, bool default_route,
+                  const PreparedLink* prepared) const override {
+    Attachment a = AttachmentFor(c, net, ep, default_route);
+    a.prepared = prepared != nullptr;
+    PlanVethAttach(plan, session, a);
   }
   void PlanDetach(engine::Plan& plan, SessionPtr session, const store::Container& c,
                   const store::Network& net, const store::Endpoint& ep,
@@ -479,7 +523,7 @@ void PlanBridgeRepair(engine::Plan& plan, const SessionPtr& session, const Repai
       if (net == mine.end()) continue;
       const std::string& bridge = net->second->bridge;
       if (!present.count(e.host_ifname)) {
-        driver.PlanAttach(plan, session, c, *net->second, e, i == 0);
+        driver.PlanAttach(plan, session, c, *net->second, e, i == 0, nullptr);
         continue;
       }
       auto bridge_index = index_of.find(bridge);

@@ -37,6 +37,9 @@ struct Attachment {
   // unaddressed, for a runtime (Docker) to move into its sandbox and
   // configure itself; netns_path is not entered.
   bool handoff = false;
+  // The veth exists already (a PreparedLink): attaching only makes sure
+  // its host end is on the bridge; configuring also sets the inner end's MAC.
+  bool prepared = false;
 };
 
 // The attachment of container `c`'s endpoint `ep` on `net`: addresses with

@@ -178,7 +178,7 @@ TEST(Bridge, EveryStepItPlansIsListed) {
   engine::Plan plan("all");
   d.PlanCreate(plan, session, Net());
   d.PlanDelete(plan, session, Net());
-  d.PlanAttach(plan, session, Box(), Net(), Box().endpoints[0], true);
+  d.PlanAttach(plan, session, Box(), Net(), Box().endpoints[0], true, nullptr);
   d.PlanDetach(plan, session, Box(), Net(), Box().endpoints[0], true);
   std::vector<store::Network> nets = {Net()};
   std::vector<store::Container> live = {Box()};

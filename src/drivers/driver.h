@@ -14,6 +14,7 @@
 // Adding a driver: src/drivers/<name>.h/.cc implementing NetworkDriver, one
 // line in AllDrivers() (drivers/driver.cc), and its tests.
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,6 +39,21 @@ struct RepairInput {
   const std::vector<store::Network>& networks;
   const std::vector<store::Container>& live;
   const std::vector<netlink::LinkInfo>& links;
+};
+
+// A container's link made before the state lock is taken (weft create, for
+// a namespace of the container's own that only this process knows yet): the
+// veth pair, its host end up on the network's bridge and tagged "weft
+// preparing container C network N" (which gc leaves alone), the inner end
+// named, sized and down, with the kernel's MAC. The plan adopts it instead
+// of making one, so the lock is not held while the kernel makes it. If the
+// process dies first, the kernel takes the link with the namespace.
+struct PreparedLink {
+  std::string network;
+  std::string bridge;       // the bridge it was put on
+  std::string ifname;       // the inner end's name (eth0, ...)
+  std::string host_ifname;  // the host end's name
+  uint32_t mtu = 0;         // both ends'
 };
 
 // How deeply CheckEndpoint looks.
@@ -74,12 +90,24 @@ class NetworkDriver {
   virtual void CompleteEndpoint(const store::Container& c, const store::Network& net,
                                 store::Endpoint& ep, uint32_t salt) const = 0;
 
+  // Before the state lock: makes the link of container `container`'s
+  // attach to `net` as `ifname` in the namespace `netns_fd`, its host name
+  // varied by `salt` as CompleteEndpoint's (see PreparedLink). nullopt when
+  // the driver makes its links only under the lock.
+  virtual Result<std::optional<PreparedLink>> PrepareLink(netlink::Socket& host, int netns_fd,
+                                                          const std::string& container,
+                                                          const store::Network& net,
+                                                          const std::string& ifname,
+                                                          uint32_t salt) const = 0;
+
   // Steps that attach / detach container `c`'s endpoint `ep` on `net`
   // (undoable). `default_route`: the endpoint carries the container's default
-  // routes (its first network).
+  // routes (its first network). `prepared`: the link PrepareLink made for
+  // this endpoint (its host name is ep.host_ifname), adopted; nullptr: the
+  // steps make it.
   virtual void PlanAttach(engine::Plan& plan, engine::SessionPtr session, const store::Container& c,
-                          const store::Network& net, const store::Endpoint& ep,
-                          bool default_route) const = 0;
+                          const store::Network& net, const store::Endpoint& ep, bool default_route,
+                          const PreparedLink* prepared) const = 0;
   virtual void PlanDetach(engine::Plan& plan, engine::SessionPtr session, const store::Container& c,
                           const store::Network& net, const store::Endpoint& ep,
                           bool default_route) const = 0;

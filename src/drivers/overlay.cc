@@ -163,9 +163,17 @@ class Overlay final : public NetworkDriver {
                         uint32_t salt) const override {
     BridgeDriver().CompleteEndpoint(c, net, ep, salt);
   }
+  // The node's bridge of the network may not exist before the lock.
+  Result<std::optional<PreparedLink>> PrepareLink(netlink::Socket& /*host*/, int /*netns_fd*/,
+                                                  const std::string& /*container*/,
+                                                  const store::Network& /*net*/,
+                                                  const std::string& /*ifname*/,
+                                                  uint32_t /*salt*/) const override {
+    return std::optional<PreparedLink>();
+  }
   void PlanAttach(engine::Plan& plan, SessionPtr session, const store::Container& c,
-                  const store::Network& net, const store::Endpoint& ep,
-                  bool default_route) const override {
+                  const store::Network& net, const store::Endpoint& ep, bool default_route,
+                  const PreparedLink* /*prepared*/) const override {
     PlanVethAttach(plan, session, OverlayAttachmentFor(c, net, ep, default_route));
   }
   void PlanDetach(engine::Plan& plan, SessionPtr session, const store::Container& c,

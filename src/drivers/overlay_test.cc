@@ -121,7 +121,7 @@ TEST(OverlayDriver, Ipv6AddressIsTheBlocksWithTheSubnetRoutedOnLink) {
   ep.ipv4 = "10.230.7.5";
   ep.ipv6 = "fd30::7:0:0:5";
   engine::Plan attach("attach");
-  OverlayDriver().PlanAttach(attach, nullptr, c, n, ep, true);
+  OverlayDriver().PlanAttach(attach, nullptr, c, n, ep, true, nullptr);
   ASSERT_EQ(attach.steps().size(), 2u);
   const std::string& e = attach.steps()[1].explain;
   EXPECT_NE(e.find("addr add 10.230.7.5/16 dev eth0"), std::string::npos) << e;

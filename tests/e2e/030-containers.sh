@@ -17,6 +17,23 @@ ip -n c1 -j route show default | jq -e '.[0].gateway == "10.89.0.1"' >/dev/null 
 # IPv6 usable at once: not tentative.
 ip -n c1 -j -6 addr show dev eth0 scope global | jq -e '.[0].addr_info[0] | has("tentative") | not' >/dev/null || fail "v6 address tentative"
 ok "after picture: lo + eth0 with addresses, default routes via the gateway"
+# The veth was made before the state lock, with the kernel's MAC, and
+# adopted under it: the inner end has the MAC of its IPv4 address (its
+# link-local address follows it), the host end is on net1's bridge, tagged,
+# up, in hairpin mode.
+ip1=$(container_ipv4 c1)
+want_mac=$(printf '02:57:%02x:%02x:%02x:%02x' ${ip1//./ })
+[[ $(ip -n c1 -j link show eth0 | jq -r '.[0].address') == "$want_mac" ]] || fail "c1's eth0 MAC is not $want_mac"
+IFS=: read -r m0 m1 m2 m3 m4 m5 <<<"$want_mac"
+want_ll=$(printf 'fe80::%x:%xff:fe%s:%x' $(((0x$m0 ^ 2) << 8 | 0x$m1)) $((0x$m2)) "$m3" $((0x$m4 << 8 | 0x$m5)))
+[[ $(ip -n c1 -j -6 addr show dev eth0 scope link | jq -r '.[0].addr_info[] | select(.local) | .local') == "$want_ll" ]] ||
+  fail "c1's link-local address is not $want_ll (from its MAC): $(ip -n c1 -6 -br addr show dev eth0)"
+host_end=$(weft --json inspect c1 | jq -r '.networks[0].host_interface')
+br1=$(weft --json network inspect net1 | jq -r .bridge)
+link=$(ip -d -j link show "$host_end")
+[[ $(jq -r '.[0] | "\(.master) \(.operstate) \(.ifalias) \(.linkinfo.info_slave_data.hairpin)"' <<<"$link") == "$br1 UP weft container c1 network net1 true" ]] ||
+  fail "c1's host end $host_end: $(jq -c '.[0] | {master, operstate, ifalias, hairpin: .linkinfo.info_slave_data.hairpin}' <<<"$link")"
+ok "c1's veth: eth0 has MAC $want_mac (from its address) and link-local $want_ll; $host_end is on $br1, up, tagged, hairpin"
 
 weft create c2 --network net1 >/dev/null
 ip1=$(container_ipv4 c1); ip2=$(container_ipv4 c2)

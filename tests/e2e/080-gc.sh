@@ -75,7 +75,14 @@ WEFT_FAULT=create-veth:kill "$WEFT" create dead --network base >/dev/null 2>&1 &
 wait $! 2>/dev/null || true
 msg=$(weft create fine --network base 2>&1 >/dev/null)
 [[ $msg == *"did not finish; cleaned up first"* ]] || fail "no automatic clean-up: $msg"
-[[ $(ip -j -d link show | jq '[.[] | select((.ifalias // "") | startswith("weft container dead"))] | length') == 0 ]] || fail "dead's veth left"
+# Its veth (made before the lock, tagged "weft preparing container dead ...")
+# goes with its namespace, which the kernel tears down in the background.
+for _ in $(seq 50); do
+  left=$(ip -j -d link show | jq '[.[] | select((.ifalias // "") | test("^weft (preparing )?container dead "))] | length')
+  [[ $left == 0 ]] && break
+  sleep 0.1
+done
+[[ $left == 0 ]] || fail "dead's veth left"
 [[ ! -e $WEFT_NETNS_DIR/dead ]] || fail "dead's namespace left"
 weft rm fine
 ok "the next command cleans up after a killed one"

@@ -1,6 +1,7 @@
 # Any mix of weft commands run at once either succeeds or fails cleanly:
 # 100 operations (create with and without published ports, connect,
-# disconnect, rm) from 20 parallel processes on three networks. Afterwards:
+# disconnect, rm) from 20 parallel processes on three networks, with weft gc
+# run over and over meanwhile. Afterwards:
 # no duplicate address (the kernel's word), every container reachable,
 # kernel and store agree, and weft gc finds nothing to do.
 source "$(dirname "$0")/lib.sh"
@@ -33,7 +34,16 @@ for w in $(seq 1 "$WORKERS"); do
   worker "$w" >"$WEFT_STATE_DIR/worker$w.log" 2>&1 &
   pids+=($!)
 done
+# weft gc meanwhile, again and again: it must not take what a create made
+# before the state lock (its link, not yet the container's) for a leftover.
+touch "$WEFT_STATE_DIR/workers-running"
+(while [[ -e $WEFT_STATE_DIR/workers-running ]]; do weft gc >/dev/null || echo "weft: error: gc failed"; done) \
+  >"$WEFT_STATE_DIR/gc-loop.log" 2>&1 &
+gc_loop=$!
 for p in "${pids[@]}"; do wait "$p" || true; done
+rm "$WEFT_STATE_DIR/workers-running"
+wait "$gc_loop"
+grep -h 'weft: error' "$WEFT_STATE_DIR/gc-loop.log" && fail "weft gc failed while the workers ran"
 # Every failure must be a clean, one-line refusal (no crash, no rollback error).
 if grep -h 'weft: error' "$WEFT_STATE_DIR"/worker*.log | grep -v -E 'already on network|is not on network' | grep .; then
   fail "unexpected errors above"
