@@ -176,34 +176,44 @@ Reply Add(core::Context& ctx, const Request& req) {
 Reply AddPrepared(core::Context& ctx, const Request& req, const core::OverlayAttach& prep) {
   const Env& env = req.env;
   const Config& cfg = req.config;
-  auto op = core::Operation::Begin(ctx, CniOptions());
-  if (!op.ok()) return Fail(FromStatus(op.status()));
-  // Planned from one snapshot; a refusal in CNI's own terms comes back here.
-  std::optional<Error> refused;
   core::ContainerSpec spec;
-  auto plan = op->Plan([&](const core::PlanInput& in) -> Result<engine::Plan> {
-    if (FindAttachment(in.snap.containers, env.container_id, env.ifname, cfg.network)) {
-      refused = Error{kConflict,
-                      "container " + env.container_id + " already has " + env.ifname +
-                          " on network " + Quote(cfg.network) + " (DEL it first)",
-                      ""};
-      return AlreadyExists(refused->msg);
-    }
-    WEFT_ASSIGN_OR_RETURN(spec, AddSpec(in.snap, env, cfg, refused));
-    spec.overlay = prep;
-    return core::PlanCreateContainer(in, spec);
-  });
-  if (refused) return Fail(*refused);
-  if (!plan.ok()) return Fail(FromStatus(plan.status()));
-  if (Status s = op->Apply(*plan); !s.ok()) return Fail(FromStatus(s));
-  std::vector<store::Network> nets;
-  std::vector<store::Container> containers;
-  if (Status s = core::LoadAll(ctx, &nets, &containers); !s.ok()) return Fail(FromStatus(s));
-  auto c = std::find_if(containers.begin(), containers.end(),
-                        [&](const store::Container& x) { return x.name == spec.name; });
-  if (c == containers.end()) return Fail(FromStatus(NotFound("no container " + Quote(spec.name))));
-  const store::Network* net = FindNetwork(nets, cfg.network);
-  if (!net || c->endpoints.empty()) return Fail(kInternal, "attachment vanished after ADD");
+  {
+    // The state lock, held until the plan is applied; the result is read
+    // after it (other ADDs need not wait while this one describes itself).
+    auto op = core::Operation::Begin(ctx, CniOptions());
+    if (!op.ok()) return Fail(FromStatus(op.status()));
+    // Planned from one snapshot; a refusal in CNI's own terms comes back here.
+    std::optional<Error> refused;
+    auto plan = op->Plan([&](const core::PlanInput& in) -> Result<engine::Plan> {
+      if (FindAttachment(in.snap.containers, env.container_id, env.ifname, cfg.network)) {
+        refused = Error{kConflict,
+                        "container " + env.container_id + " already has " + env.ifname +
+                            " on network " + Quote(cfg.network) + " (DEL it first)",
+                        ""};
+        return AlreadyExists(refused->msg);
+      }
+      WEFT_ASSIGN_OR_RETURN(spec, AddSpec(in.snap, env, cfg, refused));
+      spec.overlay = prep;
+      return core::PlanCreateContainer(in, spec);
+    });
+    if (refused) return Fail(*refused);
+    if (!plan.ok()) return Fail(FromStatus(plan.status()));
+    if (Status s = op->Apply(*plan); !s.ok()) return Fail(FromStatus(s));
+  }
+  // The two records the result needs, not the whole store.
+  std::optional<store::Container> c;
+  std::optional<store::Network> net;
+  auto store = ctx.Store();
+  if (!store.ok()) return Fail(FromStatus(store.status()));
+  if (Status s = (*store)->View([&](store::Tx& tx) -> Status {
+        WEFT_ASSIGN_OR_RETURN(c, tx.GetContainer(spec.name));
+        WEFT_ASSIGN_OR_RETURN(net, tx.GetNetwork(cfg.network));
+        return Status::Ok();
+      });
+      !s.ok()) {
+    return Fail(FromStatus(s));
+  }
+  if (!c || !net || c->endpoints.empty()) return Fail(kInternal, "attachment vanished after ADD");
   auto out = DescribeAttachment(req, *c, c->endpoints.front(), *net);
   if (!out.ok()) return Fail(FromStatus(out.status().Wrap("reading the new attachment")));
   return Done(*out);

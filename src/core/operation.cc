@@ -33,9 +33,32 @@ Result<engine::Plan> Operation::Plan(const Planner& planner) {
   return planner(PlanInput{ctx_->paths(), *store, snap, *session, session});
 }
 
+Operation::Operation(Operation&& other) noexcept
+    : ctx_(other.ctx_),
+      options_(std::move(other.options_)),
+      lock_(std::move(other.lock_)),
+      after_unlock_(std::exchange(other.after_unlock_, {})) {}
+
+Operation& Operation::operator=(Operation&& other) noexcept {
+  if (this != &other) {
+    ctx_ = other.ctx_;
+    options_ = std::move(other.options_);
+    lock_ = std::move(other.lock_);
+    after_unlock_ = std::exchange(other.after_unlock_, {});
+  }
+  return *this;
+}
+
+Operation::~Operation() {
+  lock_ = store::ChangeLock::None();
+  for (auto& work : after_unlock_) work();
+}
+
 Status Operation::Apply(engine::Plan& plan) {
   if (options_.dry_run) return Status::Ok();
-  return ApplyPlan(*ctx_, plan);
+  WEFT_RETURN_IF_ERROR(ApplyPlan(*ctx_, plan));
+  for (auto& work : plan.TakeAfterUnlock()) after_unlock_.push_back(std::move(work));
+  return Status::Ok();
 }
 
 Result<engine::Plan> RunOperation(Context& ctx, OperationOptions options, const Planner& planner) {

@@ -18,6 +18,8 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "core/context.h"
@@ -51,15 +53,19 @@ class Operation {
   // lock or the clean-up does.
   static Result<Operation> Begin(Context& ctx, OperationOptions options);
 
-  Operation(Operation&&) noexcept = default;
-  Operation& operator=(Operation&&) noexcept = default;
+  Operation(Operation&& other) noexcept;
+  Operation& operator=(Operation&& other) noexcept;
+  // Releases the lock, then runs the applied plans' after-unlock work
+  // (engine::Plan::AddAfterUnlock).
+  ~Operation();
 
   // Reads one snapshot and plans against it, a fresh kernel session serving
   // as the host view (dumps only) and as the steps' handles at apply time.
   Result<engine::Plan> Plan(const Planner& planner);
 
   // Applies `plan` (nothing for an empty plan or a dry run); on failure the
-  // applied steps are rolled back and the error names the step.
+  // applied steps are rolled back and the error names the step. An applied
+  // plan's after-unlock work is kept for the destructor.
   Status Apply(engine::Plan& plan);
 
   bool dry_run() const { return options_.dry_run; }
@@ -71,6 +77,7 @@ class Operation {
   Context* ctx_;
   OperationOptions options_;
   store::ChangeLock lock_;
+  std::vector<std::function<void()>> after_unlock_;
 };
 
 // Begin, Plan, Apply. Returns the plan: applied, or on a dry run only made

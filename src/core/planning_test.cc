@@ -313,11 +313,13 @@ TEST_F(CorePlanning, DisconnectStepsReadTheStoreOnce) {
 
   auto plan = PlanWith([&](const PlanInput& in) { return PlanDisconnect(in, "back", "c1"); });
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  // Record first, the published port follows (stays on lab), then the veth,
-  // then the files.
+  // Record first, the published port follows (stays on lab), then the veth
+  // (out of service; deleted once the lock is released), then the files.
   EXPECT_THAT(StepNames(*plan), ElementsAre("remove-endpoint-record", "apply-firewall",
-                                            "delete-veth", "write-container-files"));
-  EXPECT_THAT(plan->Explain(), HasSubstr("ip link delete " + c1.endpoints[1].host_ifname + "\n"));
+                                            "release-veth", "write-container-files"));
+  EXPECT_THAT(plan->Explain(), HasSubstr("ip link delete " + c1.endpoints[1].host_ifname +
+                                         "   # once the state lock is released\n"));
+  EXPECT_EQ(plan->TakeAfterUnlock().size(), 1u);
   // The snapshot was the only read: no transaction while planning.
   EXPECT_EQ(ViewsWhilePlanning(), 0);
 
@@ -376,7 +378,7 @@ TEST_F(CorePlanning, NetworkRemoveRefusesAttachedContainersUnlessForced) {
   plan = PlanWith([&](const PlanInput& in) { return PlanNetworkRemove(in, "lab", true); });
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_THAT(StepNames(*plan),
-              ElementsAre("remove-endpoint-record", "delete-veth", "write-container-files",
+              ElementsAre("remove-endpoint-record", "release-veth", "write-container-files",
                           "remove-network-record", "apply-firewall", "delete-bridge"));
 }
 

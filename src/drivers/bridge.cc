@@ -21,11 +21,13 @@ constexpr std::string_view kNetworkTag = "weft network ";
 constexpr std::string_view kContainerTag = "weft container ";
 // A link made before the state lock, not yet adopted by a plan (PreparedLink).
 constexpr std::string_view kPreparingTag = "weft preparing container ";
+// A link a plan took out of service, to be deleted once the lock is released.
+constexpr std::string_view kReleasingTag = "weft releasing container ";
 
 // Every step this driver's plans use.
 constexpr std::string_view kBridgeSteps[] = {
-    "create-bridge", "delete-bridge",  "create-veth",      "configure-interface",
-    "delete-veth",   "gc-delete-link", "gc-reattach-veth",
+    "create-bridge", "delete-bridge", "create-veth",    "configure-interface",
+    "delete-veth",   "release-veth",  "gc-delete-link", "gc-reattach-veth",
 };
 
 Status CreateBridgeNow(const engine::SessionPtr& session, const store::Network& net,
@@ -261,12 +263,44 @@ void PlanVethAttach(engine::Plan& plan, const engine::SessionPtr& session, const
 }
 
 void PlanVethDetach(engine::Plan& plan, const engine::SessionPtr& session, const Attachment& a) {
-  plan.Add({"delete-veth", "ip link delete " + a.host_ifname,
-            [=] { return DeleteLinkNow(session, a.host_ifname); },
+  if (a.handoff) {
+    // The inner end is in the runtime's sandbox: gone with the host end now.
+    plan.Add({"delete-veth", "ip link delete " + a.host_ifname,
+              [=] { return DeleteLinkNow(session, a.host_ifname); },
+              [=] { return AttachNow(session, a); }});
+    return;
+  }
+  // Deleting a veth waits ~20 ms for the kernel's unregistration: under the
+  // lock only the host end goes down and is tagged as leaving (gc deletes
+  // such links that nothing owns), and the deletion runs once the lock is
+  // released, where many commands' deletions overlap.
+  const std::string leaving = std::string(kReleasingTag) + a.tag.substr(kContainerTag.size());
+  plan.Add({"release-veth",
+            fmt::format("ip link set {} down alias \"{}\"\nip link delete {}   # once the "
+                        "state lock is released",
+                        a.host_ifname, leaving, a.host_ifname),
+            // Gone already (a runtime deleted its namespace before DEL):
+            // nothing to release, nothing to put back.
             [=] {
-              WEFT_RETURN_IF_ERROR(AttachNow(session, a));
-              return a.handoff ? Status::Ok() : ConfigureNow(session, a);
+              WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
+              Status s = netlink::SetLinkUp(*host, a.host_ifname, false);
+              if (s.ok()) s = netlink::SetLinkAlias(*host, a.host_ifname, leaving);
+              return s.code() == Code::kNotFound ? Status::Ok() : s;
+            },
+            [=] {
+              WEFT_ASSIGN_OR_RETURN(auto* host, session->Host());
+              Status s = netlink::SetLinkAlias(*host, a.host_ifname, a.tag);
+              if (s.ok()) s = netlink::SetLinkUp(*host, a.host_ifname, true);
+              return s.code() == Code::kNotFound ? Status::Ok() : s;
             }});
+  plan.AddAfterUnlock([session, name = a.host_ifname, leaving] {
+    auto host = session->Host();
+    if (!host.ok()) return;
+    // Only while it is still the one released (a name is never reused by a
+    // later attach, whose salt differs, but make sure).
+    auto link = netlink::GetLink(**host, name);
+    if (link.ok() && link->alias == leaving) netlink::DeleteLink(**host, name).IgnoreError();
+  });
 }
 
 namespace {
@@ -287,13 +321,14 @@ void PlanBridgeDelete(engine::Plan& plan, engine::SessionPtr session, const stor
 
 // Steps that plug a veth that survived its bridge back in (gc).
 void PlanReattach(engine::Plan& plan, const SessionPtr& session, const std::string& veth,
-                  const std::string& bridge) {
+                  const std::string& bridge, const std::string& tag) {
   plan.Add({"gc-reattach-veth",
-            "ip link set " + veth + " master " + bridge + " up\nbridge link set dev " + veth +
-                " hairpin on",
-            [session, veth, bridge] {
+            "ip link set " + veth + " master " + bridge + " up alias \"" + tag +
+                "\"\nbridge link set dev " + veth + " hairpin on",
+            [session, veth, bridge, tag] {
               WEFT_ASSIGN_OR_RETURN(auto* h, session->Host());
               WEFT_RETURN_IF_ERROR(netlink::SetLinkMaster(*h, veth, bridge));
+              WEFT_RETURN_IF_ERROR(netlink::SetLinkAlias(*h, veth, tag));
               WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*h, veth, true));
               return netlink::SetBridgePortHairpin(*h, veth, true);
             },
@@ -405,12 +440,10 @@ class Bridge final : public NetworkDriver {
   Result<std::vector<netlink::LinkInfo>> HostInterfaces(engine::HostView& host,
                                                         const store::Network& net,
                                                         const store::Endpoint& ep) const override {
-    WEFT_ASSIGN_OR_RETURN(auto links, host.Links());
     std::vector<netlink::LinkInfo> out;
     for (const std::string& name : {net.bridge, ep.host_ifname}) {
-      const netlink::LinkInfo* l = FindLink(links, name);
-      if (!l) return NotFound("link " + name + " not found");
-      out.push_back(*l);
+      WEFT_ASSIGN_OR_RETURN(auto l, host.Link(name));
+      out.push_back(std::move(l));
     }
     return out;
   }
@@ -423,7 +456,8 @@ class Bridge final : public NetworkDriver {
       for (const auto& e : c.endpoints) owned.insert(e.host_ifname);
     }
     for (const auto& l : in.links) {
-      bool tagged = l.alias.rfind(kNetworkTag, 0) == 0 || l.alias.rfind(kContainerTag, 0) == 0;
+      bool tagged = l.alias.rfind(kNetworkTag, 0) == 0 || l.alias.rfind(kContainerTag, 0) == 0 ||
+                    l.alias.rfind(kReleasingTag, 0) == 0;
       if (!tagged || owned.count(l.name)) continue;
       plan.Add({"gc-delete-link", "ip link delete " + l.name + "   # " + l.alias,
                 [session, name = l.name] { return DeleteLinkNow(session, name); }, nullptr});
@@ -508,11 +542,11 @@ void PlanBridgeRepair(engine::Plan& plan, const SessionPtr& session, const Repai
     mine[n.name] = &n;
     if (!present.count(n.bridge)) PlanBridgeCreate(plan, session, n);
   }
-  std::map<std::string, int> index_of;   // link name -> ifindex
-  std::map<std::string, int> master_of;  // link name -> its master's ifindex
+  std::map<std::string, int> index_of;  // link name -> ifindex
+  std::map<std::string, const netlink::LinkInfo*> by_name;
   for (const auto& l : in.links) {
     index_of[l.name] = l.index;
-    master_of[l.name] = l.master;
+    by_name[l.name] = &l;
   }
   // Missing veths of live containers; veths that survived their bridge
   // (deleted, maybe re-created above) plugged back in.
@@ -526,11 +560,17 @@ void PlanBridgeRepair(engine::Plan& plan, const SessionPtr& session, const Repai
         driver.PlanAttach(plan, session, c, *net->second, e, i == 0, nullptr);
         continue;
       }
+      // On its bridge, up and tagged as the container's: in order. Else
+      // plugged back (a bridge made anew), or put back in service (a command
+      // died after releasing it, before the store let the endpoint go).
+      const std::string tag = AttachmentFor(c, *net->second, e, false).tag;
+      const netlink::LinkInfo* link = by_name[e.host_ifname];
       auto bridge_index = index_of.find(bridge);
-      if (bridge_index != index_of.end() && master_of[e.host_ifname] == bridge_index->second) {
+      if (bridge_index != index_of.end() && link->master == bridge_index->second && link->up &&
+          link->alias == tag) {
         continue;
       }
-      PlanReattach(plan, session, e.host_ifname, bridge);
+      PlanReattach(plan, session, e.host_ifname, bridge, tag);
     }
   }
 }

@@ -2,6 +2,14 @@
 
 namespace weft::engine {
 
+Result<netlink::LinkInfo> HostView::Link(const std::string& name) {
+  WEFT_ASSIGN_OR_RETURN(auto links, Links());
+  for (auto& l : links) {
+    if (l.name == name) return std::move(l);
+  }
+  return NotFound("link " + name + " not found");
+}
+
 Result<std::vector<netlink::LinkInfo>> HostSnapshot::Links() {
   if (!links_) {
     WEFT_ASSIGN_OR_RETURN(links_, inner_.Links());

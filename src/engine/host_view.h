@@ -22,6 +22,10 @@ class HostView {
   virtual ~HostView() = default;
   // In the namespace weft runs in.
   virtual Result<std::vector<netlink::LinkInfo>> Links() = 0;
+  // The link named `name` (kNotFound when none). The kernel's view asks for
+  // that one link instead of dumping them all (a host with many containers
+  // has many); by default, found in Links().
+  virtual Result<netlink::LinkInfo> Link(const std::string& name);
   virtual Result<std::vector<netlink::RouteInfo>> Routes(int family) = 0;
   virtual Result<std::vector<netlink::AddrInfo>> Addresses() = 0;
   // In the namespace at `netns_path`.

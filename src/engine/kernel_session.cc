@@ -78,6 +78,15 @@ Result<std::vector<netlink::LinkInfo>> KernelSession::Links() {
   return netlink::ListLinks(*s);
 }
 
+Result<netlink::LinkInfo> KernelSession::Link(const std::string& name) {
+  WEFT_ASSIGN_OR_RETURN(auto* s, ReadHost());
+  auto link = netlink::GetLink(*s, name);
+  if (!link.ok() && link.status().code() == Code::kNotFound) {
+    return NotFound("link " + name + " not found");
+  }
+  return link;
+}
+
 Result<std::vector<netlink::RouteInfo>> KernelSession::Routes(int family) {
   WEFT_ASSIGN_OR_RETURN(auto* s, ReadHost());
   return netlink::ListRoutes(*s, family);

@@ -52,6 +52,7 @@ class KernelSession final : public HostView {
 
   // HostView.
   Result<std::vector<netlink::LinkInfo>> Links() override;
+  Result<netlink::LinkInfo> Link(const std::string& name) override;
   Result<std::vector<netlink::RouteInfo>> Routes(int family) override;
   Result<std::vector<netlink::AddrInfo>> Addresses() override;
   Result<std::vector<netlink::LinkInfo>> LinksIn(const std::string& netns_path) override;

@@ -31,7 +31,15 @@ class Plan {
   void Add(Step step) { steps_.push_back(std::move(step)); }
   void Append(Plan other) {
     for (auto& s : other.steps_) steps_.push_back(std::move(s));
+    for (auto& f : other.after_unlock_) after_unlock_.push_back(std::move(f));
   }
+  // Work for once the plan is applied and the state lock released: what only
+  // takes time and that no plan depends on (deleting a veth its step took out
+  // of service: the kernel's unregistration takes ~20 ms, which many
+  // commands can wait out at once, but not one after another). Best effort,
+  // never undone; gc finishes what a crash leaves. core::Operation runs it.
+  void AddAfterUnlock(std::function<void()> fn) { after_unlock_.push_back(std::move(fn)); }
+  std::vector<std::function<void()>> TakeAfterUnlock() { return std::move(after_unlock_); }
 
   const std::string& command() const { return command_; }
   const std::vector<Step>& steps() const { return steps_; }
@@ -44,6 +52,7 @@ class Plan {
  private:
   std::string command_;
   std::vector<Step> steps_;
+  std::vector<std::function<void()>> after_unlock_;
 };
 
 }  // namespace weft::engine

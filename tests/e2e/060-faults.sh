@@ -41,6 +41,7 @@ UNREACHABLE=(
   "gc-delete-link  -- idem"
   "gc-reattach-veth  -- idem"
   "record-sandbox  -- only weftd's Docker Join runs it; 120-docker-driver fails it"
+  "delete-veth  -- only a handed-off end (Docker's DeleteEndpoint) is deleted under the lock; others are released (release-veth, walked here) and deleted after it; 120-docker-driver runs it"
   "netns-lo-up  -- weft create brings lo up before the state lock (core/prepared_attach.h); CNI ADD into a runtime's namespace runs it: 110-cni fails it"
   "create-vxlan  -- overlay networks need a cluster store; 220-overlay fails it"
   "delete-vxlan  -- idem (the last container on an overlay network here)"
