@@ -160,12 +160,20 @@ def spawn_all(cmds, envs=None, stdins=None):
     t0 = time.perf_counter_ns()
     procs = []
     for i, cmd in enumerate(cmds):
-        procs.append(subprocess.Popen(cmd, env=envs[i] if envs else None,
-                                      stdin=subprocess.PIPE if stdins else subprocess.DEVNULL,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        p = subprocess.Popen(cmd, env=envs[i] if envs else None,
+                             stdin=subprocess.PIPE if stdins else subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if stdins:
+            # At once, not when its turn to be read comes: a CNI plugin reads
+            # its config from stdin before anything else (a config is far
+            # smaller than a pipe's buffer, so this does not block).
+            p.stdin.write(stdins[i])
+            p.stdin.close()
+            p.stdin = None  # communicate() below only reads
+        procs.append(p)
     outs = []
-    for i, p in enumerate(procs):
-        out, err = p.communicate(stdins[i] if stdins else None)
+    for p in procs:
+        out, err = p.communicate()
         outs.append((p.returncode, out, err))
     return (time.perf_counter_ns() - t0) / 1e6, outs
 
