@@ -198,17 +198,7 @@ if ((have_ctr)); then
 {"cniVersion": "1.0.0", "name": "ctrnet",
  "plugins": [{"type": "weft", "network": "ctrnet", "subnet": "10.89.6.0/24"}]}
 EOF
-  cat >"$C/config.toml" <<EOF
-version = 2
-root = "$C/root"
-state = "$C/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt",
-  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
-  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.tracing.processor.v1.otlp"]
-[grpc]
-  address = "$C/containerd.sock"
-EOF
+  containerd_config "$C" >"$C/config.toml"
   # Background; dies with the sandbox (its shims too: same PID namespace).
   containerd --config "$C/config.toml" >"$C/log" 2>&1 &
   ctr() { command ctr -a "$C/containerd.sock" -n weft115 "$@"; }

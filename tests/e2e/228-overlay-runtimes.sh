@@ -75,17 +75,8 @@ events_logfile_path = "$T/events.log"
 tmp_dir = "$T/tmp"
 runtime = "runc"
 EOC
-cat >"$T/containerd.toml" <<EOC
-version = 2
-root = "$T/ctrd/root"
-state = "$T/ctrd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt",
-  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
-  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.tracing.processor.v1.otlp"]
-[grpc]
-  address = "$T/containerd.sock"
-EOC
+mkdir -p "$T/ctrd"
+containerd_config "$T/ctrd" >"$T/containerd.toml"
 EOF
 # podman and ctr as run on a host, with their private state.
 cat >"$S/podman" <<'EOF'
@@ -96,7 +87,7 @@ exec podman --root "$T/p/root" --runroot "$T/p/run" --storage-driver vfs --tmpdi
   --network-backend cni --network-config-dir "$T/net.d" --cgroup-manager cgroupfs \
   --events-backend file "$@"
 EOF
-printf '#!/bin/bash\nexec ctr -a /run/t228/containerd.sock -n weft228 "$@"\n' >"$S/ctr"
+printf '#!/bin/bash\nexec ctr -a /run/t228/ctrd/containerd.sock -n weft228 "$@"\n' >"$S/ctr"
 chmod +x "$S/podman" "$S/ctr"
 for h in h1 h2; do on "$h" bash "$R/setup.sh" || fail "$h: runtime setup"; done
 on_bg h2 bash -c 'exec containerd --config /run/t228/containerd.toml >/run/t228/containerd.log 2>&1'

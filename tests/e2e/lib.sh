@@ -203,6 +203,23 @@ private_dir() {
   mkdir -p "$dir"
 }
 
+# containerd_config DIR: a containerd 1.6 config with its root, state and
+# socket (DIR/containerd.sock) under DIR and only the plugins `ctr run --cni`
+# needs (e2e 115, 228).
+containerd_config() {
+  cat <<EOF
+version = 2
+root = "$1/root"
+state = "$1/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt",
+  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.tracing.processor.v1.otlp"]
+[grpc]
+  address = "$1/containerd.sock"
+EOF
+}
+
 # drop_cgroups NAME...: kills what still runs in the cgroups called NAME (in
 # every hierarchy; runtimes put containers in the machine's, there being no
 # private one) and removes them. For a test's EXIT trap; always returns 0.
