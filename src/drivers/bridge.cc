@@ -123,8 +123,9 @@ Status AttachNow(const engine::SessionPtr& session, const Attachment& a) {
 
 Status ConfigureNow(const engine::SessionPtr& session, const Attachment& a) {
   WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(a.netns_path));
-  if (a.prepared && !a.mac.empty())
+  if (a.prepared && !a.mac.empty()) {
     WEFT_RETURN_IF_ERROR(netlink::SetLinkMac(*sock, a.ifname, a.mac));
+  }
   WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, a.ifname, true));
   // The attachment keeps text: parsed once here.
   for (const std::string* cidr : {&a.ipv4_cidr, &a.ipv6_cidr}) {
