@@ -4,8 +4,8 @@ namespace weft::engine {
 
 Result<netlink::LinkInfo> HostView::Link(const std::string& name) {
   WEFT_ASSIGN_OR_RETURN(auto links, Links());
-  for (auto& l : links) {
-    if (l.name == name) return std::move(l);
+  for (const auto& l : links) {
+    if (l.name == name) return l;
   }
   return NotFound("link " + name + " not found");
 }
