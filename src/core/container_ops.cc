@@ -2,10 +2,8 @@
 
 #include <fmt/format.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -29,7 +27,6 @@
 #include "kernel/netlink/link.h"
 #include "kernel/netns/netns.h"
 #include "kernel/netns/processes.h"
-#include "kernel/sysctl.h"
 
 namespace weft::core {
 namespace {
@@ -95,7 +92,6 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
   return Status::Ok();
 }
 
-// Varies from one attach to the next (time and process), never 0.
 std::string NextIfname(const store::Container& c) {
   std::set<std::string> taken;
   for (const auto& e : c.endpoints) taken.insert(e.ifname);
@@ -530,9 +526,8 @@ void PlanLoUp(engine::Plan& plan, const engine::SessionPtr& session, const std::
        ip_in + " link set lo up\n" + exec_in + " sysctl -qw net.ipv6.conf.default.accept_dad=0",
        [session, path] {
          WEFT_ASSIGN_OR_RETURN(auto* sock, session->In(path));
-         WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, "lo", true));
          WEFT_ASSIGN_OR_RETURN(int fd, session->NetnsFd(path));
-         return kernel::WriteSysctlIn(fd, "net.ipv6.conf.default.accept_dad", "0");
+         return LoopbackUp(*sock, fd);
        },
        nullptr});
 }

@@ -39,16 +39,6 @@ Operation::Operation(Operation&& other) noexcept
       lock_(std::move(other.lock_)),
       after_unlock_(std::exchange(other.after_unlock_, {})) {}
 
-Operation& Operation::operator=(Operation&& other) noexcept {
-  if (this != &other) {
-    ctx_ = other.ctx_;
-    options_ = std::move(other.options_);
-    lock_ = std::move(other.lock_);
-    after_unlock_ = std::exchange(other.after_unlock_, {});
-  }
-  return *this;
-}
-
 Operation::~Operation() {
   lock_ = store::ChangeLock::None();
   for (auto& work : after_unlock_) work();

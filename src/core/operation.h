@@ -54,7 +54,7 @@ class Operation {
   static Result<Operation> Begin(Context& ctx, OperationOptions options);
 
   Operation(Operation&& other) noexcept;
-  Operation& operator=(Operation&& other) noexcept;
+  Operation& operator=(Operation&&) = delete;
   // Releases the lock, then runs the applied plans' after-unlock work
   // (engine::Plan::AddAfterUnlock).
   ~Operation();

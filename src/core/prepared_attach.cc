@@ -19,6 +19,12 @@ const drivers::PreparedLink* PreparedAttach::LinkFor(std::string_view network) c
   return nullptr;
 }
 
+Status LoopbackUp(netlink::Socket& inner, int netns_fd) {
+  WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(inner, "lo", true));
+  // Before any interface is made in it: new ones inherit "default".
+  return kernel::WriteSysctlIn(netns_fd, "net.ipv6.conf.default.accept_dad", "0");
+}
+
 uint32_t AttachSalt() {
   const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
   const uint64_t mixed = static_cast<uint64_t>(now) ^ (static_cast<uint64_t>(::getpid()) << 40);
@@ -56,11 +62,7 @@ std::shared_ptr<PreparedAttach> PrepareAttach(Context& ctx, const std::string& n
   auto p = std::make_shared<PreparedAttach>();
   p->netns = std::make_shared<UniqueFd>(std::move(*fd));
   auto inner = netlink::Socket::OpenIn(p->netns->get());
-  if (!inner.ok() || !netlink::SetLinkUp(*inner, "lo", true).ok()) return p;
-  // Before any interface is made in it: new ones inherit "default".
-  if (!kernel::WriteSysctlIn(p->netns->get(), "net.ipv6.conf.default.accept_dad", "0").ok()) {
-    return p;
-  }
+  if (!inner.ok() || !LoopbackUp(*inner, p->netns->get()).ok()) return p;
   p->lo_up = true;
   auto nets = ReadNetworks(ctx, name, networks);
   if (!nets.ok() || nets->empty()) return p;

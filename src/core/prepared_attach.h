@@ -20,6 +20,7 @@
 #include "base/unique_fd.h"
 #include "core/context.h"
 #include "drivers/driver.h"
+#include "kernel/netlink/socket.h"
 
 namespace weft::core {
 
@@ -30,6 +31,11 @@ struct PreparedAttach {
 
   const drivers::PreparedLink* LinkFor(std::string_view network) const;
 };
+
+// A namespace made ready for a container's interfaces: `lo` up, and IPv6
+// duplicate address detection off for interfaces made after (so their
+// addresses are usable at once). `inner` is a route socket in `netns_fd`.
+Status LoopbackUp(netlink::Socket& inner, int netns_fd);
 
 // A new salt for an attach's host-side names (drivers::NetworkDriver::
 // CompleteEndpoint): a re-made container's differ from its predecessor's.

@@ -77,7 +77,7 @@ msg=$(weft create fine --network base 2>&1 >/dev/null)
 [[ $msg == *"did not finish; cleaned up first"* ]] || fail "no automatic clean-up: $msg"
 # Its veth (made before the lock, tagged "weft preparing container dead ...")
 # goes with its namespace, which the kernel tears down in the background.
-for _ in $(seq 50); do
+for _ in $(seq 300); do  # up to 30 s on a loaded machine
   left=$(ip -j -d link show | jq '[.[] | select((.ifalias // "") | test("^weft (preparing )?container dead "))] | length')
   [[ $left == 0 ]] && break
   sleep 0.1

@@ -69,7 +69,7 @@ on_bg h2 ip netns exec a2 socat -T5 -u TCP-LISTEN:7000,reuseaddr OPEN:/run/share
 wait_listen h2 a2 7000
 head -c 200000 /dev/urandom >"$CLUSTER_DIR/shared/222.sent"
 inside h1 a1 socat -T5 -u OPEN:/run/shared/222.sent TCP:"$a2":7000 || fail "TCP a1 -> a2 failed"
-deadline=$((SECONDS + 5))
+deadline=$((SECONDS + 15))
 until cmp -s "$CLUSTER_DIR/shared/222.sent" "$CLUSTER_DIR/shared/222.bytes"; do
   ((SECONDS < deadline)) || fail "a2 received $(stat -c %s "$CLUSTER_DIR/shared/222.bytes" 2>/dev/null || echo no) bytes of 200000, or other bytes"
   sleep 0.1

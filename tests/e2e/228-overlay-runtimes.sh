@@ -110,8 +110,8 @@ ok "podman's p1 on h1 ($p1) and ctr's t2 on h2 ($t2): addresses of the two nodes
 
 # --- across the hosts ----------------------------------------------------------------
 # A new block reaches the other node through its etcd watch: a moment.
-pingable() { # HOST CMD...: CMD (a ping) succeeds within 3 s; else prints its output
-  local h=$1 deadline=$((SECONDS + 3)) out
+pingable() { # HOST CMD...: CMD (a ping) succeeds within 15 s; else prints its output
+  local h=$1 deadline=$((SECONDS + 15)) out
   shift
   until out=$(on "$h" "$@" 2>&1); do ((SECONDS < deadline)) || { echo "$out" >&2; return 1; }; done
 }
@@ -121,7 +121,7 @@ pingable h2 "$R/ctr" task exec --exec-id p t2 /bin/ping -c1 -W1 "$p1" || fail "t
 # t2 on h2; t2 asks its own node's weftd (the gateway) for podman's alias.
 out=$(on h1 "$R/podman" exec p1 ping -c1 -W2 cni-weft228-t2-eth0) || fail "p1 cannot ping t2 by name: $out"
 grep -q "from $t2: seq=0" <<<"$out" || fail "p1's ping of t2 by name did not reach $t2: $out"
-deadline=$((SECONDS + 5))
+deadline=$((SECONDS + 15))
 until out=$(on h2 "$R/ctr" task exec --exec-id n t2 /bin/nslookup web1 10.236.0.1 2>&1) && grep -q "Address: $p1\$" <<<"$out"; do
   ((SECONDS < deadline)) || fail "t2 (h2) does not resolve web1 (podman's alias on h1): $out"
   sleep 0.2
@@ -131,7 +131,7 @@ ok "p1 and t2 ping each other across the hosts; p1 reaches t2 by weft's name for
 # --- podman removes its container: gone from every node --------------------------
 on h1 "$R/podman" rm -f -t 0 p1 >/dev/null || fail "podman rm p1"
 [[ -z $(on h1 ip -br link show type vxlan) ]] || fail "h1 keeps its VXLAN device after podman removed its last container"
-deadline=$((SECONDS + 5))
+deadline=$((SECONDS + 15))
 while :; do
   rc=0
   out=$(on h2 "$R/ctr" task exec --exec-id n t2 /bin/nslookup web1.ov 10.236.0.1 2>&1) || rc=$?
