@@ -29,6 +29,7 @@ Result<bool> NeedsDaemon(core::Context& ctx) {
   WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
     WEFT_ASSIGN_OR_RETURN(auto networks, tx.ListNetworks());
     for (const auto& n : networks) needed |= drivers::ServesDns(n);
+    if (needed) return Status::Ok();
     // Health checks run in weftd.
     WEFT_ASSIGN_OR_RETURN(auto services, tx.ListServices());
     for (const auto& s : services) needed |= s.health.kind != "none" && !s.backends.empty();

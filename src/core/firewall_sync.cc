@@ -177,6 +177,17 @@ Result<firewall::ServiceDelta> ElementBatch(const firewall::FirewallModel& from,
   return firewall::ServiceDelta{std::move(del), std::move(services.leftovers)};
 }
 
+// Applies `delta` in one transaction where the kernel takes it (a failure
+// there falls back to two), else in two.
+Status ApplyDelta(firewall::Backend& fw, const firewall::ServiceDelta& delta) {
+  if (firewall::KernelDeletesChainsInOne()) {
+    auto one = delta.Transactions(true);
+    if (one.empty() || fw.Apply(one.front()).ok()) return Status::Ok();
+  }
+  for (const auto& t : delta.Transactions(false)) WEFT_RETURN_IF_ERROR(fw.Apply(t));
+  return Status::Ok();
+}
+
 // Applies `delta`; if the kernel refuses it (say the table was flushed under
 // us), or its leftovers, applies the whole ruleset of `fallback` instead
 // (built only then: with many services it costs more than the delta).
@@ -184,10 +195,7 @@ Status ApplyOrRebuild(const engine::SessionPtr& session, const firewall::Service
                       const firewall::FirewallModel& fallback) {
   WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
   if (delta.batch["nftables"].empty()) return Status::Ok();
-  if (fw->Apply(delta.batch).ok() &&
-      (delta.leftovers["nftables"].empty() || fw->Apply(delta.leftovers).ok())) {
-    return Status::Ok();
-  }
+  if (ApplyDelta(*fw, delta).ok()) return Status::Ok();
   WEFT_ASSIGN_OR_RETURN(auto whole, firewall::BuildRuleset(fallback));
   return fw->Apply(whole);
 }
@@ -197,7 +205,7 @@ Status ApplyOrRebuild(const engine::SessionPtr& session, const firewall::Service
 std::string ExplainWithOpenings(engine::HostView& host, const nlohmann::json& batch,
                                 const firewall::FirewallModel& model) {
   std::string text = firewall::Explain(batch);
-  auto ruleset = host.FirewallRuleset();
+  auto ruleset = host.ForeignFirewallTables();
   if (!ruleset.ok()) return text;
   auto diff = firewall::DiffOpenings(model, *ruleset);
   if (diff.in_sync()) return text;
@@ -214,7 +222,7 @@ Status ApplyWithOpenings(firewall::Backend& fw, const nlohmann::json& batch,
   // transaction (the transaction then fails on a vanished chain or handle):
   // list again and retry, a few times.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    WEFT_ASSIGN_OR_RETURN(auto ruleset, fw.ListRuleset());
+    WEFT_ASSIGN_OR_RETURN(auto ruleset, fw.ListForeignTables());
     nlohmann::json all = batch;
     if (!all.contains("nftables")) all["nftables"] = nlohmann::json::array();
     nlohmann::json openings = firewall::DiffOpenings(model, ruleset).Batch();
@@ -233,9 +241,7 @@ Result<bool> ApplyModelChange(firewall::Backend& fw, const firewall::FirewallMod
     auto come = PortsMissingFrom(after, before);
     WEFT_ASSIGN_OR_RETURN(auto delta, ElementBatch(before, after, gone, come));
     if (delta.batch["nftables"].empty()) return false;
-    Status s = fw.Apply(delta.batch);
-    if (s.ok() && !delta.leftovers["nftables"].empty()) s = fw.Apply(delta.leftovers);
-    if (s.ok()) return true;
+    if (ApplyDelta(fw, delta).ok()) return true;
   }
   if (after.networks.empty() && after.ports.empty() && after.services.empty()) {
     WEFT_RETURN_IF_ERROR(fw.Apply(firewall::DeleteTable()));
@@ -247,7 +253,7 @@ Result<bool> ApplyModelChange(firewall::Backend& fw, const firewall::FirewallMod
 }
 
 Result<bool> RepairOpenings(firewall::Backend& fw, const firewall::FirewallModel& model) {
-  WEFT_ASSIGN_OR_RETURN(auto ruleset, fw.ListRuleset());
+  WEFT_ASSIGN_OR_RETURN(auto ruleset, fw.ListForeignTables());
   if (firewall::DiffOpenings(model, ruleset).in_sync()) return false;
   WEFT_RETURN_IF_ERROR(ApplyWithOpenings(fw, nlohmann::json::object(), model));
   return true;

@@ -148,7 +148,7 @@ Result<HealthReport> CheckHealth(Context& ctx, engine::KernelSession& session) {
   for (const auto& s : DriftedSysctls(host, networks)) {
     r.problems.push_back("sysctl " + s.key + " is not " + s.want);
   }
-  if (auto ruleset = host.FirewallRuleset(); ruleset.ok()) {
+  if (auto ruleset = host.ForeignFirewallTables(); ruleset.ok()) {
     r.other_firewalls = ForeignFirewallsInRuleset(*ruleset);
     auto openings = firewall::DiffOpenings(model, *ruleset);
     r.dropping_chains = openings.chains;
@@ -184,7 +184,7 @@ Status PlanReconcileSteps(engine::Plan& plan, engine::SessionPtr session, engine
   // weft's accept rules in foreign chains (a dockerd, ufw or firewalld
   // that started or reloaded after weft): re-planned from a fresh listing
   // when applied.
-  WEFT_ASSIGN_OR_RETURN(auto ruleset, host.FirewallRuleset());
+  WEFT_ASSIGN_OR_RETURN(auto ruleset, host.ForeignFirewallTables());
   auto openings = firewall::DiffOpenings(model, ruleset);
   if (!in_sync || !openings.in_sync()) {
     std::string explain = firewall::Explain(batch) + firewall::Explain(openings.Batch());

@@ -61,7 +61,7 @@ class FakeHost : public engine::HostView {
     return it == sysctls.end() ? std::string("1") : it->second;
   }
   Result<nlohmann::json> FirewallTable() override { return table; }
-  Result<nlohmann::json> FirewallRuleset() override { return ruleset; }
+  Result<nlohmann::json> ForeignFirewallTables() override { return ruleset; }
 };
 
 // A typical host: lo and eth0 (192.168.1.10/24, default route via .1).

@@ -26,7 +26,7 @@ Result<bool> OpeningsKeeper::Check() {
     return Status::Ok();
   }));
   auto model = core::BuildFirewallModel(networks, {}, {});
-  WEFT_ASSIGN_OR_RETURN(auto ruleset, fw_->ListRuleset());
+  WEFT_ASSIGN_OR_RETURN(auto ruleset, fw_->ListForeignTables());
   if (firewall::DiffOpenings(model, ruleset).in_sync()) return false;
   // Something to do: under the state lock, from a fresh read of both.
   WEFT_ASSIGN_OR_RETURN(auto lock, store_->TryLockForChange());

@@ -4,10 +4,11 @@
 // (firewall/openings.h) in place when a foreign manager appears or reloads
 // after weft: dockerd or ufw started later, `firewall-cmd --reload`,
 // `iptables-restore`. Checked on every resync tick (2 s), on weftd's
-// worker: one `list ruleset`; only when something is missing or left over
-// does it write, and then under weft's state lock (skipped for this tick
-// when a weft command holds it), so it never races a command's own
-// firewall change.
+// worker: one listing of the other tables (weft's own, large with many
+// services, is not read); only when something is missing or left over does
+// it write, and then under weft's state lock (skipped for this tick when a
+// weft command holds it), so it never races a command's own firewall
+// change.
 
 #include <memory>
 #include <string>

@@ -37,7 +37,7 @@ class FakeHost : public engine::HostView {
   bool NetnsExists(const std::string&) override { return true; }
   Result<std::string> Sysctl(const std::string&) override { return std::string("1"); }
   Result<nlohmann::json> FirewallTable() override { return nlohmann::json(); }
-  Result<nlohmann::json> FirewallRuleset() override { return nlohmann::json::object(); }
+  Result<nlohmann::json> ForeignFirewallTables() override { return nlohmann::json::object(); }
 };
 
 store::Network Net() {

@@ -83,9 +83,9 @@ Result<nlohmann::json> HostSnapshot::FirewallTable() {
   return *table_;
 }
 
-Result<nlohmann::json> HostSnapshot::FirewallRuleset() {
+Result<nlohmann::json> HostSnapshot::ForeignFirewallTables() {
   if (!ruleset_) {
-    WEFT_ASSIGN_OR_RETURN(ruleset_, inner_.FirewallRuleset());
+    WEFT_ASSIGN_OR_RETURN(ruleset_, inner_.ForeignFirewallTables());
   }
   return *ruleset_;
 }

@@ -38,9 +38,10 @@ class HostView {
   virtual bool NetnsExists(const std::string& netns_path) = 0;
   // A sysctl's value in weft's namespace ("net.ipv4.ip_forward" -> "1").
   virtual Result<std::string> Sysctl(const std::string& key) = 0;
-  // `list table inet weft` (null when absent) and `list ruleset`.
+  // `list table inet weft` (null when absent), and every other table
+  // (firewall::Backend::ListForeignTables).
   virtual Result<nlohmann::json> FirewallTable() = 0;
-  virtual Result<nlohmann::json> FirewallRuleset() = 0;
+  virtual Result<nlohmann::json> ForeignFirewallTables() = 0;
 };
 
 // A HostView that reads each thing once from `inner` and then answers from
@@ -60,7 +61,7 @@ class HostSnapshot final : public HostView {
   bool NetnsExists(const std::string& netns_path) override;
   Result<std::string> Sysctl(const std::string& key) override;
   Result<nlohmann::json> FirewallTable() override;
-  Result<nlohmann::json> FirewallRuleset() override;
+  Result<nlohmann::json> ForeignFirewallTables() override;
 
  private:
   HostView& inner_;

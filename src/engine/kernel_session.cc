@@ -128,9 +128,9 @@ Result<nlohmann::json> KernelSession::FirewallTable() {
   return fw->ListTable();
 }
 
-Result<nlohmann::json> KernelSession::FirewallRuleset() {
+Result<nlohmann::json> KernelSession::ForeignFirewallTables() {
   WEFT_ASSIGN_OR_RETURN(auto* fw, ReadFirewall());
-  return fw->ListRuleset();
+  return fw->ListForeignTables();
 }
 
 }  // namespace weft::engine

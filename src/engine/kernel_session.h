@@ -62,7 +62,7 @@ class KernelSession final : public HostView {
   bool NetnsExists(const std::string& netns_path) override;
   Result<std::string> Sysctl(const std::string& key) override;
   Result<nlohmann::json> FirewallTable() override;
-  Result<nlohmann::json> FirewallRuleset() override;
+  Result<nlohmann::json> ForeignFirewallTables() override;
 
  private:
   Result<netlink::Socket*> ReadHost();

@@ -23,9 +23,10 @@ class Backend {
   // or a null json if the table does not exist.
   virtual Result<nlohmann::json> ListTable() = 0;
 
-  // Returns `list ruleset` (every table, weft's and others') as libnftables
-  // JSON, for spotting other firewall managers.
-  virtual Result<nlohmann::json> ListRuleset() = 0;
+  // Returns every table but weft's own (`inet weft`) as libnftables JSON, in
+  // the shape of `list ruleset`: for spotting other firewall managers and
+  // the chains of theirs that would drop weft's traffic.
+  virtual Result<nlohmann::json> ListForeignTables() = 0;
 };
 
 // Returns a backend that drives the kernel in-process through libnftables.

@@ -14,7 +14,7 @@ class FakeBackend : public Backend {
   Status Apply(const nlohmann::json& batch) override;
   Result<nlohmann::json> ListTable() override;
   // Returns the listing set with set_listing() (the fake knows one table).
-  Result<nlohmann::json> ListRuleset() override { return ListTable(); }
+  Result<nlohmann::json> ListForeignTables() override { return ListTable(); }
 
   // Batches passed to Apply, oldest first (failed ones included).
   const std::vector<nlohmann::json>& applied() const { return applied_; }

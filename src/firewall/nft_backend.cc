@@ -100,15 +100,42 @@ class NftBackend : public Backend {
     return listing;
   }
 
-  Result<nlohmann::json> ListRuleset() override {
-    const nlohmann::json cmd = {{"nftables", {{{"list", {{"ruleset", nullptr}}}}}}};
-    WEFT_ASSIGN_OR_RETURN(std::string out, Run(cmd.dump()));
-    nlohmann::json listing = nlohmann::json::parse(out, nullptr, false);
-    if (listing.is_discarded()) return Internal("list ruleset: libnftables printed invalid JSON");
-    return listing;
+  Result<nlohmann::json> ListForeignTables() override {
+    // `list tables`, then each table but weft's own: with many services
+    // weft's table is most of the ruleset, and nobody reading this wants it.
+    WEFT_ASSIGN_OR_RETURN(nlohmann::json tables, List({{"tables", nullptr}}, "list tables"));
+    nlohmann::json out = {{"nftables", nlohmann::json::array()}};
+    for (const auto& item : tables["nftables"]) {
+      if (!item.contains("table")) {
+        out["nftables"].push_back(item);  // metainfo
+        continue;
+      }
+      const std::string family = item["table"].value("family", "");
+      const std::string name = item["table"].value("name", "");
+      if (family == kTableFamily && name == kTableName) continue;
+      auto listing = List({{"table", {{"family", family}, {"name", name}}}},
+                          "list table " + family + " " + name);
+      if (!listing.ok() && listing.status().code() == Code::kNotFound) continue;  // gone meanwhile
+      WEFT_RETURN_IF_ERROR(listing.status());
+      for (auto& entry : (*listing)["nftables"]) {
+        if (!entry.contains("metainfo")) out["nftables"].push_back(std::move(entry));
+      }
+    }
+    return out;
   }
 
  private:
+  // Runs one `list` command and parses its JSON.
+  Result<nlohmann::json> List(nlohmann::json what, const std::string& label) {
+    const nlohmann::json cmd = {{"nftables", {{{"list", std::move(what)}}}}};
+    WEFT_ASSIGN_OR_RETURN(std::string text, Run(cmd.dump()));
+    nlohmann::json listing = nlohmann::json::parse(text, nullptr, false);
+    if (listing.is_discarded() || !listing.contains("nftables")) {
+      return Internal(label + ": libnftables printed invalid JSON");
+    }
+    return listing;
+  }
+
   // Runs one buffer (one transaction) and returns its output. Always drains
   // both buffers: libnftables rewinds them on read, not on run.
   Result<std::string> Run(const std::string& buffer) {

@@ -222,5 +222,31 @@ TEST_F(NftBackendTest, EmptyModel) {
   EXPECT_TRUE(*TableMatches(*backend_, FirewallModel{}));
 }
 
+TEST_F(NftBackendTest, ForeignTablesLeaveWeftsOwnOut) {
+  ApplyModel(TestModel());
+  ASSERT_EQ(Sh("nft add table ip filter && nft add chain ip filter FORWARD "
+               "'{ type filter hook forward priority 0; policy drop; }' && "
+               "nft add rule ip filter FORWARD iifname lo accept && "
+               "nft add table ip6 other")
+                .exit_code,
+            0);
+  auto listing = backend_->ListForeignTables();
+  ASSERT_TRUE(listing.ok()) << listing.status().ToString();
+  std::set<std::string> tables, chains;
+  int rules = 0;
+  for (const json& item : (*listing)["nftables"]) {
+    if (item.contains("table")) {
+      tables.insert(item["table"]["family"].get<std::string>() + " " +
+                    item["table"]["name"].get<std::string>());
+    }
+    if (item.contains("chain")) chains.insert(item["chain"]["table"].get<std::string>());
+    if (item.contains("rule")) ++rules;
+  }
+  EXPECT_EQ(tables, (std::set<std::string>{"ip filter", "ip6 other"}));
+  EXPECT_EQ(chains, (std::set<std::string>{"filter"}));
+  EXPECT_EQ(rules, 1);
+  EXPECT_TRUE((*listing)["nftables"].front().contains("metainfo"));
+}
+
 }  // namespace
 }  // namespace weft::firewall

@@ -1,6 +1,9 @@
 #include "firewall/service_rules.h"
 
+#include <sys/utsname.h>
+
 #include <cctype>
+#include <cstdio>
 #include <set>
 #include <tuple>
 
@@ -449,6 +452,30 @@ Result<ServiceDelta> ServiceChanges(const FirewallModel& before, const FirewallM
     if (!to.sets.count(name)) leftovers.push_back({{"delete", {{"set", SvcObject(name)}}}});
   }
   return ServiceDelta{{{"nftables", std::move(batch)}}, {{"nftables", std::move(leftovers)}}};
+}
+
+std::vector<json> ServiceDelta::Transactions(bool one_transaction) const {
+  const auto empty = [](const json& t) { return !t.contains("nftables") || t["nftables"].empty(); };
+  std::vector<json> out;
+  if (one_transaction && !empty(leftovers)) {
+    json one = batch.contains("nftables") ? batch : json{{"nftables", json::array()}};
+    for (const auto& c : leftovers["nftables"]) one["nftables"].push_back(c);
+    out.push_back(std::move(one));
+    return out;
+  }
+  if (!empty(batch)) out.push_back(batch);
+  if (!empty(leftovers)) out.push_back(leftovers);
+  return out;
+}
+
+bool KernelDeletesChainsInOne() {
+  static const bool answer = [] {
+    struct utsname u {};
+    int major = 0, minor = 0;
+    if (uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+    return major > 6 || (major == 6 && minor >= 2);
+  }();
+  return answer;
 }
 
 }  // namespace weft::firewall

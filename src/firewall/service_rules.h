@@ -71,7 +71,15 @@ void AddServiceHairpin(nlohmann::json& cmds);
 struct ServiceDelta {
   nlohmann::json batch;
   nlohmann::json leftovers;
+
+  // The transactions to apply, in order: `batch` and `leftovers` as one
+  // when `one_transaction` (the kernel takes it: KernelDeletesChainsInOne),
+  // else the two; empty ones are left out.
+  std::vector<nlohmann::json> Transactions(bool one_transaction) const;
 };
+// Whether this kernel (Linux 6.2 or later, from uname) deletes a chain in
+// the transaction that removes its last verdict-map reference.
+bool KernelDeletesChainsInOne();
 Result<ServiceDelta> ServiceChanges(const FirewallModel& before, const FirewallModel& after);
 
 }  // namespace weft::firewall

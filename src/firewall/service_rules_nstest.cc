@@ -120,5 +120,29 @@ TEST_F(ServiceRulesNsTest, ChangesApplyAndLeaveOthersAlone) {
   ExpectTableIs(before);
 }
 
+// Linux 6.2 and later delete a chain in the transaction that removes its
+// last verdict-map reference: the delta is then one transaction.
+TEST_F(ServiceRulesNsTest, OneTransactionWhereTheKernelTakesIt) {
+  if (!KernelDeletesChainsInOne()) GTEST_SKIP() << "kernel before 6.2: two transactions";
+  FirewallModel before = Model(3, true);
+  ASSERT_TRUE(backend_->Apply(*BuildRuleset(before)).ok());
+  FirewallModel after = before;
+  after.services[0].backends.erase(after.services[0].backends.begin());
+  auto d = ServiceChanges(before, after);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_FALSE(d->leftovers["nftables"].empty()) << "a backend's chain goes";
+  auto one = d->Transactions(true);
+  ASSERT_EQ(one.size(), 1u);
+  Status s = backend_->Apply(one.front());
+  ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << one.front().dump();
+  ExpectTableIs(after);
+  // And back, which adds the chain again: one transaction, nothing left over.
+  d = ServiceChanges(after, before);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->Transactions(false).size(), 1u);
+  ASSERT_TRUE(backend_->Apply(d->Transactions(true).front()).ok());
+  ExpectTableIs(before);
+}
+
 }  // namespace
 }  // namespace weft::firewall

@@ -1,5 +1,7 @@
 // The SQLite backend's service rows and their backends.
 
+#include <map>
+
 #include "base/text.h"
 #include "store/json_columns.h"
 #include "store/sqlite_tx.h"
@@ -24,14 +26,14 @@ Status ReadBackends(sqlite3* db, std::vector<Service>& services) {
   Query q(db,
           "SELECT service, container, health, detail, checked_unix_ms "
           "FROM service_backends ORDER BY service, container");
+  std::map<std::string, Service*, std::less<>> by_name;
+  for (Service& s : services) by_name.emplace(s.name, &s);
   for (;;) {
     WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return Status::Ok();
-    const std::string service = q.ColText(0);
-    for (Service& s : services) {
-      if (s.name != service) continue;
-      s.backends.push_back({q.ColText(1), q.ColText(2), q.ColText(3), q.ColInt(4)});
-    }
+    auto it = by_name.find(q.ColText(0));
+    if (it == by_name.end()) continue;
+    it->second->backends.push_back({q.ColText(1), q.ColText(2), q.ColText(3), q.ColInt(4)});
   }
 }
 
