@@ -137,9 +137,15 @@ Result<store::Endpoint> PlanEndpoint(engine::Plan& plan, const PlanInput& in, co
   // Host names no recorded endpoint has (and, a new salt each time, not
   // those of a removed container whose veths are still going away).
   std::set<std::string> taken;
+  size_t here = 0;  // endpoints of `net` on this node
   for (const auto& other : snap.containers) {
-    for (const auto& e : other.endpoints) taken.insert(e.host_ifname);
+    const bool local = other.node.empty() || other.node == in.store.node();
+    for (const auto& e : other.endpoints) {
+      taken.insert(e.host_ifname);
+      here += local && e.network == net.name;
+    }
   }
+  WEFT_RETURN_IF_ERROR(driver->CheckRoom(net, here));
   if (prepared) {
     // Made before the lock from the store as it was then: adopted if the
     // network is still the one it was made for (else the command fails and

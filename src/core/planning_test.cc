@@ -175,6 +175,43 @@ TEST_F(CorePlanning, CreateStaticAddressTakenIsRefused) {
   EXPECT_EQ(plan.status().code(), Code::kInvalidArgument);
 }
 
+// A Linux bridge takes 1023 ports: the 1024th container on a network (on
+// this node) is refused while planning, with the reason, not by the kernel
+// halfway through (EXFULL, which libnl calls "Unspecific failure").
+TEST_F(CorePlanning, CreateOnAFullBridgeIsRefused) {
+  MakeNetwork(NetworkSpec{.name = "lab", .subnets = {"10.80.0.0/16"}});
+  MakeNetwork("other");
+  auto put = [&](const std::string& name, const std::string& node, const std::string& net) {
+    ASSERT_TRUE(store_
+                    ->Update([&](store::Tx& tx) -> Status {
+                      store::Container c;
+                      c.name = name;
+                      c.node = node;
+                      c.netns_path = "/run/netns/" + name;
+                      WEFT_RETURN_IF_ERROR(tx.PutContainer(c));
+                      store::Endpoint e;
+                      e.container = name;
+                      e.network = net;
+                      e.ifname = "eth0";
+                      e.host_ifname = "v" + name;
+                      return tx.PutEndpoint(e);
+                    })
+                    .ok());
+  };
+  for (int i = 0; i < 1022; ++i) put("c" + std::to_string(i), "", "lab");
+  put("elsewhere", "node-b", "lab");                // another node's: not on this bridge
+  put("neighbour", "", "other");                    // another network's
+  EXPECT_TRUE(PlanCreate(On("last", "lab")).ok());  // the 1023rd
+  put("c1022", "", "lab");
+  auto plan = PlanCreate(On("one-too-many", "lab"));
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(plan.status().message(),
+            "network \"lab\" is full on this host: its bridge weft0 has 1023 containers, and a "
+            "Linux bridge takes at most 1023 ports; use another network");
+  EXPECT_TRUE(PlanCreate(On("one-too-many", "other")).ok());
+}
+
 TEST_F(CorePlanning, CreatePublishedPortConflictIsRefused) {
   MakeNetwork("lab");
   ContainerSpec s1 = On("c1", "lab");

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "base/text.h"
 #include "kernel/netlink/addr.h"
 #include "kernel/netlink/link.h"
 #include "kernel/netlink/route.h"
@@ -412,6 +413,16 @@ class Bridge final : public NetworkDriver {
     Attachment a = AttachmentFor(c, net, ep, default_route);
     a.prepared = prepared != nullptr;
     PlanVethAttach(plan, session, a);
+  }
+  Status CheckRoom(const store::Network& net, size_t endpoints_here) const override {
+    // The kernel numbers a bridge's ports 1..1023 (BR_MAX_PORTS, port 0
+    // reserved) and refuses the next with EXFULL.
+    constexpr size_t kBridgeMaxPorts = 1023;
+    if (endpoints_here < kBridgeMaxPorts) return Status::Ok();
+    return FailedPrecondition("network " + Quote(net.name) + " is full on this host: its bridge " +
+                              net.bridge + " has " + std::to_string(endpoints_here) +
+                              " containers, and a Linux bridge takes at most " +
+                              std::to_string(kBridgeMaxPorts) + " ports; use another network");
   }
   void PlanDetach(engine::Plan& plan, SessionPtr session, const store::Container& c,
                   const store::Network& net, const store::Endpoint& ep,

@@ -100,6 +100,11 @@ class NetworkDriver {
                                                           const std::string& ifname,
                                                           uint32_t salt) const = 0;
 
+  // Whether `net` takes one more endpoint on this host, which has
+  // `endpoints_here` of them already: a one-line kFailedPrecondition naming
+  // the limit when it does not. Pure.
+  virtual Status CheckRoom(const store::Network& net, size_t endpoints_here) const = 0;
+
   // Steps that attach / detach container `c`'s endpoint `ep` on `net`
   // (undoable). `default_route`: the endpoint carries the container's default
   // routes (its first network). `prepared`: the link PrepareLink made for

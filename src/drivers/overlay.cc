@@ -241,6 +241,11 @@ class Overlay final : public NetworkDriver {
   std::vector<std::string> DnsListenAddresses(const store::Network& net) const override {
     return BridgeDriver().DnsListenAddresses(net);
   }
+  // Its containers are ports of a local bridge (the VXLAN device is not:
+  // other nodes are routed to).
+  Status CheckRoom(const store::Network& net, size_t endpoints_here) const override {
+    return BridgeDriver().CheckRoom(net, endpoints_here);
+  }
 };
 
 }  // namespace

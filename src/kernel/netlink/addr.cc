@@ -56,7 +56,7 @@ Status AddAddress(Socket& sock, std::string_view ifname, const IpPrefix& address
     rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
   }
   int rc = rtnl_addr_add(sock.get(), addr.get(), NLM_F_EXCL);
-  if (rc < 0) return StatusFromNl("add address " + Describe(ifname, address), rc);
+  if (rc < 0) return sock.Error("add address " + Describe(ifname, address), rc);
   return Status::Ok();
 }
 
@@ -64,7 +64,7 @@ Status DeleteAddress(Socket& sock, std::string_view ifname, const IpPrefix& addr
   WEFT_ASSIGN_OR_RETURN(AddrPtr addr, BuildAddr(sock, ifname, address));
   int rc = rtnl_addr_delete(sock.get(), addr.get(), 0);
   if (rc < 0) {
-    Status s = StatusFromNl("delete address " + Describe(ifname, address), rc);
+    Status s = sock.Error("delete address " + Describe(ifname, address), rc);
     if (s.code() == Code::kNotFound) {
       return NotFound("no address " + Describe(ifname, address));
     }

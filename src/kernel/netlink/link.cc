@@ -53,7 +53,7 @@ Status ChangeLink(Socket& sock, std::string_view name, const std::string& what,
   if (!change) return Internal("rtnl_link_alloc: out of memory");
   fill(change.get());
   int rc = rtnl_link_change(sock.get(), orig.get(), change.get(), 0);
-  if (rc < 0) return StatusFromNl("link " + Quote(name) + ": " + what, rc);
+  if (rc < 0) return sock.Error("link " + Quote(name) + ": " + what, rc);
   return Status::Ok();
 }
 
@@ -66,7 +66,7 @@ Result<LinkPtr> FetchLink(Socket& sock, std::string_view name) {
   int rc = rtnl_link_get_kernel(sock.get(), 0, n.c_str(), &raw);
   LinkPtr link(raw);
   if (rc < 0) {
-    Status s = StatusFromNl("get link " + Quote(name), rc);
+    Status s = sock.Error("get link " + Quote(name), rc);
     if (s.code() == Code::kNotFound) return NotFound("no link " + Quote(name));
     return s;
   }
@@ -97,7 +97,7 @@ Status FillNewLink(Socket& sock, rtnl_link* link, const std::string& name, uint3
 Status AddLink(Socket& sock, rtnl_link* link, const std::string& name, const std::string& alias,
                const std::string& what) {
   int rc = rtnl_link_add(sock.get(), link, NLM_F_CREATE | NLM_F_EXCL);
-  if (rc < 0) return StatusFromNl(what, rc);
+  if (rc < 0) return sock.Error(what, rc);
   if (alias.empty()) return Status::Ok();
   Status s = SetLinkAlias(sock, name, alias);
   if (!s.ok()) {
@@ -189,7 +189,7 @@ Status DeleteLink(Socket& sock, std::string_view name) {
   rtnl_link_set_name(link.get(), n.c_str());
   int rc = rtnl_link_delete(sock.get(), link.get());
   if (rc < 0) {
-    Status s = StatusFromNl("delete link " + Quote(name), rc);
+    Status s = sock.Error("delete link " + Quote(name), rc);
     if (s.code() == Code::kNotFound) return NotFound("no link " + Quote(name));
     return s;
   }
@@ -268,7 +268,7 @@ Status SetBridgePortHairpin(Socket& sock, std::string_view name, bool on) {
   nla_nest_end(msg.get(), protinfo);
   int rc = nl_send_auto_complete(sock.get(), msg.get());
   if (rc >= 0) rc = nl_wait_for_ack(sock.get());
-  if (rc < 0) return StatusFromNl("link " + Quote(name) + ": set hairpin", rc);
+  if (rc < 0) return sock.Error("link " + Quote(name) + ": set hairpin", rc);
   return Status::Ok();
 }
 

@@ -112,6 +112,21 @@ TEST_F(LinkTest, CreateVethWithMissingMasterCreatesNothing) {
   EXPECT_TRUE(IpLink("vb").is_null());
 }
 
+// The kernel's own reason reaches the Status (its extended ack), where libnl
+// alone would say "Unspecific failure" (ELOOP is not an errno it knows).
+TEST_F(LinkTest, TheKernelsReasonIsKept) {
+  ASSERT_TRUE(CreateBridge(sock(), {.name = "bra"}).ok());
+  ASSERT_TRUE(CreateBridge(sock(), {.name = "brb"}).ok());
+  Status s = SetLinkMaster(sock(), "bra", "brb");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "link \"bra\": set master \"brb\": Can not enslave a bridge to a bridge")
+      << s.ToString();
+  // Consumed: the next refusal says its own reason.
+  s = SetLinkMtu(sock(), "bra", 70000);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().find("enslave"), std::string::npos) << s.ToString();
+}
+
 TEST_F(LinkTest, InvalidNamesAreRefusedBeforeTheKernel) {
   EXPECT_EQ(CreateVeth(sock(), {.name = "a/b", .peer_name = "vb"}).code(), Code::kInvalidArgument);
   EXPECT_EQ(CreateVeth(sock(), {.name = "va", .peer_name = "0123456789abcdef"}).code(),

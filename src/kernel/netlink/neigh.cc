@@ -50,14 +50,14 @@ Result<NeighPtr> BuildNeigh(Socket& sock, const std::string& what, int family,
 Status Write(Socket& sock, const std::string& what, rtnl_neigh* n) {
   rtnl_neigh_set_state(n, NUD_PERMANENT);
   int rc = rtnl_neigh_add(sock.get(), n, NLM_F_CREATE | NLM_F_REPLACE);
-  if (rc < 0) return StatusFromNl(what, rc);
+  if (rc < 0) return sock.Error(what, rc);
   return Status::Ok();
 }
 
 Status Remove(Socket& sock, const std::string& what, rtnl_neigh* n) {
   int rc = rtnl_neigh_delete(sock.get(), n, 0);
   if (rc < 0) {
-    Status s = StatusFromNl(what, rc);
+    Status s = sock.Error(what, rc);
     if (s.code() == Code::kNotFound) return NotFound(what + ": no such entry");
     return s;
   }

@@ -129,7 +129,7 @@ Status AddRoute(Socket& sock, const RouteSpec& spec) {
   rtnl_route_set_protocol(route.get(), RTPROT_BOOT);  // as `ip route add`
   // Scope left unset: libnl picks link without gateway, universe with one.
   int rc = rtnl_route_add(sock.get(), route.get(), NLM_F_EXCL);
-  if (rc < 0) return StatusFromNl("add route " + Describe(spec), rc);
+  if (rc < 0) return sock.Error("add route " + Describe(spec), rc);
   return Status::Ok();
 }
 
@@ -137,7 +137,7 @@ Status ReplaceRoute(Socket& sock, const RouteSpec& spec) {
   WEFT_ASSIGN_OR_RETURN(RoutePtr route, BuildRoute(sock, spec));
   rtnl_route_set_protocol(route.get(), RTPROT_BOOT);
   int rc = rtnl_route_add(sock.get(), route.get(), NLM_F_REPLACE);
-  if (rc < 0) return StatusFromNl("replace route " + Describe(spec), rc);
+  if (rc < 0) return sock.Error("replace route " + Describe(spec), rc);
   return Status::Ok();
 }
 
@@ -148,7 +148,7 @@ Status DeleteRoute(Socket& sock, const RouteSpec& spec) {
   rtnl_route_set_scope(route.get(), RT_SCOPE_NOWHERE);
   int rc = rtnl_route_delete(sock.get(), route.get(), 0);
   if (rc < 0) {
-    Status s = StatusFromNl("delete route " + Describe(spec), rc);
+    Status s = sock.Error("delete route " + Describe(spec), rc);
     if (s.code() == Code::kNotFound) return NotFound("no route " + Describe(spec));
     return s;
   }

@@ -6,6 +6,8 @@
 // life, whatever namespace the calling thread is in later. Not safe for
 // concurrent use: give each thread its own Socket.
 
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/result.h"
@@ -14,6 +16,13 @@
 struct nl_sock;
 
 namespace weft::netlink {
+
+// The kernel's last refusal of a request on a Socket, kept by the socket's
+// libnl error callback.
+struct KernelRefusal {
+  int error = 0;        // errno; 0: none kept
+  std::string message;  // its extended-ack message (NLMSGERR_ATTR_MSG), or ""
+};
 
 class Socket {
  public:
@@ -34,9 +43,18 @@ class Socket {
 
   nl_sock* get() const { return sock_; }
 
+  // A Status for libnl's `rc` from a request on this socket: StatusFromNl's
+  // code, with the kernel's own reason for its last refusal on this socket
+  // (its extended-ack message, else its errno's text) instead of libnl's,
+  // which folds errnos it does not know (EXFULL, ELOOP) into "Unspecific
+  // failure". Consumes that reason.
+  Status Error(std::string_view what, int rc);
+
  private:
-  explicit Socket(nl_sock* sock) : sock_(sock) {}
+  Socket(nl_sock* sock, std::unique_ptr<KernelRefusal> refusal)
+      : sock_(sock), refusal_(std::move(refusal)) {}
   nl_sock* sock_ = nullptr;
+  std::unique_ptr<KernelRefusal> refusal_;  // stable address: the callback's argument
 };
 
 // Converts a libnl error code (negative as returned by libnl, or positive) into
