@@ -235,6 +235,29 @@ class MemoryTx final : public RuledTx {
   Result<bool> HasNetwork(std::string_view name) override {
     return s_.networks.find(name) != s_.networks.end();
   }
+  Result<std::vector<Endpoint>> EndpointsHolding(std::string_view network,
+                                                 std::string_view address) override {
+    std::vector<Endpoint> out;
+    for (const auto& [key, e] : s_.endpoints) {
+      if (key.second == network && (e.ipv4 == address || e.ipv6 == address)) {
+        out.push_back(WithNode(e));
+      }
+    }
+    return out;
+  }
+  Result<std::vector<Service>> ServicesWithVip(std::string_view network,
+                                               std::string_view vip) override {
+    std::vector<Service> out;
+    for (const auto& [name, svc] : s_.services) {
+      if (svc.network != network || svc.vip != vip) continue;
+      Service s;
+      s.name = svc.name;
+      s.network = svc.network;
+      s.vip = svc.vip;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
 
  private:
   // Port rows in ListPorts order: by container, then (protocol, host_ip,

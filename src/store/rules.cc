@@ -84,13 +84,12 @@ Status RuledTx::PutEndpoint(const Endpoint& e) {
   WEFT_RETURN_IF_ERROR(CheckContainerExists(e.container));
   WEFT_ASSIGN_OR_RETURN(bool network, HasNetwork(e.network));
   if (!network) return NotFound("network " + Quote(e.network) + " not found");
-  if (!e.ipv4.empty() || !e.ipv6.empty()) {
-    WEFT_ASSIGN_OR_RETURN(auto on_network, ListEndpoints(e.network));
-    WEFT_RETURN_IF_ERROR(CheckAddressesFree(e, on_network));
-    WEFT_ASSIGN_OR_RETURN(auto services, ListServices());
-    for (const std::string* a : {&e.ipv4, &e.ipv6}) {
-      if (!a->empty()) WEFT_RETURN_IF_ERROR(CheckNotAVip(e.network, *a, services));
-    }
+  for (const std::string* a : {&e.ipv4, &e.ipv6}) {
+    if (a->empty()) continue;
+    WEFT_ASSIGN_OR_RETURN(auto holders, EndpointsHolding(e.network, *a));
+    WEFT_RETURN_IF_ERROR(CheckAddressesFree(e, holders));
+    WEFT_ASSIGN_OR_RETURN(auto services, ServicesWithVip(e.network, *a));
+    WEFT_RETURN_IF_ERROR(CheckNotAVip(e.network, *a, services));
   }
   return WriteEndpoint(e);
 }
@@ -116,10 +115,10 @@ Status RuledTx::PutService(const Service& s) {
   WEFT_ASSIGN_OR_RETURN(bool network, HasNetwork(s.network));
   if (!network) return NotFound("network " + Quote(s.network) + " not found");
   if (!s.vip.empty()) {
-    WEFT_ASSIGN_OR_RETURN(auto services, ListServices());
+    WEFT_ASSIGN_OR_RETURN(auto services, ServicesWithVip(s.network, s.vip));
     WEFT_RETURN_IF_ERROR(CheckNotAVip(s.network, s.vip, services, s.name));
-    WEFT_ASSIGN_OR_RETURN(auto on_network, ListEndpoints(s.network));
-    for (const Endpoint& e : on_network) {
+    WEFT_ASSIGN_OR_RETURN(auto holders, EndpointsHolding(s.network, s.vip));
+    for (const Endpoint& e : holders) {
       if (e.ipv4 != s.vip && e.ipv6 != s.vip) continue;
       return AlreadyExists("address " + s.vip + " is already in use on network " +
                            Quote(s.network) + " (by " + Quote(e.container) + ")");

@@ -80,6 +80,13 @@ class RuledTx : public Tx {
   // Cheap existence checks (no endpoints or ports read).
   virtual Result<bool> HasContainer(std::string_view name) = 0;
   virtual Result<bool> HasNetwork(std::string_view name) = 0;
+  // The rules' scoped reads (a lookup, not the whole network): the
+  // endpoints of `network` holding `address` as their ipv4 or ipv6, and the
+  // services of `network` whose VIP it is (name, network and vip filled).
+  virtual Result<std::vector<Endpoint>> EndpointsHolding(std::string_view network,
+                                                         std::string_view address) = 0;
+  virtual Result<std::vector<Service>> ServicesWithVip(std::string_view network,
+                                                       std::string_view vip) = 0;
 
  private:
   // kNotFound `container "c" not found` unless it exists.

@@ -209,6 +209,21 @@ Result<std::vector<Endpoint>> SqliteTx::ListEndpoints(std::string_view network) 
   }
 }
 
+Result<std::vector<Endpoint>> SqliteTx::EndpointsHolding(std::string_view network,
+                                                         std::string_view address) {
+  // Two lookups in the unique (network, ipv4) and (network, ipv6) indexes.
+  Query q(db_, std::string(kEndpointSelect) +
+                   " WHERE e.network = ?1 AND (e.ipv4 = ?2 OR e.ipv6 = ?2) ORDER BY e.container");
+  q.Text(network).Text(address);
+  std::vector<Endpoint> out;
+  for (;;) {
+    WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    WEFT_ASSIGN_OR_RETURN(Endpoint e, ReadEndpointRow(q));
+    out.push_back(std::move(e));
+  }
+}
+
 Result<std::vector<std::string>> SqliteTx::UsedAddresses(std::string_view network) {
   Query q(db_,
           "SELECT ipv4 FROM endpoints WHERE network = ?1 AND ipv4 IS NOT "

@@ -57,6 +57,23 @@ Result<std::optional<Service>> SqliteTx::GetService(std::string_view name) {
   return std::optional<Service>(std::move(s));
 }
 
+Result<std::vector<Service>> SqliteTx::ServicesWithVip(std::string_view network,
+                                                       std::string_view vip) {
+  Query q(db_,
+          "SELECT name, network, vip FROM services WHERE network = ? AND vip = ? ORDER BY name");
+  q.Text(network).Text(vip);
+  std::vector<Service> out;
+  for (;;) {
+    WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    Service s;
+    s.name = q.ColText(0);
+    s.network = q.ColText(1);
+    s.vip = q.ColText(2);
+    out.push_back(std::move(s));
+  }
+}
+
 Result<std::vector<Service>> SqliteTx::ListServices() {
   Query q(db_, Select(kServiceCols, "FROM services ORDER BY name"));
   std::vector<Service> out;

@@ -70,6 +70,10 @@ class SqliteTx final : public RuledTx {
   Status WriteBackend(std::string_view service, const Backend& backend) override;
   Result<bool> HasContainer(std::string_view name) override;  // container rows
   Result<bool> HasNetwork(std::string_view name) override;    // network rows
+  Result<std::vector<Endpoint>> EndpointsHolding(std::string_view network,
+                                                 std::string_view address) override;
+  Result<std::vector<Service>> ServicesWithVip(std::string_view network,
+                                               std::string_view vip) override;  // service rows
 
  private:
   // Reads the containers `scope` picks (binding `key` unless it picks all),
