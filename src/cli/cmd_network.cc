@@ -17,7 +17,10 @@ namespace {
 
 nlohmann::json NetworkJson(const store::Network& n, const std::vector<store::Endpoint>& eps) {
   nlohmann::json subnets = nlohmann::json::array();
-  for (const auto& s : n.subnets) subnets.push_back({{"subnet", s.cidr}, {"gateway", s.gateway}});
+  for (const auto& s : n.subnets) {
+    subnets.push_back({{"subnet", s.prefix.ToString()},
+                       {"gateway", s.gateway ? s.gateway->ToString() : std::string()}});
+  }
   nlohmann::json cs = nlohmann::json::array();
   for (const auto& e : eps) {
     cs.push_back({{"name", e.container},
@@ -113,7 +116,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
                               core::CreateOverlayNetwork(ctx, *spec, *vni, *dry_run));
         if (*dry_run) {
           std::cout << "# one etcd transaction records overlay network " << o.network.name << " ("
-                    << o.network.subnets[0].cidr << ", VNI "
+                    << o.network.subnets[0].prefix.ToString() << ", VNI "
                     << (o.vni != 0 ? std::to_string(o.vni) : std::string("lowest free")) << ")\n";
         } else {
           std::cout << o.network.name << "\n";
@@ -173,7 +176,9 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
       for (const auto& n : nets) {
         if (hidden(n)) continue;
         std::string subnets;
-        for (const auto& s : n.subnets) subnets += (subnets.empty() ? "" : ",") + s.cidr;
+        for (const auto& s : n.subnets) {
+          subnets += (subnets.empty() ? "" : ",") + s.prefix.ToString();
+        }
         int count = 0;
         for (const auto& c : containers)
           for (const auto& e : c.endpoints) count += e.network == n.name;
@@ -183,7 +188,7 @@ void AddNetworkCommands(CLI::App& app, Invocation& inv) {
       for (const auto& o : overlays.networks) {
         std::string subnets;
         for (const auto& sub : o.network.subnets)
-          subnets += (subnets.empty() ? "" : ",") + sub.cidr;
+          subnets += (subnets.empty() ? "" : ",") + sub.prefix.ToString();
         int count = 0;
         for (const auto& e : overlays.endpoints) count += e.network == o.network.name;
         const store::Network* local = LocalRow(nets, o.network.name);

@@ -14,6 +14,7 @@
 #include "cluster/membership.h"
 #include "cluster/networks.h"
 #include "etcd/testing/etcd_fixture.h"
+#include "store/test_subnet.h"
 
 namespace weft::cluster {
 namespace {
@@ -182,7 +183,7 @@ OverlayNetwork Overlay(const std::string& name, const char* subnet, uint32_t vni
   OverlayNetwork n;
   n.network.name = name;
   n.network.driver = "overlay";
-  n.network.subnets = {{subnet, ""}};
+  n.network.subnets = {store::TestSubnet(subnet)};
   n.network.labels = {{"team", "a"}};
   n.network.mtu = 1450;
   n.vni = vni;

@@ -95,9 +95,10 @@ Result<OverlayNetwork> CreateNetwork(const etcd::Client& client, OverlayNetwork 
     // at the same moment cannot both record it. (Overlap short of equality
     // is checked by the caller against the networks it read.)
     for (const auto& sub : n.network.subnets) {
-      txn.compare.push_back(etcd::Compare::Absent(SubnetKey(sub.cidr)));
-      txn.success.push_back(etcd::PutRequest{.key = SubnetKey(sub.cidr), .value = name});
-      txn.failure.push_back(etcd::RangeRequest{.key = SubnetKey(sub.cidr)});
+      txn.compare.push_back(etcd::Compare::Absent(SubnetKey(sub.prefix.ToString())));
+      txn.success.push_back(
+          etcd::PutRequest{.key = SubnetKey(sub.prefix.ToString()), .value = name});
+      txn.failure.push_back(etcd::RangeRequest{.key = SubnetKey(sub.prefix.ToString())});
     }
     WEFT_ASSIGN_OR_RETURN(etcd::TxnResponse r, client.Txn(txn));
     if (r.succeeded) return n;
@@ -108,8 +109,8 @@ Result<OverlayNetwork> CreateNetwork(const etcd::Client& client, OverlayNetwork 
     for (size_t i = 0; i < n.network.subnets.size(); ++i) {
       const etcd::RangeResponse* by_subnet = FirstRange(r, 2 + i);
       if (by_subnet != nullptr && !by_subnet->kvs.empty()) {
-        return AlreadyExists("subnet " + n.network.subnets[i].cidr + " is taken by network " +
-                             Quote(by_subnet->kvs[0].value));
+        return AlreadyExists("subnet " + n.network.subnets[i].prefix.ToString() +
+                             " is taken by network " + Quote(by_subnet->kvs[0].value));
       }
     }
     const etcd::RangeResponse* by_vni = FirstRange(r, 1);
@@ -151,7 +152,7 @@ Status DeleteNetwork(const etcd::Client& client, std::string_view name) {
                  etcd::DeleteRangeRequest{.key = VniKey(n.vni)},
                  etcd::DeleteRangeRequest{.key = blocks, .range_end = etcd::PrefixEnd(blocks)}};
   for (const auto& sub : n.network.subnets) {
-    txn.success.push_back(etcd::DeleteRangeRequest{.key = SubnetKey(sub.cidr)});
+    txn.success.push_back(etcd::DeleteRangeRequest{.key = SubnetKey(sub.prefix.ToString())});
   }
   WEFT_ASSIGN_OR_RETURN(etcd::TxnResponse t, client.Txn(txn));
   if (!t.succeeded) {

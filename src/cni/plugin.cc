@@ -66,13 +66,11 @@ std::optional<Error> CheckSubnets(const Config& c, const store::Network& net) {
   for (const auto& want : c.subnets) {
     auto p = ipam::Prefix::Parse(want);
     if (!p.ok()) return Error{kInvalidConfig, "subnet: " + p.status().message(), ""};
-    bool found = std::any_of(net.subnets.begin(), net.subnets.end(), [&](const store::Subnet& s) {
-      auto q = ipam::Prefix::Parse(s.cidr);
-      return q.ok() && q->ToString() == p->ToString();
-    });
+    bool found = std::any_of(net.subnets.begin(), net.subnets.end(),
+                             [&](const store::Subnet& s) { return s.prefix == *p; });
     if (!found) {
       std::string have;
-      for (const auto& s : net.subnets) have += (have.empty() ? "" : ", ") + s.cidr;
+      for (const auto& s : net.subnets) have += (have.empty() ? "" : ", ") + s.prefix.ToString();
       return Error{kInvalidConfig,
                    "network " + Quote(net.name) + " exists with subnets " + have +
                        ", not the config's " + p->ToString(),
@@ -100,9 +98,8 @@ Result<json> DescribeAttachment(const Request& req, const store::Container& c,
     auto address = IpPrefix::ParseInterface(cidr);
     std::string gateway;
     for (const auto& sn : net.subnets) {
-      auto subnet = IpPrefix::Parse(sn.cidr);
-      if (address.ok() && subnet.ok() && subnet->family() == address->family()) {
-        gateway = sn.gateway;
+      if (address.ok() && sn.gateway && sn.prefix.family() == address->family()) {
+        gateway = sn.gateway->ToString();
       }
     }
     a.ips.push_back({cidr, gateway, 2});

@@ -332,8 +332,7 @@ Status CreateClusterService(Context& ctx, const ServiceSpec& spec, const std::st
   if (auto want = IpAddress::Parse(spec.vip); want.ok()) v6 = !want->is_v4();
   std::optional<IpPrefix> subnet;
   for (const auto& sn : record.network.subnets) {
-    auto p = IpPrefix::Parse(sn.cidr);
-    if (p.ok() && p->is_v4() != v6) subnet = p->network();
+    if (sn.prefix.is_v4() != v6) subnet = sn.prefix.network();
   }
   if (!subnet) {
     return FailedPrecondition("network " + Quote(spec.network) + " has no " +

@@ -59,7 +59,7 @@ std::string ResolvConf(const std::string& host_resolv_conf, const store::Network
   if (first && first->dns_enabled) {
     std::vector<std::string> gateways;
     for (const auto& s : first->subnets) {
-      if (!s.gateway.empty()) gateways.push_back(s.gateway);
+      if (s.gateway) gateways.push_back(s.gateway->ToString());
     }
     if (!gateways.empty()) {
       nameservers = gateways;

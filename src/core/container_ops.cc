@@ -47,8 +47,12 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
   }
   auto is_used = [&](const ipam::IpAddress& a) { return used.count(a) > 0; };
   for (const auto& sn : net.subnets) {
-    WEFT_ASSIGN_OR_RETURN(auto prefix, ipam::Prefix::Parse(sn.cidr));
-    WEFT_ASSIGN_OR_RETURN(auto gw, ipam::IpAddress::Parse(sn.gateway));
+    const ipam::Prefix& prefix = sn.prefix;
+    if (!sn.gateway) {
+      return FailedPrecondition("subnet " + prefix.ToString() + " of network " + Quote(net.name) +
+                                " has no gateway");
+    }
+    const ipam::IpAddress& gw = *sn.gateway;
     std::string& slot = prefix.is_v4() ? ep->ipv4 : ep->ipv6;
     if (!slot.empty()) continue;  // one address per family
     const std::string& want = prefix.is_v4() ? want4 : want6;

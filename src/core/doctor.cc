@@ -177,8 +177,8 @@ void CheckLinks(netlink::Socket& host, const std::vector<store::Network>& networ
     std::string asymmetric;
     for (const auto& sn : n.subnets) {
       for (const auto& rt : *routes) {
-        if (rt.dst == sn.cidr && rt.oif != it->second && by_index.count(rt.oif)) {
-          asymmetric = "a route to " + sn.cidr + " leaves by " + by_index[rt.oif].name;
+        if (rt.dst == sn.prefix.ToString() && rt.oif != it->second && by_index.count(rt.oif)) {
+          asymmetric = "a route to " + rt.dst + " leaves by " + by_index[rt.oif].name;
         }
       }
     }

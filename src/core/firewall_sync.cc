@@ -89,10 +89,7 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
     r.internal = n.internal;
     r.icc = n.icc;
     r.dns = n.dns_enabled;
-    for (const auto& s : n.subnets) {
-      // The store keeps text; parsed once here (an unreadable record is skipped).
-      if (auto p = IpPrefix::ParseInterface(s.cidr); p.ok()) r.subnets.push_back(*p);
-    }
+    for (const auto& s : n.subnets) r.subnets.push_back(s.prefix);
     m.networks.push_back(std::move(r));
   }
   // Sorted, so the ruleset depends only on what exists, not on history.

@@ -45,10 +45,9 @@ Result<std::pair<ipam::Prefix, int>> ParsePoolEnv(const char* var, ipam::Prefix 
 Status CheckOverlap(const ipam::Prefix& p, const Occupied& occ) {
   for (const auto& n : occ.networks) {
     for (const auto& s : n.subnets) {
-      auto other = ipam::Prefix::Parse(s.cidr);
-      if (other.ok() && other->Overlaps(p)) {
+      if (s.prefix.Overlaps(p)) {
         return AlreadyExists("subnet " + p.ToString() + " overlaps network \"" + n.name + "\" (" +
-                             s.cidr + ")");
+                             s.prefix.ToString() + ")");
       }
     }
   }
@@ -165,9 +164,7 @@ Result<store::Network> ResolveAddressing(const NetworkSpec& spec, const Occupied
   std::vector<ipam::Prefix> in_use;
   for (const auto& [hp, where] : occ.host) in_use.push_back(hp);
   for (const auto& n : occ.networks) {
-    for (const auto& s : n.subnets) {
-      if (auto p = ipam::Prefix::Parse(s.cidr); p.ok()) in_use.push_back(*p);
-    }
+    for (const auto& s : n.subnets) in_use.push_back(s.prefix);
   }
   // No subnet given: one IPv4 subnet from the pool. A given IPv6-only list
   // makes an IPv6-only network.
@@ -182,7 +179,7 @@ Result<store::Network> ResolveAddressing(const NetworkSpec& spec, const Occupied
   std::sort(subnets.begin(), subnets.end(),
             [](const ipam::Prefix& a, const ipam::Prefix& b) { return a.is_v4() && !b.is_v4(); });
 
-  std::vector<std::string> gateways(subnets.size());
+  std::vector<std::optional<IpAddress>> gateways(subnets.size());
   for (const auto& g : spec.gateways) {
     WEFT_ASSIGN_OR_RETURN(auto ip, ipam::IpAddress::Parse(g));
     bool placed = false;
@@ -192,18 +189,18 @@ Result<store::Network> ResolveAddressing(const NetworkSpec& spec, const Occupied
         return InvalidArgument("gateway " + g + " is not a usable host address of " +
                                subnets[i].ToString());
       }
-      if (!gateways[i].empty()) {
+      if (gateways[i]) {
         return InvalidArgument("two gateways for subnet " + subnets[i].ToString());
       }
-      gateways[i] = ip.ToString();
+      gateways[i] = ip;
       placed = true;
       break;
     }
     if (!placed) return InvalidArgument("gateway " + g + " is not in any subnet of the network");
   }
   for (size_t i = 0; i < subnets.size(); ++i) {
-    if (gateways[i].empty()) gateways[i] = ipam::FirstHost(subnets[i]).ToString();
-    net.subnets.push_back({subnets[i].ToString(), gateways[i]});
+    if (!gateways[i]) gateways[i] = ipam::FirstHost(subnets[i]);
+    net.subnets.push_back({subnets[i], gateways[i]});
     if (!subnets[i].is_v4()) net.ipv6 = true;
   }
   return net;

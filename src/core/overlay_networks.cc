@@ -89,10 +89,8 @@ Result<cluster::OverlayNetwork> CreateOverlayNetwork(Context& ctx, const Network
       }).status());
   // IPv6 comes alongside IPv4: the mesh, the VTEP marks and the service
   // block are IPv4's.
-  if (std::none_of(resolved->subnets.begin(), resolved->subnets.end(), [](const auto& s) {
-        auto p = ipam::Prefix::Parse(s.cidr);
-        return p.ok() && p->is_v4();
-      })) {
+  if (std::none_of(resolved->subnets.begin(), resolved->subnets.end(),
+                   [](const auto& s) { return s.prefix.is_v4(); })) {
     return InvalidArgument(
         "an overlay network needs an IPv4 subnet; IPv6 comes alongside it (--ipv6, or a second "
         "--subnet)");

@@ -47,10 +47,7 @@ struct FamilySubnet {
 Result<std::vector<FamilySubnet>> SubnetsOf(const store::Network& net) {
   std::vector<FamilySubnet> out;
   for (const auto& s : net.subnets) {
-    auto p = IpPrefix::Parse(s.cidr);
-    if (!p.ok()) continue;
-    auto gw = IpAddress::Parse(s.gateway);
-    out.push_back({p->network(), gw.ok() ? *gw : p->Broadcast()});
+    out.push_back({s.prefix.network(), s.gateway.value_or(s.prefix.Broadcast())});
   }
   std::stable_sort(out.begin(), out.end(), [](const FamilySubnet& a, const FamilySubnet& b) {
     return a.subnet.is_v4() && !b.subnet.is_v4();

@@ -78,8 +78,9 @@ TEST_F(CorePlanning, NetworkSubnetAvoidsHostRoutesAndWeftNetworks) {
   auto net = PlanWith([&](const PlanInput& in) { return PlanNewNetwork(plan, in, spec); });
   ASSERT_TRUE(net.ok()) << net.status().ToString();
   ASSERT_EQ(net->subnets.size(), 1u);
-  EXPECT_EQ(net->subnets[0].cidr, "10.89.2.0/24");
-  EXPECT_EQ(net->subnets[0].gateway, "10.89.2.1");
+  EXPECT_EQ(net->subnets[0].prefix.ToString(), "10.89.2.0/24");
+  ASSERT_TRUE(net->subnets[0].gateway.has_value());
+  EXPECT_EQ(net->subnets[0].gateway->ToString(), "10.89.2.1");
   EXPECT_EQ(net->bridge, "weft1");  // weft0 is n0's
   EXPECT_THAT(StepNames(plan), ElementsAre("create-bridge", "enable-forwarding", "apply-firewall",
                                            "record-network"));

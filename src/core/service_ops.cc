@@ -87,13 +87,8 @@ Status CheckPublishFree(const Snapshot& snap, const ServiceSpec& spec) {
 // The network's subnet of `family` and its gateway.
 Result<std::pair<IpPrefix, IpAddress>> SubnetOf(const store::Network& net, bool v4) {
   for (const auto& sn : net.subnets) {
-    WEFT_ASSIGN_OR_RETURN(auto prefix, IpPrefix::Parse(sn.cidr));
-    if (prefix.is_v4() != v4) continue;
-    IpAddress gw = IpAddress::Any(prefix.family());
-    if (!sn.gateway.empty()) {
-      WEFT_ASSIGN_OR_RETURN(gw, IpAddress::Parse(sn.gateway));
-    }
-    return std::pair{prefix, gw};
+    if (sn.prefix.is_v4() != v4) continue;
+    return std::pair{sn.prefix, sn.gateway.value_or(IpAddress::Any(sn.prefix.family()))};
   }
   return FailedPrecondition("network " + Quote(net.name) + " has no " + (v4 ? "IPv4" : "IPv6") +
                             " subnet");

@@ -126,8 +126,8 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
     tn.bridge = n.bridge;
     tn.internal = n.internal;
     for (const auto& s : n.subnets) {
-      tn.subnets.push_back(s.cidr);
-      if (!s.gateway.empty()) tn.gateways.push_back(s.gateway);
+      tn.subnets.push_back(s.prefix.ToString());
+      if (s.gateway) tn.gateways.push_back(s.gateway->ToString());
     }
     auto it = by_name.find(n.bridge);
     tn.bridge_present = it != by_name.end();

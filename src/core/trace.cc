@@ -114,8 +114,8 @@ Result<TracePoint> ResolveDestination(const Snapshot& s, netlink::Socket& host,
       for (const auto& n : s.networks) {
         if (n.name != net) continue;
         for (const auto& sub : n.subnets) {
-          if (!sub.gateway.empty() && !IsV6(sub.gateway)) {
-            p.address = sub.gateway;
+          if (sub.gateway && sub.gateway->is_v4()) {
+            p.address = sub.gateway->ToString();
             break;
           }
         }

@@ -21,6 +21,7 @@
 #include "control/client.h"
 #include "dns/wire.h"
 #include "store/sqlite_store.h"
+#include "store/test_subnet.h"
 #include "store/test_temp_dir.h"
 
 namespace weft::daemon {
@@ -157,7 +158,7 @@ class DaemonTest : public ::testing::Test {
     store::Network n;
     n.name = "front";
     n.bridge = "lo";
-    n.subnets = {{"127.0.0.0/8", "127.0.0.1"}};
+    n.subnets = {store::TestSubnet("127.0.0.0/8", "127.0.0.1")};
     Put([&](store::Tx& tx) { return tx.PutNetwork(n); });
     AddContainer("web1", "10.0.0.2");
   }

@@ -17,8 +17,7 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
   std::set<std::string> gateways;  // canonical text
   for (const auto& n : networks) {
     for (const auto& s : n.subnets) {
-      if (auto ip = IpAddress::Parse(s.gateway); ip.ok())
-        gateways.insert(ip->Unmapped().ToString());
+      if (s.gateway) gateways.insert(s.gateway->Unmapped().ToString());
     }
   }
   auto is_gateway = [&](const dns::ServerAddress& a) {
@@ -33,7 +32,7 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
     d.network = n.name;
     d.bridge = n.bridge;
     for (const auto& s : n.subnets) {
-      if (!s.gateway.empty()) d.gateways.push_back(s.gateway);
+      if (s.gateway) d.gateways.push_back(s.gateway->ToString());
     }
     if (d.gateways.empty()) continue;
     d.forward = !n.internal;

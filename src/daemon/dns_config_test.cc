@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "store/test_subnet.h"
+
 namespace weft::daemon {
 namespace {
 
@@ -14,7 +16,7 @@ store::Network Net(const std::string& name, const std::string& gw, const std::st
   store::Network n;
   n.name = name;
   n.bridge = bridge;
-  n.subnets = {{gw.substr(0, gw.rfind('.')) + ".0/24", gw}};
+  n.subnets = {store::TestSubnet(gw.substr(0, gw.rfind('.')) + ".0/24", gw)};
   return n;
 }
 
@@ -37,7 +39,7 @@ const std::vector<dns::ServerAddress> kHost = {{"198.51.100.2", 53}, {"127.0.0.5
 
 TEST(DnsConfigTest, EveryDnsNetworkGetsAServerOnItsGateways) {
   store::Network front = Net("front", "10.89.0.1", "weft0");
-  front.subnets.push_back({"fd00::/64", "fd00::1"});
+  front.subnets.push_back(store::TestSubnet("fd00::/64", "fd00::1"));
   auto cfg = BuildDnsConfig({Net("back", "10.89.1.1", "weft1"), front}, {}, {}, kHost);
   ASSERT_EQ(cfg.networks.size(), 2u);
   EXPECT_EQ(cfg.networks[0].network, "back");
@@ -52,7 +54,7 @@ TEST(DnsConfigTest, DisabledOrGatewaylessNetworksGetNone) {
   store::Network off = Net("off", "10.89.2.1", "weft2");
   off.dns_enabled = false;
   store::Network nogw = Net("nogw", "10.89.3.1", "weft3");
-  nogw.subnets[0].gateway = "";
+  nogw.subnets[0].gateway.reset();
   auto cfg = BuildDnsConfig({off, nogw}, {Box("c", {{"off", "10.89.2.2"}})}, {}, kHost);
   EXPECT_THAT(cfg.networks, IsEmpty());
   EXPECT_THAT(cfg.endpoints, IsEmpty());  // names only on networks with DNS

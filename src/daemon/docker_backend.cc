@@ -147,9 +147,10 @@ Result<JoinReply> CoreBackend::Join(const std::string& endpoint_id, const std::s
       reply.disable_gateway_service = n.internal;
       if (n.internal) break;
       for (const auto& sn : n.subnets) {
-        const bool v6 = FamilyOfText(sn.cidr) == AF_INET6;
-        if (!v6 && !ep.ipv4.empty()) reply.gateway = sn.gateway;
-        if (v6 && !ep.ipv6.empty()) reply.gateway6 = sn.gateway;
+        const bool v6 = !sn.prefix.is_v4();
+        const std::string gateway = sn.gateway ? sn.gateway->ToString() : "";
+        if (!v6 && !ep.ipv4.empty()) reply.gateway = gateway;
+        if (v6 && !ep.ipv6.empty()) reply.gateway6 = gateway;
       }
     }
     return plan;

@@ -47,11 +47,8 @@ Status CreateBridgeNow(const engine::SessionPtr& session, const store::Network& 
     WEFT_RETURN_IF_ERROR(kernel::WriteSysctl("net.ipv6.conf." + net.bridge + ".accept_dad", "0"));
   }
   for (const auto& sn : net.subnets) {
-    if (sn.gateway.empty()) continue;
-    // The store keeps text: parsed once here.
-    WEFT_ASSIGN_OR_RETURN(auto subnet, IpPrefix::Parse(sn.cidr));
-    WEFT_ASSIGN_OR_RETURN(auto gateway, IpAddress::Parse(sn.gateway));
-    WEFT_ASSIGN_OR_RETURN(auto address, IpPrefix::Interface(gateway, subnet.length()));
+    if (!sn.gateway) continue;
+    WEFT_ASSIGN_OR_RETURN(auto address, IpPrefix::Interface(*sn.gateway, sn.prefix.length()));
     WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, net.bridge, address, true));
   }
   WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, net.bridge, true));
@@ -73,10 +70,9 @@ std::string BridgeExplain(const store::Network& net, const std::string& mac) {
   e += fmt::format("ip link set {} alias \"weft network {}\"\n", net.bridge, net.name);
   if (net.ipv6) e += fmt::format("sysctl -qw net.ipv6.conf.{}.accept_dad=0\n", net.bridge);
   for (const auto& sn : net.subnets) {
-    auto subnet = IpPrefix::Parse(sn.cidr);
-    if (sn.gateway.empty() || !subnet.ok()) continue;
-    e += fmt::format("ip addr add {}/{} dev {}{}\n", sn.gateway, subnet->length(), net.bridge,
-                     subnet->is_v4() ? "" : " nodad");
+    if (!sn.gateway) continue;
+    e += fmt::format("ip addr add {}/{} dev {}{}\n", sn.gateway->ToString(), sn.prefix.length(),
+                     net.bridge, sn.prefix.is_v4() ? "" : " nodad");
   }
   e += "ip link set " + net.bridge + " up\n";
   e += "sysctl -w net.ipv4.conf." + net.bridge + ".route_localnet=1";
@@ -241,17 +237,16 @@ Attachment AttachmentFor(const store::Container& c, const store::Network& net,
   a.handoff = ep.handoff;
   a.tag = "weft container " + c.name + " network " + net.name;
   for (const auto& sn : net.subnets) {
-    auto subnet = IpPrefix::Parse(sn.cidr);
-    if (!subnet.ok()) continue;
-    const std::string len = "/" + std::to_string(subnet->length());
-    const bool v6 = !subnet->is_v4();
+    const std::string len = "/" + std::to_string(sn.prefix.length());
+    const std::string gateway = sn.gateway ? sn.gateway->ToString() : "";
+    const bool v6 = !sn.prefix.is_v4();
     if (!v6 && !ep.ipv4.empty()) {
       a.ipv4_cidr = ep.ipv4 + len;
-      a.gateway4 = sn.gateway;
+      a.gateway4 = gateway;
     }
     if (v6 && !ep.ipv6.empty()) {
       a.ipv6_cidr = ep.ipv6 + len;
-      a.gateway6 = sn.gateway;
+      a.gateway6 = gateway;
     }
   }
   return a;
@@ -355,11 +350,6 @@ const netlink::LinkInfo* FindLink(const std::vector<netlink::LinkInfo>& links,
   return nullptr;
 }
 
-std::string WithLength(const std::string& address, const std::string& cidr) {
-  auto subnet = IpPrefix::Parse(cidr);
-  return subnet.ok() ? address + "/" + std::to_string(subnet->length()) : address;
-}
-
 class Bridge final : public NetworkDriver {
  public:
   std::string_view name() const override { return "bridge"; }
@@ -444,7 +434,10 @@ class Bridge final : public NetworkDriver {
     if (!br->up) problems.push_back("bridge " + net.bridge + " is down");
     WEFT_ASSIGN_OR_RETURN(auto addrs, host.Addresses());
     for (const auto& sn : net.subnets) {
-      std::string want = WithLength(sn.gateway, sn.cidr);
+      if (!sn.gateway) continue;
+      auto gw = IpPrefix::Interface(*sn.gateway, sn.prefix.length());
+      if (!gw.ok()) continue;
+      const std::string want = gw->ToString();
       bool found = false;
       for (const auto& a : addrs) found |= a.ifindex == br->index && a.cidr == want;
       if (!found) problems.push_back("gateway " + want + " is not on " + net.bridge);
@@ -491,7 +484,7 @@ class Bridge final : public NetworkDriver {
     std::vector<std::string> out;
     if (!net.dns_enabled) return out;
     for (const auto& s : net.subnets) {
-      if (!s.gateway.empty()) out.push_back(s.gateway);
+      if (s.gateway) out.push_back(s.gateway->ToString());
     }
     return out;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "drivers/driver.h"
+#include "store/test_subnet.h"
 
 namespace weft::drivers {
 namespace {
@@ -44,7 +45,7 @@ store::Network Net() {
   store::Network n;
   n.name = "n1";
   n.bridge = "weft0";
-  n.subnets = {{"10.89.0.0/24", "10.89.0.1"}};
+  n.subnets = {store::TestSubnet("10.89.0.0/24", "10.89.0.1")};
   return n;
 }
 
@@ -212,7 +213,7 @@ TEST(Bridge, DnsListensOnTheGatewaysWhenEnabled) {
   n.dns_enabled = false;
   EXPECT_FALSE(ServesDns(n));
   n = Net();
-  n.subnets[0].gateway = "";
+  n.subnets[0].gateway.reset();
   EXPECT_FALSE(ServesDns(n));
   n = Net();
   n.driver = "unknown";

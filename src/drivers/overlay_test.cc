@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/plan.h"
+#include "store/test_subnet.h"
 
 namespace weft::drivers {
 namespace {
@@ -15,7 +16,7 @@ store::Network Row() {
   n.name = "ov";
   n.driver = "overlay";
   n.mtu = 1450;
-  n.subnets = {{"10.230.0.0/16", "10.230.0.1"}};
+  n.subnets = {store::TestSubnet("10.230.0.0/16", "10.230.0.1")};
   OverlayParams p;
   p.vni = 4096;
   p.local = *IpAddress::Parse("10.200.0.11");
@@ -107,7 +108,7 @@ TEST(OverlayDriver, Ipv6AddressIsTheBlocksWithTheSubnetRoutedOnLink) {
   store::Network n = Row();
   n.bridge = "wob4096";
   n.ipv6 = true;
-  n.subnets.push_back({"fd30::/64", "fd30::1"});
+  n.subnets.push_back(store::TestSubnet("fd30::/64", "fd30::1"));
   auto p = *ReadOverlayParams(n);
   p.blocks.push_back(*IpPrefix::Parse("fd30:0:0:0:7::/80"));
   WriteOverlayParams(p, n);

@@ -49,9 +49,12 @@ Result<std::map<std::string, std::string>> DecodeLabels(std::string_view text) {
 }
 
 std::string EncodeSubnets(const std::vector<Subnet>& v) {
+  // On disk as text ({"cidr", "gateway"}, "" for none), as weft has always
+  // kept them.
   json j = json::array();
   for (const Subnet& s : v) {
-    j.push_back({{"cidr", s.cidr}, {"gateway", s.gateway}});
+    j.push_back({{"cidr", s.prefix.ToString()},
+                 {"gateway", s.gateway ? s.gateway->ToString() : std::string()}});
   }
   return Dump(j);
 }
@@ -61,12 +64,22 @@ Result<std::vector<Subnet>> DecodeSubnets(std::string_view text) {
   std::vector<Subnet> out;
   for (const json& e : j) {
     if (!e.is_object()) return Internal("corrupt subnet in JSON: " + Dump(e));
+    const auto cidr = e.find("cidr");
+    if (cidr == e.end() || !cidr->is_string()) {
+      return Internal("corrupt subnet in JSON: " + Dump(e));
+    }
+    auto prefix = IpPrefix::Parse(cidr->get<std::string>());
+    if (!prefix.ok()) return Internal("corrupt subnet in JSON: " + prefix.status().message());
     Subnet s;
-    for (auto [field, key] : {std::pair{&s.cidr, "cidr"}, std::pair{&s.gateway, "gateway"}}) {
-      auto it = e.find(key);
-      if (it == e.end()) continue;  // absent: ""
-      if (!it->is_string()) return NotAString(*it);
-      *field = it->get<std::string>();
+    s.prefix = *prefix;
+    if (auto gw = e.find("gateway"); gw != e.end()) {
+      if (!gw->is_string()) return NotAString(*gw);
+      if (!gw->get<std::string>().empty()) {
+        auto address = IpAddress::Parse(gw->get<std::string>());
+        if (!address.ok())
+          return Internal("corrupt gateway in JSON: " + address.status().message());
+        s.gateway = *address;
+      }
     }
     out.push_back(std::move(s));
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "store/test_subnet.h"
+
 namespace weft::store {
 namespace {
 
@@ -12,7 +14,7 @@ TEST(JsonColumnsTest, RoundTrips) {
   std::map<std::string, std::string> m = {{"k", "v"}, {"x.y/z", ""}};
   EXPECT_EQ(*DecodeLabels(EncodeLabels(m)), m);
   EXPECT_EQ(EncodeLabels({}), "{}");
-  std::vector<Subnet> s = {{"10.0.0.0/24", "10.0.0.1"}, {"fd00::/64", ""}};
+  std::vector<Subnet> s = {TestSubnet("10.0.0.0/24", "10.0.0.1"), TestSubnet("fd00::/64")};
   EXPECT_EQ(*DecodeSubnets(EncodeSubnets(s)), s);
   EXPECT_EQ(EncodeSubnets({}), "[]");
 }
@@ -31,7 +33,11 @@ TEST(JsonColumnsTest, CorruptColumnsAreInternalErrors) {
   EXPECT_EQ(DecodeLabels("{\"a\":1}").status().code(), Code::kInternal);
   EXPECT_EQ(DecodeSubnets("[1]").status().code(), Code::kInternal);
   EXPECT_EQ(DecodeSubnets("[{\"cidr\":2}]").status().code(), Code::kInternal);
-  EXPECT_EQ(DecodeSubnets("[{\"cidr\":\"10.0.0.0/8\"}]")->front().gateway, "");
+  EXPECT_FALSE(DecodeSubnets("[{\"cidr\":\"10.0.0.0/8\"}]")->front().gateway.has_value());
+  // Parsed as they are read: text that is no prefix or address is corrupt.
+  EXPECT_EQ(DecodeSubnets("[{\"cidr\":\"10.0.0.1/8\"}]").status().code(), Code::kInternal);
+  EXPECT_EQ(DecodeSubnets("[{\"cidr\":\"10.0.0.0/8\",\"gateway\":\"x\"}]").status().code(),
+            Code::kInternal);
 }
 
 }  // namespace

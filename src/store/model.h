@@ -1,8 +1,10 @@
 #pragma once
 
-// The records weft keeps in its state store. Plain structs with strings at
-// this boundary: the store does not parse addresses or prefixes (that is
-// weft::ipam's job, one layer up), it only keeps them.
+// The records weft keeps in its state store. Plain structs. A network's
+// subnets are typed (IpPrefix, IpAddress: parsed when read, text on disk);
+// the other addresses (endpoints', VIPs, published host addresses) are
+// still canonical text, "" for none: their conversion is the rest of
+// issue #12's "one address vocabulary".
 //
 // Scope: a Network, its subnets, the addresses its endpoints hold and the
 // host ports are cluster-scoped (one value for every host sharing the
@@ -18,11 +20,13 @@
 #include <string_view>
 #include <vector>
 
+#include "base/ip.h"
+
 namespace weft::store {
 
 struct Subnet {
-  std::string cidr;     // "10.89.0.0/24"
-  std::string gateway;  // bare address, "" if the network has none
+  IpPrefix prefix;                   // 10.89.0.0/24 (host bits clear)
+  std::optional<IpAddress> gateway;  // none if the network has none
   bool operator==(const Subnet&) const = default;
 };
 

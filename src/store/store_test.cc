@@ -8,6 +8,7 @@
 
 #include "store/open.h"
 #include "store/sqlite_store.h"
+#include "store/test_subnet.h"
 
 namespace weft::store {
 namespace {
@@ -22,7 +23,7 @@ Network MakeNetwork(std::string name) {
   Network n;
   n.name = std::move(name);
   n.bridge = "weft-" + n.name;
-  n.subnets = {{"10.0.0.0/24", "10.0.0.1"}};
+  n.subnets = {TestSubnet("10.0.0.0/24", "10.0.0.1")};
   return n;
 }
 
@@ -105,7 +106,7 @@ TEST_P(StoreTest, NetworkRoundTrip) {
   n.ipv6 = true;
   n.icc = false;
   n.mtu = 9000;
-  n.subnets = {{"10.89.1.0/24", "10.89.1.1"}, {"fd89:7765:6674:1::/64", ""}};
+  n.subnets = {TestSubnet("10.89.1.0/24", "10.89.1.1"), TestSubnet("fd89:7765:6674:1::/64")};
   n.dns = {"1.1.1.1", "9.9.9.9"};
   n.labels = {{"app", "shop"}, {"tier", "front"}};
   n.dns_enabled = false;
@@ -124,7 +125,7 @@ TEST_P(StoreTest, PutNetworkReplacesListsAndKeepsEndpoints) {
   Network n = MakeNetwork("a");
   n.dns = {"8.8.8.8"};
   n.labels = {{"x", "y"}};
-  n.subnets = {{"10.1.0.0/16", ""}};
+  n.subnets = {TestSubnet("10.1.0.0/16")};
   Write([&](Tx& tx) { return tx.PutNetwork(n); });
   Network second = n;
   second.dns.clear();

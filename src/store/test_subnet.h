@@ -1,0 +1,27 @@
+#pragma once
+
+// A store::Subnet from text, for tests (a bad literal fails the test that
+// wrote it).
+
+#include <gtest/gtest.h>
+
+#include <string_view>
+
+#include "store/model.h"
+
+namespace weft::store {
+
+inline Subnet TestSubnet(std::string_view cidr, std::string_view gateway = "") {
+  Subnet s;
+  auto prefix = IpPrefix::Parse(cidr);
+  EXPECT_TRUE(prefix.ok()) << prefix.status().message();
+  if (prefix.ok()) s.prefix = *prefix;
+  if (!gateway.empty()) {
+    auto address = IpAddress::Parse(gateway);
+    EXPECT_TRUE(address.ok()) << address.status().message();
+    if (address.ok()) s.gateway = *address;
+  }
+  return s;
+}
+
+}  // namespace weft::store
