@@ -214,4 +214,10 @@ std::string AddressOfText(std::string_view text) {
   return a ? a->ToString() : "";
 }
 
+Result<std::optional<IpAddress>> ParseOptionalAddress(std::string_view text) {
+  if (text.empty()) return std::optional<IpAddress>();
+  WEFT_ASSIGN_OR_RETURN(IpAddress a, IpAddress::Parse(text));
+  return std::optional<IpAddress>(a);
+}
+
 }  // namespace weft

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -143,6 +144,13 @@ int FamilyOfText(std::string_view text);
 // The address of "10.0.0.2/24" or "10.0.0.2", in its canonical text; ""
 // when the text is neither.
 std::string AddressOfText(std::string_view text);
+
+// An optional address as text: its canonical form, or "" for none (how
+// records, JSON and tables show "no address").
+inline std::string TextOf(const std::optional<IpAddress>& a) { return a ? a->ToString() : ""; }
+
+// Text that is empty (none) or an address: kInvalidArgument for other text.
+Result<std::optional<IpAddress>> ParseOptionalAddress(std::string_view text);
 
 }  // namespace weft
 

@@ -47,7 +47,7 @@ nlohmann::json ServiceJson(const store::Service& s, const std::vector<store::Con
     nlohmann::json j = {
         {"container", b.container},
         {"node", b.node},
-        {"address", b.address.empty() ? core::BackendAddress(s, cs, b.container) : b.address},
+        {"address", b.address ? b.address->ToString() : core::BackendAddress(s, cs, b.container)},
         {"health", b.health},
         {"in_rotation", core::InRotation(s, b)},
         {"last_change", b.detail},
@@ -56,7 +56,7 @@ nlohmann::json ServiceJson(const store::Service& s, const std::vector<store::Con
   }
   return {{"name", s.name},
           {"network", s.network},
-          {"vip", s.vip},
+          {"vip", TextOf(s.vip)},
           {"dns_names", {s.name, s.name + "." + s.network}},
           {"ports", ports},
           {"publish", publish},
@@ -279,12 +279,12 @@ void AddServiceCommands(CLI::App& app, Invocation& inv) {
       for (const auto& s : snap.services) {
         int up = 0;
         for (const auto& b : s.backends) up += core::InRotation(s, b);
-        rows.push_back({s.name, s.network, s.vip, PortsText(s), HealthText(s.health),
+        rows.push_back({s.name, s.network, TextOf(s.vip), PortsText(s), HealthText(s.health),
                         std::to_string(up) + "/" + std::to_string(s.backends.size())});
       }
       // Not hosted here: no backends known here.
       for (const auto& s : elsewhere) {
-        rows.push_back({s.name, s.network, s.vip, PortsText(s), HealthText(s.health), "-"});
+        rows.push_back({s.name, s.network, TextOf(s.vip), PortsText(s), HealthText(s.health), "-"});
       }
       std::cout << RenderTable({"NAME", "NETWORK", "VIP", "PORTS", "HEALTH", "BACKENDS UP"}, rows);
       return Status::Ok();

@@ -14,7 +14,7 @@
 #include "cluster/membership.h"
 #include "cluster/networks.h"
 #include "etcd/testing/etcd_fixture.h"
-#include "store/test_subnet.h"
+#include "store/test_values.h"
 
 namespace weft::cluster {
 namespace {

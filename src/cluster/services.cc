@@ -14,7 +14,7 @@ namespace weft::cluster {
 std::string EncodeService(const store::Service& s) {
   nlohmann::json j = {{"name", s.name},
                       {"network", s.network},
-                      {"vip", s.vip},
+                      {"vip", TextOf(s.vip)},
                       {"created_unix", s.created_unix},
                       {"spec", nlohmann::json::parse(store::EncodeServiceSpec(s))}};
   return j.dump();
@@ -29,7 +29,8 @@ Result<store::Service> DecodeService(std::string_view json) {
   try {
     s.name = j.at("name");
     s.network = j.at("network");
-    s.vip = j.at("vip");
+    const std::string vip = j.at("vip");
+    WEFT_ASSIGN_OR_RETURN(s.vip, ParseOptionalAddress(vip));
     s.created_unix = j.value("created_unix", int64_t{0});
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgument(std::string("service record: ") + e.what());
@@ -60,7 +61,8 @@ Result<IpPrefix> ReserveServiceBlock(const etcd::Client& client, std::string_vie
 }
 
 Status CreateService(const etcd::Client& client, const store::Service& s) {
-  WEFT_ASSIGN_OR_RETURN(IpAddress vip, IpAddress::Parse(s.vip));
+  if (!s.vip) return InvalidArgument("service " + Quote(s.name) + " has no VIP");
+  const IpAddress& vip = *s.vip;
   const std::string key = ServiceKey(s.name);
   const std::string vip_key = VipKey(s.network, vip);
   etcd::TxnRequest txn;
@@ -75,8 +77,8 @@ Status CreateService(const etcd::Client& client, const store::Service& s) {
   if (range && !range->kvs.empty()) {
     return AlreadyExists("service " + Quote(s.name) + " already exists in the cluster");
   }
-  return AlreadyExists("address " + s.vip + " is already another service's VIP on network " +
-                       Quote(s.network));
+  return AlreadyExists("address " + vip.ToString() +
+                       " is already another service's VIP on network " + Quote(s.network));
 }
 
 Status DeleteService(const etcd::Client& client, std::string_view name) {
@@ -84,7 +86,8 @@ Status DeleteService(const etcd::Client& client, std::string_view name) {
   WEFT_ASSIGN_OR_RETURN(etcd::RangeResponse got, client.Range(key));
   if (got.kvs.empty()) return NotFound("no service " + Quote(name));
   WEFT_ASSIGN_OR_RETURN(store::Service s, DecodeService(got.kvs[0].value));
-  WEFT_ASSIGN_OR_RETURN(IpAddress vip, IpAddress::Parse(s.vip));
+  if (!s.vip) return InvalidArgument("service record " + Quote(name) + " has no VIP");
+  const IpAddress vip = *s.vip;
   etcd::TxnRequest txn;
   txn.compare = {etcd::Compare::ModRevisionIs(key, got.kvs[0].mod_revision)};
   txn.success = {etcd::DeleteRangeRequest{.key = key},

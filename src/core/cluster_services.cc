@@ -37,7 +37,7 @@ nlohmann::json RemoteJson(const RemoteBackends& remote) {
     for (const auto& b : backends) {
       list.push_back({{"container", b.container},
                       {"node", b.node},
-                      {"address", b.address},
+                      {"address", TextOf(b.address)},
                       {"health", b.health}});
     }
     j[service] = std::move(list);
@@ -54,9 +54,10 @@ store::Service RowOf(store::Service s) {
 // The VIP as a host address on the network's bridge (as a bridge network's
 // service has it): ARP for it is answered there, and it is DNATed before
 // it could be delivered.
-Status SetVip(netlink::Socket& sock, const std::string& bridge, const std::string& vip, bool on) {
-  WEFT_ASSIGN_OR_RETURN(auto ip, IpAddress::Parse(vip));
-  WEFT_ASSIGN_OR_RETURN(auto prefix, IpPrefix::Interface(ip, ip.is_v4() ? 32 : 128));
+Status SetVip(netlink::Socket& sock, const std::string& bridge, const std::optional<IpAddress>& vip,
+              bool on) {
+  if (!vip) return Status::Ok();
+  const IpPrefix prefix = IpPrefix::Host(*vip);
   Status s = on ? netlink::AddAddress(sock, bridge, prefix, true)
                 : netlink::DeleteAddress(sock, bridge, prefix);
   if (s.code() == (on ? Code::kAlreadyExists : Code::kNotFound)) return Status::Ok();
@@ -82,9 +83,11 @@ Result<RemoteBackends> ReadRemoteBackends(store::Tx& tx) {
       store::Backend x;
       x.container = b.value("container", "");
       x.node = b.value("node", "");
-      x.address = b.value("address", "");
+      auto address = ParseOptionalAddress(b.value("address", ""));
+      if (!address.ok()) continue;  // unreadable: as if not published
+      x.address = *address;
       x.health = b.value("health", "starting");
-      if (!x.container.empty() && !x.address.empty()) out[service].push_back(std::move(x));
+      if (!x.container.empty() && x.address) out[service].push_back(std::move(x));
     }
   }
   return out;
@@ -116,8 +119,10 @@ RemoteBackends RemoteBackendsOf(const std::vector<store::Service>& services,
       b.container = e.container;
       b.node = e.node;
       b.health = health;
-      b.address = FamilyOfText(s->vip) == AF_INET6 ? e.ipv6 : e.ipv4;
-      if (!b.address.empty()) out[name].push_back(std::move(b));
+      auto address = ParseOptionalAddress(s->vip && s->vip->is_v6() ? e.ipv6 : e.ipv4);
+      if (!address.ok()) continue;
+      b.address = *address;
+      if (b.address) out[name].push_back(std::move(b));
     }
   }
   for (auto& [name, list] : out) {
@@ -325,7 +330,7 @@ Status CreateClusterService(Context& ctx, const ServiceSpec& spec, const std::st
         }
       }
     }
-    if (auto ip = IpAddress::Parse(o.vip); ip.ok() && o.network == spec.network) vips.insert(*ip);
+    if (o.vip && o.network == spec.network) vips.insert(*o.vip);
   }
   // The VIP's family: IPv6 when asked (--ipv6, or an IPv6 --vip).
   bool v6 = spec.ipv6;
@@ -349,21 +354,21 @@ Status CreateClusterService(Context& ctx, const ServiceSpec& spec, const std::st
                              Quote(spec.network) + " comes from its service block " +
                              block.ToString());
     }
-    s.vip = ip.ToString();
+    s.vip = ip;
     if (vips.count(ip)) {
-      return AlreadyExists("address " + s.vip + " is already another service's VIP on network " +
-                           Quote(spec.network));
+      return AlreadyExists("address " + ip.ToString() +
+                           " is already another service's VIP on network " + Quote(spec.network));
     }
   } else {
     WEFT_ASSIGN_OR_RETURN(IpAddress ip,
                           ipam::AllocateAddress(block, IpAddress::Any(block.family()),
                                                 [&](const IpAddress& a) { return vips.count(a); }));
-    s.vip = ip.ToString();
+    s.vip = ip;
   }
   if (dry_run) {
     std::cout << "# etcd: the last /" << len << " block of " << subnet->ToString()
-              << " kept for VIPs; put " << cluster::ServiceKey(spec.name) << " with VIP " << s.vip
-              << "\n";
+              << " kept for VIPs; put " << cluster::ServiceKey(spec.name) << " with VIP "
+              << TextOf(s.vip) << "\n";
     return Status::Ok();
   }
   WEFT_RETURN_IF_ERROR(cluster::ReserveServiceBlock(*client, spec.network, *subnet, len).status());

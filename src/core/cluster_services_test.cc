@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "cluster/services.h"
+#include "store/test_values.h"
 
 namespace weft::core {
 namespace {
@@ -16,7 +17,7 @@ store::Service ClusterService(const std::string& name, const std::string& networ
   store::Service s;
   s.name = name;
   s.network = network;
-  s.vip = vip;
+  s.vip = store::TestIp(vip);
   s.scope = "mesh";
   s.ports = {{"tcp", 80}};
   return s;
@@ -51,7 +52,7 @@ TEST(ClusterServices, RemoteBackendsAreOtherNodesEndpointsThatNameTheService) {
   EXPECT_EQ(r["web"][0].health, "down");
   EXPECT_EQ(r["web"][1].container, "b2");
   EXPECT_EQ(r["web"][1].node, "h2");
-  EXPECT_EQ(r["web"][1].address, "10.240.1.2");
+  EXPECT_EQ(TextOf(r["web"][1].address), "10.240.1.2");
   EXPECT_EQ(r["web"][1].health, "up");
 }
 
@@ -64,8 +65,8 @@ TEST(ClusterServices, MergeKeepsBackendsSortedAndLeavesHostServicesAlone) {
   host.scope = "";
   std::vector<store::Service> services = {web, host};
   store::Backend a, z;
-  a.container = "a9", a.node = "h2", a.address = "10.240.1.9";
-  z.container = "z1", z.node = "h2", z.address = "10.240.1.10";
+  a.container = "a9", a.node = "h2", a.address = store::TestIp("10.240.1.9");
+  z.container = "z1", z.node = "h2", z.address = store::TestIp("10.240.1.10");
   MergeRemoteBackends(services, {{"web", {z, a}}, {"web2", {a}}});
   ASSERT_EQ(services[0].backends.size(), 3u);
   EXPECT_EQ(services[0].backends[0].container, "a9");

@@ -116,10 +116,10 @@ std::vector<Finding> ServiceFindings(const std::vector<store::Service>& services
     const std::string port =
         s.ports.empty() ? "" : std::to_string(s.ports[0].port) + "/" + s.ports[0].protocol;
     if (s.backends.empty()) {
-      out.push_back(
-          {kCheckService,
-           "service " + s.name + " has no backends: connections to " + s.vip + " are refused",
-           "weft service add-backend " + s.name + " CONTAINER"});
+      out.push_back({kCheckService,
+                     "service " + s.name + " has no backends: connections to " + TextOf(s.vip) +
+                         " are refused",
+                     "weft service add-backend " + s.name + " CONTAINER"});
       continue;
     }
     std::string why;
@@ -131,7 +131,7 @@ std::vector<Finding> ServiceFindings(const std::vector<store::Service>& services
     }
     if (any) continue;
     out.push_back({kCheckService,
-                   "service " + s.name + " has no backend in rotation, so " + s.vip +
+                   "service " + s.name + " has no backend in rotation, so " + TextOf(s.vip) +
                        " refuses every connection: " + why,
                    "make a backend answer its " + s.health.kind + " check on port " + port +
                        " (weft service inspect " + s.name + " shows the last probe)"});

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "store/test_values.h"
+
 namespace weft::core {
 namespace {
 
@@ -128,7 +130,7 @@ TEST(DoctorChecksTest, GcStepsBecomeFindingsButNotReconcileSteps) {
 TEST(DoctorChecksTest, ServicesThatRefuseEverything) {
   store::Service ok;
   ok.name = "web";
-  ok.vip = "10.89.0.9";
+  ok.vip = store::TestIp("10.89.0.9");
   ok.ports = {{"tcp", 80}};
   ok.backends = {{"b1", "up"}, {"b2", "down", "connection refused"}};
   store::Service dead = ok;

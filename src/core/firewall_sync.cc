@@ -26,10 +26,10 @@ void AddServiceRules(firewall::FirewallModel& m, const std::vector<store::Contai
   std::map<std::string_view, const store::Container*> by_name;
   for (const auto& c : containers) by_name.emplace(c.name, &c);
   for (const auto& s : services) {
-    auto vip = IpAddress::Parse(s.vip);
+    const std::optional<IpAddress>& vip = s.vip;
     bool known = std::any_of(m.networks.begin(), m.networks.end(),
                              [&](const auto& n) { return n.name == s.network; });
-    if (!vip.ok() || !known) continue;
+    if (!vip || !known) continue;
     firewall::ServiceRules r;
     r.name = s.name;
     r.network = s.network;
@@ -51,12 +51,10 @@ void AddServiceRules(firewall::FirewallModel& m, const std::vector<store::Contai
     const bool v6 = vip->is_v6();
     for (const auto& b : s.backends) {  // sorted by container
       if (!InRotation(s, b)) continue;
-      if (!b.address.empty()) {
+      if (b.address) {
         // On another node (a cluster service): reached over the overlay.
-        auto address = IpAddress::Parse(b.address);
-        if (address.ok() && address->is_v6() == v6) {
-          r.backends.push_back({b.container, *address, /*remote=*/true});
-        }
+        if (b.address->is_v6() == v6)
+          r.backends.push_back({b.container, *b.address, /*remote=*/true});
         continue;
       }
       auto c = by_name.find(b.container);

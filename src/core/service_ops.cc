@@ -41,10 +41,7 @@ Result<std::pair<std::string_view, std::string>> SplitProtocol(std::string_view 
 
 // The VIP as an interface address of its own (/32, /128): no route to the
 // subnet comes with it, and it is nobody's secondary address.
-Result<IpPrefix> VipPrefix(const std::string& vip) {
-  WEFT_ASSIGN_OR_RETURN(auto ip, IpAddress::Parse(vip));
-  return IpPrefix::Interface(ip, ip.is_v4() ? 32 : 128);
-}
+IpPrefix VipPrefix(const IpAddress& vip) { return IpPrefix::Host(vip); }
 
 // The firewall step from the snapshot's services to `after`.
 Status PlanServiceFirewall(engine::Plan& plan, const PlanInput& in,
@@ -96,8 +93,8 @@ Result<std::pair<IpPrefix, IpAddress>> SubnetOf(const store::Network& net, bool 
 
 // The service's VIP: the requested one, validated, or the lowest free
 // address of the network's IPv4 subnet.
-Result<std::string> ChooseVip(const Snapshot& snap, const store::Network& net,
-                              const std::string& want, bool ipv6) {
+Result<IpAddress> ChooseVip(const Snapshot& snap, const store::Network& net,
+                            const std::string& want, bool ipv6) {
   std::set<IpAddress> used;
   for (const auto& u : snap.UsedAddresses(net.name)) {
     if (auto ip = IpAddress::Parse(u); ip.ok()) used.insert(*ip);
@@ -110,13 +107,11 @@ Result<std::string> ChooseVip(const Snapshot& snap, const store::Network& net,
       return AlreadyExists("address " + ip.ToString() + " is already in use on network " +
                            Quote(net.name));
     }
-    return ip.ToString();
+    return ip;
   }
   WEFT_ASSIGN_OR_RETURN(auto subnet, SubnetOf(net, !ipv6));
-  WEFT_ASSIGN_OR_RETURN(
-      auto ip, ipam::AllocateAddress(subnet.first, subnet.second,
-                                     [&](const IpAddress& a) { return used.count(a) > 0; }));
-  return ip.ToString();
+  return ipam::AllocateAddress(subnet.first, subnet.second,
+                               [&](const IpAddress& a) { return used.count(a) > 0; });
 }
 
 }  // namespace
@@ -203,10 +198,10 @@ Status CheckCanBack(const store::Service& s, const store::Container& c,
 }  // namespace
 
 void PlanVipAddress(engine::Plan& plan, const engine::SessionPtr& session,
-                    const std::string& bridge, const std::string& vip, bool add) {
-  auto change = [session, bridge, vip](bool on) -> Status {
+                    const std::string& bridge, const std::optional<IpAddress>& vip, bool add) {
+  if (!vip) return;
+  auto change = [session, bridge, prefix = VipPrefix(*vip)](bool on) -> Status {
     WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
-    WEFT_ASSIGN_OR_RETURN(auto prefix, VipPrefix(vip));
     Status s = on ? netlink::AddAddress(*sock, bridge, prefix, true)
                   : netlink::DeleteAddress(*sock, bridge, prefix);
     // Idempotent: an address already there (or already gone) is the goal.
@@ -214,7 +209,7 @@ void PlanVipAddress(engine::Plan& plan, const engine::SessionPtr& session,
     return s;
   };
   plan.Add({add ? "add-service-address" : "delete-service-address",
-            (add ? "ip address add " : "ip address delete ") + vip + " dev " + bridge,
+            (add ? "ip address add " : "ip address delete ") + vip->ToString() + " dev " + bridge,
             [change, add] { return change(add); }, [change, add] { return change(!add); }});
 }
 
@@ -271,7 +266,6 @@ store::Service ServiceFromSpec(const ServiceSpec& spec) {
   store::Service s;
   s.name = spec.name;
   s.network = spec.network;
-  s.vip = spec.vip;
   s.ports = spec.ports;
   s.publish = spec.publish;
   s.health = spec.health;
@@ -292,7 +286,7 @@ bool InRotation(const store::Service& service, const store::Backend& backend) {
 std::string BackendAddress(const store::Service& service,
                            const std::vector<store::Container>& containers,
                            const std::string& container) {
-  const bool v6 = FamilyOfText(service.vip) == AF_INET6;
+  const bool v6 = service.vip && service.vip->is_v6();
   for (const auto& c : containers) {
     if (c.name != container) continue;
     for (const auto& e : c.endpoints) {
@@ -327,27 +321,26 @@ Status PlanServiceAddresses(engine::Plan& plan, const engine::SessionPtr& sessio
       if (l.index == a.ifindex) have.emplace(l.name, a.cidr);
     }
   }
-  std::vector<std::pair<std::string, std::string>> missing;  // (bridge, vip)
+  std::vector<std::pair<std::string, IpPrefix>> missing;  // (bridge, vip/32 or /128)
   for (const auto& s : services) {
     auto net = std::find_if(networks.begin(), networks.end(),
                             [&](const store::Network& n) { return n.name == s.network; });
-    auto prefix = VipPrefix(s.vip);
-    if (net == networks.end() || !prefix.ok()) continue;
+    if (net == networks.end() || !s.vip) continue;
+    const IpPrefix prefix = VipPrefix(*s.vip);
     bool bridge_there = std::any_of(links.begin(), links.end(),
                                     [&](const auto& l) { return l.name == net->bridge; });
-    if (bridge_there && !have.count({net->bridge, prefix->ToString()})) {
-      missing.emplace_back(net->bridge, s.vip);
+    if (bridge_there && !have.count({net->bridge, prefix.ToString()})) {
+      missing.emplace_back(net->bridge, prefix);
     }
   }
   if (missing.empty()) return Status::Ok();
   std::string explain;
-  for (const auto& [bridge, vip] : missing) {
-    explain += "ip address add " + vip + " dev " + bridge + "\n";
+  for (const auto& [bridge, prefix] : missing) {
+    explain += "ip address add " + prefix.address().ToString() + " dev " + bridge + "\n";
   }
   auto change = [session, missing](bool add) -> Status {
     WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
-    for (const auto& [bridge, vip] : missing) {
-      WEFT_ASSIGN_OR_RETURN(auto prefix, VipPrefix(vip));
+    for (const auto& [bridge, prefix] : missing) {
       Status s = add ? netlink::AddAddress(*sock, bridge, prefix, true)
                      : netlink::DeleteAddress(*sock, bridge, prefix);
       if (!s.ok() && s.code() != (add ? Code::kAlreadyExists : Code::kNotFound)) return s;

@@ -104,9 +104,9 @@ void PlanForgetUdpFlows(engine::Plan& plan, const Snapshot& snap, const std::str
                         const std::string& network = "");
 
 // The step that puts a service's VIP on the bridge as a /32 (/128), or
-// with `add` false takes it off; undone by the opposite.
+// with `add` false takes it off; undone by the opposite. None without a VIP.
 void PlanVipAddress(engine::Plan& plan, const engine::SessionPtr& session,
-                    const std::string& bridge, const std::string& vip, bool add);
+                    const std::string& bridge, const std::optional<IpAddress>& vip, bool add);
 
 // The steps that make this node's rows of the cluster services `rows` (an
 // attach's OverlayAttach::services) on networks `snap` has, VIPs on the

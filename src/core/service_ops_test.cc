@@ -82,7 +82,7 @@ TEST_F(ServicePlanning, CreateTakesTheLowestFreeAddressAsVip) {
   EXPECT_EQ(ViewsWhilePlanning(), 0);
   RecordOnly(*plan);
   store::Service s = Read("web");
-  EXPECT_EQ(s.vip, "10.89.0.4");
+  EXPECT_EQ(TextOf(s.vip), "10.89.0.4");
   ASSERT_EQ(s.backends.size(), 2u);
   EXPECT_EQ(s.backends[0].health, "starting");  // out of rotation until weftd's first probe
   // The next container skips the VIP.

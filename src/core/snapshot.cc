@@ -31,7 +31,7 @@ const store::Service* Snapshot::FindService(const std::string& name) const {
 std::vector<std::string> Snapshot::UsedAddresses(const std::string& network) const {
   std::vector<std::string> out;
   for (const auto& s : services) {
-    if (s.network == network && !s.vip.empty()) out.push_back(s.vip);
+    if (s.network == network && s.vip) out.push_back(s.vip->ToString());
   }
   for (const auto& c : containers) {
     for (const auto& e : c.endpoints) {

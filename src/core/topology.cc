@@ -231,7 +231,7 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
     TopoService ts;
     ts.name = s.name;
     ts.network = s.network;
-    ts.vip = s.vip;
+    ts.vip = TextOf(s.vip);
     ts.scope = s.scope.empty() ? "host" : s.scope;
     ts.health = s.health.kind == "http" ? "http:" + s.health.http_path : s.health.kind;
     for (const auto& p : s.ports) ts.ports.push_back(std::to_string(p.port) + "/" + p.protocol);
@@ -242,16 +242,16 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
     auto bridge = by_name.find(bridge_of[s.network]);
     if (bridge != by_name.end()) {
       for (const auto& a : AddressesOf(addrs, bridge->second.index)) {
-        ts.vip_present |= AddressOfText(a) == s.vip;
+        ts.vip_present |= !ts.vip.empty() && AddressOfText(a) == ts.vip;
       }
       if (!ts.vip_present) {
-        ts.problems.push_back("VIP " + s.vip + " is missing from bridge " + bridge->first);
+        ts.problems.push_back("VIP " + ts.vip + " is missing from bridge " + bridge->first);
       }
     }
     for (const auto& b : s.backends) {
       ts.backends.push_back(
           {b.container, b.node,
-           b.address.empty() ? BackendAddress(s, containers, b.container) : b.address, b.health,
+           b.address ? b.address->ToString() : BackendAddress(s, containers, b.container), b.health,
            InRotation(s, b)});
     }
     t.services.push_back(std::move(ts));

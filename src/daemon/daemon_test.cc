@@ -21,8 +21,8 @@
 #include "control/client.h"
 #include "dns/wire.h"
 #include "store/sqlite_store.h"
-#include "store/test_subnet.h"
 #include "store/test_temp_dir.h"
+#include "store/test_values.h"
 
 namespace weft::daemon {
 namespace {

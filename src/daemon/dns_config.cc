@@ -81,7 +81,7 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
       out.endpoints.push_back(std::move(ep));
     };
     if (!s.dns_rr) {
-      add(s.vip);
+      if (s.vip) add(s.vip->ToString());
       continue;
     }
     for (const auto& b : s.backends) {

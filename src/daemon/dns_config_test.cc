@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/test_subnet.h"
+#include "store/test_values.h"
 
 namespace weft::daemon {
 namespace {
@@ -99,11 +99,11 @@ TEST(DnsConfigTest, ServicesAnswerWithTheirVipOrTheirBackendsInRotation) {
   store::Service vip;
   vip.name = "web";
   vip.network = "front";
-  vip.vip = "10.89.0.250";
+  vip.vip = store::TestIp("10.89.0.250");
   vip.backends = {{"b1", "up"}, {"b2", "down"}};
   store::Service rr = vip;
   rr.name = "api";
-  rr.vip = "10.89.0.251";
+  rr.vip = store::TestIp("10.89.0.251");
   rr.dns_rr = true;
   store::Service elsewhere = vip;
   elsewhere.name = "off";

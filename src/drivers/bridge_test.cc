@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "drivers/driver.h"
-#include "store/test_subnet.h"
+#include "store/test_values.h"
 
 namespace weft::drivers {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "engine/plan.h"
-#include "store/test_subnet.h"
+#include "store/test_values.h"
 
 namespace weft::drivers {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "store/test_subnet.h"
+#include "store/test_values.h"
 
 namespace weft::store {
 namespace {

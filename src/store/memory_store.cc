@@ -126,7 +126,7 @@ class MemoryTx final : public RuledTx {
       if (!e.ipv6.empty()) out.push_back(e.ipv6);
     }
     for (const auto& [name, svc] : s_.services) {
-      if (svc.network == network && !svc.vip.empty()) out.push_back(svc.vip);
+      if (svc.network == network && svc.vip) out.push_back(svc.vip->ToString());
     }
     return out;
   }
@@ -249,7 +249,7 @@ class MemoryTx final : public RuledTx {
                                                std::string_view vip) override {
     std::vector<Service> out;
     for (const auto& [name, svc] : s_.services) {
-      if (svc.network != network || svc.vip != vip) continue;
+      if (svc.network != network || TextOf(svc.vip) != vip) continue;
       Service s;
       s.name = svc.name;
       s.network = svc.network;

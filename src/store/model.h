@@ -165,7 +165,7 @@ struct Backend {
   // reads from what that node published; never stored as a row): its node
   // and its address on the service's network.
   std::string node;
-  std::string address;
+  std::optional<IpAddress> address;
   bool operator==(const Backend&) const = default;
 };
 
@@ -174,7 +174,7 @@ struct Backend {
 struct Service {
   std::string name;
   std::string network;
-  std::string vip;  // bare address from the network's subnet
+  std::optional<IpAddress> vip;  // from the network's subnet; none with --dns-rr
   std::vector<ServicePort> ports;
   std::vector<ServicePublish> publish;
   HealthCheck health;

@@ -61,7 +61,7 @@ Status CheckNetworkUnused(std::string_view network, const std::vector<Endpoint>&
 Status CheckNotAVip(std::string_view network, std::string_view address,
                     const std::vector<Service>& services, std::string_view except) {
   for (const Service& s : services) {
-    if (s.network != network || s.name == except || s.vip != address) continue;
+    if (s.network != network || s.name == except || TextOf(s.vip) != address) continue;
     return AlreadyExists("address " + std::string(address) + " is already in use on network " +
                          Quote(network) + " (by service " + Quote(s.name) + ")");
   }
@@ -114,14 +114,15 @@ Status RuledTx::PutService(const Service& s) {
   WEFT_RETURN_IF_ERROR(CheckWritable());
   WEFT_ASSIGN_OR_RETURN(bool network, HasNetwork(s.network));
   if (!network) return NotFound("network " + Quote(s.network) + " not found");
-  if (!s.vip.empty()) {
-    WEFT_ASSIGN_OR_RETURN(auto services, ServicesWithVip(s.network, s.vip));
-    WEFT_RETURN_IF_ERROR(CheckNotAVip(s.network, s.vip, services, s.name));
-    WEFT_ASSIGN_OR_RETURN(auto holders, EndpointsHolding(s.network, s.vip));
+  if (s.vip) {
+    const std::string vip = s.vip->ToString();
+    WEFT_ASSIGN_OR_RETURN(auto services, ServicesWithVip(s.network, vip));
+    WEFT_RETURN_IF_ERROR(CheckNotAVip(s.network, vip, services, s.name));
+    WEFT_ASSIGN_OR_RETURN(auto holders, EndpointsHolding(s.network, vip));
     for (const Endpoint& e : holders) {
-      if (e.ipv4 != s.vip && e.ipv6 != s.vip) continue;
-      return AlreadyExists("address " + s.vip + " is already in use on network " +
-                           Quote(s.network) + " (by " + Quote(e.container) + ")");
+      if (e.ipv4 != vip && e.ipv6 != vip) continue;
+      return AlreadyExists("address " + vip + " is already in use on network " + Quote(s.network) +
+                           " (by " + Quote(e.container) + ")");
     }
   }
   return WriteService(s);

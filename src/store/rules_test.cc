@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "store/test_values.h"
+
 namespace weft::store {
 namespace {
 
@@ -74,7 +76,7 @@ TEST(RulesTest, VipsAreTaken) {
   Service web;
   web.name = "web";
   web.network = "n";
-  web.vip = "10.0.0.250";
+  web.vip = TestIp("10.0.0.250");
   EXPECT_TRUE(CheckNotAVip("n", "10.0.0.2", {web}).ok());
   EXPECT_TRUE(CheckNotAVip("m", "10.0.0.250", {web}).ok());
   EXPECT_TRUE(CheckNotAVip("n", "10.0.0.250", {web}, "web").ok());

@@ -15,7 +15,9 @@ Result<Service> ReadServiceRow(const Query& q) {
   Service s;
   s.name = q.ColText(0);
   s.network = q.ColText(1);
-  s.vip = q.ColText(2);
+  auto vip = ParseOptionalAddress(q.ColText(2));
+  if (!vip.ok()) return Internal("corrupt VIP of service " + Quote(s.name) + ": " + q.ColText(2));
+  s.vip = *vip;
   WEFT_RETURN_IF_ERROR(DecodeServiceSpec(q.ColText(3), s));
   s.created_unix = q.ColInt(4);
   return s;
@@ -69,7 +71,7 @@ Result<std::vector<Service>> SqliteTx::ServicesWithVip(std::string_view network,
     Service s;
     s.name = q.ColText(0);
     s.network = q.ColText(1);
-    s.vip = q.ColText(2);
+    WEFT_ASSIGN_OR_RETURN(s.vip, ParseOptionalAddress(q.ColText(2)));
     out.push_back(std::move(s));
   }
 }
@@ -93,7 +95,7 @@ Status SqliteTx::WriteService(const Service& s) {
                    "ON CONFLICT(name) DO UPDATE SET network = excluded.network, "
                    "vip = excluded.vip, spec = excluded.spec, "
                    "created_unix = excluded.created_unix");
-  q.Text(s.name).Text(s.network).Text(s.vip).Text(EncodeServiceSpec(s)).Int(s.created_unix);
+  q.Text(s.name).Text(s.network).Text(TextOf(s.vip)).Text(EncodeServiceSpec(s)).Int(s.created_unix);
   return q.Run();
 }
 

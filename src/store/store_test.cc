@@ -8,7 +8,7 @@
 
 #include "store/open.h"
 #include "store/sqlite_store.h"
-#include "store/test_subnet.h"
+#include "store/test_values.h"
 
 namespace weft::store {
 namespace {
@@ -174,7 +174,7 @@ Service MakeService(std::string name, std::string network, std::string vip) {
   Service s;
   s.name = std::move(name);
   s.network = std::move(network);
-  s.vip = std::move(vip);
+  if (!vip.empty()) s.vip = TestIp(vip);
   s.ports = {{"tcp", 80}, {"udp", 53}};
   s.publish = {{"tcp", 8080, 80}};
   s.health = {"http", "/healthz", 500, 2, 3};

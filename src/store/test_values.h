@@ -1,6 +1,6 @@
 #pragma once
 
-// A store::Subnet from text, for tests (a bad literal fails the test that
+// Store values from text, for tests (a bad literal fails the test that
 // wrote it).
 
 #include <gtest/gtest.h>
@@ -10,6 +10,12 @@
 #include "store/model.h"
 
 namespace weft::store {
+
+inline IpAddress TestIp(std::string_view text) {
+  auto address = IpAddress::Parse(text);
+  EXPECT_TRUE(address.ok()) << address.status().message();
+  return address.ok() ? *address : IpAddress();
+}
 
 inline Subnet TestSubnet(std::string_view cidr, std::string_view gateway = "") {
   Subnet s;
