@@ -36,7 +36,7 @@ nlohmann::json ContainerJson(const store::Container& c) {
   nlohmann::json ports = nlohmann::json::array();
   for (const auto& p : c.ports) {
     ports.push_back({{"protocol", p.protocol},
-                     {"host_ip", p.host_ip},
+                     {"host_ip", TextOf(p.host_ip)},
                      {"host_port", p.host_port},
                      {"container_port", p.container_port}});
   }

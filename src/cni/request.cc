@@ -127,15 +127,12 @@ bool ParsePortMappings(const json& list, Config* c, Error* err) {
         return false;
       }
       std::string h = m["hostIP"].get<std::string>();
-      if (!h.empty()) {
-        auto ip = ipam::IpAddress::Parse(h);
-        if (!ip.ok()) {
-          *err = Invalid("runtimeConfig.portMappings hostIP \"" + h + "\" is not an IP address");
-          return false;
-        }
-        h = ip->ToString();
+      auto ip = ParseOptionalAddress(h);
+      if (!ip.ok()) {
+        *err = Invalid("runtimeConfig.portMappings hostIP \"" + h + "\" is not an IP address");
+        return false;
       }
-      p.host_ip = h;
+      p.host_ip = *ip;
     }
     c->ports.push_back(p);
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/names.h"
+#include "store/test_values.h"
 
 namespace weft::cni {
 namespace {
@@ -92,8 +93,8 @@ TEST(Request, PortMappings) {
       {"hostPort":8080,"containerPort":80,"protocol":"tcp"},
       {"hostPort":5353,"containerPort":53,"protocol":"UDP","hostIP":"127.0.0.1"}]}})");
   ASSERT_EQ(r.config.ports.size(), 2u);
-  EXPECT_EQ(r.config.ports[0], (store::PortMapping{"tcp", "", 8080, 80}));
-  EXPECT_EQ(r.config.ports[1], (store::PortMapping{"udp", "127.0.0.1", 5353, 53}));
+  EXPECT_EQ(r.config.ports[0], (store::TestPort("tcp", "", 8080, 80)));
+  EXPECT_EQ(r.config.ports[1], (store::TestPort("udp", "127.0.0.1", 5353, 53)));
   EXPECT_EQ(
       MustFail(
           AddEnv(),

@@ -27,6 +27,7 @@
 #include "kernel/netlink/link.h"
 #include "kernel/netns/netns.h"
 #include "kernel/netns/processes.h"
+#include "store/rules.h"
 
 namespace weft::core {
 namespace {
@@ -236,16 +237,16 @@ Status PutWhole(store::Tx& tx, const store::Container& c) {
   return Status::Ok();
 }
 
-bool Wildcard(const std::string& ip) { return ip.empty() || ip == "0.0.0.0" || ip == "::"; }
+// Every address (none), or every address of a family (0.0.0.0, ::).
+bool Wildcard(const std::optional<IpAddress>& ip) {
+  return !ip || *ip == IpAddress::Any(ip->family());
+}
 
 // Two mappings collide when protocol and port match and their host addresses
-// can meet: equal, or either one covers every address of the other's family.
+// can meet (store::HostIpsOverlap, the store's own rule).
 bool Collide(const store::PortMapping& a, const store::PortMapping& b) {
-  if (a.protocol != b.protocol || a.host_port != b.host_port) return false;
-  if (a.host_ip.empty() || b.host_ip.empty() || a.host_ip == b.host_ip) return true;
-  const bool a6 = FamilyOfText(a.host_ip) == AF_INET6;
-  const bool b6 = FamilyOfText(b.host_ip) == AF_INET6;
-  return a6 == b6 && (Wildcard(a.host_ip) || Wildcard(b.host_ip));
+  return a.protocol == b.protocol && a.host_port == b.host_port &&
+         store::HostIpsOverlap(a.host_ip, b.host_ip);
 }
 
 // Refuses mappings that collide with each other or with another container's,
@@ -259,32 +260,32 @@ Status CheckPorts(engine::HostView& host, const Snapshot& snap, const store::Con
                                 ? " (the container already uses the host's ports)"
                                 : ""));
   }
-  std::set<std::string> host_addrs;
+  std::set<IpAddress> host_addrs;
   WEFT_ASSIGN_OR_RETURN(auto addrs, host.Addresses());
   for (const auto& a : addrs) {
-    if (std::string ip = AddressOfText(a.cidr); !ip.empty()) host_addrs.insert(ip);
+    if (auto ip = IpPrefix::ParseInterface(a.cidr); ip.ok()) host_addrs.insert(ip->address());
   }
   for (size_t i = 0; i < c.ports.size(); ++i) {
     const auto& p = c.ports[i];
     std::string text = PortMappingText(p);
-    if (!Wildcard(p.host_ip) && !host_addrs.count(p.host_ip)) {
-      return InvalidArgument("cannot publish " + text + ": the host has no address " + p.host_ip);
+    if (!Wildcard(p.host_ip) && !host_addrs.count(*p.host_ip)) {
+      return InvalidArgument("cannot publish " + text + ": the host has no address " +
+                             p.host_ip->ToString());
     }
-    const bool v6 = FamilyOfText(p.host_ip) == AF_INET6;
+    const bool v6 = p.host_ip && p.host_ip->is_v6();
     bool served = false;
     for (const auto& e : c.endpoints) {
       const store::Network* net = snap.FindNetwork(e.network);
       if (net && net->internal) continue;
-      if (p.host_ip.empty() ? !(e.ipv4.empty() && e.ipv6.empty())
-                            : !(v6 ? e.ipv6 : e.ipv4).empty()) {
+      if (!p.host_ip ? !(e.ipv4.empty() && e.ipv6.empty()) : !(v6 ? e.ipv6 : e.ipv4).empty()) {
         served = true;
       }
     }
     if (!served) {
       return InvalidArgument("cannot publish " + text + ": the container has no " +
-                             (p.host_ip.empty() ? std::string("")
-                              : v6              ? "IPv6 "
-                                                : "IPv4 ") +
+                             (!p.host_ip ? std::string("")
+                              : v6       ? "IPv6 "
+                                         : "IPv4 ") +
                              "address on a non-internal network");
     }
     for (size_t j = 0; j < i; ++j) {

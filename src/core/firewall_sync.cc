@@ -102,12 +102,7 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
       // "" publishes on every host address of both families; "0.0.0.0" and
       // "::" on every address of one. Each family goes to the container's
       // first endpoint that has an address of it on a non-internal network.
-      std::optional<IpAddress> host;
-      if (!p.host_ip.empty()) {
-        auto h = IpAddress::Parse(p.host_ip);
-        if (!h.ok()) continue;  // an unreadable record publishes nothing
-        host = *h;
-      }
+      const std::optional<IpAddress>& host = p.host_ip;
       for (bool v6 : {false, true}) {
         if (host && host->is_v6() != v6) continue;
         const bool any = !host || *host == IpAddress::Any(host->family());

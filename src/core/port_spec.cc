@@ -49,7 +49,7 @@ Result<std::vector<store::PortMapping>> ParsePortSpec(std::string_view spec) {
     }
     rest = rest.substr(0, slash);
   }
-  std::string host_ip;
+  std::optional<IpAddress> host_ip;
   if (!rest.empty() && rest.front() == '[') {
     size_t close = rest.find(']');
     if (close == std::string_view::npos || close + 1 >= rest.size() || rest[close + 1] != ':') {
@@ -57,14 +57,14 @@ Result<std::vector<store::PortMapping>> ParsePortSpec(std::string_view spec) {
     }
     auto ip = ipam::IpAddress::Parse(rest.substr(1, close - 1));
     if (!ip.ok() || ip->is_v4()) return Bad(spec, "invalid IPv6 host address");
-    host_ip = ip->ToString();
+    host_ip = *ip;
     rest = rest.substr(close + 2);
   } else if (size_t colons = std::count(rest.begin(), rest.end(), ':'); colons == 2) {
     size_t c = rest.find(':');
     auto ip = ipam::IpAddress::Parse(rest.substr(0, c));
     if (!ip.ok())
       return Bad(spec, "invalid host address \"" + std::string(rest.substr(0, c)) + "\"");
-    host_ip = ip->ToString();
+    host_ip = *ip;
     rest = rest.substr(c + 1);
   } else if (colons != 1) {
     return Bad(spec, "want [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|/udp]");
@@ -91,8 +91,8 @@ Result<std::vector<store::PortMapping>> ParsePortSpec(std::string_view spec) {
 }
 
 std::string PortMappingText(const store::PortMapping& p) {
-  std::string host = p.host_ip.empty() ? "*" : p.host_ip;
-  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  std::string host = p.host_ip ? p.host_ip->ToString() : "*";
+  if (p.host_ip && p.host_ip->is_v6()) host = "[" + host + "]";
   return host + ":" + std::to_string(p.host_port) + "->" + std::to_string(p.container_port) + "/" +
          p.protocol;
 }

@@ -10,18 +10,18 @@ TEST(PortSpecTest, ParsesForms) {
   ASSERT_TRUE(p.ok()) << p.status().message();
   ASSERT_EQ(p->size(), 1u);
   EXPECT_EQ((*p)[0].protocol, "tcp");
-  EXPECT_EQ((*p)[0].host_ip, "");
+  EXPECT_FALSE((*p)[0].host_ip.has_value());
   EXPECT_EQ((*p)[0].host_port, 8080);
   EXPECT_EQ((*p)[0].container_port, 80);
 
   p = ParsePortSpec("127.0.0.1:8081:80/udp");
   ASSERT_TRUE(p.ok());
-  EXPECT_EQ((*p)[0].host_ip, "127.0.0.1");
+  EXPECT_EQ(TextOf((*p)[0].host_ip), "127.0.0.1");
   EXPECT_EQ((*p)[0].protocol, "udp");
 
   p = ParsePortSpec("[2001:DB8::1]:8443:443");
   ASSERT_TRUE(p.ok()) << p.status().message();
-  EXPECT_EQ((*p)[0].host_ip, "2001:db8::1");
+  EXPECT_EQ(TextOf((*p)[0].host_ip), "2001:db8::1");
 
   p = ParsePortSpec("9000-9002:7000-7002/udp");
   ASSERT_TRUE(p.ok());

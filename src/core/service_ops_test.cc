@@ -10,6 +10,7 @@
 #include "core/firewall_sync.h"
 #include "core/network_ops.h"
 #include "core/test_planning.h"
+#include "store/test_values.h"
 
 namespace weft::core::testing {
 namespace {
@@ -129,7 +130,7 @@ TEST_F(ServicePlanning, Refusals) {
   ContainerSpec published;
   published.name = "p";
   published.networks = {"lab"};
-  published.ports = {{"tcp", "", 8080, 80}};
+  published.ports = {store::TestPort("tcp", "", 8080, 80)};
   auto pp = PlanWith([&](const PlanInput& in) { return PlanCreateContainer(in, published); });
   ASSERT_TRUE(pp.ok()) << pp.status().ToString();
   RecordOnly(*pp);

@@ -149,7 +149,7 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
     tc.mode = c.mode;
     tc.netns_path = c.netns_path;
     for (const auto& p : c.ports) {
-      tc.ports.push_back({p.protocol, p.host_ip, p.host_port, p.container_port});
+      tc.ports.push_back({p.protocol, TextOf(p.host_ip), p.host_port, p.container_port});
     }
     std::optional<NsLinks> inside;
     if (c.mode_kind() == store::Mode::kHost) {

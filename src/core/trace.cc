@@ -279,7 +279,10 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
     for (const auto& c : snap.containers) {
       for (const auto& pm : c.ports) {
         if (pm.protocol != req.protocol || pm.host_port != req.port) continue;
-        if (!pm.host_ip.empty() && pm.host_ip != dst.address && pm.host_ip != "0.0.0.0") continue;
+        if (pm.host_ip && pm.host_ip->ToString() != dst.address &&
+            *pm.host_ip != IpAddress::Any(AF_INET)) {
+          continue;
+        }
         const std::string caddr = c.endpoints.empty() ? "" : c.endpoints.front().ipv4;
         f.published_to =
             "container " + c.name + " (" + caddr + ":" + std::to_string(pm.container_port) + ")";

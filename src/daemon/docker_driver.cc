@@ -96,7 +96,11 @@ Status ParsePortMap(const Json& options, std::vector<store::PortMapping>& out) {
     WEFT_ASSIGN_OR_RETURN(int64_t port, num("Port"));
     WEFT_ASSIGN_OR_RETURN(int64_t host_port, num("HostPort"));
     WEFT_ASSIGN_OR_RETURN(int64_t host_end, num("HostPortEnd"));
-    WEFT_ASSIGN_OR_RETURN(std::string host_ip, StringField(b, "HostIP", false));
+    WEFT_ASSIGN_OR_RETURN(std::string host_ip_text, StringField(b, "HostIP", false));
+    auto host_ip = ParseOptionalAddress(host_ip_text);
+    if (!host_ip.ok()) {
+      return InvalidArgument("port binding: HostIP \"" + host_ip_text + "\" is not an IP address");
+    }
     const char* name = ProtoName(static_cast<int>(proto));
     if (!name) return InvalidArgument("port binding: unknown protocol " + std::to_string(proto));
     if (port < 1 || port > 65535) return InvalidArgument("port binding: bad container port");
@@ -108,7 +112,7 @@ Status ParsePortMap(const Json& options, std::vector<store::PortMapping>& out) {
     if (host_end != host_port) {
       return InvalidArgument("port binding: host port ranges are not supported");
     }
-    out.push_back({name, host_ip, static_cast<uint16_t>(host_port), static_cast<uint16_t>(port)});
+    out.push_back({name, *host_ip, static_cast<uint16_t>(host_port), static_cast<uint16_t>(port)});
   }
   return Status::Ok();
 }
@@ -122,11 +126,11 @@ Json OperInfo(const Endpoint& e) {
   Json ports = Json::array();
   for (const auto& p : e.ports) {
     const int proto = p.protocol == "tcp" ? 6 : p.protocol == "udp" ? 17 : 132;
-    const bool v6 = FamilyOfText(p.host_ip) == AF_INET6;
+    const bool v6 = p.host_ip && p.host_ip->is_v6();
     ports.push_back({{"Proto", proto},
                      {"IP", v6 ? e.address6 : e.address},
                      {"Port", p.container_port},
-                     {"HostIP", p.host_ip},
+                     {"HostIP", TextOf(p.host_ip)},
                      {"HostPort", p.host_port},
                      {"HostPortEnd", p.host_port}});
   }

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "store/test_values.h"
+
 namespace weft::daemon::docker {
 namespace {
 
@@ -187,7 +189,7 @@ TEST(DockerDriver, EndpointLifecycle) {
   const Endpoint& e = b.endpoints.at(kEp1);
   EXPECT_EQ(e.address, "172.18.0.2/16");
   ASSERT_EQ(e.ports.size(), 1U);  // HostPort 0 is exposed, not published
-  EXPECT_EQ(e.ports[0], (store::PortMapping{"tcp", "", 8080, 80}));
+  EXPECT_EQ(e.ports[0], (store::TestPort("tcp", "", 8080, 80)));
   EXPECT_NE(d.Call("NetworkDriver.CreateEndpoint", EndpointBody(kEp1, "172.18.0.2/16")).status,
             200);
 

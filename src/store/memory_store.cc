@@ -32,7 +32,10 @@ struct MemoryState {
 std::pair<std::string, PortMapping> PortRow(const PortKey& key,
                                             const std::pair<std::string, uint16_t>& value) {
   const auto& [protocol, host_ip, host_port] = key;
-  return {value.first, PortMapping{protocol, host_ip, host_port, value.second}};
+  // Keys keep the text (written by TextOf): rows sort as SQLite's do.
+  auto ip = ParseOptionalAddress(host_ip);
+  return {value.first,
+          PortMapping{protocol, ip.ok() ? *ip : std::nullopt, host_port, value.second}};
 }
 
 class MemoryTx final : public RuledTx {
@@ -206,7 +209,8 @@ class MemoryTx final : public RuledTx {
   }
 
   Status WritePort(std::string_view container, const PortMapping& m) override {
-    s_.ports[{m.protocol, m.host_ip, m.host_port}] = {std::string(container), m.container_port};
+    s_.ports[{m.protocol, TextOf(m.host_ip), m.host_port}] = {std::string(container),
+                                                              m.container_port};
     return Status::Ok();
   }
 

@@ -48,8 +48,8 @@ struct Network {
 
 // One row per single host port; the caller expands ranges.
 struct PortMapping {
-  std::string protocol;  // "tcp", "udp", "sctp"
-  std::string host_ip;   // "" binds every address
+  std::string protocol;              // "tcp", "udp", "sctp"
+  std::optional<IpAddress> host_ip;  // none: every address (0.0.0.0 or :: : every one of a family)
   uint16_t host_port = 0;
   uint16_t container_port = 0;
   bool operator==(const PortMapping&) const = default;

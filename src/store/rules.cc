@@ -4,13 +4,11 @@
 
 namespace weft::store {
 
-bool HostIpsOverlap(std::string_view a, std::string_view b) {
-  if (a == b || a.empty() || b.empty()) return true;
-  const bool a6 = FamilyOfText(a) == AF_INET6;
-  const bool b6 = FamilyOfText(b) == AF_INET6;
-  if (a6 != b6) return false;
-  std::string_view any = a6 ? "::" : "0.0.0.0";
-  return a == any || b == any;
+bool HostIpsOverlap(const std::optional<IpAddress>& a, const std::optional<IpAddress>& b) {
+  if (!a || !b || *a == *b) return true;
+  if (a->family() != b->family()) return false;
+  const IpAddress any = IpAddress::Any(a->family());
+  return *a == any || *b == any;
 }
 
 Status CheckAddressesFree(const Endpoint& e, const std::vector<Endpoint>& on_network) {
@@ -35,7 +33,7 @@ Status CheckHostPortFree(std::string_view container, const PortMapping& m,
     if (!HostIpsOverlap(taken.host_ip, m.host_ip)) continue;
     return AlreadyExists("host port " + std::to_string(m.host_port) + "/" + m.protocol +
                          " is already in use by container " + Quote(owner) + " (on " +
-                         (taken.host_ip.empty() ? "all addresses" : taken.host_ip) + ")");
+                         (taken.host_ip ? taken.host_ip->ToString() : "all addresses") + ")");
   }
   return Status::Ok();
 }

@@ -23,9 +23,9 @@
 namespace weft::store {
 
 // Whether two host_ip values of a port mapping share an address: equal, or
-// one is a wildcard covering the other ("" covers every address, "0.0.0.0"
-// every IPv4 address, "::" every IPv6 address).
-bool HostIpsOverlap(std::string_view a, std::string_view b);
+// one is a wildcard covering the other (none covers every address, 0.0.0.0
+// every IPv4 address, :: every IPv6 address).
+bool HostIpsOverlap(const std::optional<IpAddress>& a, const std::optional<IpAddress>& b);
 
 // OK unless another container's endpoint in `on_network` (the endpoints of
 // endpoint.network) holds endpoint's ipv4 or ipv6: kAlreadyExists `address

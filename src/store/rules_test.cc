@@ -8,17 +8,17 @@ namespace weft::store {
 namespace {
 
 TEST(RulesTest, HostIpsOverlap) {
-  EXPECT_TRUE(HostIpsOverlap("", ""));
-  EXPECT_TRUE(HostIpsOverlap("", "10.0.0.1"));
-  EXPECT_TRUE(HostIpsOverlap("::1", ""));
-  EXPECT_TRUE(HostIpsOverlap("10.0.0.1", "10.0.0.1"));
-  EXPECT_TRUE(HostIpsOverlap("0.0.0.0", "10.0.0.1"));
-  EXPECT_TRUE(HostIpsOverlap("10.0.0.1", "0.0.0.0"));
-  EXPECT_TRUE(HostIpsOverlap("::", "fd00::1"));
-  EXPECT_FALSE(HostIpsOverlap("10.0.0.1", "10.0.0.2"));
-  EXPECT_FALSE(HostIpsOverlap("0.0.0.0", "::1"));
-  EXPECT_FALSE(HostIpsOverlap("::", "10.0.0.1"));
-  EXPECT_FALSE(HostIpsOverlap("fd00::1", "fd00::2"));
+  EXPECT_TRUE(HostIpsOverlap(std::nullopt, std::nullopt));
+  EXPECT_TRUE(HostIpsOverlap(std::nullopt, TestIp("10.0.0.1")));
+  EXPECT_TRUE(HostIpsOverlap(TestIp("::1"), std::nullopt));
+  EXPECT_TRUE(HostIpsOverlap(TestIp("10.0.0.1"), TestIp("10.0.0.1")));
+  EXPECT_TRUE(HostIpsOverlap(TestIp("0.0.0.0"), TestIp("10.0.0.1")));
+  EXPECT_TRUE(HostIpsOverlap(TestIp("10.0.0.1"), TestIp("0.0.0.0")));
+  EXPECT_TRUE(HostIpsOverlap(TestIp("::"), TestIp("fd00::1")));
+  EXPECT_FALSE(HostIpsOverlap(TestIp("10.0.0.1"), TestIp("10.0.0.2")));
+  EXPECT_FALSE(HostIpsOverlap(TestIp("0.0.0.0"), TestIp("::1")));
+  EXPECT_FALSE(HostIpsOverlap(TestIp("::"), TestIp("10.0.0.1")));
+  EXPECT_FALSE(HostIpsOverlap(TestIp("fd00::1"), TestIp("fd00::2")));
 }
 
 Endpoint On(std::string container, std::string ipv4, std::string ipv6 = "") {
@@ -43,16 +43,16 @@ TEST(RulesTest, AddressesFree) {
 }
 
 TEST(RulesTest, HostPortFree) {
-  std::vector<std::pair<std::string, PortMapping>> same = {{"c1", {"tcp", "", 8080, 80}},
-                                                           {"c2", {"tcp", "10.0.0.1", 8080, 80}}};
-  Status s = CheckHostPortFree("c3", {"tcp", "10.0.0.9", 8080, 80}, same);
+  std::vector<std::pair<std::string, PortMapping>> same = {
+      {"c1", TestPort("tcp", "", 8080, 80)}, {"c2", TestPort("tcp", "10.0.0.1", 8080, 80)}};
+  Status s = CheckHostPortFree("c3", TestPort("tcp", "10.0.0.9", 8080, 80), same);
   EXPECT_EQ(s.code(), Code::kAlreadyExists);
   EXPECT_EQ(s.message(),
             "host port 8080/tcp is already in use by container \"c1\" (on all addresses)");
-  s = CheckHostPortFree("c3", {"tcp", "0.0.0.0", 8080, 80}, {same[1]});
+  s = CheckHostPortFree("c3", TestPort("tcp", "0.0.0.0", 8080, 80), {same[1]});
   EXPECT_EQ(s.message(), "host port 8080/tcp is already in use by container \"c2\" (on 10.0.0.1)");
-  EXPECT_TRUE(CheckHostPortFree("c1", {"tcp", "", 8080, 81}, {same[0]}).ok());  // replaces
-  EXPECT_TRUE(CheckHostPortFree("c3", {"udp", "", 8080, 80}, same).ok());
+  EXPECT_TRUE(CheckHostPortFree("c1", TestPort("tcp", "", 8080, 81), {same[0]}).ok());  // replaces
+  EXPECT_TRUE(CheckHostPortFree("c3", TestPort("udp", "", 8080, 80), same).ok());
 }
 
 TEST(RulesTest, NetworkUnused) {

@@ -109,7 +109,8 @@ Result<std::vector<Container>> SqliteTx::ReadContainers(const ContainerScope& sc
   for (;;) {
     WEFT_ASSIGN_OR_RETURN(bool row, pq.Step());
     if (!row) break;
-    auto [container, mapping] = ReadPortRow(pq);
+    WEFT_ASSIGN_OR_RETURN(auto port_row, ReadPortRow(pq));
+    auto& [container, mapping] = port_row;
     auto it = by_name.find(container);
     if (it != by_name.end()) it->second->ports.push_back(std::move(mapping));
   }

@@ -4,13 +4,15 @@
 
 namespace weft::store::sqlite {
 
-std::pair<std::string, PortMapping> ReadPortRow(const Query& q) {
+Result<std::pair<std::string, PortMapping>> ReadPortRow(const Query& q) {
   PortMapping m;
   m.protocol = q.ColText(1);
-  m.host_ip = q.ColText(2);
+  auto host_ip = ParseOptionalAddress(q.ColText(2));
+  if (!host_ip.ok()) return Internal("corrupt host address of a port row: " + q.ColText(2));
+  m.host_ip = *host_ip;
   m.host_port = static_cast<uint16_t>(q.ColInt(3));
   m.container_port = static_cast<uint16_t>(q.ColInt(4));
-  return {q.ColText(0), std::move(m)};
+  return std::pair<std::string, PortMapping>{q.ColText(0), std::move(m)};
 }
 
 namespace {
@@ -20,7 +22,8 @@ Result<std::vector<std::pair<std::string, PortMapping>>> ReadPortRows(Query& q) 
   for (;;) {
     WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return out;
-    out.push_back(ReadPortRow(q));
+    WEFT_ASSIGN_OR_RETURN(auto row_value, ReadPortRow(q));
+    out.push_back(std::move(row_value));
   }
 }
 
@@ -34,7 +37,7 @@ Status SqliteTx::WritePort(std::string_view container, const PortMapping& m) {
                    "ON CONFLICT(protocol, host_ip, host_port) DO UPDATE SET "
                    "container = excluded.container, "
                    "container_port = excluded.container_port");
-  q.Text(container).Text(m.protocol).Text(m.host_ip).Int(m.host_port);
+  q.Text(container).Text(m.protocol).Text(TextOf(m.host_ip)).Int(m.host_port);
   q.Int(m.container_port);
   return q.Run();
 }

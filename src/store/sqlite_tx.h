@@ -20,7 +20,7 @@ namespace weft::store::sqlite {
 inline constexpr std::string_view kPortCols =
     "container, protocol, host_ip, host_port, container_port";
 // Reads kPortCols: (container, mapping).
-std::pair<std::string, PortMapping> ReadPortRow(const Query& q);
+Result<std::pair<std::string, PortMapping>> ReadPortRow(const Query& q);
 
 // Which containers a read picks (sqlite_container_rows.cc).
 struct ContainerScope;

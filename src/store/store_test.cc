@@ -281,8 +281,8 @@ TEST_P(StoreTest, ContainerRoundTripWithEndpointsAndPorts) {
   eb.aliases = {"web", "www"};
   eb.handoff = true;
   Endpoint ea = MakeEndpoint("web1", "a", "10.0.0.2");
-  PortMapping p80{"tcp", "", 8080, 80};
-  PortMapping p53{"udp", "127.0.0.1", 5353, 53};
+  PortMapping p80 = TestPort("tcp", "", 8080, 80);
+  PortMapping p53 = TestPort("udp", "127.0.0.1", 5353, 53);
   Write([&](Tx& tx) {
     WEFT_RETURN_IF_ERROR(tx.PutContainer(c));
     WEFT_RETURN_IF_ERROR(tx.PutEndpoint(eb));
@@ -314,7 +314,7 @@ TEST_P(StoreTest, PutContainerKeepsEndpointsAndPorts) {
   Populate();
   Write([](Tx& tx) {
     WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")));
-    return tx.PutPort("c1", {"tcp", "", 80, 80});
+    return tx.PutPort("c1", TestPort("tcp", "", 80, 80));
   });
   Container c = MakeContainer("c1");
   c.hostname = "renamed";
@@ -332,8 +332,8 @@ TEST_P(StoreTest, DeleteContainerCascades) {
     WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")));
     WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c1", "b", "10.0.0.2")));
     WEFT_RETURN_IF_ERROR(tx.PutEndpoint(MakeEndpoint("c2", "a", "10.0.0.3")));
-    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", {"tcp", "", 80, 80}));
-    return tx.PutPort("c2", {"tcp", "", 81, 80});
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", TestPort("tcp", "", 80, 80)));
+    return tx.PutPort("c2", TestPort("tcp", "", 81, 80));
   });
   Write([](Tx& tx) { return tx.DeleteContainer("c1"); });
   EXPECT_FALSE(
@@ -403,43 +403,38 @@ TEST_P(StoreTest, DeleteEndpoint) {
 TEST_P(StoreTest, PortConflictNamesTheOwner) {
   Populate();
   Write([](Tx& tx) {
-    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", {"tcp", "10.0.0.1", 8080, 80}));
-    return tx.PutPort("c1", {"tcp", "", 9090, 90});
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", TestPort("tcp", "10.0.0.1", 8080, 80)));
+    return tx.PutPort("c1", TestPort("tcp", "", 9090, 90));
   });
-  Status s = Try([](Tx& tx) { return tx.PutPort("c2", {"tcp", "10.0.0.1", 8080, 81}); });
+  Status s = Try([](Tx& tx) { return tx.PutPort("c2", TestPort("tcp", "10.0.0.1", 8080, 81)); });
   EXPECT_EQ(s.code(), Code::kAlreadyExists);
   EXPECT_EQ(s.message(),
             "host port 8080/tcp is already in use by container \"c1\" (on "
             "10.0.0.1)");
   // Wildcards overlap specific addresses of their family, both ways.
-  EXPECT_EQ(Try([](Tx& tx) {
-              return tx.PutPort("c2", {"tcp", "", 8080, 80});
-            }).code(),
+  EXPECT_EQ(Try([](Tx& tx) { return tx.PutPort("c2", TestPort("tcp", "", 8080, 80)); }).code(),
             Code::kAlreadyExists);
-  EXPECT_EQ(Try([](Tx& tx) {
-              return tx.PutPort("c2", {"tcp", "0.0.0.0", 8080, 80});
-            }).code(),
-            Code::kAlreadyExists);
-  s = Try([](Tx& tx) { return tx.PutPort("c2", {"tcp", "::1", 9090, 80}); });
+  EXPECT_EQ(
+      Try([](Tx& tx) { return tx.PutPort("c2", TestPort("tcp", "0.0.0.0", 8080, 80)); }).code(),
+      Code::kAlreadyExists);
+  s = Try([](Tx& tx) { return tx.PutPort("c2", TestPort("tcp", "::1", 9090, 80)); });
   EXPECT_EQ(s.message(),
             "host port 9090/tcp is already in use by container \"c1\" (on all "
             "addresses)");
   // Different protocol, port, or non-overlapping address is fine.
   Write([](Tx& tx) {
-    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", {"udp", "10.0.0.1", 8080, 80}));
-    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", {"tcp", "10.0.0.1", 8081, 80}));
-    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", {"tcp", "10.0.0.2", 8080, 80}));
-    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", {"tcp", "::", 8080, 80}));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", TestPort("udp", "10.0.0.1", 8080, 80)));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", TestPort("tcp", "10.0.0.1", 8081, 80)));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", TestPort("tcp", "10.0.0.2", 8080, 80)));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", TestPort("tcp", "::", 8080, 80)));
     // The owner may re-put its own mapping.
-    return tx.PutPort("c1", {"tcp", "10.0.0.1", 8080, 8000});
+    return tx.PutPort("c1", TestPort("tcp", "10.0.0.1", 8080, 8000));
   });
   auto ports = Read<PortList>([](Tx& tx) { return tx.ListPorts(); });
   ASSERT_EQ(ports.size(), 6u);
-  EXPECT_EQ(ports[0].second, (PortMapping{"tcp", "", 9090, 90}));
-  EXPECT_EQ(ports[1].second, (PortMapping{"tcp", "10.0.0.1", 8080, 8000}));
-  EXPECT_EQ(Try([](Tx& tx) {
-              return tx.PutPort("ghost", {"tcp", "", 1, 1});
-            }).code(),
+  EXPECT_EQ(ports[0].second, (TestPort("tcp", "", 9090, 90)));
+  EXPECT_EQ(ports[1].second, (TestPort("tcp", "10.0.0.1", 8080, 8000)));
+  EXPECT_EQ(Try([](Tx& tx) { return tx.PutPort("ghost", TestPort("tcp", "", 1, 1)); }).code(),
             Code::kNotFound);
   Write([](Tx& tx) { return tx.DeletePorts("c2"); });
   Write([](Tx& tx) { return tx.DeletePorts("c2"); });  // none left: still OK
@@ -575,14 +570,14 @@ TEST_P(StoreTest, HostIdentityIsPerNode) {
 TEST_P(StoreTest, ListPortsOfOneHostPort) {
   Populate();
   Write([](Tx& tx) {
-    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", {"tcp", "10.0.0.2", 8080, 80}));
-    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", {"tcp", "10.0.0.1", 8080, 80}));
-    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", {"udp", "", 8080, 80}));
-    return tx.PutPort("c1", {"tcp", "", 8081, 80});
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c2", TestPort("tcp", "10.0.0.2", 8080, 80)));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", TestPort("tcp", "10.0.0.1", 8080, 80)));
+    WEFT_RETURN_IF_ERROR(tx.PutPort("c1", TestPort("udp", "", 8080, 80)));
+    return tx.PutPort("c1", TestPort("tcp", "", 8081, 80));
   });
   EXPECT_THAT(Read<PortList>([](Tx& tx) { return tx.ListPorts("tcp", 8080); }),
-              ElementsAre(std::pair{std::string("c1"), PortMapping{"tcp", "10.0.0.1", 8080, 80}},
-                          std::pair{std::string("c2"), PortMapping{"tcp", "10.0.0.2", 8080, 80}}));
+              ElementsAre(std::pair{std::string("c1"), TestPort("tcp", "10.0.0.1", 8080, 80)},
+                          std::pair{std::string("c2"), TestPort("tcp", "10.0.0.2", 8080, 80)}));
   EXPECT_TRUE(Read<PortList>([](Tx& tx) { return tx.ListPorts("sctp", 8080); }).empty());
 }
 

@@ -17,6 +17,17 @@ inline IpAddress TestIp(std::string_view text) {
   return address.ok() ? *address : IpAddress();
 }
 
+// A port mapping; `host_ip` "" for every address.
+inline PortMapping TestPort(std::string_view protocol, std::string_view host_ip, uint16_t host_port,
+                            uint16_t container_port) {
+  PortMapping m;
+  m.protocol = std::string(protocol);
+  if (!host_ip.empty()) m.host_ip = TestIp(host_ip);
+  m.host_port = host_port;
+  m.container_port = container_port;
+  return m;
+}
+
 inline Subnet TestSubnet(std::string_view cidr, std::string_view gateway = "") {
   Subnet s;
   auto prefix = IpPrefix::Parse(cidr);
