@@ -26,8 +26,8 @@ nlohmann::json ContainerJson(const store::Container& c) {
   for (const auto& e : c.endpoints) {
     nets.push_back({{"network", e.network},
                     {"interface", e.ifname},
-                    {"ipv4", e.ipv4},
-                    {"ipv6", e.ipv6},
+                    {"ipv4", TextOf(e.ipv4)},
+                    {"ipv6", TextOf(e.ipv6)},
                     {"host_interface", e.host_ifname},
                     {"aliases", e.aliases}});
     // A runtime (Docker) moved and renamed it; weft named it in the host.
@@ -200,8 +200,8 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
         if (c.endpoints.empty()) rows.push_back({c.name, c.mode, "", "", "", ports});
         for (size_t i = 0; i < c.endpoints.size(); ++i) {
           const auto& e = c.endpoints[i];
-          rows.push_back(
-              {i == 0 ? c.name : "", e.network, e.ifname, e.ipv4, e.ipv6, i == 0 ? ports : ""});
+          rows.push_back({i == 0 ? c.name : "", e.network, e.ifname, TextOf(e.ipv4), TextOf(e.ipv6),
+                          i == 0 ? ports : ""});
         }
       }
       std::cout << RenderTable({"NAME", "NETWORK", "INTERFACE", "IPV4", "IPV6", "PORTS"}, rows);

@@ -25,8 +25,8 @@ nlohmann::json NetworkJson(const store::Network& n, const std::vector<store::End
   for (const auto& e : eps) {
     cs.push_back({{"name", e.container},
                   {"interface", e.ifname},
-                  {"ipv4", e.ipv4},
-                  {"ipv6", e.ipv6},
+                  {"ipv4", TextOf(e.ipv4)},
+                  {"ipv6", TextOf(e.ipv6)},
                   {"host_interface", e.host_ifname},
                   {"aliases", e.aliases}});
   }

@@ -47,7 +47,7 @@ nlohmann::json ServiceJson(const store::Service& s, const std::vector<store::Con
     nlohmann::json j = {
         {"container", b.container},
         {"node", b.node},
-        {"address", b.address ? b.address->ToString() : core::BackendAddress(s, cs, b.container)},
+        {"address", TextOf(b.address ? b.address : core::BackendAddress(s, cs, b.container))},
         {"health", b.health},
         {"in_rotation", core::InRotation(s, b)},
         {"last_change", b.detail},

@@ -32,8 +32,8 @@ std::string HostsFile(const store::Container& c) {
   std::string names =
       c.hostname.empty() || c.hostname == c.name ? c.name : c.hostname + " " + c.name;
   for (const auto& e : c.endpoints) {
-    if (!e.ipv4.empty()) out += e.ipv4 + "\t" + names + "\n";
-    if (!e.ipv6.empty()) out += e.ipv6 + "\t" + names + "\n";
+    if (e.ipv4) out += e.ipv4->ToString() + "\t" + names + "\n";
+    if (e.ipv6) out += e.ipv6->ToString() + "\t" + names + "\n";
   }
   if (c.endpoints.empty()) out += "127.0.1.1\t" + names + "\n";
   return out;

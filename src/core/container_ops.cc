@@ -34,12 +34,9 @@ namespace {
 
 // Picks the endpoint's addresses on `net`: the requested static ones
 // (validated) or the lowest free ones.
-Status AllocateAddresses(const store::Network& net, const std::vector<std::string>& used_list,
+Status AllocateAddresses(const store::Network& net, const std::vector<IpAddress>& used_list,
                          const std::string& want4, const std::string& want6, store::Endpoint* ep) {
-  std::set<ipam::IpAddress> used;
-  for (const auto& u : used_list) {
-    if (auto ip = ipam::IpAddress::Parse(u); ip.ok()) used.insert(*ip);
-  }
+  const std::set<IpAddress> used(used_list.begin(), used_list.end());
   bool v4_done = want4.empty(), v6_done = want6.empty();
   // An overlay network's addresses come from this node's blocks only.
   std::optional<drivers::OverlayParams> overlay;
@@ -54,8 +51,8 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
                                 " has no gateway");
     }
     const ipam::IpAddress& gw = *sn.gateway;
-    std::string& slot = prefix.is_v4() ? ep->ipv4 : ep->ipv6;
-    if (!slot.empty()) continue;  // one address per family
+    std::optional<IpAddress>& slot = prefix.is_v4() ? ep->ipv4 : ep->ipv6;
+    if (slot) continue;  // one address per family
     const std::string& want = prefix.is_v4() ? want4 : want6;
     ipam::IpAddress chosen;
     if (!want.empty()) {
@@ -86,7 +83,7 @@ Status AllocateAddresses(const store::Network& net, const std::vector<std::strin
     } else {
       WEFT_ASSIGN_OR_RETURN(chosen, ipam::AllocateAddress(prefix, gw, is_used));
     }
-    slot = chosen.ToString();
+    slot = chosen;
   }
   if (!v4_done)
     return InvalidArgument("address " + want4 + " is not in any IPv4 subnet of network " +
@@ -114,9 +111,8 @@ std::string NextIfname(const store::Container& c) {
 // they point at the gone container until they expire (seconds; a gratuitous
 // ARP is ignored while an entry is younger than its locktime). "" (the
 // kernel's choice) without IPv4.
-std::string MacForIpv4(const std::string& ipv4) {
-  auto ip = IpAddress::Parse(ipv4);
-  if (!ip.ok() || !ip->is_v4()) return "";
+std::string MacForIpv4(const std::optional<IpAddress>& ip) {
+  if (!ip || !ip->is_v4()) return "";
   const auto& b = ip->bytes();
   return fmt::format("02:57:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3]);
 }
@@ -277,7 +273,7 @@ Status CheckPorts(engine::HostView& host, const Snapshot& snap, const store::Con
     for (const auto& e : c.endpoints) {
       const store::Network* net = snap.FindNetwork(e.network);
       if (net && net->internal) continue;
-      if (!p.host_ip ? !(e.ipv4.empty() && e.ipv6.empty()) : !(v6 ? e.ipv6 : e.ipv4).empty()) {
+      if (!p.host_ip ? (e.ipv4 || e.ipv6) : (v6 ? e.ipv6 : e.ipv4).has_value()) {
         served = true;
       }
     }
@@ -411,8 +407,8 @@ void PlanPublish(engine::Plan& plan, const OverlayAttach& overlay, const store::
                             .hostname = c.hostname,
                             .aliases = ep.aliases,
                             .mac = ep.mac,
-                            .ipv4 = ep.ipv4,
-                            .ipv6 = ep.ipv6};
+                            .ipv4 = TextOf(ep.ipv4),
+                            .ipv6 = TextOf(ep.ipv6)};
   auto flight = std::make_shared<PublishInFlight>();
   engine::Step start{
       "publish-endpoint", "",

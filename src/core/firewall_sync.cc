@@ -61,8 +61,8 @@ void AddServiceRules(firewall::FirewallModel& m, const std::vector<store::Contai
       if (c == by_name.end()) continue;  // gone (or going) with its container
       for (const auto& e : c->second->endpoints) {
         if (e.network != s.network) continue;
-        auto address = IpAddress::Parse(v6 ? e.ipv6 : e.ipv4);
-        if (address.ok()) r.backends.push_back({b.container, *address, /*remote=*/false});
+        const std::optional<IpAddress>& address = v6 ? e.ipv6 : e.ipv4;
+        if (address) r.backends.push_back({b.container, *address, /*remote=*/false});
       }
     }
     m.services.push_back(std::move(r));
@@ -107,9 +107,9 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
         if (host && host->is_v6() != v6) continue;
         const bool any = !host || *host == IpAddress::Any(host->family());
         for (const auto& e : c.endpoints) {
-          auto ip = IpAddress::Parse(v6 ? e.ipv6 : e.ipv4);
+          const std::optional<IpAddress>& ip = v6 ? e.ipv6 : e.ipv4;
           auto net = by_name.find(e.network);
-          if (!ip.ok() || net == by_name.end() || net->second->internal) continue;
+          if (!ip || net == by_name.end() || net->second->internal) continue;
           m.ports.push_back({p.protocol, any ? std::nullopt : host, p.host_port, *ip,
                              p.container_port, e.network});
           break;

@@ -60,11 +60,8 @@ Result<std::vector<FamilySubnet>> SubnetsOf(const store::Network& net) {
 
 // Whether one of `blocks` of `family` still has a free address.
 bool HasFree(const std::vector<IpPrefix>& blocks, const FamilySubnet& sn,
-             const std::vector<std::string>& used_text) {
-  std::set<IpAddress> used;
-  for (const auto& u : used_text) {
-    if (auto ip = IpAddress::Parse(u); ip.ok()) used.insert(*ip);
-  }
+             const std::vector<IpAddress>& used_list) {
+  const std::set<IpAddress> used(used_list.begin(), used_list.end());
   return AllocateInBlocks(blocks, sn.gateway, [&](const IpAddress& a) { return used.count(a) > 0; })
       .ok();
 }
@@ -130,7 +127,7 @@ Result<OverlayAttach> PrepareOverlayAttach(Context& ctx, const std::vector<std::
   WEFT_ASSIGN_OR_RETURN(auto* store, ctx.Store());
   // This node's rows of those networks and the addresses they lease.
   std::map<std::string, store::Network> local;
-  std::map<std::string, std::vector<std::string>> used;
+  std::map<std::string, std::vector<IpAddress>> used;
   WEFT_RETURN_IF_ERROR(store->View([&](store::Tx& tx) -> Status {
     for (const auto& name : networks) {
       WEFT_ASSIGN_OR_RETURN(auto n, tx.GetNetwork(name));
@@ -374,8 +371,8 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
                                 .hostname = c.hostname,
                                 .aliases = e.aliases,
                                 .mac = e.mac,
-                                .ipv4 = e.ipv4,
-                                .ipv6 = e.ipv6,
+                                .ipv4 = TextOf(e.ipv4),
+                                .ipv6 = TextOf(e.ipv6),
                                 .services = {}};
       // The cluster services it backs, with its health here.
       for (const auto& svc : services) {
@@ -393,7 +390,9 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
   };
   const bool may_withdraw = !CommandApplying(state_dir);
   for (const auto& r : published.endpoints) {
-    if (r.node != config.node && row_names.count(r.network)) {
+    auto ipv4 = ParseOptionalAddress(r.ipv4);
+    auto ipv6 = ParseOptionalAddress(r.ipv6);
+    if (r.node != config.node && row_names.count(r.network) && ipv4.ok() && ipv6.ok()) {
       store::Container c;
       c.name = r.container;
       c.node = r.node;
@@ -404,8 +403,8 @@ Result<OverlayReport> ReconcileOverlays(store::Store& store, const cluster::Clus
                              .ifname = "",
                              .host_ifname = "",
                              .mac = r.mac,
-                             .ipv4 = r.ipv4,
-                             .ipv6 = r.ipv6,
+                             .ipv4 = *ipv4,
+                             .ipv6 = *ipv6,
                              .aliases = r.aliases,
                              .handoff = false});
       report.remote.push_back(std::move(c));

@@ -149,13 +149,13 @@ TEST_F(CorePlanning, CreateAllocatesUniqueAddresses) {
   auto c2 = MakeContainer(On("c2", "lab"));
   ASSERT_EQ(c1.endpoints.size(), 1u);
   ASSERT_EQ(c2.endpoints.size(), 1u);
-  EXPECT_EQ(c1.endpoints[0].ipv4, "10.89.0.2");
-  EXPECT_EQ(c2.endpoints[0].ipv4, "10.89.0.3");
+  EXPECT_EQ(TextOf(c1.endpoints[0].ipv4), "10.89.0.2");
+  EXPECT_EQ(TextOf(c2.endpoints[0].ipv4), "10.89.0.3");
   // A static address below the next free one is skipped by later picks.
   ContainerSpec s = On("c3", "lab");
   s.ip = "10.89.0.4";
-  EXPECT_EQ(MakeContainer(s).endpoints[0].ipv4, "10.89.0.4");
-  EXPECT_EQ(MakeContainer(On("c4", "lab")).endpoints[0].ipv4, "10.89.0.5");
+  EXPECT_EQ(TextOf(MakeContainer(s).endpoints[0].ipv4), "10.89.0.4");
+  EXPECT_EQ(TextOf(MakeContainer(On("c4", "lab")).endpoints[0].ipv4), "10.89.0.5");
 }
 
 TEST_F(CorePlanning, CreateStaticAddressTakenIsRefused) {
@@ -393,7 +393,7 @@ TEST_F(CorePlanning, RemoveContainerSteps) {
   // Its address and port are free again.
   ContainerSpec again = On("c2", "lab");
   again.ports = Ports("8080:80");
-  EXPECT_EQ(MakeContainer(again).endpoints[0].ipv4, "10.89.0.2");
+  EXPECT_EQ(TextOf(MakeContainer(again).endpoints[0].ipv4), "10.89.0.2");
 
   plan = PlanWith([&](const PlanInput& in) { return PlanRemoveContainer(in, "c1"); });
   EXPECT_EQ(plan.status().code(), Code::kNotFound);

@@ -37,9 +37,9 @@ Result<HealthOutcome> RecordHealth(store::Store& store, firewall::Backend& fw,
         b.checked_unix_ms = c.unix_ms;
         rows.emplace_back(s.name, b);
         if (was_in && !InRotation(s, b)) {
-          auto address = IpAddress::Parse(BackendAddress(s, snap.containers, b.container));
+          auto address = BackendAddress(s, snap.containers, b.container);
           for (const auto& p : s.ports) {
-            if (p.protocol == "udp" && address.ok()) gone_udp.emplace_back(*address, p.port);
+            if (p.protocol == "udp" && address) gone_udp.emplace_back(*address, p.port);
           }
         }
       }

@@ -95,10 +95,8 @@ Result<std::pair<IpPrefix, IpAddress>> SubnetOf(const store::Network& net, bool 
 // address of the network's IPv4 subnet.
 Result<IpAddress> ChooseVip(const Snapshot& snap, const store::Network& net,
                             const std::string& want, bool ipv6) {
-  std::set<IpAddress> used;
-  for (const auto& u : snap.UsedAddresses(net.name)) {
-    if (auto ip = IpAddress::Parse(u); ip.ok()) used.insert(*ip);
-  }
+  const std::vector<IpAddress> used_list = snap.UsedAddresses(net.name);
+  const std::set<IpAddress> used(used_list.begin(), used_list.end());
   if (!want.empty()) {
     WEFT_ASSIGN_OR_RETURN(auto ip, IpAddress::Parse(want));
     WEFT_ASSIGN_OR_RETURN(auto subnet, SubnetOf(net, ip.is_v4()));
@@ -182,7 +180,7 @@ Status CheckCanBack(const store::Service& s, const store::Container& c,
     if (x.name == c.name) x = c, found = true;
   }
   if (!found) with.push_back(c);
-  if (BackendAddress(s, with, c.name).empty()) {
+  if (!BackendAddress(s, with, c.name)) {
     return FailedPrecondition("container " + Quote(c.name) + " has no address on network " +
                               Quote(s.network) + " (service " + Quote(s.name) + "'s)");
   }
@@ -283,9 +281,9 @@ bool InRotation(const store::Service& service, const store::Backend& backend) {
   return service.health.kind == "none" || backend.health == "up";
 }
 
-std::string BackendAddress(const store::Service& service,
-                           const std::vector<store::Container>& containers,
-                           const std::string& container) {
+std::optional<IpAddress> BackendAddress(const store::Service& service,
+                                        const std::vector<store::Container>& containers,
+                                        const std::string& container) {
   const bool v6 = service.vip && service.vip->is_v6();
   for (const auto& c : containers) {
     if (c.name != container) continue;
@@ -293,7 +291,7 @@ std::string BackendAddress(const store::Service& service,
       if (e.network == service.network) return v6 ? e.ipv6 : e.ipv4;
     }
   }
-  return "";
+  return std::nullopt;
 }
 
 std::vector<std::pair<std::string, store::Backend>> BackendRowsOf(const Snapshot& snap,
@@ -360,8 +358,8 @@ void PlanForgetUdpFlows(engine::Plan& plan, const Snapshot& snap, const std::str
     if (!network.empty() && s.network != network) continue;
     for (const auto& b : s.backends) {
       if (b.container != container || !InRotation(s, b)) continue;
-      auto address = IpAddress::Parse(BackendAddress(s, snap.containers, container));
-      if (!address.ok()) continue;
+      auto address = BackendAddress(s, snap.containers, container);
+      if (!address) continue;
       for (const auto& p : s.ports) {
         if (p.protocol != "udp") continue;
         flows.emplace_back(*address, p.port);

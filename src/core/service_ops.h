@@ -59,9 +59,9 @@ bool InRotation(const store::Service& service, const store::Backend& backend);
 // The address a backend's traffic goes to: its container's endpoint on the
 // service's network, of the VIP's family; "" when it has none (not attached,
 // or the container is gone).
-std::string BackendAddress(const store::Service& service,
-                           const std::vector<store::Container>& containers,
-                           const std::string& container);
+std::optional<IpAddress> BackendAddress(const store::Service& service,
+                                        const std::vector<store::Container>& containers,
+                                        const std::string& container);
 
 // The (service, backend) rows of `container` (only services on `network`
 // when it is not empty).

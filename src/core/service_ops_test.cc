@@ -89,7 +89,7 @@ TEST_F(ServicePlanning, CreateTakesTheLowestFreeAddressAsVip) {
   // The next container skips the VIP.
   Container("b3", "lab");
   auto snap = ReadSnapshot(*store_);
-  EXPECT_EQ(snap->FindContainer("b3")->endpoints[0].ipv4, "10.89.0.5");
+  EXPECT_EQ(TextOf(snap->FindContainer("b3")->endpoints[0].ipv4), "10.89.0.5");
 }
 
 TEST_F(ServicePlanning, OnlyBackendsInRotationGetTraffic) {

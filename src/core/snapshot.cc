@@ -28,16 +28,16 @@ const store::Service* Snapshot::FindService(const std::string& name) const {
   return nullptr;
 }
 
-std::vector<std::string> Snapshot::UsedAddresses(const std::string& network) const {
-  std::vector<std::string> out;
+std::vector<IpAddress> Snapshot::UsedAddresses(const std::string& network) const {
+  std::vector<IpAddress> out;
   for (const auto& s : services) {
-    if (s.network == network && s.vip) out.push_back(s.vip->ToString());
+    if (s.network == network && s.vip) out.push_back(*s.vip);
   }
   for (const auto& c : containers) {
     for (const auto& e : c.endpoints) {
       if (e.network != network) continue;
-      if (!e.ipv4.empty()) out.push_back(e.ipv4);
-      if (!e.ipv6.empty()) out.push_back(e.ipv6);
+      if (e.ipv4) out.push_back(*e.ipv4);
+      if (e.ipv6) out.push_back(*e.ipv6);
     }
   }
   return out;

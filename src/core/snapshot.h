@@ -23,7 +23,7 @@ struct Snapshot {
   const store::Service* FindService(const std::string& name) const;
   // The addresses leased on `network` (IPv4 and IPv6) and its services'
   // VIPs, as the store's UsedAddresses reads them.
-  std::vector<std::string> UsedAddresses(const std::string& network) const;
+  std::vector<IpAddress> UsedAddresses(const std::string& network) const;
 };
 
 // Orders a container's endpoints by interface (eth0 first).

@@ -212,7 +212,7 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
         }
       } else {
         for (const auto& a : {e.ipv4, e.ipv6}) {
-          if (!a.empty()) te.addresses.push_back(a);
+          if (a) te.addresses.push_back(a->ToString());
         }
         // Without a namespace to look in, the container's own problem says it.
         if (e.handoff || inside) {
@@ -251,7 +251,7 @@ Result<Topology> CollectTopology(Context& ctx, engine::KernelSession& session,
     for (const auto& b : s.backends) {
       ts.backends.push_back(
           {b.container, b.node,
-           b.address ? b.address->ToString() : BackendAddress(s, containers, b.container), b.health,
+           TextOf(b.address ? b.address : BackendAddress(s, containers, b.container)), b.health,
            InRotation(s, b)});
     }
     t.services.push_back(std::move(ts));

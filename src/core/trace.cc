@@ -41,7 +41,7 @@ struct TracePoint {
 const store::Container* ContainerByAddress(const Snapshot& s, const std::string& addr) {
   for (const auto& c : s.containers) {
     for (const auto& e : c.endpoints) {
-      if (e.ipv4 == addr || e.ipv6 == addr) return &c;
+      if (TextOf(e.ipv4) == addr || TextOf(e.ipv6) == addr) return &c;
     }
   }
   return nullptr;
@@ -99,7 +99,7 @@ std::string PickEndpointAddress(const store::Container& c, const store::Containe
       }
     }
   }
-  return !pick->ipv4.empty() ? pick->ipv4 : pick->ipv6;
+  return TextOf(pick->ipv4 ? pick->ipv4 : pick->ipv6);
 }
 
 Result<TracePoint> ResolveDestination(const Snapshot& s, netlink::Socket& host,
@@ -283,7 +283,7 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
             *pm.host_ip != IpAddress::Any(AF_INET)) {
           continue;
         }
-        const std::string caddr = c.endpoints.empty() ? "" : c.endpoints.front().ipv4;
+        const std::string caddr = c.endpoints.empty() ? "" : TextOf(c.endpoints.front().ipv4);
         f.published_to =
             "container " + c.name + " (" + caddr + ":" + std::to_string(pm.container_port) + ")";
         host_dst = caddr;
@@ -303,9 +303,8 @@ Result<TraceResult> Trace(Context& ctx, const TraceRequest& req) {
                           RouteIn(inside, src.container->name, dst.address, f.ifnames, &inner));
     src.address = f.source_route->prefsrc;
     if (src.address.empty()) {
-      src.address = !src.container->endpoints.front().ipv4.empty()
-                        ? src.container->endpoints.front().ipv4
-                        : src.container->endpoints.front().ipv6;
+      const store::Endpoint& first = src.container->endpoints.front();
+      src.address = TextOf(first.ipv4 ? first.ipv4 : first.ipv6);
     }
     for (const auto& n : snap.networks) {
       for (const auto& e : src.container->endpoints) {

@@ -175,7 +175,7 @@ class DaemonTest : public ::testing::Test {
       store::Endpoint e;
       e.container = name;
       e.network = "front";
-      e.ipv4 = ip;
+      e.ipv4 = store::TestAddr(ip);
       e.aliases = {"web"};
       return tx.PutEndpoint(e);
     });
@@ -304,7 +304,7 @@ TEST_F(DaemonTest, ReloadWithoutChangesKeepsServingAndSeesTheNextChange) {
                   ->Update([](store::Tx& tx) -> Status {
                     WEFT_ASSIGN_OR_RETURN(auto c, tx.GetContainer("web1"));
                     store::Endpoint e = c->endpoints.at(0);
-                    e.ipv4 = "10.0.0.9";
+                    e.ipv4 = store::TestAddr("10.0.0.9");
                     return tx.PutEndpoint(e);
                   })
                   .ok());

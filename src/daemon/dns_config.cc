@@ -65,8 +65,8 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
       for (const auto& a : e.aliases) {
         if (std::find(ep.names.begin(), ep.names.end(), a) == ep.names.end()) ep.names.push_back(a);
       }
-      ep.ipv4 = e.ipv4;
-      ep.ipv6 = e.ipv6;
+      ep.ipv4 = TextOf(e.ipv4);
+      ep.ipv6 = TextOf(e.ipv6);
       out.endpoints.push_back(std::move(ep));
     }
   }
@@ -86,8 +86,8 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
     }
     for (const auto& b : s.backends) {
       if (!core::InRotation(s, b)) continue;
-      std::string address = core::BackendAddress(s, containers, b.container);
-      if (!address.empty()) add(address);
+      auto address = core::BackendAddress(s, containers, b.container);
+      if (address) add(address->ToString());
     }
   }
   std::sort(out.endpoints.begin(), out.endpoints.end(),

@@ -28,7 +28,7 @@ store::Container Box(const std::string& name, std::vector<std::pair<std::string,
     store::Endpoint e;
     e.container = name;
     e.network = net;
-    e.ipv4 = ip;
+    e.ipv4 = store::TestAddr(ip);
     e.aliases = aliases;
     c.endpoints.push_back(e);
   }

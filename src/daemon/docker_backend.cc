@@ -124,8 +124,8 @@ Result<Endpoint> CoreBackend::InspectEndpoint(const std::string& endpoint_id) {
   WEFT_ASSIGN_OR_RETURN(auto c, FindEndpoint(snap, endpoint_id));
   Endpoint e;
   e.endpoint_id = endpoint_id;
-  e.address = c.endpoints[0].ipv4;
-  e.address6 = c.endpoints[0].ipv6;
+  e.address = TextOf(c.endpoints[0].ipv4);
+  e.address6 = TextOf(c.endpoints[0].ipv6);
   e.mac = c.endpoints[0].mac;
   e.ports = c.ports;
   return e;
@@ -149,8 +149,8 @@ Result<JoinReply> CoreBackend::Join(const std::string& endpoint_id, const std::s
       for (const auto& sn : n.subnets) {
         const bool v6 = !sn.prefix.is_v4();
         const std::string gateway = sn.gateway ? sn.gateway->ToString() : "";
-        if (!v6 && !ep.ipv4.empty()) reply.gateway = gateway;
-        if (v6 && !ep.ipv6.empty()) reply.gateway6 = gateway;
+        if (!v6 && ep.ipv4) reply.gateway = gateway;
+        if (v6 && ep.ipv6) reply.gateway6 = gateway;
       }
     }
     return plan;

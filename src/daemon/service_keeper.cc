@@ -85,8 +85,8 @@ Status ServiceKeeper::ReadTargets() {
     auto port = CheckPort(s);
     if (!port) continue;
     for (const auto& b : s.backends) {
-      auto address = IpAddress::Parse(core::BackendAddress(s, snap.containers, b.container));
-      if (!address.ok()) continue;  // not attached (any more): nothing to probe
+      auto address = core::BackendAddress(s, snap.containers, b.container);
+      if (!address) continue;  // not attached (any more): nothing to probe
       ProbeTarget t;
       t.key = KeyOf(s.name, b.container);
       t.address = *address;

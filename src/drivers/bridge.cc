@@ -240,12 +240,12 @@ Attachment AttachmentFor(const store::Container& c, const store::Network& net,
     const std::string len = "/" + std::to_string(sn.prefix.length());
     const std::string gateway = sn.gateway ? sn.gateway->ToString() : "";
     const bool v6 = !sn.prefix.is_v4();
-    if (!v6 && !ep.ipv4.empty()) {
-      a.ipv4_cidr = ep.ipv4 + len;
+    if (!v6 && ep.ipv4) {
+      a.ipv4_cidr = ep.ipv4->ToString() + len;
       a.gateway4 = gateway;
     }
-    if (v6 && !ep.ipv6.empty()) {
-      a.ipv6_cidr = ep.ipv6 + len;
+    if (v6 && ep.ipv6) {
+      a.ipv6_cidr = ep.ipv6->ToString() + len;
       a.gateway6 = gateway;
     }
   }

@@ -59,7 +59,7 @@ store::Container Box() {
   e.ifname = "eth0";
   e.host_ifname = HostIfname("c1", "n1");
   e.mac = "02:00:00:00:00:01";
-  e.ipv4 = "10.89.0.2";
+  e.ipv4 = store::TestAddr("10.89.0.2");
   c.endpoints = {e};
   return c;
 }

@@ -104,9 +104,9 @@ Attachment OverlayAttachmentFor(const store::Container& c, const store::Network&
                                 const store::Endpoint& ep, bool default_route) {
   Attachment a = AttachmentFor(c, net, ep, default_route);
   if (a.ipv6_cidr.empty()) return a;
-  auto ip = IpAddress::Parse(ep.ipv6);
+  const std::optional<IpAddress>& ip = ep.ipv6;
   auto p = ReadOverlayParams(net);
-  if (!ip.ok() || !p.ok()) return a;
+  if (!ip || !p.ok()) return a;
   for (const auto& b : p->blocks) {
     if (!b.Contains(*ip)) continue;
     auto subnet = IpPrefix::ParseInterface(a.ipv6_cidr);

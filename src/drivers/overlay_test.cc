@@ -119,8 +119,8 @@ TEST(OverlayDriver, Ipv6AddressIsTheBlocksWithTheSubnetRoutedOnLink) {
   ep.network = "ov";
   ep.ifname = "eth0";
   ep.host_ifname = "veth00000001";
-  ep.ipv4 = "10.230.7.5";
-  ep.ipv6 = "fd30::7:0:0:5";
+  ep.ipv4 = store::TestAddr("10.230.7.5");
+  ep.ipv6 = store::TestAddr("fd30::7:0:0:5");
   engine::Plan attach("attach");
   OverlayDriver().PlanAttach(attach, nullptr, c, n, ep, true, nullptr);
   ASSERT_EQ(attach.steps().size(), 2u);

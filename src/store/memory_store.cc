@@ -121,15 +121,15 @@ class MemoryTx final : public RuledTx {
     return out;
   }
 
-  Result<std::vector<std::string>> UsedAddresses(std::string_view network) override {
-    std::vector<std::string> out;
+  Result<std::vector<IpAddress>> UsedAddresses(std::string_view network) override {
+    std::vector<IpAddress> out;
     for (const auto& [key, e] : s_.endpoints) {
       if (key.second != network) continue;
-      if (!e.ipv4.empty()) out.push_back(e.ipv4);
-      if (!e.ipv6.empty()) out.push_back(e.ipv6);
+      if (e.ipv4) out.push_back(*e.ipv4);
+      if (e.ipv6) out.push_back(*e.ipv6);
     }
     for (const auto& [name, svc] : s_.services) {
-      if (svc.network == network && svc.vip) out.push_back(svc.vip->ToString());
+      if (svc.network == network && svc.vip) out.push_back(*svc.vip);
     }
     return out;
   }
@@ -240,7 +240,7 @@ class MemoryTx final : public RuledTx {
     return s_.networks.find(name) != s_.networks.end();
   }
   Result<std::vector<Endpoint>> EndpointsHolding(std::string_view network,
-                                                 std::string_view address) override {
+                                                 const IpAddress& address) override {
     std::vector<Endpoint> out;
     for (const auto& [key, e] : s_.endpoints) {
       if (key.second == network && (e.ipv4 == address || e.ipv6 == address)) {
@@ -250,10 +250,10 @@ class MemoryTx final : public RuledTx {
     return out;
   }
   Result<std::vector<Service>> ServicesWithVip(std::string_view network,
-                                               std::string_view vip) override {
+                                               const IpAddress& vip) override {
     std::vector<Service> out;
     for (const auto& [name, svc] : s_.services) {
-      if (svc.network != network || TextOf(svc.vip) != vip) continue;
+      if (svc.network != network || svc.vip != vip) continue;
       Service s;
       s.name = svc.name;
       s.network = svc.network;

@@ -1,10 +1,11 @@
 #pragma once
 
-// The records weft keeps in its state store. Plain structs. A network's
-// subnets are typed (IpPrefix, IpAddress: parsed when read, text on disk);
-// the other addresses (endpoints', VIPs, published host addresses) are
-// still canonical text, "" for none: their conversion is the rest of
-// issue #12's "one address vocabulary".
+// The records weft keeps in its state store. Plain structs, with weft's one
+// address vocabulary (base/ip.h): subnets, gateways, endpoint addresses,
+// VIPs and published host addresses are IpPrefix / IpAddress values,
+// std::optional where there may be none. A backend parses them once when it
+// reads a row (text that is no address is an Internal error naming the
+// row) and writes their canonical text; nothing above it parses them again.
 //
 // Scope: a Network, its subnets, the addresses its endpoints hold and the
 // host ports are cluster-scoped (one value for every host sharing the
@@ -64,8 +65,8 @@ struct Endpoint {
   std::string ifname;       // inside the container, e.g. "eth0"
   std::string host_ifname;  // the host-side veth
   std::string mac;
-  std::string ipv4;  // bare addresses, "" if none
-  std::string ipv6;
+  std::optional<IpAddress> ipv4;  // none: no address of that family
+  std::optional<IpAddress> ipv6;
   std::vector<std::string> aliases;
   // Handed off: weft left the veth's inner end in the host namespace, named
   // `ifname`, unaddressed and down, for a runtime (Docker) to move into its

@@ -13,12 +13,12 @@ bool HostIpsOverlap(const std::optional<IpAddress>& a, const std::optional<IpAdd
 
 Status CheckAddressesFree(const Endpoint& e, const std::vector<Endpoint>& on_network) {
   for (auto field : {&Endpoint::ipv4, &Endpoint::ipv6}) {
-    const std::string& address = e.*field;
-    if (address.empty()) continue;
+    const std::optional<IpAddress>& address = e.*field;
+    if (!address) continue;
     for (const Endpoint& other : on_network) {
       if (other.container == e.container || other.network != e.network) continue;
       if (other.*field != address) continue;
-      return AlreadyExists("address " + address + " is already in use on network " +
+      return AlreadyExists("address " + address->ToString() + " is already in use on network " +
                            Quote(e.network) + " (by " + Quote(other.container) + ")");
     }
   }
@@ -56,11 +56,11 @@ Status CheckNetworkUnused(std::string_view network, const std::vector<Endpoint>&
   return FailedPrecondition("network " + Quote(network) + " has services " + names);
 }
 
-Status CheckNotAVip(std::string_view network, std::string_view address,
+Status CheckNotAVip(std::string_view network, const IpAddress& address,
                     const std::vector<Service>& services, std::string_view except) {
   for (const Service& s : services) {
-    if (s.network != network || s.name == except || TextOf(s.vip) != address) continue;
-    return AlreadyExists("address " + std::string(address) + " is already in use on network " +
+    if (s.network != network || s.name == except || s.vip != address) continue;
+    return AlreadyExists("address " + address.ToString() + " is already in use on network " +
                          Quote(network) + " (by service " + Quote(s.name) + ")");
   }
   return Status::Ok();
@@ -82,12 +82,12 @@ Status RuledTx::PutEndpoint(const Endpoint& e) {
   WEFT_RETURN_IF_ERROR(CheckContainerExists(e.container));
   WEFT_ASSIGN_OR_RETURN(bool network, HasNetwork(e.network));
   if (!network) return NotFound("network " + Quote(e.network) + " not found");
-  for (const std::string* a : {&e.ipv4, &e.ipv6}) {
-    if (a->empty()) continue;
-    WEFT_ASSIGN_OR_RETURN(auto holders, EndpointsHolding(e.network, *a));
+  for (const std::optional<IpAddress>* a : {&e.ipv4, &e.ipv6}) {
+    if (!*a) continue;
+    WEFT_ASSIGN_OR_RETURN(auto holders, EndpointsHolding(e.network, **a));
     WEFT_RETURN_IF_ERROR(CheckAddressesFree(e, holders));
-    WEFT_ASSIGN_OR_RETURN(auto services, ServicesWithVip(e.network, *a));
-    WEFT_RETURN_IF_ERROR(CheckNotAVip(e.network, *a, services));
+    WEFT_ASSIGN_OR_RETURN(auto services, ServicesWithVip(e.network, **a));
+    WEFT_RETURN_IF_ERROR(CheckNotAVip(e.network, **a, services));
   }
   return WriteEndpoint(e);
 }
@@ -113,14 +113,14 @@ Status RuledTx::PutService(const Service& s) {
   WEFT_ASSIGN_OR_RETURN(bool network, HasNetwork(s.network));
   if (!network) return NotFound("network " + Quote(s.network) + " not found");
   if (s.vip) {
-    const std::string vip = s.vip->ToString();
+    const IpAddress& vip = *s.vip;
     WEFT_ASSIGN_OR_RETURN(auto services, ServicesWithVip(s.network, vip));
     WEFT_RETURN_IF_ERROR(CheckNotAVip(s.network, vip, services, s.name));
     WEFT_ASSIGN_OR_RETURN(auto holders, EndpointsHolding(s.network, vip));
     for (const Endpoint& e : holders) {
       if (e.ipv4 != vip && e.ipv6 != vip) continue;
-      return AlreadyExists("address " + vip + " is already in use on network " + Quote(s.network) +
-                           " (by " + Quote(e.container) + ")");
+      return AlreadyExists("address " + vip.ToString() + " is already in use on network " +
+                           Quote(s.network) + " (by " + Quote(e.container) + ")");
     }
   }
   return WriteService(s);

@@ -49,7 +49,7 @@ Status CheckNetworkUnused(std::string_view network, const std::vector<Endpoint>&
 // OK unless `address` on `network` is the VIP of a service other than
 // `except`: kAlreadyExists `address 10.0.0.5 is already in use on network
 // "n" (by service "web")`.
-Status CheckNotAVip(std::string_view network, std::string_view address,
+Status CheckNotAVip(std::string_view network, const IpAddress& address,
                     const std::vector<Service>& services, std::string_view except = "");
 
 class RuledTx : public Tx {
@@ -84,9 +84,9 @@ class RuledTx : public Tx {
   // endpoints of `network` holding `address` as their ipv4 or ipv6, and the
   // services of `network` whose VIP it is (name, network and vip filled).
   virtual Result<std::vector<Endpoint>> EndpointsHolding(std::string_view network,
-                                                         std::string_view address) = 0;
+                                                         const IpAddress& address) = 0;
   virtual Result<std::vector<Service>> ServicesWithVip(std::string_view network,
-                                                       std::string_view vip) = 0;
+                                                       const IpAddress& vip) = 0;
 
  private:
   // kNotFound `container "c" not found` unless it exists.

@@ -25,8 +25,8 @@ Endpoint On(std::string container, std::string ipv4, std::string ipv6 = "") {
   Endpoint e;
   e.container = std::move(container);
   e.network = "n";
-  e.ipv4 = std::move(ipv4);
-  e.ipv6 = std::move(ipv6);
+  e.ipv4 = TestAddr(ipv4);
+  e.ipv6 = TestAddr(ipv6);
   return e;
 }
 
@@ -77,10 +77,10 @@ TEST(RulesTest, VipsAreTaken) {
   web.name = "web";
   web.network = "n";
   web.vip = TestIp("10.0.0.250");
-  EXPECT_TRUE(CheckNotAVip("n", "10.0.0.2", {web}).ok());
-  EXPECT_TRUE(CheckNotAVip("m", "10.0.0.250", {web}).ok());
-  EXPECT_TRUE(CheckNotAVip("n", "10.0.0.250", {web}, "web").ok());
-  Status s = CheckNotAVip("n", "10.0.0.250", {web});
+  EXPECT_TRUE(CheckNotAVip("n", TestIp("10.0.0.2"), {web}).ok());
+  EXPECT_TRUE(CheckNotAVip("m", TestIp("10.0.0.250"), {web}).ok());
+  EXPECT_TRUE(CheckNotAVip("n", TestIp("10.0.0.250"), {web}, "web").ok());
+  Status s = CheckNotAVip("n", TestIp("10.0.0.250"), {web});
   EXPECT_EQ(s.code(), Code::kAlreadyExists);
   EXPECT_EQ(s.message(),
             "address 10.0.0.250 is already in use on network \"n\" (by service \"web\")");

@@ -18,10 +18,10 @@ constexpr int kProcesses = 8;
 constexpr int kUpdatesEach = 50;
 
 // The lowest 10.0.x.y (y in 1..254) not in `used`, like an allocator would.
-std::string LowestFree(const std::vector<std::string>& used_list) {
-  std::set<std::string> used(used_list.begin(), used_list.end());
-  for (int i = 0;; ++i) {
-    std::string a = "10.0." + std::to_string(i / 254) + "." + std::to_string(i % 254 + 1);
+IpAddress LowestFree(const std::vector<IpAddress>& used_list) {
+  std::set<IpAddress> used(used_list.begin(), used_list.end());
+  for (uint32_t i = 0;; ++i) {
+    const IpAddress a = IpAddress::V4((10u << 24) + ((i / 254) << 8) + i % 254 + 1);
     if (!used.contains(a)) return a;
   }
 }
@@ -118,17 +118,18 @@ TEST(SqliteConcurrencyTest, ForkedWritersLoseNothingAndNeverDuplicate) {
                   })
                   .ok());
   EXPECT_EQ(endpoints.size(), size_t{kProcesses * kUpdatesEach});
-  std::set<std::string> addresses, containers;
+  std::set<IpAddress> addresses;
+  std::set<std::string> containers;
   for (const Endpoint& e : endpoints) {
-    addresses.insert(e.ipv4);
+    if (e.ipv4) addresses.insert(*e.ipv4);
     containers.insert(e.container);
   }
   EXPECT_EQ(addresses.size(), endpoints.size());
   EXPECT_EQ(containers.size(), endpoints.size());
   // Allocation was serialized, so the addresses are exactly the lowest ones.
-  std::vector<std::string> lowest;
+  std::vector<IpAddress> lowest;
   while (lowest.size() < endpoints.size()) lowest.push_back(LowestFree(lowest));
-  EXPECT_EQ(addresses, std::set<std::string>(lowest.begin(), lowest.end()));
+  EXPECT_EQ(addresses, std::set<IpAddress>(lowest.begin(), lowest.end()));
   store->reset();
   Status check = CheckSqliteIntegrity(path);
   EXPECT_TRUE(check.ok()) << check.message();

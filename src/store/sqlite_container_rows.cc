@@ -47,8 +47,14 @@ Result<Endpoint> ReadEndpointRow(const Query& q) {
   e.ifname = q.ColText(2);
   e.host_ifname = q.ColText(3);
   e.mac = q.ColText(4);
-  e.ipv4 = q.ColText(5);
-  e.ipv6 = q.ColText(6);
+  for (auto [field, col] : {std::pair{&e.ipv4, 5}, std::pair{&e.ipv6, 6}}) {
+    auto address = ParseOptionalAddress(q.ColText(col));
+    if (!address.ok()) {
+      return Internal("corrupt address of endpoint " + Quote(e.container) + " on network " +
+                      Quote(e.network) + ": " + q.ColText(col));
+    }
+    *field = *address;
+  }
   WEFT_ASSIGN_OR_RETURN(e.aliases, DecodeStrings(q.ColText(7)));
   e.handoff = q.ColInt(8) != 0;
   e.node = q.ColText(9);
@@ -181,7 +187,7 @@ Status SqliteTx::WriteEndpoint(const Endpoint& e) {
                    "ipv6 = excluded.ipv6, aliases = excluded.aliases, "
                    "handoff = excluded.handoff");
   q.Text(e.container).Text(e.network).Text(e.ifname).Text(e.host_ifname);
-  q.Text(e.mac).TextOrNull(e.ipv4).TextOrNull(e.ipv6);
+  q.Text(e.mac).TextOrNull(TextOf(e.ipv4)).TextOrNull(TextOf(e.ipv6));
   q.Text(EncodeStrings(e.aliases)).Int(e.handoff);
   return q.Run();
 }
@@ -211,11 +217,11 @@ Result<std::vector<Endpoint>> SqliteTx::ListEndpoints(std::string_view network) 
 }
 
 Result<std::vector<Endpoint>> SqliteTx::EndpointsHolding(std::string_view network,
-                                                         std::string_view address) {
+                                                         const IpAddress& address) {
   // Two lookups in the unique (network, ipv4) and (network, ipv6) indexes.
   Query q(db_, std::string(kEndpointSelect) +
                    " WHERE e.network = ?1 AND (e.ipv4 = ?2 OR e.ipv6 = ?2) ORDER BY e.container");
-  q.Text(network).Text(address);
+  q.Text(network).Text(address.ToString());
   std::vector<Endpoint> out;
   for (;;) {
     WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -225,18 +231,21 @@ Result<std::vector<Endpoint>> SqliteTx::EndpointsHolding(std::string_view networ
   }
 }
 
-Result<std::vector<std::string>> SqliteTx::UsedAddresses(std::string_view network) {
+Result<std::vector<IpAddress>> SqliteTx::UsedAddresses(std::string_view network) {
   Query q(db_,
           "SELECT ipv4 FROM endpoints WHERE network = ?1 AND ipv4 IS NOT "
           "NULL UNION ALL SELECT ipv6 FROM endpoints WHERE network = ?1 "
           "AND ipv6 IS NOT NULL UNION ALL SELECT vip FROM services "
           "WHERE network = ?1 AND vip != ''");
   q.Text(network);
-  std::vector<std::string> out;
+  std::vector<IpAddress> out;
   for (;;) {
     WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) return out;
-    out.push_back(q.ColText(0));
+    auto address = IpAddress::Parse(q.ColText(0));
+    if (!address.ok())
+      return Internal("corrupt address on network " + Quote(network) + ": " + q.ColText(0));
+    out.push_back(*address);
   }
 }
 

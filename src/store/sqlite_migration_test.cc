@@ -190,7 +190,7 @@ TEST_F(SqliteMigrationTest, V4KeepsV3EndpointsAsNotHandedOff) {
   std::optional<Container> got = UpgradeAndRead(path, v3, "old");
   ASSERT_TRUE(got.has_value());
   ASSERT_EQ(got->endpoints.size(), 1u);
-  EXPECT_EQ(got->endpoints[0].ipv4, "10.0.0.2");
+  EXPECT_EQ(TextOf(got->endpoints[0].ipv4), "10.0.0.2");
   EXPECT_FALSE(got->endpoints[0].handoff);
 }
 

@@ -60,10 +60,10 @@ Result<std::optional<Service>> SqliteTx::GetService(std::string_view name) {
 }
 
 Result<std::vector<Service>> SqliteTx::ServicesWithVip(std::string_view network,
-                                                       std::string_view vip) {
+                                                       const IpAddress& vip) {
   Query q(db_,
           "SELECT name, network, vip FROM services WHERE network = ? AND vip = ? ORDER BY name");
-  q.Text(network).Text(vip);
+  q.Text(network).Text(vip.ToString());
   std::vector<Service> out;
   for (;;) {
     WEFT_ASSIGN_OR_RETURN(bool row, q.Step());

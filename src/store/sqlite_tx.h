@@ -44,7 +44,7 @@ class SqliteTx final : public RuledTx {
   Status DeleteContainer(std::string_view name) override;
   Status DeleteEndpoint(std::string_view container, std::string_view network) override;
   Result<std::vector<Endpoint>> ListEndpoints(std::string_view network) override;
-  Result<std::vector<std::string>> UsedAddresses(std::string_view network) override;
+  Result<std::vector<IpAddress>> UsedAddresses(std::string_view network) override;
 
   // sqlite_port_rows.cc
   Status DeletePorts(std::string_view container) override;
@@ -71,9 +71,9 @@ class SqliteTx final : public RuledTx {
   Result<bool> HasContainer(std::string_view name) override;  // container rows
   Result<bool> HasNetwork(std::string_view name) override;    // network rows
   Result<std::vector<Endpoint>> EndpointsHolding(std::string_view network,
-                                                 std::string_view address) override;
+                                                 const IpAddress& address) override;
   Result<std::vector<Service>> ServicesWithVip(std::string_view network,
-                                               std::string_view vip) override;  // service rows
+                                               const IpAddress& vip) override;  // service rows
 
  private:
   // Reads the containers `scope` picks (binding `key` unless it picks all),

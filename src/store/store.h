@@ -66,7 +66,7 @@ class Tx {
   virtual Result<std::vector<Endpoint>> ListEndpoints(std::string_view network) = 0;
   // Every ipv4 and ipv6 address of the network's endpoints and the VIPs of
   // its services (not gateways), in no particular order.
-  virtual Result<std::vector<std::string>> UsedAddresses(std::string_view network) = 0;
+  virtual Result<std::vector<IpAddress>> UsedAddresses(std::string_view network) = 0;
 
   // Records one host port of `container`. kNotFound if the container does
   // not exist. kAlreadyExists naming the owner if the host port is taken:

@@ -40,8 +40,8 @@ Endpoint MakeEndpoint(std::string container, std::string network, std::string ip
   e.container = std::move(container);
   e.network = std::move(network);
   e.ifname = "eth0";
-  e.ipv4 = std::move(ipv4);
-  e.ipv6 = std::move(ipv6);
+  e.ipv4 = TestAddr(ipv4);
+  e.ipv6 = TestAddr(ipv6);
   return e;
 }
 
@@ -229,8 +229,8 @@ TEST_P(StoreTest, ServiceRules) {
   EXPECT_EQ(s.code(), Code::kAlreadyExists);
   EXPECT_THAT(s.message(), HasSubstr("(by \"c1\")"));
   Write([](Tx& tx) { return tx.PutService(MakeService("api", "b", "10.0.0.250")); });
-  EXPECT_THAT(Read<std::vector<std::string>>([](Tx& tx) { return tx.UsedAddresses("a"); }),
-              UnorderedElementsAre("10.0.0.2", "10.0.0.250"));
+  EXPECT_THAT(Read<std::vector<IpAddress>>([](Tx& tx) { return tx.UsedAddresses("a"); }),
+              UnorderedElementsAre(TestIp("10.0.0.2"), TestIp("10.0.0.250")));
   s = Try([](Tx& tx) { return tx.PutService(MakeService("x", "nope", "10.0.0.9")); });
   EXPECT_EQ(s.code(), Code::kNotFound);
   s = Try([](Tx& tx) { return tx.PutBackend("web", {"ghost"}); });
@@ -338,9 +338,9 @@ TEST_P(StoreTest, DeleteContainerCascades) {
   Write([](Tx& tx) { return tx.DeleteContainer("c1"); });
   EXPECT_FALSE(
       Read<std::optional<Container>>([](Tx& tx) { return tx.GetContainer("c1"); }).has_value());
-  EXPECT_THAT(Read<std::vector<std::string>>([](Tx& tx) { return tx.UsedAddresses("a"); }),
-              ElementsAre("10.0.0.3"));
-  EXPECT_TRUE(Read<std::vector<std::string>>([](Tx& tx) { return tx.UsedAddresses("b"); }).empty());
+  EXPECT_THAT(Read<std::vector<IpAddress>>([](Tx& tx) { return tx.UsedAddresses("a"); }),
+              ElementsAre(TestIp("10.0.0.3")));
+  EXPECT_TRUE(Read<std::vector<IpAddress>>([](Tx& tx) { return tx.UsedAddresses("b"); }).empty());
   auto ports = Read<PortList>([](Tx& tx) { return tx.ListPorts(); });
   ASSERT_EQ(ports.size(), 1u);
   EXPECT_EQ(ports[0].first, "c2");
@@ -380,8 +380,8 @@ TEST_P(StoreTest, DuplicateAddresses) {
     e.mac = "02:00:00:00:00:01";
     return tx.PutEndpoint(e);
   });
-  EXPECT_THAT(Read<std::vector<std::string>>([](Tx& tx) { return tx.UsedAddresses("a"); }),
-              UnorderedElementsAre("10.0.0.5", "fd00::5"));
+  EXPECT_THAT(Read<std::vector<IpAddress>>([](Tx& tx) { return tx.UsedAddresses("a"); }),
+              UnorderedElementsAre(TestIp("10.0.0.5"), TestIp("fd00::5")));
   auto eps = Read<std::vector<Endpoint>>([](Tx& tx) { return tx.ListEndpoints("a"); });
   ASSERT_EQ(eps.size(), 3u);
   EXPECT_EQ(eps[0].container, "c1");
@@ -462,7 +462,7 @@ TEST_P(StoreTest, UpdateRollsBackEverythingOnFailure) {
   EXPECT_EQ(s.message(), "subnet full");
   EXPECT_EQ(Read<std::vector<Network>>([](Tx& tx) { return tx.ListNetworks(); }).size(), 2u);
   EXPECT_EQ(Read<std::vector<Container>>([](Tx& tx) { return tx.ListContainers(); }).size(), 3u);
-  EXPECT_TRUE(Read<std::vector<std::string>>([](Tx& tx) { return tx.UsedAddresses("a"); }).empty());
+  EXPECT_TRUE(Read<std::vector<IpAddress>>([](Tx& tx) { return tx.UsedAddresses("a"); }).empty());
   EXPECT_FALSE(
       Read<std::optional<std::string>>([](Tx& tx) { return tx.GetMeta("k"); }).has_value());
   // A store error midway rolls back too, and the store stays usable.

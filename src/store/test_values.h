@@ -17,6 +17,12 @@ inline IpAddress TestIp(std::string_view text) {
   return address.ok() ? *address : IpAddress();
 }
 
+// An optional address: none for "".
+inline std::optional<IpAddress> TestAddr(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  return TestIp(text);
+}
+
 // A port mapping; `host_ip` "" for every address.
 inline PortMapping TestPort(std::string_view protocol, std::string_view host_ip, uint16_t host_port,
                             uint16_t container_port) {
