@@ -15,6 +15,12 @@
 namespace weft::cli {
 namespace {
 
+nlohmann::json AddressesJson(const std::vector<IpAddress>& addresses) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& a : addresses) out.push_back(a.ToString());
+  return out;
+}
+
 nlohmann::json NetworkJson(const store::Network& n, const std::vector<store::Endpoint>& eps) {
   nlohmann::json subnets = nlohmann::json::array();
   for (const auto& s : n.subnets) {
@@ -30,10 +36,17 @@ nlohmann::json NetworkJson(const store::Network& n, const std::vector<store::End
                   {"host_interface", e.host_ifname},
                   {"aliases", e.aliases}});
   }
-  return {{"name", n.name},         {"driver", n.driver}, {"bridge", n.bridge},
-          {"internal", n.internal}, {"icc", n.icc},       {"ipv6", n.ipv6},
-          {"mtu", n.mtu},           {"dns", n.dns},       {"dns_enabled", n.dns_enabled},
-          {"subnets", subnets},     {"containers", cs}};
+  return {{"name", n.name},
+          {"driver", n.driver},
+          {"bridge", n.bridge},
+          {"internal", n.internal},
+          {"icc", n.icc},
+          {"ipv6", n.ipv6},
+          {"mtu", n.mtu},
+          {"dns", AddressesJson(n.dns)},
+          {"dns_enabled", n.dns_enabled},
+          {"subnets", subnets},
+          {"containers", cs}};
 }
 
 bool IsOverlayRow(const store::Network& n) { return n.driver == drivers::kOverlayDriverName; }

@@ -23,12 +23,18 @@ const etcd::RangeResponse* FirstRange(const etcd::TxnResponse& r, size_t i) {
 std::string EncodeNetwork(const OverlayNetwork& n) {
   const store::Network& net = n.network;
   nlohmann::json subnets = nlohmann::json::parse(store::EncodeSubnets(net.subnets));
-  nlohmann::json j = {{"name", net.name},     {"driver", net.driver},
-                      {"vni", n.vni},         {"internal", net.internal},
-                      {"ipv6", net.ipv6},     {"icc", net.icc},
-                      {"mtu", net.mtu},       {"subnets", subnets},
-                      {"dns", net.dns},       {"dns_enabled", net.dns_enabled},
-                      {"labels", net.labels}, {"created_unix", net.created_unix}};
+  nlohmann::json j = {{"name", net.name},
+                      {"driver", net.driver},
+                      {"vni", n.vni},
+                      {"internal", net.internal},
+                      {"ipv6", net.ipv6},
+                      {"icc", net.icc},
+                      {"mtu", net.mtu},
+                      {"subnets", subnets},
+                      {"dns", nlohmann::json::parse(store::EncodeAddresses(net.dns))},
+                      {"dns_enabled", net.dns_enabled},
+                      {"labels", net.labels},
+                      {"created_unix", net.created_unix}};
   return j.dump();
 }
 
@@ -48,7 +54,8 @@ Result<OverlayNetwork> DecodeNetwork(std::string_view json) {
     net.ipv6 = j.value("ipv6", false);
     net.icc = j.value("icc", true);
     net.mtu = j.value("mtu", 0u);
-    net.dns = j.value("dns", std::vector<std::string>{});
+    WEFT_ASSIGN_OR_RETURN(net.dns,
+                          store::DecodeAddresses(j.value("dns", nlohmann::json::array()).dump()));
     net.dns_enabled = j.value("dns_enabled", true);
     net.labels = j.value("labels", std::map<std::string, std::string>{});
     net.created_unix = j.value("created_unix", int64_t{0});

@@ -66,7 +66,7 @@ std::string ResolvConf(const std::string& host_resolv_conf, const store::Network
       search.insert(search.begin(), first->name);
     }
   } else if (first && !first->dns.empty()) {
-    nameservers = first->dns;
+    for (const auto& a : first->dns) nameservers.push_back(a.ToString());
   }
   std::string out = "# written by weft\n";
   for (const auto& n : nameservers) out += "nameserver " + n + "\n";

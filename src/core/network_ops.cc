@@ -140,7 +140,7 @@ Result<store::Network> ResolveAddressing(const NetworkSpec& spec, const Occupied
     auto ip = ipam::IpAddress::Parse(server);
     if (!ip.ok())
       return InvalidArgument("invalid --dns server \"" + server + "\": not an IP address");
-    net.dns.push_back(ip->ToString());
+    net.dns.push_back(*ip);
   }
   net.dns_enabled = spec.dns_enabled;
   net.created_unix = std::time(nullptr);

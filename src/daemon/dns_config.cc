@@ -42,7 +42,7 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
         from = host_upstreams;
       } else {
         for (const auto& server : n.dns) {
-          if (auto a = dns::ParseServerAddress(server); a.ok()) from.push_back(*a);
+          if (auto a = dns::ParseServerAddress(server.ToString()); a.ok()) from.push_back(*a);
         }
       }
       for (const auto& a : from) {

@@ -62,7 +62,7 @@ TEST(DnsConfigTest, DisabledOrGatewaylessNetworksGetNone) {
 
 TEST(DnsConfigTest, NetworkDnsOverridesHostAndInternalForwardsNothing) {
   store::Network own = Net("own", "10.89.0.1", "weft0");
-  own.dns = {"192.0.2.53", "2001:db8::53"};
+  own.dns = {store::TestIp("192.0.2.53"), store::TestIp("2001:db8::53")};
   store::Network internal = Net("inside", "10.89.1.1", "weft1");
   internal.internal = true;
   auto cfg = BuildDnsConfig({own, internal}, {}, {}, kHost);

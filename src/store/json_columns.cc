@@ -48,6 +48,23 @@ Result<std::map<std::string, std::string>> DecodeLabels(std::string_view text) {
   return out;
 }
 
+std::string EncodeAddresses(const std::vector<IpAddress>& v) {
+  std::vector<std::string> text;
+  for (const auto& a : v) text.push_back(a.ToString());
+  return EncodeStrings(text);
+}
+
+Result<std::vector<IpAddress>> DecodeAddresses(std::string_view text) {
+  WEFT_ASSIGN_OR_RETURN(auto strings, DecodeStrings(text));
+  std::vector<IpAddress> out;
+  for (const auto& s : strings) {
+    auto a = IpAddress::Parse(s);
+    if (!a.ok()) return Internal("corrupt address in JSON: " + s);
+    out.push_back(*a);
+  }
+  return out;
+}
+
 std::string EncodeSubnets(const std::vector<Subnet>& v) {
   // On disk as text ({"cidr", "gateway"}, "" for none), as weft has always
   // kept them.

@@ -21,6 +21,9 @@ std::string EncodeLabels(const std::map<std::string, std::string>& m);
 Result<std::map<std::string, std::string>> DecodeLabels(std::string_view text);
 
 // [{"cidr":"10.0.0.0/24","gateway":"10.0.0.1"}]
+// Addresses as a JSON array of their text.
+std::string EncodeAddresses(const std::vector<IpAddress>& v);
+Result<std::vector<IpAddress>> DecodeAddresses(std::string_view text);
 std::string EncodeSubnets(const std::vector<Subnet>& v);
 Result<std::vector<Subnet>> DecodeSubnets(std::string_view text);
 

@@ -40,8 +40,8 @@ struct Network {
   bool icc = true;
   uint32_t mtu = 0;  // 0: kernel default
   std::vector<Subnet> subnets;
-  std::vector<std::string> dns;  // upstream resolvers for its DNS ("" = the host's)
-  bool dns_enabled = true;       // weftd answers container names on the gateway
+  std::vector<IpAddress> dns;  // upstream resolvers for its DNS (none: the host's)
+  bool dns_enabled = true;     // weftd answers container names on the gateway
   std::map<std::string, std::string> labels;
   int64_t created_unix = 0;
   bool operator==(const Network&) const = default;

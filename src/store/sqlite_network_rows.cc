@@ -21,7 +21,7 @@ Result<Network> ReadNetworkRow(const Query& q) {
   n.icc = q.ColInt(5) != 0;
   n.mtu = static_cast<uint32_t>(q.ColInt(6));
   WEFT_ASSIGN_OR_RETURN(n.subnets, DecodeSubnets(q.ColText(7)));
-  WEFT_ASSIGN_OR_RETURN(n.dns, DecodeStrings(q.ColText(8)));
+  WEFT_ASSIGN_OR_RETURN(n.dns, DecodeAddresses(q.ColText(8)));
   WEFT_ASSIGN_OR_RETURN(n.labels, DecodeLabels(q.ColText(9)));
   n.created_unix = q.ColInt(10);
   n.dns_enabled = q.ColInt(11) != 0;
@@ -63,7 +63,7 @@ Status SqliteTx::PutNetwork(const Network& n) {
                    "dns_enabled = excluded.dns_enabled");
   q.Text(n.name).Text(n.driver).Text(n.bridge).Int(n.internal).Int(n.ipv6);
   q.Int(n.icc).Int(n.mtu).Text(EncodeSubnets(n.subnets));
-  q.Text(EncodeStrings(n.dns)).Text(EncodeLabels(n.labels));
+  q.Text(EncodeAddresses(n.dns)).Text(EncodeLabels(n.labels));
   q.Int(n.created_unix).Int(n.dns_enabled);
   return q.Run();
 }

@@ -107,7 +107,7 @@ TEST_P(StoreTest, NetworkRoundTrip) {
   n.icc = false;
   n.mtu = 9000;
   n.subnets = {TestSubnet("10.89.1.0/24", "10.89.1.1"), TestSubnet("fd89:7765:6674:1::/64")};
-  n.dns = {"1.1.1.1", "9.9.9.9"};
+  n.dns = {TestIp("1.1.1.1"), TestIp("9.9.9.9")};
   n.labels = {{"app", "shop"}, {"tier", "front"}};
   n.dns_enabled = false;
   n.created_unix = 1700000000;
@@ -123,7 +123,7 @@ TEST_P(StoreTest, PutNetworkReplacesListsAndKeepsEndpoints) {
   Populate();
   Write([](Tx& tx) { return tx.PutEndpoint(MakeEndpoint("c1", "a", "10.0.0.2")); });
   Network n = MakeNetwork("a");
-  n.dns = {"8.8.8.8"};
+  n.dns = {TestIp("8.8.8.8")};
   n.labels = {{"x", "y"}};
   n.subnets = {TestSubnet("10.1.0.0/16")};
   Write([&](Tx& tx) { return tx.PutNetwork(n); });
