@@ -61,6 +61,17 @@ Result<Endpoint> ReadEndpointRow(const Query& q) {
   return e;
 }
 
+// Every row `q` yields, read as an endpoint.
+Result<std::vector<Endpoint>> ReadEndpointRows(Query& q) {
+  std::vector<Endpoint> out;
+  for (;;) {
+    WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) return out;
+    WEFT_ASSIGN_OR_RETURN(Endpoint e, ReadEndpointRow(q));
+    out.push_back(std::move(e));
+  }
+}
+
 }  // namespace
 
 // The same selection of containers, phrased for each table; `?` is the key.
@@ -207,13 +218,7 @@ Status SqliteTx::DeleteEndpoint(std::string_view container, std::string_view net
 Result<std::vector<Endpoint>> SqliteTx::ListEndpoints(std::string_view network) {
   Query q(db_, std::string(kEndpointSelect) + " WHERE e.network = ? ORDER BY e.container");
   q.Text(network);
-  std::vector<Endpoint> out;
-  for (;;) {
-    WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) return out;
-    WEFT_ASSIGN_OR_RETURN(Endpoint e, ReadEndpointRow(q));
-    out.push_back(std::move(e));
-  }
+  return ReadEndpointRows(q);
 }
 
 Result<std::vector<Endpoint>> SqliteTx::EndpointsHolding(std::string_view network,
@@ -222,13 +227,7 @@ Result<std::vector<Endpoint>> SqliteTx::EndpointsHolding(std::string_view networ
   Query q(db_, std::string(kEndpointSelect) +
                    " WHERE e.network = ?1 AND (e.ipv4 = ?2 OR e.ipv6 = ?2) ORDER BY e.container");
   q.Text(network).Text(address.ToString());
-  std::vector<Endpoint> out;
-  for (;;) {
-    WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) return out;
-    WEFT_ASSIGN_OR_RETURN(Endpoint e, ReadEndpointRow(q));
-    out.push_back(std::move(e));
-  }
+  return ReadEndpointRows(q);
 }
 
 Result<std::vector<IpAddress>> SqliteTx::UsedAddresses(std::string_view network) {
