@@ -98,7 +98,7 @@ Result<std::vector<Subnet>> DecodeSubnets(std::string_view text) {
         s.gateway = *address;
       }
     }
-    out.push_back(std::move(s));
+    out.push_back(s);
   }
   return out;
 }
