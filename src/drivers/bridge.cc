@@ -132,29 +132,25 @@ Status ConfigureNow(const engine::SessionPtr& session, const Attachment& a) {
     WEFT_RETURN_IF_ERROR(netlink::SetLinkMac(*sock, a.ifname, a.mac));
   }
   WEFT_RETURN_IF_ERROR(netlink::SetLinkUp(*sock, a.ifname, true));
-  // The attachment keeps text: parsed once here.
-  for (const std::string* cidr : {&a.ipv4_cidr, &a.ipv6_cidr}) {
-    if (cidr->empty()) continue;
-    WEFT_ASSIGN_OR_RETURN(auto address, IpPrefix::ParseInterface(*cidr));
-    WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, address, true));
+  for (const auto* address : {&a.ipv4, &a.ipv6}) {
+    if (*address) WEFT_RETURN_IF_ERROR(netlink::AddAddress(*sock, a.ifname, **address, true));
   }
-  const bool onlink6 = !a.subnet6.empty();
-  if (onlink6 && !a.gateway6.empty() && !a.ipv6_cidr.empty()) {
-    WEFT_ASSIGN_OR_RETURN(auto subnet, IpPrefix::Parse(a.subnet6));
-    WEFT_ASSIGN_OR_RETURN(auto gw, IpAddress::Parse(a.gateway6));
-    WEFT_RETURN_IF_ERROR(netlink::AddRoute(
-        *sock,
-        {.family = AF_INET6, .dst = subnet, .gateway = gw, .dev = a.ifname, .onlink = true}));
+  const bool onlink6 = a.subnet6.has_value();
+  if (onlink6 && a.gateway6 && a.ipv6) {
+    WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {.family = AF_INET6,
+                                                   .dst = *a.subnet6,
+                                                   .gateway = *a.gateway6,
+                                                   .dev = a.ifname,
+                                                   .onlink = true}));
   }
   if (a.default_route) {
-    if (!a.gateway4.empty() && !a.ipv4_cidr.empty()) {
-      WEFT_ASSIGN_OR_RETURN(auto gw, IpAddress::Parse(a.gateway4));
-      WEFT_RETURN_IF_ERROR(netlink::AddRoute(*sock, {AF_INET, std::nullopt, gw, a.ifname}));
+    if (a.gateway4 && a.ipv4) {
+      WEFT_RETURN_IF_ERROR(
+          netlink::AddRoute(*sock, {AF_INET, std::nullopt, *a.gateway4, a.ifname}));
     }
-    if (!a.gateway6.empty() && !a.ipv6_cidr.empty()) {
-      WEFT_ASSIGN_OR_RETURN(auto gw, IpAddress::Parse(a.gateway6));
+    if (a.gateway6 && a.ipv6) {
       WEFT_RETURN_IF_ERROR(netlink::AddRoute(
-          *sock, {.family = AF_INET6, .gateway = gw, .dev = a.ifname, .onlink = onlink6}));
+          *sock, {.family = AF_INET6, .gateway = *a.gateway6, .dev = a.ifname, .onlink = onlink6}));
     }
   }
   return Status::Ok();
@@ -177,20 +173,19 @@ std::string AttachExplain(const Attachment& a) {
 std::string ConfigureExplain(const Attachment& a) {
   std::string p = "ip -n " + a.netns_name;
   std::string e = fmt::format("{} link set {} up\n", p, a.ifname);
-  if (!a.ipv4_cidr.empty()) e += fmt::format("{} addr add {} dev {}\n", p, a.ipv4_cidr, a.ifname);
-  if (!a.ipv6_cidr.empty()) {
-    e += fmt::format("{} addr add {} dev {} nodad\n", p, a.ipv6_cidr, a.ifname);
+  if (a.ipv4) e += fmt::format("{} addr add {} dev {}\n", p, a.ipv4->ToString(), a.ifname);
+  if (a.ipv6) e += fmt::format("{} addr add {} dev {} nodad\n", p, a.ipv6->ToString(), a.ifname);
+  if (a.default_route && a.gateway4 && a.ipv4) {
+    e += fmt::format("{} route add default via {} dev {}\n", p, a.gateway4->ToString(), a.ifname);
   }
-  if (a.default_route && !a.gateway4.empty() && !a.ipv4_cidr.empty()) {
-    e += fmt::format("{} route add default via {} dev {}\n", p, a.gateway4, a.ifname);
+  const char* onlink = a.subnet6 ? " onlink" : "";
+  if (a.subnet6 && a.gateway6 && a.ipv6) {
+    e += fmt::format("{} -6 route add {} via {} dev {} onlink\n", p, a.subnet6->ToString(),
+                     a.gateway6->ToString(), a.ifname);
   }
-  const char* onlink = a.subnet6.empty() ? "" : " onlink";
-  if (!a.subnet6.empty() && !a.gateway6.empty() && !a.ipv6_cidr.empty()) {
-    e += fmt::format("{} -6 route add {} via {} dev {} onlink\n", p, a.subnet6, a.gateway6,
-                     a.ifname);
-  }
-  if (a.default_route && !a.gateway6.empty() && !a.ipv6_cidr.empty()) {
-    e += fmt::format("{} -6 route add default via {} dev {}{}\n", p, a.gateway6, a.ifname, onlink);
+  if (a.default_route && a.gateway6 && a.ipv6) {
+    e += fmt::format("{} -6 route add default via {} dev {}{}\n", p, a.gateway6->ToString(),
+                     a.ifname, onlink);
   }
   e.pop_back();
   return e;
@@ -237,25 +232,20 @@ Attachment AttachmentFor(const store::Container& c, const store::Network& net,
   a.handoff = ep.handoff;
   a.tag = "weft container " + c.name + " network " + net.name;
   for (const auto& sn : net.subnets) {
-    const std::string len = "/" + std::to_string(sn.prefix.length());
-    const std::string gateway = sn.gateway ? sn.gateway->ToString() : "";
-    const bool v6 = !sn.prefix.is_v4();
-    if (!v6 && ep.ipv4) {
-      a.ipv4_cidr = ep.ipv4->ToString() + len;
-      a.gateway4 = gateway;
-    }
-    if (v6 && ep.ipv6) {
-      a.ipv6_cidr = ep.ipv6->ToString() + len;
-      a.gateway6 = gateway;
-    }
+    const std::optional<IpAddress>& address = sn.prefix.is_v4() ? ep.ipv4 : ep.ipv6;
+    if (!address || address->family() != sn.prefix.family()) continue;
+    auto with_length = IpPrefix::Interface(*address, sn.prefix.length());
+    if (!with_length.ok()) continue;
+    (sn.prefix.is_v4() ? a.ipv4 : a.ipv6) = *with_length;
+    (sn.prefix.is_v4() ? a.gateway4 : a.gateway6) = sn.gateway;
   }
   return a;
 }
 
 std::vector<std::string> AddressesOf(const Attachment& a) {
   std::vector<std::string> out;
-  for (const std::string* cidr : {&a.ipv4_cidr, &a.ipv6_cidr}) {
-    if (!cidr->empty()) out.push_back(*cidr);
+  for (const auto* address : {&a.ipv4, &a.ipv6}) {
+    if (*address) out.push_back((*address)->ToString());
   }
   return out;
 }
@@ -534,9 +524,9 @@ Result<std::vector<std::string>> CheckBridgeEndpoint(engine::HostView& host,
     problems.push_back("interface " + ep.ifname + " has MAC " + inner->mac + ", not " + ep.mac);
   }
   WEFT_ASSIGN_OR_RETURN(auto addrs, host.AddressesIn(c.netns_path));
-  for (const std::string* cidr : {&a.ipv4_cidr, &a.ipv6_cidr}) {
-    if (cidr->empty()) continue;
-    const std::string& want = *cidr;
+  for (const auto* address : {&a.ipv4, &a.ipv6}) {
+    if (!*address) continue;
+    const std::string want = (*address)->ToString();
     bool there = std::any_of(addrs.begin(), addrs.end(), [&](const netlink::AddrInfo& x) {
       return x.ifindex == inner->index && x.cidr == want;
     });

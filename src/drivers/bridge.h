@@ -5,6 +5,7 @@
 // ethN in the container's namespace. This file only builds plan steps and
 // reads the host; the engine applies the steps.
 
+#include <optional>
 #include <string>
 
 #include "drivers/driver.h"
@@ -25,13 +26,15 @@ struct Attachment {
   std::string mac;          // of the inner end; "" = the kernel's choice
   std::string host_ifname;  // outside: veth + hash
   uint32_t mtu = 0;
-  std::string ipv4_cidr, gateway4;  // "10.89.0.2/24", "10.89.0.1" or ""
-  std::string ipv6_cidr, gateway6;
+  // The inner end's addresses with their prefix lengths (10.89.0.2/24) and
+  // the gateways; none when the endpoint has no address of that family.
+  std::optional<IpPrefix> ipv4, ipv6;
+  std::optional<IpAddress> gateway4, gateway6;
   bool default_route = false;  // add default routes via the gateways
   // IPv6 on an overlay: the address's prefix is the node's block, not the
-  // subnet, so the subnet (`subnet6`, "fd00::/64") is routed via gateway6,
+  // subnet, so the subnet (`subnet6`, fd00::/64) is routed via gateway6,
   // which no on-link prefix covers (the routes carry the on-link flag).
-  std::string subnet6;
+  std::optional<IpPrefix> subnet6;
   std::string tag;  // alias on the host end, marks it as weft's
   // The inner end stays in the host namespace as `ifname`, down and
   // unaddressed, for a runtime (Docker) to move into its sandbox and

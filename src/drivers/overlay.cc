@@ -103,15 +103,15 @@ void PlanVxlanCreate(engine::Plan& plan, const SessionPtr& session, const store:
 Attachment OverlayAttachmentFor(const store::Container& c, const store::Network& net,
                                 const store::Endpoint& ep, bool default_route) {
   Attachment a = AttachmentFor(c, net, ep, default_route);
-  if (a.ipv6_cidr.empty()) return a;
-  const std::optional<IpAddress>& ip = ep.ipv6;
+  if (!a.ipv6) return a;
   auto p = ReadOverlayParams(net);
-  if (!ip || !p.ok()) return a;
+  if (!p.ok()) return a;
   for (const auto& b : p->blocks) {
-    if (!b.Contains(*ip)) continue;
-    auto subnet = IpPrefix::ParseInterface(a.ipv6_cidr);
-    if (subnet.ok()) a.subnet6 = subnet->network().ToString();
-    a.ipv6_cidr = IpPrefix::Interface(*ip, b.length())->ToString();
+    if (!b.Contains(a.ipv6->address())) continue;
+    auto in_block = IpPrefix::Interface(a.ipv6->address(), b.length());
+    if (!in_block.ok()) break;
+    a.subnet6 = a.ipv6->network();
+    a.ipv6 = *in_block;
     break;
   }
   return a;
