@@ -39,7 +39,7 @@ class Plan {
   // commands can wait out at once, but not one after another). Best effort,
   // never undone; gc finishes what a crash leaves. core::Operation runs it.
   void AddAfterUnlock(std::function<void()> fn) { after_unlock_.push_back(std::move(fn)); }
-  std::vector<std::function<void()>> TakeAfterUnlock() { return std::move(after_unlock_); }
+  std::vector<std::function<void()>> TakeAfterUnlock() { return std::exchange(after_unlock_, {}); }
 
   const std::string& command() const { return command_; }
   const std::vector<Step>& steps() const { return steps_; }

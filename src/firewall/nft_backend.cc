@@ -85,18 +85,9 @@ class NftBackend : public Backend {
   }
 
   Result<nlohmann::json> ListTable() override {
-    const nlohmann::json cmd = {
-        {"nftables", {{{"list", {{"table", {{"family", kTableFamily}, {"name", kTableName}}}}}}}}};
-    auto out = Run(cmd.dump());
-    if (!out.ok()) {
-      if (out.status().code() == Code::kNotFound) return nlohmann::json();
-      return out.status().Wrap("list table inet weft");
-    }
-    nlohmann::json listing =
-        nlohmann::json::parse(*out, /*cb=*/nullptr, /*allow_exceptions=*/false);
-    if (listing.is_discarded()) {
-      return Internal("list table inet weft: libnftables printed invalid JSON");
-    }
+    auto listing =
+        List({{"table", {{"family", kTableFamily}, {"name", kTableName}}}}, "list table inet weft");
+    if (!listing.ok() && listing.status().code() == Code::kNotFound) return nlohmann::json();
     return listing;
   }
 
@@ -128,8 +119,9 @@ class NftBackend : public Backend {
   // Runs one `list` command and parses its JSON.
   Result<nlohmann::json> List(nlohmann::json what, const std::string& label) {
     const nlohmann::json cmd = {{"nftables", {{{"list", std::move(what)}}}}};
-    WEFT_ASSIGN_OR_RETURN(std::string text, Run(cmd.dump()));
-    nlohmann::json listing = nlohmann::json::parse(text, nullptr, false);
+    auto text = Run(cmd.dump());
+    if (!text.ok()) return text.status().Wrap(label);
+    nlohmann::json listing = nlohmann::json::parse(*text, nullptr, false);
     if (listing.is_discarded() || !listing.contains("nftables")) {
       return Internal(label + ": libnftables printed invalid JSON");
     }
