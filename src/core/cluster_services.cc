@@ -56,12 +56,7 @@ store::Service RowOf(store::Service s) {
 // it could be delivered.
 Status SetVip(netlink::Socket& sock, const std::string& bridge, const std::optional<IpAddress>& vip,
               bool on) {
-  if (!vip) return Status::Ok();
-  const IpPrefix prefix = IpPrefix::Host(*vip);
-  Status s = on ? netlink::AddAddress(sock, bridge, prefix, true)
-                : netlink::DeleteAddress(sock, bridge, prefix);
-  if (s.code() == (on ? Code::kAlreadyExists : Code::kNotFound)) return Status::Ok();
-  return s;
+  return vip ? SetVipAddress(sock, bridge, *vip, on) : Status::Ok();
 }
 
 Result<std::unique_ptr<etcd::Client>> OpenCluster(const cluster::ClusterConfig& config) {

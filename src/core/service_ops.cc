@@ -39,10 +39,6 @@ Result<std::pair<std::string_view, std::string>> SplitProtocol(std::string_view 
   return std::pair{text, protocol};
 }
 
-// The VIP as an interface address of its own (/32, /128): no route to the
-// subnet comes with it, and it is nobody's secondary address.
-IpPrefix VipPrefix(const IpAddress& vip) { return IpPrefix::Host(vip); }
-
 // The firewall step from the snapshot's services to `after`.
 Status PlanServiceFirewall(engine::Plan& plan, const PlanInput& in,
                            const std::vector<store::Service>& after) {
@@ -195,16 +191,24 @@ Status CheckCanBack(const store::Service& s, const store::Container& c,
 
 }  // namespace
 
+Status SetVipAddress(netlink::Socket& sock, const std::string& bridge, const IpAddress& vip,
+                     bool on) {
+  // An interface address of its own (/32, /128): no route to the subnet
+  // comes with it, and it is nobody's secondary address.
+  const IpPrefix prefix = IpPrefix::Host(vip);
+  Status s = on ? netlink::AddAddress(sock, bridge, prefix, true)
+                : netlink::DeleteAddress(sock, bridge, prefix);
+  // Idempotent: an address already there (or already gone) is the goal.
+  if (s.code() == (on ? Code::kAlreadyExists : Code::kNotFound)) return Status::Ok();
+  return s;
+}
+
 void PlanVipAddress(engine::Plan& plan, const engine::SessionPtr& session,
                     const std::string& bridge, const std::optional<IpAddress>& vip, bool add) {
   if (!vip) return;
-  auto change = [session, bridge, prefix = VipPrefix(*vip)](bool on) -> Status {
+  auto change = [session, bridge, vip = *vip](bool on) -> Status {
     WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
-    Status s = on ? netlink::AddAddress(*sock, bridge, prefix, true)
-                  : netlink::DeleteAddress(*sock, bridge, prefix);
-    // Idempotent: an address already there (or already gone) is the goal.
-    if (s.code() == (on ? Code::kAlreadyExists : Code::kNotFound)) return Status::Ok();
-    return s;
+    return SetVipAddress(*sock, bridge, vip, on);
   };
   plan.Add({add ? "add-service-address" : "delete-service-address",
             (add ? "ip address add " : "ip address delete ") + vip->ToString() + " dev " + bridge,
@@ -319,29 +323,26 @@ Status PlanServiceAddresses(engine::Plan& plan, const engine::SessionPtr& sessio
       if (l.index == a.ifindex) have.emplace(l.name, a.cidr);
     }
   }
-  std::vector<std::pair<std::string, IpPrefix>> missing;  // (bridge, vip/32 or /128)
+  std::vector<std::pair<std::string, IpAddress>> missing;  // (bridge, vip)
   for (const auto& s : services) {
     auto net = std::find_if(networks.begin(), networks.end(),
                             [&](const store::Network& n) { return n.name == s.network; });
     if (net == networks.end() || !s.vip) continue;
-    const IpPrefix prefix = VipPrefix(*s.vip);
     bool bridge_there = std::any_of(links.begin(), links.end(),
                                     [&](const auto& l) { return l.name == net->bridge; });
-    if (bridge_there && !have.count({net->bridge, prefix.ToString()})) {
-      missing.emplace_back(net->bridge, prefix);
+    if (bridge_there && !have.count({net->bridge, IpPrefix::Host(*s.vip).ToString()})) {
+      missing.emplace_back(net->bridge, *s.vip);
     }
   }
   if (missing.empty()) return Status::Ok();
   std::string explain;
-  for (const auto& [bridge, prefix] : missing) {
-    explain += "ip address add " + prefix.address().ToString() + " dev " + bridge + "\n";
+  for (const auto& [bridge, vip] : missing) {
+    explain += "ip address add " + vip.ToString() + " dev " + bridge + "\n";
   }
   auto change = [session, missing](bool add) -> Status {
     WEFT_ASSIGN_OR_RETURN(auto* sock, session->Host());
-    for (const auto& [bridge, prefix] : missing) {
-      Status s = add ? netlink::AddAddress(*sock, bridge, prefix, true)
-                     : netlink::DeleteAddress(*sock, bridge, prefix);
-      if (!s.ok() && s.code() != (add ? Code::kAlreadyExists : Code::kNotFound)) return s;
+    for (const auto& [bridge, vip] : missing) {
+      WEFT_RETURN_IF_ERROR(SetVipAddress(*sock, bridge, vip, add));
     }
     return Status::Ok();
   };

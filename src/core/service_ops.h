@@ -18,6 +18,7 @@
 
 #include "core/plan_input.h"
 #include "engine/plan.h"
+#include "kernel/netlink/socket.h"
 #include "store/model.h"
 
 namespace weft::core {
@@ -102,6 +103,11 @@ Status PlanServiceAddresses(engine::Plan& plan, const engine::SessionPtr& sessio
 // there are none. No undo (the flows are made again by the next packets).
 void PlanForgetUdpFlows(engine::Plan& plan, const Snapshot& snap, const std::string& container,
                         const std::string& network = "");
+
+// Puts `vip` on `bridge` as a /32 (/128), or with `on` false takes it off;
+// an address already there (or already gone) is the goal, not an error.
+Status SetVipAddress(netlink::Socket& sock, const std::string& bridge, const IpAddress& vip,
+                     bool on);
 
 // The step that puts a service's VIP on the bridge as a /32 (/128), or
 // with `add` false takes it off; undone by the opposite. None without a VIP.
