@@ -42,7 +42,7 @@ DnsConfig BuildDnsConfig(const std::vector<store::Network>& networks,
         from = host_upstreams;
       } else {
         for (const auto& server : n.dns) {
-          if (auto a = dns::ParseServerAddress(server.ToString()); a.ok()) from.push_back(*a);
+          from.push_back({server.ToString(), 53});
         }
       }
       for (const auto& a : from) {
