@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/stopwatch.h"
 #include "cluster/config.h"
 #include "control/client.h"
 #include "control/launcher.h"
@@ -61,9 +62,11 @@ void SyncDaemon(core::Context& ctx) {
   // A reload may meet a daemon on its way out (it stopped serving just
   // before this command added a network): then start a fresh one, which
   // reads the state as it starts.
+  const Stopwatch watch;
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto r = control::Call(files.socket(), reload);
     if (r.ok() && !r->value("exiting", false)) {
+      spdlog::debug("weftd reloaded in {} us", watch.Micros());
       for (const auto& e : r->value("errors", nlohmann::json::array())) {
         spdlog::warn("DNS for network {} is not served: {}", e.value("network", "?"),
                      e.value("error", "?"));

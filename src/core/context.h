@@ -4,10 +4,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/file_lock.h"
 #include "base/result.h"
 #include "engine/engine.h"
+#include "engine/kernel_session.h"
 #include "store/store.h"
 
 namespace weft::core {
@@ -78,6 +80,13 @@ class Context {
   // mutating commands hold it while planning and applying.
   Result<store::ChangeLock> Lock();
 
+  // Keeps an applied plan's kernel session (its sockets) open until the
+  // Context ends. Closing an nftables socket waits while the kernel's
+  // deferred destruction of what a transaction deleted is pending (one RCU
+  // grace period, 4-20 ms here); kept until the end, after the CLI's sync
+  // with weftd, the close finds that work done and returns at once.
+  void KeepUntilEnd(engine::SessionPtr session) { kept_sessions_.push_back(std::move(session)); }
+
  private:
   Status EnsureStateDir() const;
 
@@ -88,6 +97,7 @@ class Context {
   bool changed_ = false;
   bool overlays_in_step_ = false;
   Relay publish_relay_;
+  std::vector<engine::SessionPtr> kept_sessions_;
 };
 
 }  // namespace weft::core

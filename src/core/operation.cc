@@ -1,7 +1,10 @@
 #include "core/operation.h"
 
+#include <spdlog/spdlog.h>
+
 #include <memory>
 
+#include "base/stopwatch.h"
 #include "core/apply.h"
 #include "core/snapshot.h"
 #include "engine/kernel_session.h"
@@ -28,15 +31,21 @@ Result<Operation> Operation::Begin(Context& ctx, OperationOptions options) {
 
 Result<engine::Plan> Operation::Plan(const Planner& planner) {
   WEFT_ASSIGN_OR_RETURN(store::Store * store, ctx_->Store());
+  const Stopwatch read_watch;
   WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(*store));
-  auto session = std::make_shared<engine::KernelSession>();
-  return planner(PlanInput{ctx_->paths(), *store, snap, *session, session});
+  spdlog::debug("read the store in {} us", read_watch.Micros());
+  const Stopwatch plan_watch;
+  session_ = std::make_shared<engine::KernelSession>();
+  auto plan = planner(PlanInput{ctx_->paths(), *store, snap, *session_, session_});
+  spdlog::debug("planned in {} us", plan_watch.Micros());
+  return plan;
 }
 
 Operation::Operation(Operation&& other) noexcept
     : ctx_(other.ctx_),
       options_(std::move(other.options_)),
       lock_(std::move(other.lock_)),
+      session_(std::move(other.session_)),
       after_unlock_(std::exchange(other.after_unlock_, {})) {}
 
 Operation::~Operation() {
@@ -46,6 +55,7 @@ Operation::~Operation() {
 
 Status Operation::Apply(engine::Plan& plan) {
   if (options_.dry_run) return Status::Ok();
+  if (session_ && !plan.empty()) ctx_->KeepUntilEnd(session_);
   WEFT_RETURN_IF_ERROR(ApplyPlan(*ctx_, plan));
   for (auto& work : plan.TakeAfterUnlock()) after_unlock_.push_back(std::move(work));
   return Status::Ok();

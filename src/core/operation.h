@@ -77,6 +77,7 @@ class Operation {
   Context* ctx_;
   OperationOptions options_;
   store::ChangeLock lock_;
+  engine::SessionPtr session_;  // the last Plan's
   std::vector<std::function<void()>> after_unlock_;
 };
 

@@ -2,9 +2,9 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/stopwatch.h"
 #include "engine/step_registry.h"
 
 namespace weft::engine {
@@ -25,12 +25,9 @@ Status Engine::Apply(Plan& plan) const {
       if (fault_->action == Fault::Action::kKill) ::kill(::getpid(), SIGKILL);
       failure = Internal("injected fault");
     } else {
-      timespec t0, t1;
-      ::clock_gettime(CLOCK_MONOTONIC, &t0);
+      const Stopwatch watch;
       failure = step.apply ? step.apply() : Status::Ok();
-      ::clock_gettime(CLOCK_MONOTONIC, &t1);
-      spdlog::debug("applied {} in {} us", step.name,
-                    (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+      spdlog::debug("applied {} in {} us", step.name, watch.Micros());
     }
     if (!failure.ok()) {
       failure = failure.Wrap(step.name);
