@@ -24,7 +24,8 @@ Daemon::Daemon(const Options& options)
     : options_(options),
       signals_(loop_, SIGTERM, SIGINT, SIGHUP),
       resync_timer_(loop_),
-      dns_({options.files.db(), options.resolv_conf, options.port, options.bind_to_bridge}),
+      state_(options.files.db()),
+      dns_({options.resolv_conf, options.port, options.bind_to_bridge}, state_),
       control_(
           loop_, options.files.socket(),
           [this](const Json& r, ControlServer::Reply reply) {
@@ -39,7 +40,7 @@ Daemon::Daemon(const Options& options)
       openings_(options.files.db()),
       member_(options.files.state_dir, options.files.db(), options.netns_dir),
       publish_(options.files.state_dir),
-      services_(loop_, worker_, options.files.db(), [this] {
+      services_(loop_, worker_, options.files.db(), state_, [this] {
         if (Status s = dns_.Reload(); !s.ok()) spdlog::warn("reload: {}", s.message());
         // A backend of a cluster service changed health here: the other
         // nodes hear it from its endpoint record, published now rather than

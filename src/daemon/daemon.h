@@ -19,6 +19,7 @@
 #include "daemon/openings_keeper.h"
 #include "daemon/pid_lock.h"
 #include "daemon/service_keeper.h"
+#include "daemon/state_reader.h"
 #include "daemon/worker.h"
 #include "dns/asio.h"
 
@@ -29,6 +30,7 @@ namespace weft::daemon {
 //
 //   ControlServer   the root-only control socket (control/client.h's protocol)
 //   DockerListener  Docker's plugin socket and HTTP on it (opt-in)
+//   StateReader     the loop's one reading of the store (DNS and health checks share it)
 //   DnsSupervisor   one dns::Server per DNS-enabled network, on the DNS thread
 //   Worker          the one thread that runs plans (Docker requests, the
 //                   openings keeper, health records); never the event loop
@@ -132,6 +134,7 @@ class Daemon {
   asio::io_context loop_;  // the event loop: Run()'s thread
   asio::signal_set signals_;
   asio::steady_timer resync_timer_;
+  StateReader state_;  // the loop's reading of the store, for DNS and health checks
   DnsSupervisor dns_;
   ControlServer control_;
   std::unique_ptr<DockerListener> docker_;

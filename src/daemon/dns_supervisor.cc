@@ -11,8 +11,6 @@
 #include <sstream>
 
 #include "base/ip.h"
-#include "core/cluster_services.h"
-#include "store/open.h"
 
 namespace weft::daemon {
 namespace {
@@ -88,33 +86,22 @@ Status DnsSupervisor::Reload() {
   // last read (the 2 s resync mostly finds neither); the bridges are
   // checked below every time.
   Sources sources;
-  const bool have_db = ::access(options_.db.c_str(), F_OK) == 0;
-  if (!have_db) store_.reset();  // a state dir wiped: open the new one afresh
-  if (have_db) {
-    if (!store_) {
-      WEFT_ASSIGN_OR_RETURN(store_, store::Open(store::SqliteUrl(options_.db)));
-    }
-    WEFT_ASSIGN_OR_RETURN(sources.store_changes, store_->OthersChangeCount());
-  }
+  WEFT_ASSIGN_OR_RETURN(StateReader::View state, state_.Read());
+  sources.store_generation = state.generation;
   sources.resolv_conf = ReadResolvConf();
   if (!sources_ || !(*sources_ == sources)) {
-    std::vector<store::Network> networks;
-    std::vector<store::Container> containers;
-    std::vector<store::Service> services;
-    if (store_) {
-      WEFT_RETURN_IF_ERROR(store_->View([&](store::Tx& tx) -> Status {
-        WEFT_ASSIGN_OR_RETURN(networks, tx.ListNetworks());
-        WEFT_ASSIGN_OR_RETURN(containers, tx.ListContainers());
-        WEFT_ASSIGN_OR_RETURN(services, tx.ListServices());
-        // A cluster service's backends on other nodes (--dns-rr answers them too).
-        WEFT_ASSIGN_OR_RETURN(auto remote, core::ReadRemoteBackends(tx));
-        core::MergeRemoteBackends(services, remote);
-        return Status::Ok();
-      }));
+    static const core::Snapshot kEmpty;
+    const core::Snapshot& snap = state.snapshot ? *state.snapshot : kEmpty;
+    // Containers on other nodes are named too.
+    const std::vector<store::Container>* containers = &snap.containers;
+    std::vector<store::Container> with_remote;
+    if (!remote_.empty()) {
+      with_remote = snap.containers;
+      with_remote.insert(with_remote.end(), remote_.begin(), remote_.end());
+      containers = &with_remote;
     }
-    containers.insert(containers.end(), remote_.begin(), remote_.end());
     auto host_upstreams = dns::ParseResolvConf(sources.resolv_conf);
-    config_ = BuildDnsConfig(networks, containers, services, host_upstreams);
+    config_ = BuildDnsConfig(snap.networks, *containers, snap.services, host_upstreams);
     sources_ = sources;
   }
   const DnsConfig& config = config_;

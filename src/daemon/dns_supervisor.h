@@ -24,6 +24,7 @@
 
 #include "base/status.h"
 #include "daemon/dns_config.h"
+#include "daemon/state_reader.h"
 #include "dns/asio.h"
 #include "dns/server.h"
 #include "dns/zone.h"
@@ -34,13 +35,14 @@ namespace weft::daemon {
 class DnsSupervisor {
  public:
   struct Options {
-    std::string db;                                // weft's store (control::DaemonFiles::db())
     std::string resolv_conf = "/etc/resolv.conf";  // the host's resolvers
     uint16_t port = 53;
     bool bind_to_bridge = true;  // SO_BINDTODEVICE; tests without a bridge turn it off
   };
 
-  explicit DnsSupervisor(Options options) : options_(std::move(options)) {}
+  // `state`: weft's store as weftd reads it (outlives this).
+  DnsSupervisor(Options options, StateReader& state)
+      : options_(std::move(options)), state_(state) {}
   ~DnsSupervisor();  // Stop()
   DnsSupervisor(const DnsSupervisor&) = delete;
   DnsSupervisor& operator=(const DnsSupervisor&) = delete;
@@ -80,10 +82,10 @@ class DnsSupervisor {
     std::vector<std::string> listen;  // "10.89.0.1:53", "[fd00::1]:53"
     std::string error;
   };
-  // What the last configuration was read from: the store's change count
-  // (-1: no store) and resolv.conf's text. Equal: reuse config_.
+  // What the last configuration was read from: the store's snapshot
+  // (StateReader's generation) and resolv.conf's text. Equal: reuse config_.
   struct Sources {
-    int64_t store_changes = -1;
+    uint64_t store_generation = 0;
     std::string resolv_conf;
     bool operator==(const Sources&) const = default;
   };
@@ -96,7 +98,7 @@ class DnsSupervisor {
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
 
-  std::unique_ptr<store::Store> store_;
+  StateReader& state_;
   std::vector<store::Container> remote_;
   std::optional<Sources> sources_;
   DnsConfig config_;

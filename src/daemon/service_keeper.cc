@@ -36,10 +36,11 @@ std::optional<uint16_t> CheckPort(const store::Service& s) {
 }  // namespace
 
 ServiceKeeper::ServiceKeeper(asio::io_context& loop, Worker& worker, std::string db_path,
-                             std::function<void()> recorded)
+                             StateReader& state, std::function<void()> recorded)
     : loop_(loop),
       worker_(worker),
       db_path_(std::move(db_path)),
+      state_(state),
       on_recorded_(std::move(recorded)),
       prober_(loop, [this](const std::string& key, bool healthy,
                            const std::string& detail) { OnChange(key, healthy, detail); }),
@@ -48,23 +49,18 @@ ServiceKeeper::ServiceKeeper(asio::io_context& loop, Worker& worker, std::string
 ServiceKeeper::~ServiceKeeper() = default;
 
 Status ServiceKeeper::Refresh() {
-  if (::access(db_path_.c_str(), F_OK) != 0) {
-    store_.reset();
-    seen_changes_.reset();
+  WEFT_ASSIGN_OR_RETURN(StateReader::View state, state_.Read());
+  if (!state.snapshot) {
+    seen_generation_.reset();
     needed_ = false;
     prober_.SetTargets({});
     return Status::Ok();
   }
-  if (!store_) {
-    WEFT_ASSIGN_OR_RETURN(store_, store::Open(store::SqliteUrl(db_path_)));
-    seen_changes_.reset();
-  }
   // Nothing written since the last look (a reload for another reason, or
   // a command that changed no service): the targets stand.
-  WEFT_ASSIGN_OR_RETURN(int64_t changes, store_->OthersChangeCount());
-  if (seen_changes_ != changes) {
-    WEFT_RETURN_IF_ERROR(ReadTargets());
-    seen_changes_ = changes;
+  if (seen_generation_ != state.generation) {
+    SetTargets(*state.snapshot);
+    seen_generation_ = state.generation;
   }
   // A settled probe state the store does not have (recorded while weftd
   // was away, or a change whose recording failed): record it again.
@@ -76,8 +72,7 @@ Status ServiceKeeper::Refresh() {
   return Status::Ok();
 }
 
-Status ServiceKeeper::ReadTargets() {
-  WEFT_ASSIGN_OR_RETURN(core::Snapshot snap, core::ReadSnapshot(*store_));
+void ServiceKeeper::SetTargets(const core::Snapshot& snap) {
   std::vector<ProbeTarget> targets;
   std::map<std::string, bool> recorded_up;  // key -> the store's word
   for (const auto& s : snap.services) {
@@ -105,7 +100,6 @@ Status ServiceKeeper::ReadTargets() {
   needed_ = !targets.empty();
   prober_.SetTargets(std::move(targets));
   recorded_up_ = std::move(recorded_up);
-  return Status::Ok();
 }
 
 void ServiceKeeper::OnChange(const std::string& key, bool healthy, const std::string& detail) {

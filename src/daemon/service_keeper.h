@@ -24,6 +24,7 @@
 #include "base/result.h"
 #include "core/service_health.h"
 #include "daemon/health_prober.h"
+#include "daemon/state_reader.h"
 #include "daemon/worker.h"
 #include "dns/asio.h"
 #include "firewall/backend.h"
@@ -33,9 +34,10 @@ namespace weft::daemon {
 
 class ServiceKeeper {
  public:
-  // `db_path`: weft's store. `recorded` runs on the loop after a change was
-  // recorded (weftd reloads its DNS).
-  ServiceKeeper(asio::io_context& loop, Worker& worker, std::string db_path,
+  // `db_path`: weft's store, which the loop reads through `state` and the
+  // worker writes health records to. `recorded` runs on the loop after a
+  // change was recorded (weftd reloads its DNS).
+  ServiceKeeper(asio::io_context& loop, Worker& worker, std::string db_path, StateReader& state,
                 std::function<void()> recorded);
   ~ServiceKeeper();
   ServiceKeeper(const ServiceKeeper&) = delete;
@@ -52,15 +54,15 @@ class ServiceKeeper {
 
  private:
   void OnChange(const std::string& key, bool healthy, const std::string& detail);
-  void Flush();          // sends the pending changes to the worker, one batch at a time
-  Status ReadTargets();  // the probes' targets from the store
+  void Flush();  // sends the pending changes to the worker, one batch at a time
+  void SetTargets(const core::Snapshot& snap);  // the probes' targets
 
   asio::io_context& loop_;
   Worker& worker_;
   std::string db_path_;
+  StateReader& state_;
   std::function<void()> on_recorded_;
-  std::unique_ptr<store::Store> store_;      // the loop's handle
-  std::optional<int64_t> seen_changes_;      // the store's change count at the last read
+  std::optional<uint64_t> seen_generation_;  // StateReader's, at the last targets
   std::map<std::string, bool> recorded_up_;  // probe key -> in rotation, per the store
   HealthProber prober_;
   bool needed_ = false;
