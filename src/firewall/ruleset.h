@@ -16,8 +16,9 @@
 //   services (firewall/service_rules.h, kube-proxy's nftables shape): verdict
 //            maps services4/6 (bridge . VIP . l4proto . port), services_host4/6
 //            (VIP . l4proto . port, the host's own), service_ports (l4proto .
-//            host port) -> goto svc-S-P-N (numgen random mod K vmap -> goto
-//            ep-S-P-N-B: DNAT to the backend); sets service_vips4/6,
+//            host port) -> goto svc-S-P-N (DNAT to numgen random mod K map
+//            of the backends; with affinity a vmap -> goto ep-S-P-N-B, which
+//            DNATs to its backend); sets service_vips4/6,
 //            service_idle, service_hairpin, aff-S-P-N-B (affinity, dynamic).
 // The base chains' rule count is constant (one vmap lookup per packet for
 // services, however many) except for postrouting, which has one masquerade

@@ -136,7 +136,10 @@ Result<ServiceTable> BuildServiceTable(const FirewallModel& model) {
       const std::string tag = s.name + "-" + ServicePortText(p.protocol, p.port);
       const std::string chain = "svc-" + tag;
       svc_chain[{p.protocol, p.port}] = chain;
-      for (const ServiceBackend& b : s.backends) {
+      // With affinity, a chain per backend remembers the client and DNATs;
+      // without, the service's chain DNATs itself (below).
+      const std::vector<ServiceBackend> none;
+      for (const ServiceBackend& b : s.affinity ? s.backends : none) {
         const std::string ep = "ep-" + tag + "-" + b.name;
         const std::string aff = "aff-" + tag + "-" + b.name;
         for (const std::string* n : {&chain, &ep, &aff}) {
@@ -148,20 +151,18 @@ Result<ServiceTable> BuildServiceTable(const FirewallModel& model) {
           return InvalidArgument(what + ": chain name " + ep + " is taken twice");
         }
         std::vector<json> ep_rules;
-        if (s.affinity) {
-          json set = SvcObject(aff);
-          set["type"] = v4 ? "ipv4_addr" : "ipv6_addr";
-          set["size"] = 65535;
-          set["flags"] = json::array({"timeout"});
-          set["timeout"] = s.affinity_timeout;
-          t.sets[aff] = std::move(set);
-          ep_rules.push_back(
-              {{"comment", "weft service " + s.name + ": remember the client for " + b.name},
-               {"expr", json::array({{{"set",
-                                       {{"op", "update"},
-                                        {"elem", PayloadExpr(nfproto, "saddr")},
-                                        {"set", SetRef(aff)}}}}})}});
-        }
+        json set = SvcObject(aff);
+        set["type"] = v4 ? "ipv4_addr" : "ipv6_addr";
+        set["size"] = 65535;
+        set["flags"] = json::array({"timeout"});
+        set["timeout"] = s.affinity_timeout;
+        t.sets[aff] = std::move(set);
+        ep_rules.push_back(
+            {{"comment", "weft service " + s.name + ": remember the client for " + b.name},
+             {"expr", json::array({{{"set",
+                                     {{"op", "update"},
+                                      {"elem", PayloadExpr(nfproto, "saddr")},
+                                      {"set", SetRef(aff)}}}}})}});
         ep_rules.push_back(
             {{"comment", "weft service " + s.name + ": backend " + b.name},
              {"expr",
@@ -171,31 +172,49 @@ Result<ServiceTable> BuildServiceTable(const FirewallModel& model) {
                      {{"family", nfproto}, {"addr", b.address.ToString()}, {"port", p.port}}}}})}});
         t.chains[ep] = std::move(ep_rules);
       }
-      // A chain that picks one of `which` backends (affinity first).
+      // A chain that picks one of `which` backends: with affinity, the
+      // client's backend first, else one at random through its ep- chain;
+      // without, one DNAT to a backend at random (to the only one when
+      // there is one), so a backend change rewrites this chain's one rule
+      // and nothing in it jumps (the kernel then need not validate every
+      // path through the table on commit).
       auto choose = [&](const std::string& name, const std::vector<size_t>& which,
                         const std::string& whose) -> Status {
         std::vector<json> rules;
-        json vmap = json::array();
-        for (size_t k = 0; k < which.size(); ++k) {
-          const ServiceBackend& b = s.backends[which[k]];
-          const std::string ep = "ep-" + tag + "-" + b.name;
-          if (s.affinity) {
+        const std::string comment = "weft service " + s.name + ": one of " +
+                                    std::to_string(which.size()) + whose + " backends";
+        const json pick = {{"numgen", {{"mode", "random"}, {"mod", which.size()}, {"offset", 0}}}};
+        if (!s.affinity) {
+          json addr = s.backends[which[0]].address.ToString();
+          if (which.size() > 1) {
+            json data = json::array();
+            for (size_t k = 0; k < which.size(); ++k) {
+              data.push_back(
+                  json::array({static_cast<int>(k), s.backends[which[k]].address.ToString()}));
+            }
+            addr = {{"map", {{"key", pick}, {"data", {{"set", data}}}}}};
+          }
+          rules.push_back(
+              {{"comment", comment},
+               {"expr",
+                json::array(
+                    {MatchStmt("==", MetaExpr("l4proto"), p.protocol),
+                     {{"dnat", {{"family", nfproto}, {"addr", addr}, {"port", p.port}}}}})}});
+        } else {
+          json vmap = json::array();
+          for (size_t k = 0; k < which.size(); ++k) {
+            const ServiceBackend& b = s.backends[which[k]];
+            const std::string ep = "ep-" + tag + "-" + b.name;
             rules.push_back({{"comment", "weft service " + s.name + ": clients stuck to " + b.name},
                              {"expr", json::array({MatchStmt("==", PayloadExpr(nfproto, "saddr"),
                                                              SetRef("aff-" + tag + "-" + b.name)),
                                                    GotoStmt(ep)})}});
+            vmap.push_back(json::array({static_cast<int>(k), GotoStmt(ep)}));
           }
-          vmap.push_back(json::array({static_cast<int>(k), GotoStmt(ep)}));
+          rules.push_back(
+              {{"comment", comment},
+               {"expr", json::array({{{"vmap", {{"key", pick}, {"data", {{"set", vmap}}}}}}})}});
         }
-        rules.push_back(
-            {{"comment", "weft service " + s.name + ": one of " + std::to_string(which.size()) +
-                             whose + " backends"},
-             {"expr",
-              json::array(
-                  {{{"vmap",
-                     {{"key",
-                       {{"numgen", {{"mode", "random"}, {"mod", which.size()}, {"offset", 0}}}}},
-                      {"data", {{"set", vmap}}}}}}})}});
         if (name.size() > kMaxObjectName) {
           return InvalidArgument(what + ": object name " + name + " is too long");
         }

@@ -13,9 +13,13 @@
 //         service_hairpin   bridge . bridge of networks with services
 //         aff-S-P-N-B       client addresses stuck to backend B (affinity;
 //                           timeout, updated from the packet path)
-//   chains svc-S-P-N        one per service port: [affinity gotos] then
+//   chains svc-S-P-N        one per service port: one rule,
+//                           `dnat to numgen random mod K map { i : B }:N`
+//                           (`dnat to B:N` with one backend); with affinity,
+//                           the clients' gotos, then
 //                           `numgen random mod K vmap { i : goto ep-… }`
-//          ep-S-P-N-B       one per backend: [update @aff-…] DNAT to B:N
+//          ep-S-P-N-B       with affinity, one per backend: update @aff-…,
+//                           DNAT to B:N
 //          input           (filter, input hook) the rejects above
 //
 // S the service, P the protocol, N the port, B the backend's container.

@@ -57,18 +57,24 @@ size_t CountRules(const json& batch, const std::string& chain) {
   return n;
 }
 
-TEST(ServiceRulesTest, ChainPerServicePortAndBackend) {
+// Without affinity, one chain per service port whose one rule DNATs to a
+// backend picked at random: no chain per backend, nothing that jumps.
+TEST(ServiceRulesTest, ChainPerServicePortDnatsToOneOfItsBackends) {
   auto t = BuildServiceTable(WithServices(3));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   ASSERT_TRUE(t->chains.count("svc-web-tcp-80"));
   ASSERT_TRUE(t->chains.count("svc-web-udp-53"));
-  EXPECT_TRUE(t->chains.count("ep-web-tcp-80-b2"));
-  EXPECT_EQ(t->chains.size(), 2u + 6u);
-  const json pick = t->chains["svc-web-tcp-80"].back()["expr"][0]["vmap"];
-  EXPECT_EQ(pick["key"]["numgen"]["mod"], 3);
-  EXPECT_EQ(pick["data"]["set"].size(), 3u);
-  EXPECT_EQ(t->chains["ep-web-udp-53-b1"][0]["expr"][1]["dnat"],
-            json::parse(R"({"family": "ip", "addr": "10.89.0.11", "port": 53})"));
+  EXPECT_EQ(t->chains.size(), 2u);
+  ASSERT_EQ(t->chains["svc-web-udp-53"].size(), 1u);
+  const json& rule = t->chains["svc-web-udp-53"][0]["expr"];
+  EXPECT_EQ(rule[0]["match"]["right"], "udp");
+  const json& dnat = rule[1]["dnat"];
+  EXPECT_EQ(dnat["family"], "ip");
+  EXPECT_EQ(dnat["port"], 53);
+  EXPECT_EQ(dnat["addr"]["map"]["key"]["numgen"]["mod"], 3);
+  EXPECT_EQ(dnat["addr"]["map"]["data"]["set"],
+            json::parse(R"([[0, "10.89.0.10"], [1, "10.89.0.11"], [2, "10.89.0.12"]])"));
+  EXPECT_EQ(json(t->chains).dump().find("goto"), std::string::npos);
   EXPECT_EQ(t->elems["services4"].size(), 2u);
   EXPECT_EQ(t->elems["services_host4"].size(), 2u);
   EXPECT_EQ(t->elems["service_ports"].size(), 1u);
@@ -106,11 +112,12 @@ TEST(ServiceRulesTest, LocalPublishedPortsKeepToThisNodesBackends) {
   m.services[0].backends[2].remote = true;
   auto t = BuildServiceTable(m);
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(t->chains["svc-web-tcp-80"].back()["expr"][0]["vmap"]["key"]["numgen"]["mod"], 3);
+  EXPECT_EQ(
+      t->chains["svc-web-tcp-80"][0]["expr"][1]["dnat"]["addr"]["map"]["key"]["numgen"]["mod"], 3);
   ASSERT_TRUE(t->chains.count("ext-web-tcp-80"));
-  const json pick = t->chains["ext-web-tcp-80"].back()["expr"][0]["vmap"];
-  EXPECT_EQ(pick["key"]["numgen"]["mod"], 1);
-  EXPECT_EQ(pick["data"]["set"][0][1], json::parse(R"({"goto": {"target": "ep-web-tcp-80-b1"}})"));
+  // One backend here: DNAT to it, no pick.
+  EXPECT_EQ(t->chains["ext-web-tcp-80"][0]["expr"][1]["dnat"],
+            json::parse(R"({"family": "ip", "addr": "10.89.0.11", "port": 80})"));
   EXPECT_EQ(t->elems["service_ports"][0][1],
             json::parse(R"({"goto": {"target": "ext-web-tcp-80"}})"));
 
@@ -203,12 +210,30 @@ TEST(ServiceRulesTest, ChangesTouchOnlyTheServiceThatChanged) {
   auto has = [&](const std::string& c) {
     return std::find(got.begin(), got.end(), c) != got.end();
   };
+  // Each port's chain is rewritten, and that is all: no chain comes or goes.
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"flush chain svc-web-tcp-80", "flush chain svc-web-udp-53",
+                                      "add rule svc-web-tcp-80", "add rule svc-web-udp-53"}));
+  EXPECT_TRUE(d->leftovers["nftables"].empty());
+  const std::string text = d->batch.dump();
+  EXPECT_NE(text.find("10.89.0.99"), std::string::npos);  // b9 in
+  EXPECT_EQ(text.find("10.89.0.11"), std::string::npos);  // b1 out
+  EXPECT_FALSE(has("add chain svc-web-tcp-80"));
+
+  // With affinity, backends have chains of their own: b9's comes, b1's goes,
+  // b0's is untouched.
+  for (auto* m : {&before, &after}) m->services[0].affinity = true;
+  auto a = ServiceChanges(before, after);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  got = Commands(a->batch);
   EXPECT_TRUE(has("add chain ep-web-tcp-80-b9"));
   EXPECT_TRUE(has("flush chain svc-web-tcp-80"));
   EXPECT_TRUE(has("flush chain ep-web-tcp-80-b1"));
   EXPECT_FALSE(has("flush chain ep-web-tcp-80-b0"));  // unchanged backend: untouched
-  EXPECT_EQ(Commands(d->leftovers), (std::vector<std::string>{"delete chain ep-web-tcp-80-b1",
-                                                              "delete chain ep-web-udp-53-b1"}));
+  const std::vector<std::string> left = Commands(a->leftovers);
+  for (const char* c : {"delete chain ep-web-tcp-80-b1", "delete chain ep-web-udp-53-b1"}) {
+    EXPECT_NE(std::find(left.begin(), left.end(), c), left.end()) << c;
+  }
   // Nothing changed: nothing to do.
   auto none = ServiceChanges(after, after);
   ASSERT_TRUE(none.ok());

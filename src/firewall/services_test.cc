@@ -97,8 +97,9 @@ TEST(ServicesTest, RefusesWhatTheKernelCannotHold) {
   m.services[0].name = "-web";
   ExpectRefused(m, "is not valid");
   // A chain name over the kernel's 255 bytes (a backend's name is not
-  // checked by the model).
+  // checked by the model; with affinity a backend has a chain of its own).
   m = OneService(1);
+  m.services[0].affinity = true;
   m.services[0].backends[0].name = std::string(250, 'b');
   ExpectRefused(m, "too long");
   // A container's port on one host address still takes the port from a
