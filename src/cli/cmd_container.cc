@@ -124,6 +124,7 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   AddCreateOptions(create, *spec, *publish);
   create->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   create->callback([&inv, spec, dry_run, publish] {
+    inv.wait_for_daemon = false;  // only adds names: exec and run wait for them
     inv.action = [spec, dry_run, publish](core::Context& ctx) -> Status {
       WEFT_RETURN_IF_ERROR(ParsePublish(*publish, *spec));
       WEFT_RETURN_IF_ERROR(CreateNow(ctx, *spec, *dry_run));
@@ -225,7 +226,9 @@ void AddContainerCommands(CLI::App& app, Invocation& inv) {
   exec->callback([&inv, name, argv] {
     inv.action = [name, argv](core::Context& ctx) -> Status {
       WEFT_ASSIGN_OR_RETURN(auto c, core::GetContainer(ctx, *name));
-      EnsureDaemon(ctx);  // exec replaces this process: no hook runs after
+      // Names added by a `weft create` just before resolve before the
+      // command starts (exec replaces this process: no hook runs after).
+      SyncDaemon(ctx);
       return core::ExecInContainer(ctx.paths(), c, *argv);
     };
   });

@@ -27,6 +27,9 @@ struct Invocation {
   // Whether weftd follows this command (see daemon_sync.h). Commands that
   // never touch weft's networks (ns, debug) turn it off.
   bool dns_aware = true;
+  // false: the command's changes only add names (`weft create`), and weftd
+  // is told without waiting for it (NotifyDaemon).
+  bool wait_for_daemon = true;
 };
 
 // Each file cmd_*.cc registers one group of subcommands.

@@ -81,6 +81,15 @@ void SyncDaemon(core::Context& ctx) {
   }
 }
 
+void NotifyDaemon(core::Context& ctx) {
+  auto needed = NeedsDaemon(ctx);
+  if (needed.ok() && *needed &&
+      control::Notify(DaemonFilesOf(ctx).socket(), {{"op", "reload"}}).ok()) {
+    return;
+  }
+  SyncDaemon(ctx);
+}
+
 void RelayPublishing(core::Context& ctx) {
   ctx.set_publish_relay([socket = DaemonFilesOf(ctx).socket()](const std::string& record) {
     auto r = control::Call(socket, {{"op", "publish"}, {"record", record}});
@@ -94,7 +103,13 @@ void RelayPublishing(core::Context& ctx) {
 }
 
 Result<nlohmann::json> DaemonStatus(core::Context& ctx) {
-  auto r = control::Call(DaemonFilesOf(ctx).socket(), {{"op", "status"}});
+  // Caught up first: a `weft create` just before only asked for a reload.
+  const std::string socket = DaemonFilesOf(ctx).socket();
+  if (auto reload = control::Call(socket, {{"op", "reload"}});
+      !reload.ok() && reload.status().code() == Code::kUnavailable) {
+    return nlohmann::json{{"running", false}};
+  }
+  auto r = control::Call(socket, {{"op", "status"}});
   if (!r.ok() && r.status().code() == Code::kUnavailable) {
     return nlohmann::json{{"running", false}};
   }

@@ -28,6 +28,14 @@ void EnsureDaemon(core::Context& ctx);
 // needs it; if none does, a running weftd re-reads and stops.
 void SyncDaemon(core::Context& ctx);
 
+// After a change that only adds names (`weft create`): asks weftd to re-read
+// the state without waiting for it, so the command does not wait on a reload
+// that grows with the number of containers. weftd catches up within a
+// reload's time; the commands that start a container's processes (`exec`,
+// `run`) and `weft dns status` wait for it (SyncDaemon) first. When weftd
+// does not answer (not running, on its way out), this is SyncDaemon.
+void NotifyDaemon(core::Context& ctx);
+
 // Lets the command's plans publish overlay endpoints through a running
 // weftd (core::Context::Relay): kUnavailable when no weftd answers (the
 // step then uses etcd itself), kAlreadyExists for a name another node has.

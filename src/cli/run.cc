@@ -170,8 +170,10 @@ int Run(int argc, char** argv) {
   if (ctx.changed() && overlay_rows.ok()) core::AfterOverlayCommand(ctx, *overlay_rows);
   if (inv.dns_aware) {
     // weftd follows every change; any other command restarts it if it died.
-    if (ctx.changed()) {
+    if (ctx.changed() && inv.wait_for_daemon) {
       SyncDaemon(ctx);
+    } else if (ctx.changed()) {
+      NotifyDaemon(ctx);
     } else if (s.ok()) {
       EnsureDaemon(ctx);
     }

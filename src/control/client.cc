@@ -26,12 +26,9 @@ Status WaitFor(int fd, short events, Clock::time_point deadline, const std::stri
   }
 }
 
-}  // namespace
-
-Result<nlohmann::json> Call(const std::string& socket_path, const nlohmann::json& request,
-                            std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  const std::string what = "weftd at " + socket_path;
+// Connects to `socket_path` and sends `request` as one line.
+Result<UniqueFd> Send(const std::string& socket_path, const nlohmann::json& request,
+                      Clock::time_point deadline, const std::string& what) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof(addr.sun_path)) {
@@ -54,6 +51,22 @@ Result<nlohmann::json> Call(const std::string& socket_path, const nlohmann::json
     if (n < 0) return Unavailable(what + ": " + std::strerror(errno));
     sent += static_cast<size_t>(n);
   }
+  return fd;
+}
+
+}  // namespace
+
+Status Notify(const std::string& socket_path, const nlohmann::json& request,
+              std::chrono::milliseconds timeout) {
+  const std::string what = "weftd at " + socket_path;
+  return Send(socket_path, request, Clock::now() + timeout, what).status();
+}
+
+Result<nlohmann::json> Call(const std::string& socket_path, const nlohmann::json& request,
+                            std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const std::string what = "weftd at " + socket_path;
+  WEFT_ASSIGN_OR_RETURN(UniqueFd fd, Send(socket_path, request, deadline, what));
   std::string in;
   char buf[4096];
   while (in.find('\n') == std::string::npos) {

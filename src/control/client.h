@@ -31,4 +31,10 @@ namespace weft::control {
 Result<nlohmann::json> Call(const std::string& socket_path, const nlohmann::json& request,
                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// Sends `request` and returns without waiting for the reply (the daemon's
+// answer goes to a closed connection, which it ignores). kUnavailable as for
+// Call when nothing listens or the request cannot be sent within `timeout`.
+Status Notify(const std::string& socket_path, const nlohmann::json& request,
+              std::chrono::milliseconds timeout = std::chrono::seconds(1));
+
 }  // namespace weft::control

@@ -9,6 +9,7 @@ source "$(dirname "$0")/lib.sh"
 weft network create churn --ipv6 >/dev/null
 for i in 1 2 3 4; do weft create "s$i" --network churn --alias stable >/dev/null; done
 weft create client --network churn >/dev/null
+weft dns status >/dev/null  # weft create returns before weftd serves the names; this waits
 gw=$(weft network inspect churn | jq -r '.subnets[] | select(.gateway | contains(":") | not) | .gateway')
 declare -A addr=()
 for i in 1 2 3 4; do addr[s$i]=$(container_ipv4 "s$i"); done
