@@ -347,10 +347,14 @@ void AddServiceCommands(CLI::App& app, Invocation& inv) {
   add->callback([&inv, name, containers, dry_run] {
     inv.action = [name, containers, dry_run](core::Context& ctx) -> Status {
       CatchUpWith(ctx, *name);
-      return RunCommand(ctx, *dry_run,
-                        [&](const core::PlanInput& in) {
-                          return core::PlanBackendAdd(in, *name, *containers);
-                        })
+      return RunCommand(
+                 ctx, *dry_run,
+                 [&](const core::PlanInput& in) {
+                   return core::PlanBackendAdd(in, *name, *containers);
+                 },
+                 [&](store::Store& store) {
+                   return core::ReadServiceSnapshot(store, *name, *containers);
+                 })
           .status();
     };
   });
@@ -362,10 +366,14 @@ void AddServiceCommands(CLI::App& app, Invocation& inv) {
   del->add_flag("--dry-run", *dry_run, "Print the equivalent commands; change nothing");
   del->callback([&inv, name, container, dry_run] {
     inv.action = [name, container, dry_run](core::Context& ctx) -> Status {
-      return RunCommand(ctx, *dry_run,
-                        [&](const core::PlanInput& in) {
-                          return core::PlanBackendRemove(in, *name, *container);
-                        })
+      return RunCommand(
+                 ctx, *dry_run,
+                 [&](const core::PlanInput& in) {
+                   return core::PlanBackendRemove(in, *name, *container);
+                 },
+                 [&](store::Store& store) {
+                   return core::ReadServiceSnapshot(store, *name, {*container});
+                 })
           .status();
     };
   });

@@ -62,8 +62,10 @@ core::OperationOptions CliOptions(bool dry_run) {
   return o;
 }
 
-Result<engine::Plan> RunCommand(core::Context& ctx, bool dry_run, const core::Planner& planner) {
-  WEFT_ASSIGN_OR_RETURN(engine::Plan plan, core::RunOperation(ctx, CliOptions(dry_run), planner));
+Result<engine::Plan> RunCommand(core::Context& ctx, bool dry_run, const core::Planner& planner,
+                                const core::SnapshotReader& read) {
+  WEFT_ASSIGN_OR_RETURN(engine::Plan plan,
+                        core::RunOperation(ctx, CliOptions(dry_run), planner, read));
   if (dry_run) std::cout << plan.Explain();
   return plan;
 }

@@ -26,6 +26,7 @@ core::OperationOptions CliOptions(bool dry_run);
 // A mutating command through core's operation layer (core/operation.h:
 // lock, recover, one snapshot, plan, apply); with dry_run prints the plan's
 // commands instead. Returns the plan.
-Result<engine::Plan> RunCommand(core::Context& ctx, bool dry_run, const core::Planner& planner);
+Result<engine::Plan> RunCommand(core::Context& ctx, bool dry_run, const core::Planner& planner,
+                                const core::SnapshotReader& read = nullptr);
 
 }  // namespace weft::cli

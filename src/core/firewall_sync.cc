@@ -182,12 +182,31 @@ Status ApplyDelta(firewall::Backend& fw, const firewall::ServiceDelta& delta) {
 // us), or its leftovers, applies the whole ruleset of `fallback` instead
 // (built only then: with many services it costs more than the delta).
 Status ApplyOrRebuild(const engine::SessionPtr& session, const firewall::ServiceDelta& delta,
-                      const firewall::FirewallModel& fallback) {
+                      const WholeModel& fallback) {
   WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
   if (delta.batch["nftables"].empty()) return Status::Ok();
   if (ApplyDelta(*fw, delta).ok()) return Status::Ok();
-  WEFT_ASSIGN_OR_RETURN(auto whole, firewall::BuildRuleset(fallback));
+  WEFT_ASSIGN_OR_RETURN(auto model, fallback());
+  WEFT_ASSIGN_OR_RETURN(auto whole, firewall::BuildRuleset(model));
   return fw->Apply(whole);
+}
+
+// The step that applies only the ports' and services' delta from `before`
+// to `after` (their networks are the same).
+Status PlanDelta(engine::Plan& plan, const engine::SessionPtr& session,
+                 const firewall::FirewallModel& before, const firewall::FirewallModel& after,
+                 WholeModel whole_before, WholeModel whole_after) {
+  auto gone = PortsMissingFrom(before, after);
+  auto come = PortsMissingFrom(after, before);
+  WEFT_ASSIGN_OR_RETURN(auto forward, ElementBatch(before, after, gone, come));
+  WEFT_ASSIGN_OR_RETURN(auto backward, ElementBatch(after, before, come, gone));
+  plan.Add(
+      {"apply-firewall", firewall::Explain(forward.batch) + firewall::Explain(forward.leftovers),
+       [session, forward, whole_after] { return ApplyOrRebuild(session, forward, whole_after); },
+       [session, backward, whole_before] {
+         return ApplyOrRebuild(session, backward, whole_before);
+       }});
+  return Status::Ok();
 }
 
 // The explanation of a whole-table change: weft's table, then the openings
@@ -261,15 +280,9 @@ Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, engine::Host
   if (SameNetworks(before, after) && !after.networks.empty()) {
     // Only published ports and services change: exactly their map elements
     // and service chains, in one transaction, instead of rebuilding the table.
-    auto gone = PortsMissingFrom(before, after);
-    auto come = PortsMissingFrom(after, before);
-    WEFT_ASSIGN_OR_RETURN(auto forward, ElementBatch(before, after, gone, come));
-    WEFT_ASSIGN_OR_RETURN(auto backward, ElementBatch(after, before, come, gone));
-    plan.Add({"apply-firewall",
-              firewall::Explain(forward.batch) + firewall::Explain(forward.leftovers),
-              [session, forward, after] { return ApplyOrRebuild(session, forward, after); },
-              [session, backward, before] { return ApplyOrRebuild(session, backward, before); }});
-    return Status::Ok();
+    return PlanDelta(
+        plan, session, before, after, [before] { return Result<firewall::FirewallModel>(before); },
+        [after] { return Result<firewall::FirewallModel>(after); });
   }
   WEFT_ASSIGN_OR_RETURN(nlohmann::json apply, batch_for(after));
   WEFT_ASSIGN_OR_RETURN(nlohmann::json undo, batch_for(before));
@@ -285,6 +298,17 @@ Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, engine::Host
               return ApplyWithOpenings(*fw, undo, before);
             }});
   return Status::Ok();
+}
+
+Status PlanServicesDelta(engine::Plan& plan, engine::SessionPtr session,
+                         const firewall::FirewallModel& before,
+                         const firewall::FirewallModel& after, WholeModel whole_before,
+                         WholeModel whole_after) {
+  if (!SameNetworks(before, after) || !PortsMissingFrom(before, after).empty() ||
+      !PortsMissingFrom(after, before).empty()) {
+    return FailedPrecondition("a change of more than services needs the whole store's model");
+  }
+  return PlanDelta(plan, session, before, after, std::move(whole_before), std::move(whole_after));
 }
 
 void PlanForwarding(engine::Plan& plan, bool ipv6, bool bridge_filter) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "engine/kernel_session.h"
@@ -23,6 +24,19 @@ firewall::FirewallModel BuildFirewallModel(const std::vector<store::Network>& ne
 // ruleset (read through `host`) needs.
 Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, engine::HostView& host,
                     const firewall::FirewallModel& before, const firewall::FirewallModel& after);
+
+// The model of the whole table, made when a step needs it.
+using WholeModel = std::function<Result<firewall::FirewallModel>()>;
+
+// PlanFirewall for models built from part of the store (a scoped snapshot:
+// core/snapshot.h) in which only services changed: the step applies their
+// delta, and if the kernel refuses it, rebuilds the table from
+// `whole_after` (its undo from `whole_before`), read then. FailedPrecondition
+// when more than services differ.
+Status PlanServicesDelta(engine::Plan& plan, engine::SessionPtr session,
+                         const firewall::FirewallModel& before,
+                         const firewall::FirewallModel& after, WholeModel whole_before,
+                         WholeModel whole_after);
 
 // Applies `batch` (commands for weft's own table; may be empty) together
 // with the changes that bring weft's accept rules in foreign chains in line

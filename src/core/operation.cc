@@ -29,10 +29,10 @@ Result<Operation> Operation::Begin(Context& ctx, OperationOptions options) {
   return Operation(ctx, std::move(options), std::move(lock));
 }
 
-Result<engine::Plan> Operation::Plan(const Planner& planner) {
+Result<engine::Plan> Operation::Plan(const Planner& planner, const SnapshotReader& read) {
   WEFT_ASSIGN_OR_RETURN(store::Store * store, ctx_->Store());
   const Stopwatch read_watch;
-  WEFT_ASSIGN_OR_RETURN(Snapshot snap, ReadSnapshot(*store));
+  WEFT_ASSIGN_OR_RETURN(Snapshot snap, read ? read(*store) : ReadSnapshot(*store));
   spdlog::debug("read the store in {} us", read_watch.Micros());
   const Stopwatch plan_watch;
   session_ = std::make_shared<engine::KernelSession>();
@@ -61,9 +61,10 @@ Status Operation::Apply(engine::Plan& plan) {
   return Status::Ok();
 }
 
-Result<engine::Plan> RunOperation(Context& ctx, OperationOptions options, const Planner& planner) {
+Result<engine::Plan> RunOperation(Context& ctx, OperationOptions options, const Planner& planner,
+                                  const SnapshotReader& read) {
   WEFT_ASSIGN_OR_RETURN(Operation op, Operation::Begin(ctx, std::move(options)));
-  WEFT_ASSIGN_OR_RETURN(engine::Plan plan, op.Plan(planner));
+  WEFT_ASSIGN_OR_RETURN(engine::Plan plan, op.Plan(planner, read));
   WEFT_RETURN_IF_ERROR(op.Apply(plan));
   return plan;
 }

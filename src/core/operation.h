@@ -24,6 +24,7 @@
 #include "base/result.h"
 #include "core/context.h"
 #include "core/plan_input.h"
+#include "core/snapshot.h"
 #include "engine/plan.h"
 #include "store/change_lock.h"
 
@@ -47,6 +48,10 @@ struct OperationOptions {
 // request).
 using Planner = std::function<Result<engine::Plan>(const PlanInput&)>;
 
+// What a plan is made from: the whole store (ReadSnapshot) unless the
+// command needs less (ReadServiceSnapshot).
+using SnapshotReader = std::function<Result<Snapshot>(store::Store&)>;
+
 class Operation {
  public:
   // Takes the lock and recovers (see OperationOptions). Fails as the store's
@@ -59,9 +64,10 @@ class Operation {
   // (engine::Plan::AddAfterUnlock).
   ~Operation();
 
-  // Reads one snapshot and plans against it, a fresh kernel session serving
-  // as the host view (dumps only) and as the steps' handles at apply time.
-  Result<engine::Plan> Plan(const Planner& planner);
+  // Reads one snapshot (`read`; by default the whole store) and plans
+  // against it, a fresh kernel session serving as the host view (dumps
+  // only) and as the steps' handles at apply time.
+  Result<engine::Plan> Plan(const Planner& planner, const SnapshotReader& read = nullptr);
 
   // Applies `plan` (nothing for an empty plan or a dry run); on failure the
   // applied steps are rolled back and the error names the step. An applied
@@ -83,6 +89,7 @@ class Operation {
 
 // Begin, Plan, Apply. Returns the plan: applied, or on a dry run only made
 // (the caller prints its Explain()).
-Result<engine::Plan> RunOperation(Context& ctx, OperationOptions options, const Planner& planner);
+Result<engine::Plan> RunOperation(Context& ctx, OperationOptions options, const Planner& planner,
+                                  const SnapshotReader& read = nullptr);
 
 }  // namespace weft::core

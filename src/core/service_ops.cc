@@ -40,11 +40,22 @@ Result<std::pair<std::string_view, std::string>> SplitProtocol(std::string_view 
 }
 
 // The firewall step from the snapshot's services to `after`.
+// WholeModelWith, read when a step needs it.
+WholeModel WholeWith(store::Store* store, std::vector<store::Service> planned) {
+  return [store, planned = std::move(planned)] { return WholeModelWith(*store, planned); };
+}
+
+// The services' firewall step, from `in.snap`'s services to `after`. From a
+// scoped snapshot (one service's rows), only their delta is planned.
 Status PlanServiceFirewall(engine::Plan& plan, const PlanInput& in,
                            const std::vector<store::Service>& after) {
-  return PlanFirewall(plan, in.session, in.host,
-                      BuildFirewallModel(in.snap.networks, in.snap.containers, in.snap.services),
-                      BuildFirewallModel(in.snap.networks, in.snap.containers, after));
+  auto before_model = BuildFirewallModel(in.snap.networks, in.snap.containers, in.snap.services);
+  auto after_model = BuildFirewallModel(in.snap.networks, in.snap.containers, after);
+  if (in.snap.scope.empty()) {
+    return PlanFirewall(plan, in.session, in.host, before_model, after_model);
+  }
+  return PlanServicesDelta(plan, in.session, before_model, after_model,
+                           WholeWith(&in.store, in.snap.services), WholeWith(&in.store, after));
 }
 
 // Host ports the services publish or the containers publish, against `spec`.
@@ -501,6 +512,21 @@ Result<engine::Plan> PlanServiceRemove(const PlanInput& in, const std::string& n
     PlanVipAddress(plan, in.session, net->bridge, s.vip, false);
   }
   return plan;
+}
+
+Result<firewall::FirewallModel> WholeModelWith(store::Store& store,
+                                               const std::vector<store::Service>& planned) {
+  WEFT_ASSIGN_OR_RETURN(Snapshot all, ReadSnapshot(store));
+  for (const auto& p : planned) {
+    auto it = std::find_if(all.services.begin(), all.services.end(),
+                           [&](const store::Service& s) { return s.name == p.name; });
+    if (it != all.services.end()) {
+      *it = p;
+    } else {
+      all.services.push_back(p);
+    }
+  }
+  return BuildFirewallModel(all.networks, all.containers, all.services);
 }
 
 Result<engine::Plan> PlanBackendAdd(const PlanInput& in, const std::string& service,

@@ -18,6 +18,7 @@
 
 #include "core/plan_input.h"
 #include "engine/plan.h"
+#include "firewall/model.h"
 #include "kernel/netlink/socket.h"
 #include "store/model.h"
 
@@ -77,7 +78,17 @@ Status CheckServiceSpec(const Snapshot& snap, const ServiceSpec& spec);
 // kAlreadyExists for a taken name, VIP or host port; kNotFound for an
 // unknown network or backend; kInvalidArgument for the rest.
 Result<engine::Plan> PlanServiceCreate(const PlanInput& in, const ServiceSpec& spec);
+
+// The firewall model of the whole store, with `planned` in place of the
+// services of the same names (added if new).
+Result<firewall::FirewallModel> WholeModelWith(store::Store& store,
+                                               const std::vector<store::Service>& planned);
 Result<engine::Plan> PlanServiceRemove(const PlanInput& in, const std::string& name);
+// add-backend and rm-backend plan from the whole store or from
+// ReadServiceSnapshot's rows of the one service (the CLI's way): the same
+// change either way; from the latter, a rebuild of the table that the
+// kernel's refusal of the change calls for reads the whole store then
+// (WholeModelWith).
 Result<engine::Plan> PlanBackendAdd(const PlanInput& in, const std::string& service,
                                     const std::vector<std::string>& containers);
 Result<engine::Plan> PlanBackendRemove(const PlanInput& in, const std::string& service,

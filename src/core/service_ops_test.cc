@@ -216,6 +216,100 @@ TEST_F(ServicePlanning, ContainersJoinAndLeave) {
               ElementsAre("apply-firewall", "remove-service-record", "delete-service-address"));
 }
 
+// add-backend and rm-backend read only the service's rows and its
+// backends' containers (ReadServiceSnapshot); the change they plan is the one
+// a snapshot of the whole store gives, and its rebuild fallback is the
+// whole table with the change in it.
+TEST_F(ServicePlanning, ABackendChangeFromTheServiceRowsAloneIsTheSameChange) {
+  Container("b1", "lab");
+  Container("b2", "lab");
+  Container("b3", "lab");
+  Container("far", "other");
+  ServiceSpec web = Web({"b1", "b2"});
+  web.health.kind = "none";  // in rotation at once
+  auto plan = Create(web);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  RecordOnly(*plan);
+  ServiceSpec db = web;
+  db.backends = {"b3"};
+  db.name = "db";
+  db.publish.clear();
+  plan = Create(db);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  RecordOnly(*plan);
+
+  auto scoped = [&](const std::string& service, const std::vector<std::string>& containers) {
+    auto snap = ReadServiceSnapshot(*store_, service, containers);
+    EXPECT_TRUE(snap.ok()) << snap.status().ToString();
+    return *snap;
+  };
+  Snapshot only = scoped("web", {"b3"});
+  EXPECT_EQ(only.scope, "service web");
+  ASSERT_EQ(only.services.size(), 1u);
+  std::vector<std::string> read;
+  for (const auto& c : only.containers) read.push_back(c.name);
+  EXPECT_THAT(read, ElementsAre("b1", "b2", "b3"));  // not "far"
+  EXPECT_TRUE(scoped("ghost", {}).services.empty());
+
+  auto from = [&](const Snapshot& snap, const auto& fn) {
+    PlanInput in{paths_, *store_, snap, host_, session_};
+    return fn(in);
+  };
+  auto add = [&](const PlanInput& in) { return PlanBackendAdd(in, "web", {"b3"}); };
+  auto rm = [&](const PlanInput& in) { return PlanBackendRemove(in, "web", "b1"); };
+  auto whole = ReadSnapshot(*store_);
+  ASSERT_TRUE(whole.ok());
+  for (int i = 0; i < 2; ++i) {
+    auto full_plan = i == 0 ? from(*whole, add) : from(*whole, rm);
+    auto scoped_plan = i == 0 ? from(scoped("web", {"b3"}), add) : from(scoped("web", {"b1"}), rm);
+    ASSERT_TRUE(full_plan.ok()) << full_plan.status().ToString();
+    ASSERT_TRUE(scoped_plan.ok()) << scoped_plan.status().ToString();
+    EXPECT_EQ(StepNames(*scoped_plan), StepNames(*full_plan));
+    EXPECT_EQ(scoped_plan->Explain(), full_plan->Explain());
+    EXPECT_THAT(scoped_plan->Explain(), HasSubstr("svc-web-tcp-80"));
+    EXPECT_THAT(scoped_plan->Explain(), ::testing::Not(HasSubstr("svc-db-")));
+  }
+  // The unknown are refused as from the whole store.
+  auto ghost = from(scoped("ghost", {"b3"}),
+                    [](const PlanInput& in) { return PlanBackendAdd(in, "ghost", {"b3"}); });
+  EXPECT_EQ(ghost.status().code(), Code::kNotFound);
+  auto nobody = from(scoped("web", {"nobody"}),
+                     [](const PlanInput& in) { return PlanBackendAdd(in, "web", {"nobody"}); });
+  EXPECT_EQ(nobody.status().code(), Code::kNotFound);
+}
+
+// The whole table a scoped change falls back to: the store's every service,
+// the changed one as planned.
+TEST_F(ServicePlanning, AScopedChangesRebuildHasEveryServiceAndTheChange) {
+  Container("b1", "lab");
+  Container("b2", "lab");
+  ServiceSpec web = Web({"b1", "b2"});
+  web.health.kind = "none";  // in rotation at once
+  auto plan = Create(web);
+  ASSERT_TRUE(plan.ok());
+  RecordOnly(*plan);
+  ServiceSpec db = web;
+  db.backends.clear();
+  db.name = "db";
+  db.publish.clear();
+  plan = Create(db);
+  ASSERT_TRUE(plan.ok());
+  RecordOnly(*plan);
+  store::Service row = Read("web");
+  std::erase_if(row.backends, [](const store::Backend& b) { return b.container == "b1"; });
+  auto rebuilt = WholeModelWith(*store_, {row});
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  ASSERT_EQ(rebuilt->services.size(), 2u);
+  for (const auto& s : rebuilt->services) {
+    if (s.name == "web") {
+      ASSERT_EQ(s.backends.size(), 1u);
+      EXPECT_EQ(s.backends[0].name, "b2");
+    }
+  }
+  EXPECT_EQ(Model().services.size(), 2u);  // the store is untouched: b1 still backs web
+  EXPECT_EQ(Read("web").backends.size(), 2u);
+}
+
 TEST(ServiceParsing, PortsPublishHealthIntervals) {
   EXPECT_EQ(*ParseServicePort("80"), (store::ServicePort{"tcp", 80}));
   EXPECT_EQ(*ParseServicePort("53/udp"), (store::ServicePort{"udp", 53}));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include "core/cluster_services.h"
 
@@ -65,6 +66,31 @@ Result<Snapshot> ReadSnapshot(store::Store& store) {
     if (cluster) {
       WEFT_ASSIGN_OR_RETURN(auto remote, ReadRemoteBackends(tx));
       MergeRemoteBackends(snap.services, remote);
+    }
+    return Status::Ok();
+  }));
+  for (auto& c : snap.containers) SortEndpoints(c);
+  return snap;
+}
+
+Result<Snapshot> ReadServiceSnapshot(store::Store& store, const std::string& service,
+                                     const std::vector<std::string>& containers) {
+  Snapshot snap;
+  snap.scope = "service " + service;
+  WEFT_RETURN_IF_ERROR(store.View([&](store::Tx& tx) -> Status {
+    WEFT_ASSIGN_OR_RETURN(snap.networks, tx.ListNetworks());
+    WEFT_ASSIGN_OR_RETURN(auto found, tx.GetService(service));
+    if (!found) return Status::Ok();
+    snap.services.push_back(std::move(*found));
+    if (!snap.services.front().scope.empty()) {
+      WEFT_ASSIGN_OR_RETURN(auto remote, ReadRemoteBackends(tx));
+      MergeRemoteBackends(snap.services, remote);
+    }
+    std::set<std::string> names(containers.begin(), containers.end());
+    for (const auto& b : snap.services.front().backends) names.insert(b.container);
+    for (const auto& name : names) {
+      WEFT_ASSIGN_OR_RETURN(auto c, tx.GetContainer(name));
+      if (c) snap.containers.push_back(std::move(*c));
     }
     return Status::Ok();
   }));

@@ -144,6 +144,20 @@ hits client "$evip_echo" 7000 10 | has "$other" && fail "$other still reached af
 weft service rm echo
 ok "a connection to $held outlives $other leaving the service"
 
+# rm-backend plans from the one service's rows; when the kernel refuses its
+# change (weft's table deleted behind its back), the whole table is rebuilt
+# from the store: every service's chains and the change itself.
+weft service create pair --network front --port 7000 --health none --backend b3 --backend b4 >/dev/null
+pvip=$(weft service inspect pair | jq -r .vip)
+nft delete table inet weft
+weft service rm-backend pair b4
+nft list chain inet weft svc-web-tcp-80 | has dnat || fail "web's chain not rebuilt: $(nft list table inet weft)"
+got=$(hits client "$pvip" 7000 8 | sort -u | tr '\n' ' ')
+[[ $got == *b3* && $got != *b4* && $got != *FAILED* ]] || fail "pair after rm-backend b4 on a rebuilt table: $got"
+hits client "$vip" 80 4 | has FAILED && fail "web unreachable after the rebuild"
+weft service rm pair
+ok "a backend change on a table deleted behind weft's back rebuilds it whole from the store"
+
 # UDP flows follow health: a flow pinned to a backend that fails its check
 # moves on (its conntrack entries are deleted), though its UDP server lives.
 weft service create dns --network front --port 80 --port 5353/udp --health tcp --health-interval 200ms \
