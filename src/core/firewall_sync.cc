@@ -1,5 +1,7 @@
 #include "core/firewall_sync.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -185,7 +187,9 @@ Status ApplyOrRebuild(const engine::SessionPtr& session, const firewall::Service
                       const WholeModel& fallback) {
   WEFT_ASSIGN_OR_RETURN(auto* fw, session->Firewall());
   if (delta.batch["nftables"].empty()) return Status::Ok();
-  if (ApplyDelta(*fw, delta).ok()) return Status::Ok();
+  const Status applied = ApplyDelta(*fw, delta);
+  if (applied.ok()) return Status::Ok();
+  spdlog::debug("the kernel refused the change ({}): rebuilding weft's table", applied.message());
   WEFT_ASSIGN_OR_RETURN(auto model, fallback());
   WEFT_ASSIGN_OR_RETURN(auto whole, firewall::BuildRuleset(model));
   return fw->Apply(whole);
