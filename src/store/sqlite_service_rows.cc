@@ -11,14 +11,18 @@ namespace {
 
 constexpr std::string_view kServiceCols = "name, network, vip, spec, created_unix";
 
-Result<Service> ReadServiceRow(const Query& q) {
+Result<Service> ReadServiceRow(const Query& q, DecodedSpecs* specs) {
   Service s;
+  if (specs != nullptr) {
+    WEFT_ASSIGN_OR_RETURN(s, specs->Get(q.ColText(3)));
+  } else {
+    WEFT_RETURN_IF_ERROR(DecodeServiceSpec(q.ColText(3), s));
+  }
   s.name = q.ColText(0);
   s.network = q.ColText(1);
   auto vip = ParseOptionalAddress(q.ColText(2));
   if (!vip.ok()) return Internal("corrupt VIP of service " + Quote(s.name) + ": " + q.ColText(2));
   s.vip = *vip;
-  WEFT_RETURN_IF_ERROR(DecodeServiceSpec(q.ColText(3), s));
   s.created_unix = q.ColInt(4);
   return s;
 }
@@ -41,12 +45,22 @@ Status ReadBackends(sqlite3* db, std::vector<Service>& services) {
 
 }  // namespace
 
+Result<Service> DecodedSpecs::Get(const std::string& text) {
+  auto it = by_text_.find(text);
+  if (it != by_text_.end()) return it->second;
+  Service s;
+  WEFT_RETURN_IF_ERROR(DecodeServiceSpec(text, s));
+  if (by_text_.size() >= kMaxEntries) by_text_.clear();
+  by_text_.emplace(text, s);
+  return s;
+}
+
 Result<std::optional<Service>> SqliteTx::GetService(std::string_view name) {
   Query q(db_, Select(kServiceCols, "FROM services WHERE name = ?"));
   q.Text(name);
   WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
   if (!row) return std::optional<Service>();
-  WEFT_ASSIGN_OR_RETURN(Service s, ReadServiceRow(q));
+  WEFT_ASSIGN_OR_RETURN(Service s, ReadServiceRow(q, specs_));
   Query b(db_,
           "SELECT container, health, detail, checked_unix_ms FROM service_backends "
           "WHERE service = ? ORDER BY container");
@@ -82,7 +96,7 @@ Result<std::vector<Service>> SqliteTx::ListServices() {
   for (;;) {
     WEFT_ASSIGN_OR_RETURN(bool row, q.Step());
     if (!row) break;
-    WEFT_ASSIGN_OR_RETURN(Service s, ReadServiceRow(q));
+    WEFT_ASSIGN_OR_RETURN(Service s, ReadServiceRow(q, specs_));
     out.push_back(std::move(s));
   }
   if (!out.empty()) WEFT_RETURN_IF_ERROR(ReadBackends(db_, out));

@@ -67,7 +67,7 @@ class SqliteStore final : public Store {
       sqlite3* db = db_.get();
       WEFT_RETURN_IF_ERROR(Exec(db, "begin transaction", writable ? "BEGIN IMMEDIATE" : "BEGIN"));
       RollbackGuard guard(db);
-      sqlite::SqliteTx tx(db, writable, node_);
+      sqlite::SqliteTx tx(db, writable, node_, &specs_);
       WEFT_RETURN_IF_ERROR(fn(tx));
       WEFT_RETURN_IF_ERROR(Exec(db, "commit", "COMMIT"));
       guard.Dismiss();
@@ -76,7 +76,8 @@ class SqliteStore final : public Store {
   }
 
   TxGate gate_;
-  DbPtr db_;  // GUARDED_BY(gate_)
+  DbPtr db_;                    // GUARDED_BY(gate_)
+  sqlite::DecodedSpecs specs_;  // GUARDED_BY(gate_)
   const std::string node_;
   const std::string lock_path_;
   InProcessLock in_process_;

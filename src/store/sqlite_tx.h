@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -25,11 +26,26 @@ Result<std::pair<std::string, PortMapping>> ReadPortRow(const Query& q);
 // Which containers a read picks (sqlite_container_rows.cc).
 struct ContainerScope;
 
+// Services' settings decoded from their JSON text, kept by a Store across its
+// transactions: a long-lived reader (weftd) re-reads every service after each
+// change, and most of them did not change. Keyed by the exact text, so a
+// changed service is decoded anew.
+class DecodedSpecs {
+ public:
+  // The service as DecodeServiceSpec leaves a default one for `text`.
+  Result<Service> Get(const std::string& text);
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  std::unordered_map<std::string, Service> by_text_;
+};
+
 class SqliteTx final : public RuledTx {
  public:
   // `node`: the store's local node, for PutContainer without one.
-  SqliteTx(sqlite3* db, bool writable, const std::string& node)
-      : RuledTx(writable), db_(db), node_(node) {}
+  // `specs`: the Store's decoded service settings (may be null).
+  SqliteTx(sqlite3* db, bool writable, const std::string& node, DecodedSpecs* specs = nullptr)
+      : RuledTx(writable), db_(db), node_(node), specs_(specs) {}
 
   // sqlite_network_rows.cc
   Result<std::optional<Network>> GetNetwork(std::string_view name) override;
@@ -82,6 +98,7 @@ class SqliteTx final : public RuledTx {
 
   sqlite3* db_;
   const std::string& node_;
+  DecodedSpecs* specs_;
 };
 
 }  // namespace weft::store::sqlite

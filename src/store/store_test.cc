@@ -213,6 +213,26 @@ TEST_P(StoreTest, ServiceRoundTripWithBackends) {
   EXPECT_EQ(got->backends[0], (Backend{"c1", "down", "connection refused", 9}));
 }
 
+// Services with the same settings (SQLite decodes each settings text once
+// per Store) keep their own name, network, VIP and backends, read after read.
+TEST_P(StoreTest, ServicesWithTheSameSettingsStayApart) {
+  Populate();
+  Write([](Tx& tx) {
+    WEFT_RETURN_IF_ERROR(tx.PutService(MakeService("web", "a", "10.0.0.250")));
+    WEFT_RETURN_IF_ERROR(tx.PutService(MakeService("api", "a", "10.0.0.251")));
+    return tx.PutBackend("api", {"c1"});
+  });
+  for (int round = 0; round < 2; ++round) {
+    auto all = Read<std::vector<Service>>([](Tx& tx) { return tx.ListServices(); });
+    ASSERT_EQ(all.size(), 2u);
+    Service api = MakeService("api", "a", "10.0.0.251");
+    api.backends = {{"c1", "starting", "", 0}};
+    EXPECT_EQ(all[0], api);
+    EXPECT_EQ(all[1], MakeService("web", "a", "10.0.0.250"));
+    EXPECT_EQ(all[0].ports, all[1].ports);
+  }
+}
+
 TEST_P(StoreTest, ServiceRules) {
   Populate();
   Write([](Tx& tx) {
