@@ -199,7 +199,7 @@ Status ApplyOrRebuild(const engine::SessionPtr& session, const firewall::Service
 // to `after` (their networks are the same).
 Status PlanDelta(engine::Plan& plan, const engine::SessionPtr& session,
                  const firewall::FirewallModel& before, const firewall::FirewallModel& after,
-                 WholeModel whole_before, WholeModel whole_after) {
+                 const WholeModel& whole_before, const WholeModel& whole_after) {
   auto gone = PortsMissingFrom(before, after);
   auto come = PortsMissingFrom(after, before);
   WEFT_ASSIGN_OR_RETURN(auto forward, ElementBatch(before, after, gone, come));
@@ -306,13 +306,13 @@ Status PlanFirewall(engine::Plan& plan, engine::SessionPtr session, engine::Host
 
 Status PlanServicesDelta(engine::Plan& plan, engine::SessionPtr session,
                          const firewall::FirewallModel& before,
-                         const firewall::FirewallModel& after, WholeModel whole_before,
-                         WholeModel whole_after) {
+                         const firewall::FirewallModel& after, const WholeModel& whole_before,
+                         const WholeModel& whole_after) {
   if (!SameNetworks(before, after) || !PortsMissingFrom(before, after).empty() ||
       !PortsMissingFrom(after, before).empty()) {
     return FailedPrecondition("a change of more than services needs the whole store's model");
   }
-  return PlanDelta(plan, session, before, after, std::move(whole_before), std::move(whole_after));
+  return PlanDelta(plan, session, before, after, whole_before, whole_after);
 }
 
 void PlanForwarding(engine::Plan& plan, bool ipv6, bool bridge_filter) {

@@ -35,8 +35,8 @@ using WholeModel = std::function<Result<firewall::FirewallModel>()>;
 // when more than services differ.
 Status PlanServicesDelta(engine::Plan& plan, engine::SessionPtr session,
                          const firewall::FirewallModel& before,
-                         const firewall::FirewallModel& after, WholeModel whole_before,
-                         WholeModel whole_after);
+                         const firewall::FirewallModel& after, const WholeModel& whole_before,
+                         const WholeModel& whole_after);
 
 // Applies `batch` (commands for weft's own table; may be empty) together
 // with the changes that bring weft's accept rules in foreign chains in line
