@@ -39,7 +39,6 @@ Result<std::pair<std::string_view, std::string>> SplitProtocol(std::string_view 
   return std::pair{text, protocol};
 }
 
-// The firewall step from the snapshot's services to `after`.
 // WholeModelWith, read when a step needs it.
 WholeModel WholeWith(store::Store* store, std::vector<store::Service> planned) {
   return [store, planned = std::move(planned)] { return WholeModelWith(*store, planned); };

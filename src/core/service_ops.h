@@ -78,11 +78,6 @@ Status CheckServiceSpec(const Snapshot& snap, const ServiceSpec& spec);
 // kAlreadyExists for a taken name, VIP or host port; kNotFound for an
 // unknown network or backend; kInvalidArgument for the rest.
 Result<engine::Plan> PlanServiceCreate(const PlanInput& in, const ServiceSpec& spec);
-
-// The firewall model of the whole store, with `planned` in place of the
-// services of the same names (added if new).
-Result<firewall::FirewallModel> WholeModelWith(store::Store& store,
-                                               const std::vector<store::Service>& planned);
 Result<engine::Plan> PlanServiceRemove(const PlanInput& in, const std::string& name);
 // add-backend and rm-backend plan from the whole store or from
 // ReadServiceSnapshot's rows of the one service (the CLI's way): the same
@@ -93,6 +88,11 @@ Result<engine::Plan> PlanBackendAdd(const PlanInput& in, const std::string& serv
                                     const std::vector<std::string>& containers);
 Result<engine::Plan> PlanBackendRemove(const PlanInput& in, const std::string& service,
                                        const std::string& container);
+
+// The firewall model of the whole store, with `planned` in place of the
+// services of the same names (added if new).
+Result<firewall::FirewallModel> WholeModelWith(store::Store& store,
+                                               const std::vector<store::Service>& planned);
 
 // Checks that `container` (as it will be, with its endpoints) can back each
 // of `services` and returns the services as they will be, the new backend

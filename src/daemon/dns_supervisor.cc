@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 #include <net/if.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <future>

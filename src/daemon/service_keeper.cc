@@ -1,7 +1,6 @@
 #include "daemon/service_keeper.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <map>
